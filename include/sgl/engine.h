@@ -1,0 +1,67 @@
+// Engine: the embeddable inference engine. Create() loads a model (.gguf file or Hugging
+// Face folder) onto a backend; Generate() continues a prompt of token ids, streaming each
+// new token to a callback. This first version runs one request at a time on the CPU
+// backend (the scheduler with continuous batching and prefix caching replaces its inside,
+// not its interface). Not thread-safe: call from one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sgl/sampling_params.h"
+#include "sgl/status.h"
+
+namespace sgl {
+
+struct EngineOptions {
+  std::string model_path;
+  std::string device = "cpu";
+  int num_threads = 0;                // CPU threads; 0 = all hardware threads
+  int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0 = min(context, 4096)
+  int64_t chunked_prefill_size = 512; // prompt tokens per forward step
+  uint64_t random_seed = 0;
+};
+
+struct GenerateStats {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  double prefill_seconds = 0;
+  double decode_seconds = 0;  // from the first sampled token to the last
+};
+
+struct GenerateResult {
+  std::vector<int32_t> output_ids;
+  std::string finish_reason;  // "stop" (EOS or a stop token) or "length"
+  GenerateStats stats;
+};
+
+struct ModelInfo {
+  std::string path;
+  std::string description;  // file format and tensor types
+  std::string summary;      // architecture and sizes
+  std::string backend;
+  int64_t vocab_size = 0;
+  int64_t context_length = 0;
+  int64_t kv_capacity_tokens = 0;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
+  virtual ~Engine() = default;
+
+  virtual ModelInfo Info() const = 0;
+  // Streams each sampled token to `on_token` (may be empty) as soon as it is known.
+  // Fails with InvalidArgument for an empty prompt, token ids outside the vocabulary, or
+  // a prompt plus max_new_tokens that does not fit the KV cache.
+  virtual Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
+                                          const std::function<void(int32_t)>& on_token) = 0;
+  // Runs a forward pass over `input_ids` from an empty cache and returns the logits of
+  // every position ([input_ids.size(), vocab_size]); for tests and tools.
+  virtual Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) = 0;
+};
+
+}  // namespace sgl

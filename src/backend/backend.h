@@ -1,0 +1,103 @@
+// Backend: the operations model code is written over. A model calls these ops on
+// Tensors; the CPU backend runs them with threads + SIMD, the CUDA backend with kernels,
+// and model files never change between the two. One Backend serves one model and is
+// driven by one thread (the scheduler's); ops run in call order.
+//
+// Per-step metadata (token ids, positions, KV slots, sequence boundaries) comes in once
+// through BeginForward(); ops that need it (Embed, Rope, StoreKv, Attention, GatherRows)
+// read it from there.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/forward_batch.h"
+#include "backend/tensor.h"
+#include "base/status.h"
+
+namespace sgl {
+
+// Owning handle to backend memory (freed on destruction).
+class DeviceBuffer {
+ public:
+  virtual ~DeviceBuffer() = default;
+  virtual void* data() const = 0;
+  virtual size_t size() const = 0;
+};
+
+enum class Activation { kSilu, kGeluTanh };
+
+// Rotary embedding of the first 2 * inv_freq.size() dims of each head:
+// angle(pos, i) = pos * inv_freq[i]. `neox` rotates pairs (i, i + rotary_dim / 2)
+// (Hugging Face's rotate_half); otherwise adjacent pairs (2i, 2i + 1) (GGUF llama).
+struct RopeSpec {
+  std::vector<float> inv_freq;
+  bool neox = true;
+  float attention_factor = 1.0f;  // multiplies cos and sin (YaRN-style mscale)
+};
+
+struct AttentionSpec {
+  int num_q_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  float scale = 1.0f;          // applied to q.k
+  int32_t sliding_window = 0;  // > 0: a query sees only the last `sliding_window` keys
+  float logit_softcap = 0.0f;  // > 0: scores = softcap * tanh(scores / softcap)
+};
+
+struct KvCacheShape {
+  int num_layers = 0;
+  int64_t num_slots = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string Name() const = 0;
+  // The dtype activations and the KV cache use on this backend.
+  virtual DType ActivationDType() const = 0;
+
+  // --- memory ---
+  virtual Result<std::unique_ptr<DeviceBuffer>> Allocate(size_t bytes) = 0;
+  // Makes a host weight usable by ops. The CPU backend uses the host memory in place
+  // (it must outlive the model); a device backend copies it.
+  virtual Result<Tensor> PrepareWeight(const Tensor& host) = 0;
+  // (Re)creates the KV cache; previous contents are lost.
+  virtual Status CreateKvCache(const KvCacheShape& shape) = 0;
+  // Bytes of KV cache one token slot takes across all layers (for capacity planning).
+  virtual size_t KvBytesPerSlot(const KvCacheShape& shape) const = 0;
+
+  // --- one step ---
+  // REQUIRES: every slot in batch.kv_slots / out_kv_slots < the KV cache's num_slots.
+  virtual Status BeginForward(const ForwardBatch& batch) = 0;
+
+  // out[t] = table[input_ids[t]] * scale.
+  virtual void Embed(const Tensor& table, float scale, Tensor out) = 0;
+  // RMS norm over groups of weight.cols elements (whole rows, or each head when
+  // x.cols is a multiple of weight.cols): out = x / rms(x) * weight. out may alias x.
+  virtual void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) = 0;
+  // residual += x; out = RmsNorm(residual).
+  virtual void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) = 0;
+  // out = x * w^T (+ bias). w may be quantized. bias may be empty.
+  virtual void MatMul(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor out) = 0;
+  // Rotates each head of x (x.cols = heads * head_dim) in place at the batch's positions.
+  virtual void Rope(Tensor x, int head_dim, const RopeSpec& rope) = 0;
+  // Writes the new tokens' k and v rows ([num_tokens, kv_heads * head_dim]) to their slots.
+  virtual void StoreKv(int layer, const Tensor& k, const Tensor& v) = 0;
+  // Causal attention of each new token over its sequence's KV history (incl. itself).
+  virtual void Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) = 0;
+  // out = act(gate) * up.
+  virtual void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) = 0;
+  // x += y.
+  virtual void Add(Tensor x, const Tensor& y) = 0;
+  // out[i] = x[batch.logit_rows[i]].
+  virtual void GatherLogitRows(const Tensor& x, Tensor out) = 0;
+  // Copies a float tensor to host memory (dst holds rows * cols floats).
+  virtual Status CopyToHost(const Tensor& x, float* dst) = 0;
+};
+
+}  // namespace sgl

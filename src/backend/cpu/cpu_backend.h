@@ -1,0 +1,55 @@
+// CpuBackend: the Backend on the host CPU. Activations and the KV cache are float32;
+// weights stay in their file format (quantized blocks included) and are used in place
+// from the memory map. Ops split their work over a ThreadPool owned by the backend.
+// Not thread-safe: one thread drives it (see Backend).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend/backend.h"
+#include "base/thread_pool.h"
+
+namespace sgl {
+
+class CpuBackend final : public Backend {
+ public:
+  // num_threads == 0: one per hardware thread.
+  explicit CpuBackend(int num_threads);
+
+  std::string Name() const override;
+  DType ActivationDType() const override { return DType::kF32; }
+  int num_threads() const { return pool_.size(); }
+
+  Result<std::unique_ptr<DeviceBuffer>> Allocate(size_t bytes) override;
+  Result<Tensor> PrepareWeight(const Tensor& host) override;
+  Status CreateKvCache(const KvCacheShape& shape) override;
+  size_t KvBytesPerSlot(const KvCacheShape& shape) const override;
+
+  Status BeginForward(const ForwardBatch& batch) override;
+  void Embed(const Tensor& table, float scale, Tensor out) override;
+  void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
+  void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
+  void MatMul(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor out) override;
+  void Rope(Tensor x, int head_dim, const RopeSpec& rope) override;
+  void StoreKv(int layer, const Tensor& k, const Tensor& v) override;
+  void Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) override;
+  void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) override;
+  void Add(Tensor x, const Tensor& y) override;
+  void GatherLogitRows(const Tensor& x, Tensor out) override;
+  Status CopyToHost(const Tensor& x, float* dst) override;
+
+ private:
+  struct KvLayer {
+    std::vector<float> k;  // [num_slots, kv_heads * head_dim]
+    std::vector<float> v;
+  };
+
+  ThreadPool pool_;
+  KvCacheShape kv_shape_;
+  std::vector<KvLayer> kv_layers_;
+  const ForwardBatch* batch_ = nullptr;  // valid between BeginForward and the next one
+  std::vector<uint8_t> quantized_acts_;  // scratch for MatMul's activation rows
+};
+
+}  // namespace sgl

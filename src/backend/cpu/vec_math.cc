@@ -1,0 +1,42 @@
+#include "backend/cpu/vec_math.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SGL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SGL_MULTIVERSION
+#endif
+
+namespace sgl::cpu {
+
+// Eight independent accumulators let the compiler keep several vector FMAs in flight.
+SGL_MULTIVERSION float DotF32(const float* a, const float* b, int64_t n) {
+  float acc[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
+  float sum = 0;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (float v : acc) sum += v;
+  return sum;
+}
+
+SGL_MULTIVERSION void AxpyF32(float a, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+SGL_MULTIVERSION void ScaleF32(float a, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] *= a;
+}
+
+SGL_MULTIVERSION float SumOfSquaresF32(const float* x, int64_t n) {
+  float acc[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) acc[j] += x[i + j] * x[i + j];
+  float sum = 0;
+  for (; i < n; ++i) sum += x[i] * x[i];
+  for (float v : acc) sum += v;
+  return sum;
+}
+
+}  // namespace sgl::cpu

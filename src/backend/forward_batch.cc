@@ -1,0 +1,26 @@
+#include "backend/forward_batch.h"
+
+#include <cassert>
+
+namespace sgl {
+
+void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::vector<int32_t>& slots,
+                               bool want_logits) {
+  assert(new_ids.size() <= slots.size());
+  BatchSequence seq;
+  seq.token_begin = static_cast<int32_t>(input_ids.size());
+  seq.num_new_tokens = static_cast<int32_t>(new_ids.size());
+  seq.kv_begin = static_cast<int32_t>(kv_slots.size());
+  seq.kv_len = static_cast<int32_t>(slots.size());
+  const int32_t prefix_len = seq.kv_len - seq.num_new_tokens;
+  for (int32_t i = 0; i < seq.num_new_tokens; ++i) {
+    input_ids.push_back(new_ids[i]);
+    positions.push_back(prefix_len + i);
+    out_kv_slots.push_back(slots[prefix_len + i]);
+  }
+  kv_slots.insert(kv_slots.end(), slots.begin(), slots.end());
+  sequences.push_back(seq);
+  if (want_logits && seq.num_new_tokens > 0) logit_rows.push_back(seq.token_begin + seq.num_new_tokens - 1);
+}
+
+}  // namespace sgl

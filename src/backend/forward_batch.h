@@ -1,0 +1,39 @@
+// ForwardBatch: everything one model step needs, in SGLang's shape: a ragged batch of
+// sequences, each appending `num_new_tokens` (a prefill chunk, or 1 for a decode) to a
+// KV history that may already hold a cached prefix. Built on the host by the runtime,
+// read by the model and by the backend (which copies it to the device if it has one).
+//
+//   sequence s:  kv_slots[s.kv_begin, s.kv_begin + s.kv_len)  = page table of all tokens
+//                tokens [s.token_begin, s.token_begin + s.num_new_tokens) are new; they are
+//                the last num_new_tokens entries of that page table.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace sgl {
+
+struct BatchSequence {
+  int32_t token_begin = 0;     // index of its first new token in input_ids
+  int32_t num_new_tokens = 0;  // tokens computed this step
+  int32_t kv_begin = 0;        // index of its first entry in kv_slots
+  int32_t kv_len = 0;          // cached prefix + new tokens
+};
+
+struct ForwardBatch {
+  std::vector<int32_t> input_ids;     // [num_tokens]
+  std::vector<int32_t> positions;     // [num_tokens] rotary position of each new token
+  std::vector<int32_t> out_kv_slots;  // [num_tokens] KV slot each new token writes
+  std::vector<int32_t> kv_slots;      // concatenated page tables of all sequences
+  std::vector<BatchSequence> sequences;
+  std::vector<int32_t> logit_rows;    // token indices whose logits the step returns
+
+  int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
+
+  // Appends a sequence whose page table is `slots`; its last `new_ids.size()` slots
+  // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).
+  // When `want_logits`, the last new token's row is added to logit_rows.
+  void AddSequence(const std::vector<int32_t>& new_ids, const std::vector<int32_t>& slots, bool want_logits);
+};
+
+}  // namespace sgl

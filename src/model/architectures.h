@@ -1,0 +1,15 @@
+// The factory of each architecture family; LoadModel picks one by ModelConfig::arch.
+#pragma once
+
+#include <memory>
+
+#include "model/model.h"
+
+namespace sgl {
+
+// Llama 2/3.x, SmolLM2, Mistral, Qwen2/2.5 (QKV bias), Qwen3 (q/k norm).
+Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files, Backend& backend);
+// Gemma 3 text decoder (sandwich norms, local/global attention, scaled embeddings).
+Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Backend& backend);
+
+}  // namespace sgl

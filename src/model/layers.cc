@@ -1,0 +1,130 @@
+#include "model/layers.h"
+
+#include <cmath>
+
+namespace sgl {
+namespace {
+enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits };
+}  // namespace
+
+Result<Tensor> LoadMatrix(ModelFiles& files, Backend& backend, const std::string& name, int64_t rows, int64_t cols) {
+  SGL_ASSIGN_OR_RETURN(Tensor host, files.Matrix(name, rows, cols));
+  return backend.PrepareWeight(host);
+}
+
+Result<Tensor> LoadNorm(ModelFiles& files, Backend& backend, const std::string& name, int64_t size) {
+  SGL_ASSIGN_OR_RETURN(Tensor host, files.Vector(name, size, /*is_norm=*/true));
+  return backend.PrepareWeight(host);
+}
+
+static Result<Tensor> LoadBias(ModelFiles& files, Backend& backend, const std::string& name, int64_t size) {
+  SGL_ASSIGN_OR_RETURN(Tensor host, files.Vector(name, size, /*is_norm=*/false));
+  return backend.PrepareWeight(host);
+}
+
+Result<EmbeddingWeights> LoadEmbeddings(ModelFiles& files, Backend& backend) {
+  const ModelConfig& c = files.config();
+  EmbeddingWeights w;
+  SGL_ASSIGN_OR_RETURN(w.embed, LoadMatrix(files, backend, "token_embd.weight", c.vocab_size, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.final_norm, LoadNorm(files, backend, "output_norm.weight", c.hidden_size));
+  if (c.tie_word_embeddings) {
+    w.lm_head = w.embed;
+  } else {
+    SGL_ASSIGN_OR_RETURN(w.lm_head, LoadMatrix(files, backend, "output.weight", c.vocab_size, c.hidden_size));
+  }
+  return w;
+}
+
+Result<AttentionWeights> LoadAttention(ModelFiles& files, Backend& backend, int layer) {
+  const ModelConfig& c = files.config();
+  const std::string p = fmt::format("blk.{}.", layer);
+  const int64_t q_width = static_cast<int64_t>(c.num_heads) * c.head_dim;
+  const int64_t kv_width = static_cast<int64_t>(c.num_kv_heads) * c.head_dim;
+  AttentionWeights w;
+  SGL_ASSIGN_OR_RETURN(w.q, LoadMatrix(files, backend, p + "attn_q.weight", q_width, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.k, LoadMatrix(files, backend, p + "attn_k.weight", kv_width, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.v, LoadMatrix(files, backend, p + "attn_v.weight", kv_width, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.o, LoadMatrix(files, backend, p + "attn_output.weight", c.hidden_size, q_width));
+  if (c.attention_bias) {
+    SGL_ASSIGN_OR_RETURN(w.q_bias, LoadBias(files, backend, p + "attn_q.bias", q_width));
+    SGL_ASSIGN_OR_RETURN(w.k_bias, LoadBias(files, backend, p + "attn_k.bias", kv_width));
+    SGL_ASSIGN_OR_RETURN(w.v_bias, LoadBias(files, backend, p + "attn_v.bias", kv_width));
+  }
+  if (c.qk_norm) {
+    SGL_ASSIGN_OR_RETURN(w.q_norm, LoadNorm(files, backend, p + "attn_q_norm.weight", c.head_dim));
+    SGL_ASSIGN_OR_RETURN(w.k_norm, LoadNorm(files, backend, p + "attn_k_norm.weight", c.head_dim));
+  }
+  return w;
+}
+
+Result<MlpWeights> LoadMlp(ModelFiles& files, Backend& backend, int layer) {
+  const ModelConfig& c = files.config();
+  const std::string p = fmt::format("blk.{}.", layer);
+  MlpWeights w;
+  SGL_ASSIGN_OR_RETURN(w.gate, LoadMatrix(files, backend, p + "ffn_gate.weight", c.intermediate_size, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.up, LoadMatrix(files, backend, p + "ffn_up.weight", c.intermediate_size, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.down, LoadMatrix(files, backend, p + "ffn_down.weight", c.hidden_size, c.intermediate_size));
+  return w;
+}
+
+AttentionSpec AttentionSpecFor(const ModelConfig& c, int layer) {
+  AttentionSpec spec;
+  spec.num_q_heads = c.num_heads;
+  spec.num_kv_heads = c.num_kv_heads;
+  spec.head_dim = c.head_dim;
+  spec.scale = c.attention_scale > 0 ? c.attention_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  spec.sliding_window = c.layer_is_sliding[layer] ? c.sliding_window : 0;
+  spec.logit_softcap = c.attn_logit_softcap;
+  return spec;
+}
+
+Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& c, int layer, const AttentionWeights& w,
+                     const RopeSpec& rope, const Tensor& x, Tensor out) {
+  const int64_t n = x.rows;
+  SGL_ASSIGN_OR_RETURN(Tensor q, ws.Get(kQ, n, w.q.rows));
+  SGL_ASSIGN_OR_RETURN(Tensor k, ws.Get(kK, n, w.k.rows));
+  SGL_ASSIGN_OR_RETURN(Tensor v, ws.Get(kV, n, w.v.rows));
+  SGL_ASSIGN_OR_RETURN(Tensor attn, ws.Get(kAttnOut, n, w.q.rows));
+  backend.MatMul(x, w.q, w.q_bias, q);
+  backend.MatMul(x, w.k, w.k_bias, k);
+  backend.MatMul(x, w.v, w.v_bias, v);
+  if (c.qk_norm) {
+    backend.RmsNorm(q, w.q_norm, c.rms_norm_eps, q);
+    backend.RmsNorm(k, w.k_norm, c.rms_norm_eps, k);
+  }
+  backend.Rope(q, c.head_dim, rope);
+  backend.Rope(k, c.head_dim, rope);
+  backend.StoreKv(layer, k, v);
+  backend.Attention(layer, q, AttentionSpecFor(c, layer), attn);
+  backend.MatMul(attn, w.o, Tensor{}, out);
+  return Status::Ok();
+}
+
+Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const MlpWeights& w, const Tensor& x,
+                Tensor out) {
+  SGL_ASSIGN_OR_RETURN(Tensor gate, ws.Get(kGate, x.rows, w.gate.rows));
+  SGL_ASSIGN_OR_RETURN(Tensor up, ws.Get(kUp, x.rows, w.up.rows));
+  backend.MatMul(x, w.gate, Tensor{}, gate);
+  backend.MatMul(x, w.up, Tensor{}, up);
+  backend.GatedActivation(gate, up, c.hidden_act, gate);
+  backend.MatMul(gate, w.down, Tensor{}, out);
+  return Status::Ok();
+}
+
+Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, const EmbeddingWeights& io,
+                     const Tensor& hidden, size_t num_logit_rows, std::vector<float>* logits) {
+  const int64_t rows = static_cast<int64_t>(num_logit_rows);
+  logits->resize(rows * c.vocab_size);
+  if (rows == 0) return Status::Ok();
+  SGL_ASSIGN_OR_RETURN(Tensor picked, ws.Get(kLogitHidden, rows, hidden.cols));
+  SGL_ASSIGN_OR_RETURN(Tensor out, ws.Get(kLogits, rows, c.vocab_size, DType::kF32));
+  backend.GatherLogitRows(hidden, picked);
+  backend.RmsNorm(picked, io.final_norm, c.rms_norm_eps, picked);
+  backend.MatMul(picked, io.lm_head, Tensor{}, out);
+  SGL_RETURN_IF_ERROR(backend.CopyToHost(out, logits->data()));
+  if (c.final_logit_softcap > 0)
+    for (float& v : *logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
+  return Status::Ok();
+}
+
+}  // namespace sgl

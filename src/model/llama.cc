@@ -1,0 +1,79 @@
+// The Llama family: pre-norm decoder layers of GQA self-attention and a SiLU-gated MLP.
+// Covers Llama 2/3.x (incl. llama3 RoPE scaling), SmolLM2, Mistral, Qwen2/2.5 (biases on
+// q/k/v) and Qwen3 (per-head RMS norm of q and k); ModelConfig carries the differences.
+#include "model/architectures.h"
+#include "model/layers.h"
+
+namespace sgl {
+namespace {
+
+enum WorkspaceId { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
+
+class LlamaModel final : public Model {
+ public:
+  LlamaModel(std::unique_ptr<ModelFiles> files, Backend& backend) : Model(std::move(files)), backend_(backend), ws_(backend) {}
+
+  Status Load() {
+    const ModelConfig& c = config();
+    ModelFiles& f = *files_;
+    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_));
+    layers_.resize(c.num_layers);
+    for (int l = 0; l < c.num_layers; ++l) {
+      Layer& layer = layers_[l];
+      const std::string p = fmt::format("blk.{}.", l);
+      SGL_ASSIGN_OR_RETURN(layer.attn_norm, LoadNorm(f, backend_, p + "attn_norm.weight", c.hidden_size));
+      SGL_ASSIGN_OR_RETURN(layer.ffn_norm, LoadNorm(f, backend_, p + "ffn_norm.weight", c.hidden_size));
+      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, l));
+      SGL_ASSIGN_OR_RETURN(layer.mlp, LoadMlp(f, backend_, l));
+    }
+    rope_.inv_freq = c.rope.InverseFrequencies();
+    rope_.neox = c.rope.neox;
+    return Status::Ok();
+  }
+
+  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) override {
+    const ModelConfig& c = config();
+    const int64_t n = batch.num_tokens();
+    SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
+    SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c.hidden_size));
+    backend_.Embed(io_.embed, c.embedding_scale, hidden);
+    backend_.RmsNorm(hidden, layers_[0].attn_norm, c.rms_norm_eps, normed);
+    for (int l = 0; l < c.num_layers; ++l) {
+      const Layer& layer = layers_[l];
+      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, l, layer.attn, rope_, normed, branch));
+      backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, c.rms_norm_eps, normed);
+      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, layer.mlp, normed, branch));
+      if (l + 1 < c.num_layers) {
+        backend_.AddRmsNorm(hidden, branch, layers_[l + 1].attn_norm, c.rms_norm_eps, normed);
+      } else {
+        backend_.Add(hidden, branch);
+      }
+    }
+    return ComputeLogits(backend_, ws_, c, io_, hidden, batch.logit_rows.size(), logits);
+  }
+
+ private:
+  struct Layer {
+    Tensor attn_norm, ffn_norm;
+    AttentionWeights attn;
+    MlpWeights mlp;
+  };
+
+  Backend& backend_;
+  Workspace ws_;
+  EmbeddingWeights io_;
+  std::vector<Layer> layers_;
+  RopeSpec rope_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files, Backend& backend) {
+  auto model = std::make_unique<LlamaModel>(std::move(files), backend);
+  SGL_RETURN_IF_ERROR(model->Load());
+  return std::unique_ptr<Model>(std::move(model));
+}
+
+}  // namespace sgl

@@ -1,0 +1,119 @@
+#include "model/model_files.h"
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "base/float16.h"
+#include "format/gguf_file.h"
+#include "format/safetensors_file.h"
+
+namespace sgl {
+
+ModelFiles::~ModelFiles() = default;
+
+std::string HfTensorName(const std::string& gguf_name, Architecture arch) {
+  static const std::map<std::string, std::string> kGlobal = {
+      {"token_embd.weight", "model.embed_tokens.weight"},
+      {"output_norm.weight", "model.norm.weight"},
+      {"output.weight", "lm_head.weight"},
+  };
+  if (auto it = kGlobal.find(gguf_name); it != kGlobal.end()) return it->second;
+  static const std::regex kBlock(R"(blk\.(\d+)\.(\w+)\.(weight|bias))");
+  std::smatch m;
+  if (!std::regex_match(gguf_name, m, kBlock)) return "";
+  const bool gemma = arch == Architecture::kGemma3;
+  static const std::map<std::string, std::string> kLayer = {
+      {"attn_norm", "input_layernorm"},      {"attn_q", "self_attn.q_proj"},
+      {"attn_k", "self_attn.k_proj"},        {"attn_v", "self_attn.v_proj"},
+      {"attn_output", "self_attn.o_proj"},   {"attn_q_norm", "self_attn.q_norm"},
+      {"attn_k_norm", "self_attn.k_norm"},   {"ffn_gate", "mlp.gate_proj"},
+      {"ffn_up", "mlp.up_proj"},             {"ffn_down", "mlp.down_proj"},
+      {"post_ffw_norm", "post_feedforward_layernorm"},
+  };
+  std::string part = m[2];
+  std::string hf;
+  if (part == "ffn_norm") hf = gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm";
+  else if (part == "post_attention_norm") hf = "post_attention_layernorm";
+  else if (auto it = kLayer.find(part); it != kLayer.end()) hf = it->second;
+  else return "";
+  return fmt::format("model.layers.{}.{}.{}", m[1].str(), hf, m[3].str());
+}
+
+Result<std::unique_ptr<ModelFiles>> ModelFiles::Open(const std::string& path) {
+  std::unique_ptr<ModelFiles> files(new ModelFiles());
+  files->path_ = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    SGL_ASSIGN_OR_RETURN(files->hf_, HfCheckpoint::Open(path));
+    auto config = ModelConfigFromHf(files->hf_->config());
+    if (!config.ok()) return config.status().WithContext(path);
+    files->config_ = std::move(config).value();
+  } else {
+    SGL_ASSIGN_OR_RETURN(files->gguf_, GgufFile::Open(path));
+    auto config = ModelConfigFromGguf(*files->gguf_);
+    if (!config.ok()) return config.status().WithContext(path);
+    files->config_ = std::move(config).value();
+  }
+  return files;
+}
+
+std::string ModelFiles::Description() const {
+  std::map<std::string, int> counts;
+  size_t num_tensors = 0;
+  auto count = [&](const TensorView& t) {
+    ++counts[std::string(Name(t.dtype))];
+    ++num_tensors;
+  };
+  std::string kind;
+  if (gguf_) {
+    for (const TensorView& t : gguf_->tensors()) count(t);
+    kind = fmt::format("GGUF v{}", gguf_->version());
+  } else {
+    for (const auto& [name, t] : hf_->tensors()) count(t);
+    kind = "safetensors";
+  }
+  std::string types;
+  for (const auto& [name, n] : counts) types += fmt::format("{}{} x{}", types.empty() ? "" : ", ", name, n);
+  return fmt::format("{}, {} tensors ({})", kind, num_tensors, types);
+}
+
+const TensorView* ModelFiles::Find(const std::string& name) const {
+  if (gguf_) return gguf_->FindTensor(name);
+  const std::string hf_name = HfTensorName(name, config_.arch);
+  return hf_name.empty() ? nullptr : hf_->FindTensor(hf_name);
+}
+
+bool ModelFiles::Has(const std::string& name) const { return Find(name) != nullptr; }
+
+Result<Tensor> ModelFiles::Matrix(const std::string& name, int64_t rows, int64_t cols) const {
+  const TensorView* t = Find(name);
+  if (t == nullptr) return NotFound("{}: tensor '{}' is missing", path_, name);
+  if (t->shape.size() != 2 || t->shape[0] != rows || t->shape[1] != cols)
+    return InvalidArgument("{}: tensor '{}' has shape [{}], expected [{}, {}]", path_, name,
+                           fmt::join(t->shape, ", "), rows, cols);
+  return Tensor{const_cast<void*>(t->data), t->dtype, rows, cols};
+}
+
+Result<Tensor> ModelFiles::Vector(const std::string& name, int64_t size, bool is_norm) {
+  const TensorView* t = Find(name);
+  if (t == nullptr) return NotFound("{}: tensor '{}' is missing", path_, name);
+  if (t->NumElements() != size || t->shape.empty() || t->shape.back() != size)
+    return InvalidArgument("{}: tensor '{}' has shape [{}], expected [{}]", path_, name, fmt::join(t->shape, ", "),
+                           size);
+  std::vector<float>& out = owned_vectors_.emplace_back(size);
+  const float offset = is_norm ? config_.norm_weight_offset : 0.0f;
+  for (int64_t i = 0; i < size; ++i) {
+    float v;
+    switch (t->dtype) {
+      case DType::kF32: v = static_cast<const float*>(t->data)[i]; break;
+      case DType::kF16: v = F16ToF32(static_cast<const uint16_t*>(t->data)[i]); break;
+      case DType::kBF16: v = Bf16ToF32(static_cast<const uint16_t*>(t->data)[i]); break;
+      default: return Unsupported("{}: vector '{}' has unsupported type {}", path_, name, Name(t->dtype));
+    }
+    out[i] = v + offset;
+  }
+  return Tensor{out.data(), DType::kF32, 1, size};
+}
+
+}  // namespace sgl

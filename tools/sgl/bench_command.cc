@@ -1,0 +1,113 @@
+// `sgl bench`: offline speed of one model, measured like llama.cpp's llama-bench so the
+// two can be compared: ppN = prefill of N random tokens from an empty cache (logits of the
+// last token only); tgN = N decode steps of one token each, starting from a one-token
+// context. Each test runs `--repetitions` times after one warm-up; mean and stddev of
+// tokens/s are printed as a markdown table.
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "commands.h"
+#include "sgl/engine.h"
+
+namespace sgl::cli {
+namespace {
+
+struct BenchFlags {
+  EngineOptions engine;
+  int n_prompt = 512;
+  int n_gen = 128;
+  int repetitions = 5;
+};
+
+struct Measurement {
+  double mean = 0, stddev = 0;
+};
+
+Measurement Summarize(const std::vector<double>& tps) {
+  Measurement m;
+  for (double v : tps) m.mean += v;
+  m.mean /= static_cast<double>(tps.size());
+  for (double v : tps) m.stddev += (v - m.mean) * (v - m.mean);
+  m.stddev = tps.size() > 1 ? std::sqrt(m.stddev / static_cast<double>(tps.size() - 1)) : 0;
+  return m;
+}
+
+// Runs `runs` timed repetitions (after one warm-up) and returns tokens/s of each.
+Result<std::vector<double>> Repeat(Engine& engine, int runs, const std::vector<int32_t>& prompt, int max_new_tokens,
+                                   bool decode) {
+  SamplingParams params;
+  params.temperature = 0;
+  params.ignore_eos = true;
+  params.max_new_tokens = max_new_tokens;
+  std::vector<double> tps;
+  for (int r = -1; r < runs; ++r) {
+    SGL_ASSIGN_OR_RETURN(GenerateResult result, engine.Generate(prompt, params, {}));
+    const GenerateStats& s = result.stats;
+    if (r < 0) continue;
+    tps.push_back(decode ? (s.completion_tokens - 1) / s.decode_seconds : s.prompt_tokens / s.prefill_seconds);
+  }
+  return tps;
+}
+
+int Run(const BenchFlags& flags) {
+  auto engine = Engine::Create(flags.engine);
+  if (!engine.ok()) {
+    spdlog::error("{}", engine.status().message());
+    return 1;
+  }
+  const ModelInfo info = (*engine)->Info();
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(info.vocab_size - 1));
+  std::vector<int32_t> prompt(flags.n_prompt);
+  for (int32_t& t : prompt) t = token(rng);
+
+  std::printf("model: %s\n%s\nbackend: %s\n\n", info.path.c_str(), info.summary.c_str(), info.backend.c_str());
+  std::printf("| test | t/s |\n| ---: | ---: |\n");
+  if (flags.n_prompt > 0) {
+    auto tps = Repeat(**engine, flags.repetitions, prompt, 1, /*decode=*/false);
+    if (!tps.ok()) {
+      spdlog::error("{}", tps.status().message());
+      return 1;
+    }
+    const Measurement m = Summarize(*tps);
+    std::printf("| pp%d | %.2f ± %.2f |\n", flags.n_prompt, m.mean, m.stddev);
+  }
+  if (flags.n_gen > 0) {
+    auto tps = Repeat(**engine, flags.repetitions, {prompt.empty() ? 1 : prompt[0]}, flags.n_gen + 1, /*decode=*/true);
+    if (!tps.ok()) {
+      spdlog::error("{}", tps.status().message());
+      return 1;
+    }
+    const Measurement m = Summarize(*tps);
+    std::printf("| tg%d | %.2f ± %.2f |\n", flags.n_gen, m.mean, m.stddev);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& root, int* exit_code) {
+  auto flags = std::make_shared<BenchFlags>();
+  flags->engine.model_path = DefaultModelPath();
+  CLI::App* cmd = root.add_subcommand("bench", "Measure prefill (ppN) and decode (tgN) speed, like llama-bench");
+  cmd->add_option("--model-path,--model,-m", flags->engine.model_path, "A .gguf file or a Hugging Face folder")
+      ->capture_default_str();
+  cmd->add_option("--n-prompt,-p", flags->n_prompt, "Prompt tokens for the prefill test")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--n-gen,-n", flags->n_gen, "Tokens for the decode test")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--repetitions,-r", flags->repetitions, "Timed runs per test")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads,-t", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
+  cmd->callback([flags, exit_code] {
+    flags->engine.max_total_tokens = std::max(flags->n_prompt + 1, flags->n_gen + 2);
+    // Like llama-bench, the whole prompt is one batch.
+    flags->engine.chunked_prefill_size = std::max(1, flags->n_prompt);
+    *exit_code = Run(*flags);
+  });
+}
+
+}  // namespace sgl::cli

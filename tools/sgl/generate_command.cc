@@ -1,0 +1,113 @@
+// `sgl generate`: continue a prompt with the model, streaming tokens to stdout, then a
+// final line with prefill and decode speed on stderr.
+#include <cstdio>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "commands.h"
+#include "sgl/engine.h"
+
+namespace sgl::cli {
+namespace {
+
+struct GenerateFlags {
+  EngineOptions engine;
+  SamplingParams sampling;
+  std::string input_ids;
+  std::string prompt;
+  uint64_t seed = 0;
+  bool seed_set = false;
+};
+
+Result<std::vector<int32_t>> ParseIds(const std::string& text) {
+  std::vector<int32_t> ids;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      return InvalidArgument("--input-ids: '{}' is not an integer", item);
+    }
+    if (item.find_first_not_of(" \t", used) != std::string::npos || v < 0 || v > INT32_MAX)
+      return InvalidArgument("--input-ids: '{}' is not a token id", item);
+    ids.push_back(static_cast<int32_t>(v));
+  }
+  return ids;
+}
+
+int Run(GenerateFlags& flags) {
+  if (!flags.prompt.empty()) {
+    spdlog::error("--prompt needs the tokenizer, which is not built yet; pass token ids with --input-ids");
+    return 2;
+  }
+  auto ids = ParseIds(flags.input_ids);
+  if (!ids.ok()) {
+    spdlog::error("{}", ids.status().message());
+    return 2;
+  }
+  if (flags.seed_set) flags.sampling.seed = flags.seed;
+  spdlog::info("loading {}", flags.engine.model_path);
+  auto engine = Engine::Create(flags.engine);
+  if (!engine.ok()) {
+    spdlog::error("{}", engine.status().message());
+    return 1;
+  }
+  const ModelInfo info = (*engine)->Info();
+  spdlog::info("loaded {} | {} | backend {} | KV cache {} tokens", info.description, info.summary, info.backend,
+               info.kv_capacity_tokens);
+  auto result = (*engine)->Generate(*ids, flags.sampling, [](int32_t token) {
+    std::printf("%d ", token);
+    std::fflush(stdout);
+  });
+  std::printf("\n");
+  if (!result.ok()) {
+    spdlog::error("{}", result.status().message());
+    return 1;
+  }
+  const GenerateStats& s = result->stats;
+  const double decode_tps = s.completion_tokens > 1 ? (s.completion_tokens - 1) / s.decode_seconds : 0;
+  std::fprintf(stderr, "prefill: %lld tokens, %.1f tok/s | decode: %lld tokens, %.1f tok/s | finish: %s\n",
+               static_cast<long long>(s.prompt_tokens), s.prompt_tokens / s.prefill_seconds,
+               static_cast<long long>(s.completion_tokens), decode_tps, result->finish_reason.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddGenerateCommand(CLI::App& root, int* exit_code) {
+  auto flags = std::make_shared<GenerateFlags>();
+  flags->engine.model_path = DefaultModelPath();
+  CLI::App* cmd = root.add_subcommand("generate", "Continue a prompt and stream the tokens to stdout");
+  cmd->add_option("--model-path,--model", flags->engine.model_path, "A .gguf file or a Hugging Face folder")
+      ->capture_default_str();
+  auto* ids = cmd->add_option("--input-ids", flags->input_ids, "Prompt token ids, comma-separated (e.g. 1,2,3)");
+  auto* prompt = cmd->add_option("--prompt", flags->prompt, "Prompt text (needs the tokenizer)");
+  ids->excludes(prompt);
+  cmd->add_option("--max-new-tokens", flags->sampling.max_new_tokens, "Tokens to generate")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--temperature", flags->sampling.temperature, "Sampling temperature; 0 = greedy")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top-p", flags->sampling.top_p, "Nucleus sampling mass in (0, 1]")->capture_default_str()
+      ->check(CLI::Range(1e-6, 1.0));
+  cmd->add_option("--top-k", flags->sampling.top_k, "Keep the k most likely tokens; -1 = all")->capture_default_str();
+  cmd->add_option("--min-p", flags->sampling.min_p, "Drop tokens below min_p x the best probability")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option_function<uint64_t>("--seed", [flags](uint64_t s) { flags->seed = s; flags->seed_set = true; },
+                                     "Random seed for sampling");
+  cmd->add_flag("--ignore-eos", flags->sampling.ignore_eos, "Do not stop at the end-of-sequence token");
+  cmd->add_option("--threads", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
+  cmd->add_option("--device", flags->engine.device, "cpu (cuda arrives with the CUDA backend)")->capture_default_str();
+  cmd->add_option("--max-total-tokens", flags->engine.max_total_tokens, "KV cache capacity in tokens (0 = auto)");
+  cmd->add_option("--chunked-prefill-size", flags->engine.chunked_prefill_size, "Prompt tokens per forward step")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->callback([flags, exit_code, cmd] {
+    if (flags->input_ids.empty() && flags->prompt.empty()) throw CLI::RequiredError("--input-ids or --prompt");
+    *exit_code = Run(*flags);
+  });
+}
+
+}  // namespace sgl::cli

@@ -1,0 +1,19 @@
+// sgl: one executable, git-style subcommands (generate, bench; serve and tokenize follow).
+#include <spdlog/spdlog.h>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sglang.cpp: fast LLM serving and generation"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  sgl::cli::AddGenerateCommand(app, &exit_code);
+  sgl::cli::AddBenchCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  return exit_code;
+}
