@@ -47,21 +47,23 @@ Status ReadRopeScaling(const GgufFile& f, const std::string& p, ModelConfig& c) 
   return Status::Ok();
 }
 
-void ApplyGemma3Conventions(const GgufFile& f, ModelConfig& c) {
-  // llama.cpp's fixed Gemma 3 layout: every 6th layer is global, the rest use a sliding
-  // window with RoPE base 10000; embeddings are scaled by sqrt(hidden); q.k by 1/sqrt(head_dim).
+Status ApplyGemma3Conventions(const GgufFile& f, ModelConfig& c) {
+  // llama.cpp's Gemma 3 layout: every 6th layer is global, the rest use a sliding window
+  // with RoPE base `rope.freq_base_swa` (10000 when absent); embeddings are scaled by
+  // sqrt(hidden); q.k by 1/sqrt(head_dim).
   int64_t pattern = 6;
   if (f.Find("gemma3.attention.sliding_window_pattern") != nullptr) {
     auto v = f.GetInt("gemma3.attention.sliding_window_pattern");
     if (v.ok() && *v > 0) pattern = *v;
   }
   for (int l = 0; l < c.num_layers; ++l) c.layer_is_sliding[l] = c.sliding_window > 0 && (l % pattern) < pattern - 1;
-  c.rope_local.theta = 10000.0;
+  SGL_ASSIGN_OR_RETURN(c.rope_local.theta, FloatOr(f, "gemma3.rope.freq_base_swa", 10000.0));
   c.rope_local.scaling = RopeScalingType::kNone;
   c.rope_local.freq_factors.clear();
   c.embedding_scale = std::sqrt(static_cast<float>(c.hidden_size));
   c.hidden_act = Activation::kGeluTanh;
   c.qk_norm = true;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -102,7 +104,7 @@ Result<ModelConfig> ModelConfigFromGguf(const GgufFile& f) {
   c.sliding_window = static_cast<int32_t>(window);
   c.layer_is_sliding.assign(c.num_layers, c.arch != Architecture::kGemma3 && window > 0);
   c.rope_local = c.rope;
-  if (c.arch == Architecture::kGemma3) ApplyGemma3Conventions(f, c);
+  if (c.arch == Architecture::kGemma3) SGL_RETURN_IF_ERROR(ApplyGemma3Conventions(f, c));
   SGL_ASSIGN_OR_RETURN(double final_softcap, FloatOr(f, p + "final_logit_softcapping", 0.0));
   SGL_ASSIGN_OR_RETURN(double attn_softcap, FloatOr(f, p + "attn_logit_softcapping", 0.0));
   c.final_logit_softcap = static_cast<float>(final_softcap);

@@ -6,7 +6,7 @@
 
 #include "base/float16.h"
 #include "format/gguf_file.h"
-#include "format/safetensors_file.h"
+#include "format/hf_checkpoint.h"
 
 namespace sgl {
 
