@@ -1,9 +1,13 @@
 // sgl: one executable, git-style subcommands (generate, bench; serve and tokenize follow).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr so that stdout carries only the command's output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("sgl"));
+  spdlog::set_pattern("[%H:%M:%S.%e] %^%l%$ %v");
   CLI::App app{"sglang.cpp: fast LLM serving and generation"};
   app.require_subcommand(1);
   int exit_code = 0;
