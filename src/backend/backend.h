@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,13 @@ struct KvCacheShape {
   int head_dim = 0;
 };
 
+// One linear layer of a MatMuls call: out = x * w^T (+ bias). bias may be empty.
+struct LinearJob {
+  Tensor w;
+  Tensor bias;
+  Tensor out;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -82,8 +90,14 @@ class Backend {
   virtual void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) = 0;
   // residual += x; out = RmsNorm(residual).
   virtual void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) = 0;
-  // out = x * w^T (+ bias). w may be quantized. bias may be empty.
-  virtual void MatMul(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor out) = 0;
+  // Linear layers sharing the input x (q/k/v, gate/up) in one pass: x is converted once
+  // and all weights' rows are shared out together. w may be quantized.
+  virtual void MatMuls(const Tensor& x, std::span<const LinearJob> jobs) = 0;
+  // out = x * w^T (+ bias).
+  void MatMul(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor out) {
+    const LinearJob job{w, bias, out};
+    MatMuls(x, {&job, 1});
+  }
   // Rotates each head of x (x.cols = heads * head_dim) in place at the batch's positions.
   virtual void Rope(Tensor x, int head_dim, const RopeSpec& rope) = 0;
   // Writes the new tokens' k and v rows ([num_tokens, kv_heads * head_dim]) to their slots.

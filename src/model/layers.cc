@@ -85,9 +85,8 @@ Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& c, int 
   SGL_ASSIGN_OR_RETURN(Tensor k, ws.Get(kK, n, w.k.rows));
   SGL_ASSIGN_OR_RETURN(Tensor v, ws.Get(kV, n, w.v.rows));
   SGL_ASSIGN_OR_RETURN(Tensor attn, ws.Get(kAttnOut, n, w.q.rows));
-  backend.MatMul(x, w.q, w.q_bias, q);
-  backend.MatMul(x, w.k, w.k_bias, k);
-  backend.MatMul(x, w.v, w.v_bias, v);
+  const LinearJob qkv[] = {{w.q, w.q_bias, q}, {w.k, w.k_bias, k}, {w.v, w.v_bias, v}};
+  backend.MatMuls(x, qkv);
   if (c.qk_norm) {
     backend.RmsNorm(q, w.q_norm, c.rms_norm_eps, q);
     backend.RmsNorm(k, w.k_norm, c.rms_norm_eps, k);
@@ -104,8 +103,8 @@ Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const Mlp
                 Tensor out) {
   SGL_ASSIGN_OR_RETURN(Tensor gate, ws.Get(kGate, x.rows, w.gate.rows));
   SGL_ASSIGN_OR_RETURN(Tensor up, ws.Get(kUp, x.rows, w.up.rows));
-  backend.MatMul(x, w.gate, Tensor{}, gate);
-  backend.MatMul(x, w.up, Tensor{}, up);
+  const LinearJob gate_up[] = {{w.gate, Tensor{}, gate}, {w.up, Tensor{}, up}};
+  backend.MatMuls(x, gate_up);
   backend.GatedActivation(gate, up, c.hidden_act, gate);
   backend.MatMul(gate, w.down, Tensor{}, out);
   return Status::Ok();

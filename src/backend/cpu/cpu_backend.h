@@ -30,7 +30,7 @@ class CpuBackend final : public Backend {
   void Embed(const Tensor& table, float scale, Tensor out) override;
   void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
   void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
-  void MatMul(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor out) override;
+  void MatMuls(const Tensor& x, std::span<const LinearJob> jobs) override;
   void Rope(Tensor x, int head_dim, const RopeSpec& rope) override;
   void StoreKv(int layer, const Tensor& k, const Tensor& v) override;
   void Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) override;
@@ -49,7 +49,14 @@ class CpuBackend final : public Backend {
   KvCacheShape kv_shape_;
   std::vector<KvLayer> kv_layers_;
   const ForwardBatch* batch_ = nullptr;  // valid between BeginForward and the next one
-  std::vector<uint8_t> quantized_acts_;  // scratch for MatMul's activation rows
+  // Converts x to `type` (cached per type for the current MatMuls call); returns the rows.
+  const void* ConvertActivations(const Tensor& x, DType type);
+  struct ConvertedActivations {
+    DType type;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<ConvertedActivations> converted_;  // scratch for MatMuls, reused across calls
+  int num_converted_ = 0;
 };
 
 }  // namespace sgl
