@@ -37,7 +37,8 @@ Status ModelConfig::Validate() const {
   if (num_heads <= 0 || num_kv_heads <= 0 || num_heads % num_kv_heads != 0)
     return InvalidArgument("attention heads ({}) must be a positive multiple of key/value heads ({})", num_heads,
                            num_kv_heads);
-  if (head_dim <= 0 || head_dim % 2 != 0) return InvalidArgument("head_dim must be positive and even, got {}", head_dim);
+  if (head_dim <= 0 || head_dim % 2 != 0 || head_dim > 512)
+    return InvalidArgument("head_dim must be even and in [2, 512], got {}", head_dim);
   if (rope.rotary_dim <= 0 || rope.rotary_dim > head_dim || rope.rotary_dim % 2 != 0)
     return InvalidArgument("rotary dimension {} must be even and at most head_dim {}", rope.rotary_dim, head_dim);
   if (!rope.freq_factors.empty() && static_cast<int>(rope.freq_factors.size()) != rope.rotary_dim / 2)

@@ -1,60 +1,84 @@
-// CpuBackend::StoreKv's partner: causal attention over the paged KV cache.
-// Work items are (new token, query head) pairs spread over the threads; each computes
-// softmax(q.K / sqrt(d)) V over its sequence's KV slots [first visible, own position].
+// CpuBackend::Attention: causal (optionally sliding-window) attention of each new token
+// over its sequence's KV history, read through the sequence's page table of KV slots.
+// Work items are (sequence, KV head, block of consecutive new tokens); an item's rows are
+// its tokens times the q heads sharing that KV head, so keys and values are read once
+// per item (AttendRows).
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
+#include "backend/cpu/attention_kernel.h"
 #include "backend/cpu/cpu_backend.h"
-#include "backend/cpu/vec_math.h"
 
 namespace sgl {
+namespace {
+
+struct WorkItem {
+  int32_t sequence;
+  int32_t kv_head;
+  int32_t token_begin;  // first new token of the block, as an index into the sequence's new tokens
+  int32_t num_tokens;
+};
+
+}  // namespace
 
 void CpuBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) {
   const KvLayer& kv = kv_layers_[layer];
-  const int64_t head_dim = spec.head_dim;
-  const int64_t kv_width = static_cast<int64_t>(spec.num_kv_heads) * head_dim;
-  const int64_t group = spec.num_q_heads / spec.num_kv_heads;
   const ForwardBatch& batch = *batch_;
+  const int head_dim = spec.head_dim;
+  const int group = spec.num_q_heads / spec.num_kv_heads;
+  const int64_t kv_width = static_cast<int64_t>(spec.num_kv_heads) * head_dim;
+  const int tokens_per_item = std::max(1, cpu::kMaxAttendRows / group);
 
-  // Map each new token to its sequence once.
-  std::vector<int32_t> seq_of_token(batch.num_tokens());
-  for (size_t s = 0; s < batch.sequences.size(); ++s) {
-    const BatchSequence& seq = batch.sequences[s];
-    std::fill_n(seq_of_token.begin() + seq.token_begin, seq.num_new_tokens, static_cast<int32_t>(s));
-  }
+  std::vector<WorkItem> items;
+  for (size_t s = 0; s < batch.sequences.size(); ++s)
+    for (int h = 0; h < spec.num_kv_heads; ++h)
+      for (int32_t t = 0; t < batch.sequences[s].num_new_tokens; t += tokens_per_item)
+        items.push_back({static_cast<int32_t>(s), h, t,
+                         std::min(tokens_per_item, batch.sequences[s].num_new_tokens - t)});
 
-  const int64_t num_items = batch.num_tokens() * spec.num_q_heads;
-  pool_.ParallelFor(num_items, 1, [&](int64_t begin, int64_t end) {
+  pool_.ParallelFor(static_cast<int64_t>(items.size()), 1, [&](int64_t begin, int64_t end) {
+    std::vector<const float*> keys, values;
     std::vector<float> scores;
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t t = item / spec.num_q_heads;
-      const int64_t h = item % spec.num_q_heads;
-      const BatchSequence& seq = batch.sequences[seq_of_token[t]];
+    for (int64_t w = begin; w < end; ++w) {
+      const WorkItem& item = items[w];
+      const BatchSequence& seq = batch.sequences[item.sequence];
       const int32_t* slots = batch.kv_slots.data() + seq.kv_begin;
-      // This token is entry `self` of its page table; it sees entries [first, self].
-      const int64_t self = seq.kv_len - seq.num_new_tokens + (t - seq.token_begin);
-      const int64_t first = spec.sliding_window > 0 ? std::max<int64_t>(0, self - spec.sliding_window + 1) : 0;
-      const float* qh = q.Rows(t, 1).As<float>() + h * head_dim;
-      const int64_t kv_offset = (h / group) * head_dim;
+      const int32_t prefix_len = seq.kv_len - seq.num_new_tokens;
+      // Keys are gathered by page-table entry; this item's rows see at most [0, last token].
+      const int32_t num_keys = prefix_len + item.token_begin + item.num_tokens;
+      keys.resize(num_keys);
+      values.resize(num_keys);
+      for (int32_t j = 0; j < num_keys; ++j) {
+        keys[j] = kv.k.data() + slots[j] * kv_width + item.kv_head * head_dim;
+        values[j] = kv.v.data() + slots[j] * kv_width + item.kv_head * head_dim;
+      }
+      scores.resize(static_cast<size_t>(cpu::kMaxAttendRows) * num_keys);
 
-      scores.resize(self - first + 1);
-      float max_score = -std::numeric_limits<float>::infinity();
-      for (int64_t j = first; j <= self; ++j) {
-        float s = cpu::DotF32(qh, kv.k.data() + slots[j] * kv_width + kv_offset, head_dim) * spec.scale;
-        if (spec.logit_softcap > 0) s = spec.logit_softcap * std::tanh(s / spec.logit_softcap);
-        scores[j - first] = s;
-        max_score = std::max(max_score, s);
+      cpu::AttendArgs args;
+      args.keys = keys.data();
+      args.values = values.data();
+      args.num_keys = num_keys;
+      args.head_dim = head_dim;
+      args.scale = spec.scale;
+      args.softcap = spec.logit_softcap;
+      args.scores = scores.data();
+      for (int32_t i = 0; i < item.num_tokens; ++i) {
+        const int64_t token = seq.token_begin + item.token_begin + i;
+        const int32_t self = prefix_len + item.token_begin + i;  // its own page-table entry
+        const int32_t first = spec.sliding_window > 0 ? std::max(0, self - spec.sliding_window + 1) : 0;
+        for (int g = 0; g < group; ++g) {
+          const int64_t head = static_cast<int64_t>(item.kv_head) * group + g;
+          const int r = args.num_rows++;
+          args.queries[r] = q.Rows(token, 1).As<float>() + head * head_dim;
+          args.outputs[r] = out.Rows(token, 1).As<float>() + head * head_dim;
+          args.first[r] = first;
+          args.last[r] = self;
+          if (args.num_rows == cpu::kMaxAttendRows) {
+            cpu::AttendRows(args);
+            args.num_rows = 0;
+          }
+        }
       }
-      float denom = 0;
-      for (float& s : scores) {
-        s = std::exp(s - max_score);
-        denom += s;
-      }
-      float* oh = out.Rows(t, 1).As<float>() + h * head_dim;
-      std::fill_n(oh, head_dim, 0.0f);
-      for (int64_t j = first; j <= self; ++j)
-        cpu::AxpyF32(scores[j - first] / denom, kv.v.data() + slots[j] * kv_width + kv_offset, oh, head_dim);
+      if (args.num_rows > 0) cpu::AttendRows(args);
     }
   });
 }

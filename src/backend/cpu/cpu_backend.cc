@@ -82,6 +82,7 @@ Status CpuBackend::BeginForward(const ForwardBatch& batch) {
   if (out_of_range(batch.kv_slots) || out_of_range(batch.out_kv_slots))
     return InvalidArgument("KV slot outside the cache of {} slots", kv_shape_.num_slots);
   batch_ = &batch;
+  rope_tables_.clear();
   return Status::Ok();
 }
 
@@ -118,18 +119,35 @@ void CpuBackend::AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weig
   });
 }
 
+const CpuBackend::RopeTable& CpuBackend::RopeTableFor(const RopeSpec& spec) {
+  for (const RopeTable& t : rope_tables_)
+    if (t.spec == &spec) return t;
+  RopeTable& table = rope_tables_.emplace_back();
+  table.spec = &spec;
+  const int64_t half = static_cast<int64_t>(spec.inv_freq.size());
+  const auto& positions = batch_->positions;
+  table.cos.resize(positions.size() * half);
+  table.sin.resize(positions.size() * half);
+  pool_.ParallelFor(static_cast<int64_t>(positions.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      for (int64_t i = 0; i < half; ++i) {
+        const double angle = static_cast<double>(positions[t]) * spec.inv_freq[i];
+        table.cos[t * half + i] = static_cast<float>(std::cos(angle)) * spec.attention_factor;
+        table.sin[t * half + i] = static_cast<float>(std::sin(angle)) * spec.attention_factor;
+      }
+    }
+  });
+  return table;
+}
+
 void CpuBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
   const int64_t half = static_cast<int64_t>(rope.inv_freq.size());
   const int64_t num_heads = x.cols / head_dim;
-  const auto& positions = batch_->positions;
+  const RopeTable& table = RopeTableFor(rope);
   pool_.ParallelFor(x.rows, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> cos_v(half), sin_v(half);
     for (int64_t t = begin; t < end; ++t) {
-      for (int64_t i = 0; i < half; ++i) {
-        const double angle = static_cast<double>(positions[t]) * rope.inv_freq[i];
-        cos_v[i] = static_cast<float>(std::cos(angle)) * rope.attention_factor;
-        sin_v[i] = static_cast<float>(std::sin(angle)) * rope.attention_factor;
-      }
+      const float* cos_v = table.cos.data() + t * half;
+      const float* sin_v = table.sin.data() + t * half;
       float* row = x.Rows(t, 1).As<float>();
       for (int64_t h = 0; h < num_heads; ++h) {
         float* head = row + h * head_dim;

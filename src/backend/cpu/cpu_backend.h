@@ -45,7 +45,15 @@ class CpuBackend final : public Backend {
     std::vector<float> v;
   };
 
+  // cos/sin of every (new token, frequency) for one RopeSpec, computed once per step.
+  struct RopeTable {
+    const RopeSpec* spec = nullptr;
+    std::vector<float> cos, sin;  // [num_tokens, inv_freq.size()]
+  };
+  const RopeTable& RopeTableFor(const RopeSpec& spec);
+
   ThreadPool pool_;
+  std::vector<RopeTable> rope_tables_;  // cleared by BeginForward
   KvCacheShape kv_shape_;
   std::vector<KvLayer> kv_layers_;
   const ForwardBatch* batch_ = nullptr;  // valid between BeginForward and the next one

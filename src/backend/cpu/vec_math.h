@@ -1,4 +1,4 @@
-// Small float vector kernels shared by the CPU ops (attention, norms). Each is compiled
+// Small float vector kernels shared by the CPU ops (norms, scaling). Each is compiled
 // for AVX-512, AVX2 and plain x86-64 and the best clone is picked when the program loads.
 // Pure functions; thread-safe.
 #pragma once
@@ -7,9 +7,6 @@
 
 namespace sgl::cpu {
 
-float DotF32(const float* a, const float* b, int64_t n);
-// y += a * x
-void AxpyF32(float a, const float* x, float* y, int64_t n);
 // y *= a
 void ScaleF32(float a, float* y, int64_t n);
 float SumOfSquaresF32(const float* x, int64_t n);
