@@ -27,6 +27,8 @@ struct GgufValue {
   std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t, float, bool, std::string, uint64_t,
                int64_t, double, GgufArray>
       value;
+
+  bool operator==(const GgufValue&) const = default;
 };
 
 class GgufFile {
