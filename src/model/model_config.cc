@@ -47,6 +47,10 @@ Status ModelConfig::Validate() const {
     return InvalidArgument("sliding-window layer list has {} entries for {} layers", layer_is_sliding.size(),
                            num_layers);
   if (!(rms_norm_eps > 0)) return InvalidArgument("rms_norm_eps must be positive");
+  if (context_length <= 0) return InvalidArgument("context length must be positive, got {}", context_length);
+  if (sliding_window < 0) return InvalidArgument("sliding window must be >= 0, got {}", sliding_window);
+  if (!(rope.theta > 0) || !(rope_local.theta > 0) || !(rope.factor > 0))
+    return InvalidArgument("RoPE base and scaling factor must be positive");
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "format/gguf_file.h"
+#include "model/model_config.h"
 
 namespace {
 
@@ -36,5 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if ((*file)->FindTensor(view.name) == nullptr) __builtin_trap();
   }
   for (const auto& [key, value] : (*file)->metadata()) CallEveryGetter(**file, key);
+  // Interpreting the metadata as a model must fail cleanly too.
+  (void)sgl::ModelConfigFromGguf(**file);
   return 0;
 }

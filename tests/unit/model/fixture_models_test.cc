@@ -40,6 +40,8 @@ struct Variant {
   double tolerance;  // max |ours - ref| allowed, relative to max |ref| of the row
 };
 
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.arch << "/" << v.file; }
+
 std::string VariantName(const ::testing::TestParamInfo<Variant>& info) {
   std::string name = info.param.arch + "_" + info.param.file;
   for (char& ch : name)

@@ -20,6 +20,8 @@ struct RealModel {
   const char* gguf;
 };
 
+void PrintTo(const RealModel& m, std::ostream* os) { *os << m.gguf; }
+
 class RealModelTest : public ::testing::TestWithParam<RealModel> {};
 
 TEST_P(RealModelTest, TopOneAgreesWithTransformersOnAtLeast95PercentOfSteps) {
