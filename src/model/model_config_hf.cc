@@ -147,7 +147,7 @@ Result<ModelConfig> Parse(const json& j) {
   SGL_RETURN_IF_ERROR(ReadSlidingWindow(j, c));
   SGL_RETURN_IF_ERROR(ReadSpecialTokens(j, c));
 
-  std::string act = "silu";
+  std::string act = gemma ? "gelu_pytorch_tanh" : "silu";  // transformers' defaults
   if (const json* a = Get(j, gemma ? "hidden_activation" : "hidden_act"); a && a->is_string()) act = a->get<std::string>();
   if (act == "gelu_pytorch_tanh" || act == "gelu_tanh") c.hidden_act = Activation::kGeluTanh;
   else if (act != "silu") return Unsupported("config.json: activation '{}' is not supported (silu, gelu_pytorch_tanh)", act);
