@@ -1,8 +1,9 @@
 // The real models (fetched by scripts/fetch_models.sh) against transformers loading the
 // same GGUF dequantized to float32 (tests/fixtures/real/). Quantized activations make our
-// logits differ slightly, so the check is per-step top-1 agreement under teacher forcing:
-// at each of the 64 reference steps, our argmax given the reference's history must equal
-// the reference token on >= 95% of the steps of every prompt.
+// logits differ slightly (as llama.cpp's do), so the check is per-step top-1 agreement
+// under teacher forcing: at each of the 64 reference steps of every prompt, our argmax
+// given the reference's history must equal the reference token on >= 95% of all steps,
+// and every disagreement must be a near-tie in the reference (top-2 gap < kNearTie).
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -22,9 +23,11 @@ struct RealModel {
 
 void PrintTo(const RealModel& m, std::ostream* os) { *os << m.gguf; }
 
+constexpr double kNearTie = 0.5;
+
 class RealModelTest : public ::testing::TestWithParam<RealModel> {};
 
-TEST_P(RealModelTest, TopOneAgreesWithTransformersOnAtLeast95PercentOfSteps) {
+TEST_P(RealModelTest, TopOneAgreesWithTransformersExceptNearTies) {
   const std::string model_path = testing::SourcePath(std::string("models/") + GetParam().gguf);
   ASSERT_TRUE(std::filesystem::exists(model_path)) << model_path << " is missing: run scripts/fetch_models.sh";
   const auto ref = nlohmann::json::parse(
@@ -38,6 +41,7 @@ TEST_P(RealModelTest, TopOneAgreesWithTransformersOnAtLeast95PercentOfSteps) {
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   const int64_t vocab = (*engine)->Info().vocab_size;
 
+  int total_agree = 0, total_steps = 0;
   for (const auto& prompt : ref.at("prompts")) {
     const auto prompt_ids = prompt.at("prompt_ids").get<std::vector<int32_t>>();
     const auto output_ids = prompt.at("output_ids").get<std::vector<int32_t>>();
@@ -45,10 +49,15 @@ TEST_P(RealModelTest, TopOneAgreesWithTransformersOnAtLeast95PercentOfSteps) {
     history.insert(history.end(), output_ids.begin(), output_ids.end() - 1);
     auto logits = (*engine)->PromptLogits(history);
     ASSERT_TRUE(logits.ok()) << logits.status().message();
+    const auto gaps = prompt.at("top2_gaps").get<std::vector<double>>();
     int agree = 0;
     for (size_t s = 0; s < output_ids.size(); ++s) {
       const size_t row = prompt_ids.size() - 1 + s;
-      agree += Argmax({logits->data() + row * vocab, static_cast<size_t>(vocab)}) == output_ids[s];
+      const int32_t ours = Argmax({logits->data() + row * vocab, static_cast<size_t>(vocab)});
+      agree += ours == output_ids[s];
+      if (ours == output_ids[s]) continue;
+      std::printf("  step %zu: ours %d, reference %d, reference top-2 gap %.4f\n", s, ours, output_ids[s], gaps[s]);
+      EXPECT_LT(gaps[s], kNearTie) << "a confident reference step disagrees: step " << s;
     }
     // Free-running greedy decoding, reported for information: one flipped near-tie
     // changes everything after it, so it is not the criterion.
@@ -64,8 +73,11 @@ TEST_P(RealModelTest, TopOneAgreesWithTransformersOnAtLeast95PercentOfSteps) {
     const std::string text = prompt.at("prompt_text").get<std::string>().substr(0, 40);
     std::printf("%s | %-40s | top-1 agreement %d/%zu | greedy identical for %zu tokens\n", GetParam().gguf,
                 text.c_str(), agree, output_ids.size(), same_prefix);
-    EXPECT_GE(agree * 100, 95 * static_cast<int>(output_ids.size())) << "prompt: " << text;
+    total_agree += agree;
+    total_steps += static_cast<int>(output_ids.size());
   }
+  std::printf("%s: top-1 agreement %d/%d steps\n", GetParam().gguf, total_agree, total_steps);
+  EXPECT_GE(total_agree * 100, 95 * total_steps);
 }
 
 INSTANTIATE_TEST_SUITE_P(Real, RealModelTest,
