@@ -51,12 +51,24 @@ Status ApplyGemma3Conventions(const GgufFile& f, ModelConfig& c) {
   // llama.cpp's Gemma 3 layout: every 6th layer is global, the rest use a sliding window
   // with RoPE base `rope.freq_base_swa` (10000 when absent); embeddings are scaled by
   // sqrt(hidden); q.k by 1/sqrt(head_dim).
-  int64_t pattern = 6;
-  if (f.Find("gemma3.attention.sliding_window_pattern") != nullptr) {
-    auto v = f.GetInt("gemma3.attention.sliding_window_pattern");
-    if (v.ok() && *v > 0) pattern = *v;
+  // `attention.sliding_window_pattern` may be a period n (layer l slides iff l % n < n - 1)
+  // or one bool per layer; absent, n = 6.
+  const std::string pattern_key = "gemma3.attention.sliding_window_pattern";
+  const GgufValue* pattern_value = f.Find(pattern_key);
+  if (pattern_value != nullptr && std::holds_alternative<GgufArray>(pattern_value->value)) {
+    const auto& flags = std::get<GgufArray>(pattern_value->value);
+    if (static_cast<int>(flags.size()) != c.num_layers)
+      return InvalidArgument("{} has {} entries for {} layers", pattern_key, flags.size(), c.num_layers);
+    for (int l = 0; l < c.num_layers; ++l) {
+      const bool* slides = std::get_if<bool>(&flags[l].value);
+      if (slides == nullptr) return InvalidArgument("{} must hold booleans", pattern_key);
+      c.layer_is_sliding[l] = c.sliding_window > 0 && *slides;
+    }
+  } else {
+    SGL_ASSIGN_OR_RETURN(int64_t period, IntOr(f, pattern_key, 6));
+    if (period <= 0) return InvalidArgument("{} must be positive, got {}", pattern_key, period);
+    for (int l = 0; l < c.num_layers; ++l) c.layer_is_sliding[l] = c.sliding_window > 0 && l % period < period - 1;
   }
-  for (int l = 0; l < c.num_layers; ++l) c.layer_is_sliding[l] = c.sliding_window > 0 && (l % pattern) < pattern - 1;
   SGL_ASSIGN_OR_RETURN(c.rope_local.theta, FloatOr(f, "gemma3.rope.freq_base_swa", 10000.0));
   c.rope_local.scaling = RopeScalingType::kNone;
   c.rope_local.freq_factors.clear();
