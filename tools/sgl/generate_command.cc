@@ -1,5 +1,6 @@
 // `sgl generate`: continue a prompt with the model, streaming tokens to stdout, then a
 // final line with prefill and decode speed on stderr.
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -51,14 +52,17 @@ int Run(GenerateFlags& flags) {
   }
   if (flags.seed_set) flags.sampling.seed = flags.seed;
   spdlog::info("loading {}", flags.engine.model_path);
+  const auto load_start = std::chrono::steady_clock::now();
   auto engine = Engine::Create(flags.engine);
   if (!engine.ok()) {
     spdlog::error("{}", engine.status().message());
     return 1;
   }
   const ModelInfo info = (*engine)->Info();
-  spdlog::info("loaded {} | {} | backend {} | KV cache {} tokens", info.description, info.summary, info.backend,
-               info.kv_capacity_tokens);
+  const double load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
+  spdlog::info("loaded in {:.0f} ms: {} | {} | backend {} | KV cache {} tokens", load_ms, info.description,
+               info.summary, info.backend, info.kv_capacity_tokens);
   auto result = (*engine)->Generate(*ids, flags.sampling, [](int32_t token) {
     std::printf("%d ", token);
     std::fflush(stdout);
