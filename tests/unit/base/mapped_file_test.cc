@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "../format/temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace sgl {
 namespace {

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "gguf_builder.h"
-#include "temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace sgl {
 namespace {

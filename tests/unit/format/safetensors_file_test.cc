@@ -7,7 +7,7 @@
 
 #include "format/hf_checkpoint.h"
 #include "safetensors_builder.h"
-#include "temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace sgl {
 namespace {
