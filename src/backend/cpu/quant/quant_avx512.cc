@@ -23,9 +23,10 @@
 #include "backend/cpu/quant/quant_impl.h"
 #include "backend/cpu/quant/quant_x86_decode.h"
 
-// GCC 12's AVX-512 reduction intrinsics start from _mm512_undefined_*(), which trips a
-// false -Wmaybe-uninitialized.
+// GCC 12's AVX-512 extract/reduce intrinsics start from _mm256_undefined_*(), which trips
+// false (maybe-)uninitialized warnings.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace sgl::cpu::internal {
 namespace {
