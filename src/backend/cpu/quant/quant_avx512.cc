@@ -171,76 +171,6 @@ void MatMulTileFloat(const void* weights, size_t weight_row_bytes, int64_t num_r
 
 // ================================ quantized weights =====================================
 
-// A weight row decoded by Format<T>::Decode, as parallel arrays over its outer blocks.
-template <typename F>
-struct DecodedRow {
-  uint8_t* levels;     // k
-  float* outer_scale;  // num_outer
-  int32_t* sub_scale;  // num_outer * kNumSub
-  float* min_coef;     // num_outer * kNumSub
-
-  static size_t Bytes(int64_t num_outer) {
-    return Arena::RoundUp(num_outer * F::kOuter) + Arena::RoundUp(num_outer * 4) +
-           2 * Arena::RoundUp(num_outer * F::kNumSub * 4);
-  }
-  static DecodedRow Carve(Arena& arena, int64_t num_outer) {
-    DecodedRow row;
-    row.levels = arena.Take<uint8_t>(num_outer * F::kOuter);
-    row.outer_scale = arena.Take<float>(num_outer);
-    row.sub_scale = arena.Take<int32_t>(num_outer * F::kNumSub);
-    row.min_coef = arena.Take<float>(num_outer * F::kNumSub);
-    return row;
-  }
-  void Decode(const uint8_t* src, int64_t num_outer) const {
-    for (int64_t o = 0; o < num_outer; ++o) {
-      F::Decode(src + o * F::kBlockBytes,
-                {levels + o * F::kOuter, outer_scale + o, sub_scale + o * F::kNumSub, min_coef + o * F::kNumSub});
-    }
-  }
-};
-
-// One activation row prepared for DotDecoded: per-outer-block scale, per-32-element bias
-// vectors (lane layout matching the dpbusd result) and per-sub-block scaled sums.
-template <typename F>
-struct PackedAct {
-  const uint8_t* blocks;  // the activation row itself
-  float* scale;           // num_outer
-  __m256i* bias;          // num_outer * kOuter / 32, when kBias
-  float* scaled_sum;      // num_outer * kNumSub: scale * sum(quants), when kMins
-  float* scale_pairs;     // num_outer * 2: {scale, scaled_sum}, legacy formats only
-
-  static size_t Bytes(int64_t num_outer) {
-    return Arena::RoundUp(num_outer * 4) + Arena::RoundUp(num_outer * F::kOuter) +
-           Arena::RoundUp(num_outer * F::kNumSub * 4) + Arena::RoundUp(num_outer * 8);
-  }
-  static PackedAct Make(Arena& arena, const uint8_t* row, int64_t num_outer) {
-    using View = ActBlockView<F>;
-    PackedAct p{row, arena.Take<float>(num_outer), arena.Take<__m256i>(num_outer * F::kOuter / 32),
-                arena.Take<float>(num_outer * F::kNumSub), arena.Take<float>(num_outer * 2)};
-    for (int64_t o = 0; o < num_outer; ++o) {
-      const uint8_t* block = row + o * View::kBytes;
-      const float d = View::Scale(block);
-      int32_t sums[F::kNumSub];
-      View::SubSums(block, sums);
-      p.scale[o] = d;
-      if constexpr (F::kBias != 0) {
-        // Sub-block s's bias lands in the first int32 lane covering it: 8 lanes cover 32
-        // bytes, so lane 0 for 32-element sub-blocks, lanes 0 and 4 for 16-element ones.
-        alignas(32) int32_t lanes[F::kOuter / 4] = {};
-        for (int s = 0; s < F::kNumSub; ++s) lanes[s * F::kSub / 4] = -F::kBias * sums[s];
-        for (int c = 0; c < F::kOuter / 32; ++c)
-          p.bias[o * F::kOuter / 32 + c] = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes + 8 * c));
-      }
-      if constexpr (F::kMins) {
-        for (int s = 0; s < F::kNumSub; ++s) p.scaled_sum[o * F::kNumSub + s] = d * static_cast<float>(sums[s]);
-      }
-      p.scale_pairs[2 * o] = d;
-      p.scale_pairs[2 * o + 1] = d * static_cast<float>(sums[0]);
-    }
-    return p;
-  }
-};
-
 inline float DotFloats(const float* a, const float* b, int64_t n) {
   __m512 acc = _mm512_setzero_ps();
   int64_t i = 0;
@@ -288,54 +218,6 @@ float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_ou
   return result;
 }
 
-// kGroupActs activation rows interleaved 4 bytes at a time, with per-block data as
-// 16-lane vectors. Missing rows (past num_acts) are zero.
-template <typename F>
-struct ActGroup {
-  int8_t* quants;      // [num_outer][kOuter / 4][16][4]
-  float* scale;        // [num_outer][16]
-  int32_t* bias;       // [num_outer * kNumSub][16], when kBias
-  float* scaled_sum;   // [num_outer * kNumSub][16], when kMins
-
-  static size_t Bytes(int64_t num_outer) {
-    return Arena::RoundUp(num_outer * F::kOuter * kGroupActs) + Arena::RoundUp(num_outer * kGroupActs * 4) +
-           2 * Arena::RoundUp(num_outer * F::kNumSub * kGroupActs * 4);
-  }
-
-  static ActGroup Make(Arena& arena, const uint8_t* acts, size_t act_row_bytes, int64_t count, int64_t num_outer) {
-    using View = ActBlockView<F>;
-    ActGroup g{arena.Take<int8_t>(num_outer * F::kOuter * kGroupActs), arena.Take<float>(num_outer * kGroupActs),
-               arena.Take<int32_t>(num_outer * F::kNumSub * kGroupActs),
-               arena.Take<float>(num_outer * F::kNumSub * kGroupActs)};
-    for (int64_t o = 0; o < num_outer; ++o) {
-      int32_t* dst = reinterpret_cast<int32_t*>(g.quants + o * F::kOuter * kGroupActs);
-      for (int i = 0; i < kGroupActs; ++i) {
-        if (i >= count) {
-          for (int j = 0; j < F::kOuter / 4; ++j) dst[j * kGroupActs + i] = 0;
-          g.scale[o * kGroupActs + i] = 0.0f;
-          for (int s = 0; s < F::kNumSub; ++s) {
-            g.bias[(o * F::kNumSub + s) * kGroupActs + i] = 0;
-            g.scaled_sum[(o * F::kNumSub + s) * kGroupActs + i] = 0.0f;
-          }
-          continue;
-        }
-        const uint8_t* block = acts + i * act_row_bytes + o * View::kBytes;
-        const int8_t* q = View::Quants(block);
-        for (int j = 0; j < F::kOuter / 4; ++j) std::memcpy(&dst[j * kGroupActs + i], q + 4 * j, 4);
-        const float d = View::Scale(block);
-        int32_t sums[F::kNumSub];
-        View::SubSums(block, sums);
-        g.scale[o * kGroupActs + i] = d;
-        for (int s = 0; s < F::kNumSub; ++s) {
-          g.bias[(o * F::kNumSub + s) * kGroupActs + i] = -F::kBias * sums[s];
-          g.scaled_sum[(o * F::kNumSub + s) * kGroupActs + i] = d * static_cast<float>(sums[s]);
-        }
-      }
-    }
-    return g;
-  }
-};
-
 inline __m512i BroadcastFourBytes(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -344,7 +226,7 @@ inline __m512i BroadcastFourBytes(const uint8_t* p) {
 
 // kRows decoded weight rows x one activation group: result[r] holds the 16 dot products.
 template <typename F, int kRows>
-void GroupDot(const DecodedRow<F>* rows, const ActGroup<F>& g, int64_t num_outer, __m512* result) {
+void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m512* result) {
   constexpr int kSteps = F::kSub / 4;  // 4-byte steps per sub-block
   __m512 acc[kRows];
   for (int r = 0; r < kRows; ++r) acc[r] = _mm512_setzero_ps();
@@ -387,7 +269,7 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F>& g, int64_t num_outer
 }
 
 template <typename F, int kRows>
-void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F>& g, int64_t num_outer, int64_t first_act,
+void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, int64_t first_act,
                       int64_t count, float* out, int64_t out_stride) {
   __m512 result[kRows];
   GroupDot<F, kRows>(rows, g, num_outer, result);
@@ -426,23 +308,6 @@ inline __m256i LevelsInRegister(const uint8_t* block) {
     return _mm256_xor_si256(Load32(block + offsetof(BlockQ8_0, qs)), _mm256_set1_epi8(static_cast<char>(0x80)));
 }
 
-// Q4_0/Q4_1 nibbles without a shift: the high nibbles stay in place (16x their value), so
-// int32 lanes 4-7 of every block's dot product come out 16x too large; the accumulator's
-// upper lanes are scaled by 1/16 once at the end. Saves one vector op per block.
-constexpr bool NibblesUnshifted(DType t) { return t == DType::kQ4_0 || t == DType::kQ4_1; }
-
-template <DType T>
-inline __m256i LevelsForStream(const uint8_t* block) {
-  if constexpr (NibblesUnshifted(T)) {
-    const uint8_t* qs = block + (T == DType::kQ4_0 ? offsetof(BlockQ4_0, qs) : offsetof(BlockQ4_1, qs));
-    const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-    const int64_t low = 0x0F0F0F0F0F0F0F0F, high = static_cast<int64_t>(0xF0F0F0F0F0F0F0F0ULL);
-    return _mm256_and_si256(both, _mm256_setr_epi64x(low, low, high, high));
-  } else {
-    return LevelsInRegister<T>(block);
-  }
-}
-
 // One legacy weight row . one activation row. Rows are streamed one at a time: with
 // several rows interleaved the hardware prefetchers stop keeping up when the weights come
 // from DRAM (measured: ~2x slower), which is the normal case for decode.
@@ -463,7 +328,7 @@ float StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t
     const __m128 act_pair = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(act.scale_pairs + 2 * o)));
     const __m128 scales = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(head)), act_pair);
     const __m256i init = F::kBias != 0 ? act.bias[o] : _mm256_setzero_si256();
-    const __m256i dot = Dpbusd(init, LevelsForStream<T>(b), Load32(View::Quants(act.blocks + o * View::kBytes)));
+    const __m256i dot = Dpbusd(init, LevelsInRegister<T>(b), Load32(View::Quants(act.blocks + o * View::kBytes)));
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcastss_ps(scales), acc);
     if constexpr (F::kMins) mins = _mm_add_ps(mins, scales);
   };
@@ -475,12 +340,7 @@ float StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t
     block(o + 3, acc3, mins23);
   }
   for (; o < num_outer; ++o) block(o, acc0, mins01);
-  __m256 total = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3));
-  if constexpr (NibblesUnshifted(T)) {
-    const float s = 1.0f / 16;
-    total = _mm256_mul_ps(total, _mm256_setr_ps(1, 1, 1, 1, s, s, s, s));
-  }
-  float result = HorizontalSum(total);
+  float result = HorizontalSum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
   if constexpr (F::kMins) result += _mm_cvtss_f32(_mm_movehdup_ps(_mm_add_ps(mins01, mins23)));
   return result;
 }
@@ -535,7 +395,7 @@ float StreamQ4KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) 
 // One Q6_K row . one Q8_K row. Levels are stored as q + 32 in [0, 64), so vpmaddubsw
 // stays exact (<= 2 * 63 * 127); the +32 is taken back through the activation sums.
 float StreamQ6KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  __m256 acc = _mm256_setzero_ps();
+  float acc = 0.0f;
   const __m256i mask4 = _mm256_set1_epi8(0x0F), mask2 = _mm256_set1_epi8(0x30);
   for (int64_t o = 0; o < num_outer; ++o) {
     const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
@@ -562,10 +422,12 @@ float StreamQ6KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) 
         sum[g & 1] = Dpwssd(sum[g & 1], products, _mm256_permutexvar_epi16(pick, scales16));
       }
     }
-    const __m256i total = _mm256_sub_epi32(_mm256_add_epi32(sum[0], sum[1]), offset);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(_cvtsh_ss(b->d) * a->d), acc);
+    // Summed exactly in int32 first: the offset's lanes pair up sub-blocks differently
+    // from the products' lanes, so per-lane values would cancel only after rounding.
+    const int32_t total = HorizontalSum(_mm256_sub_epi32(_mm256_add_epi32(sum[0], sum[1]), offset));
+    acc += static_cast<float>(total) * (_cvtsh_ss(b->d) * a->d);
   }
-  return HorizontalSum(acc);
+  return acc;
 }
 
 template <DType T>
@@ -603,16 +465,16 @@ void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_r
   if (chunk_rows > 32) chunk_rows = 32;
   if (num_groups == 0) chunk_rows = 1;  // decode: one row at a time, straight from the stream
 
-  Scratch scratch(chunk_rows * row_bytes + num_groups * ActGroup<F>::Bytes(num_outer) +
-                  num_singles * PackedAct<F>::Bytes(num_outer) + Arena::RoundUp(num_groups * sizeof(ActGroup<F>)));
+  Scratch scratch(chunk_rows * row_bytes + num_groups * ActGroup<F, kGroupActs>::Bytes(num_outer) +
+                  num_singles * PackedAct<F>::Bytes(num_outer) + Arena::RoundUp(num_groups * sizeof(ActGroup<F, kGroupActs>)));
   Arena arena(scratch.data());
   DecodedRow<F> rows[32];
   for (int64_t r = 0; r < chunk_rows; ++r) rows[r] = DecodedRow<F>::Carve(arena, num_outer);
-  ActGroup<F> groups_storage[1];
-  ActGroup<F>* groups = num_groups > 0 ? arena.Take<ActGroup<F>>(num_groups) : groups_storage;
+  ActGroup<F, kGroupActs> groups_storage[1];
+  ActGroup<F, kGroupActs>* groups = num_groups > 0 ? arena.Take<ActGroup<F, kGroupActs>>(num_groups) : groups_storage;
   for (int64_t g = 0; g < num_groups; ++g) {
     const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-    groups[g] = ActGroup<F>::Make(arena, a + g * kGroupActs * act_row_bytes, act_row_bytes, count, num_outer);
+    groups[g] = ActGroup<F, kGroupActs>::Make(arena, a + g * kGroupActs * act_row_bytes, act_row_bytes, count, num_outer);
   }
   PackedAct<F> singles[kMinActsForGroup + kGroupActs];
   for (int64_t i = 0; i < num_singles; ++i)

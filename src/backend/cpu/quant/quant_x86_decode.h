@@ -2,8 +2,10 @@
 // of every quantized weight format, and AVX2 code that decodes weight blocks into it.
 // Promise: for every format F, weight element i of an "outer" block (32 or 256 elements) is
 //   outer_scale * sub_scale[i / F::kSub] * (level[i] - F::kBias) + min_coef[i / F::kSub]
-// with level[i] an unsigned byte (sub_scale is 1 when !F::kIntScales, min_coef is 0 when
-// !F::kMins). Kernels then need a single unsigned x signed byte dot product per sub-block.
+// with level[i] an unsigned byte <= F::kMaxLevel (sub_scale is 1 when !F::kIntScales,
+// min_coef is 0 when !F::kMins). Kernels then need a single unsigned x signed byte dot
+// product per sub-block. Also here: the kernel-ready layouts built from that view
+// (DecodedRow, PackedAct, ActGroup) and per-call scratch memory.
 //
 // Everything here has internal linkage (anonymous namespace) on purpose: each including
 // file is compiled for a different instruction set, and a shared out-of-line copy would
@@ -97,6 +99,7 @@ struct LegacyShape {
 template <>
 struct Format<DType::kQ4_0> : LegacyShape {
   static constexpr size_t kBlockBytes = sizeof(BlockQ4_0);
+  static constexpr int kMaxLevel = 15;
   static constexpr int kBias = 8;
   static constexpr bool kMins = false;
   static constexpr DType kActType = DType::kQ8_0;
@@ -110,6 +113,7 @@ struct Format<DType::kQ4_0> : LegacyShape {
 template <>
 struct Format<DType::kQ4_1> : LegacyShape {
   static constexpr size_t kBlockBytes = sizeof(BlockQ4_1);
+  static constexpr int kMaxLevel = 15;
   static constexpr int kBias = 0;
   static constexpr bool kMins = true;
   static constexpr DType kActType = DType::kQ8_1;
@@ -132,6 +136,7 @@ inline __m256i FiveBitLevels(const uint8_t* qs, const uint8_t* qh) {
 template <>
 struct Format<DType::kQ5_0> : LegacyShape {
   static constexpr size_t kBlockBytes = sizeof(BlockQ5_0);
+  static constexpr int kMaxLevel = 31;
   static constexpr int kBias = 16;
   static constexpr bool kMins = false;
   static constexpr DType kActType = DType::kQ8_0;
@@ -145,6 +150,7 @@ struct Format<DType::kQ5_0> : LegacyShape {
 template <>
 struct Format<DType::kQ5_1> : LegacyShape {
   static constexpr size_t kBlockBytes = sizeof(BlockQ5_1);
+  static constexpr int kMaxLevel = 31;
   static constexpr int kBias = 0;
   static constexpr bool kMins = true;
   static constexpr DType kActType = DType::kQ8_1;
@@ -160,6 +166,7 @@ struct Format<DType::kQ5_1> : LegacyShape {
 template <>
 struct Format<DType::kQ8_0> : LegacyShape {
   static constexpr size_t kBlockBytes = sizeof(BlockQ8_0);
+  static constexpr int kMaxLevel = 255;
   static constexpr int kBias = 128;
   static constexpr bool kMins = false;
   static constexpr DType kActType = DType::kQ8_0;
@@ -190,6 +197,7 @@ inline void StoreTwoBitLevels(const uint8_t* qs32, uint8_t* levels128) {
 template <>
 struct Format<DType::kQ2_K> : KQuantShape<16> {
   static constexpr size_t kBlockBytes = sizeof(BlockQ2_K);
+  static constexpr int kMaxLevel = 3;
   static constexpr int kBias = 0;
   static constexpr bool kMins = true;
   static void Decode(const uint8_t* src, DecodedBlock out) {
@@ -208,6 +216,7 @@ struct Format<DType::kQ2_K> : KQuantShape<16> {
 template <>
 struct Format<DType::kQ3_K> : KQuantShape<16> {
   static constexpr size_t kBlockBytes = sizeof(BlockQ3_K);
+  static constexpr int kMaxLevel = 7;
   static constexpr int kBias = 4;
   static constexpr bool kMins = false;
   static void Decode(const uint8_t* src, DecodedBlock out) {
@@ -259,6 +268,7 @@ inline void DecodeK4Scales(const uint8_t* packed, float dmin, DecodedBlock out) 
 template <>
 struct Format<DType::kQ4_K> : KQuantShape<32> {
   static constexpr size_t kBlockBytes = sizeof(BlockQ4_K);
+  static constexpr int kMaxLevel = 15;
   static constexpr int kBias = 0;
   static constexpr bool kMins = true;
   static void Decode(const uint8_t* src, DecodedBlock out) {
@@ -272,6 +282,7 @@ struct Format<DType::kQ4_K> : KQuantShape<32> {
 template <>
 struct Format<DType::kQ5_K> : KQuantShape<32> {
   static constexpr size_t kBlockBytes = sizeof(BlockQ5_K);
+  static constexpr int kMaxLevel = 31;
   static constexpr int kBias = 0;
   static constexpr bool kMins = true;
   static void Decode(const uint8_t* src, DecodedBlock out) {
@@ -307,6 +318,7 @@ inline void StoreSixBitLevels(const uint8_t* ql, const uint8_t* qh, uint8_t* lev
 template <>
 struct Format<DType::kQ6_K> : KQuantShape<16> {
   static constexpr size_t kBlockBytes = sizeof(BlockQ6_K);
+  static constexpr int kMaxLevel = 63;
   static constexpr int kBias = 32;
   static constexpr bool kMins = false;
   static void Decode(const uint8_t* src, DecodedBlock out) {
@@ -389,6 +401,131 @@ class Arena {
 
  private:
   uint8_t* next_;
+};
+
+// ------------------------- kernel-ready data layouts ---------------------------------
+
+// A weight row decoded by Format<T>::Decode, as parallel arrays over its outer blocks.
+template <typename F>
+struct DecodedRow {
+  uint8_t* levels;     // k
+  float* outer_scale;  // num_outer
+  int32_t* sub_scale;  // num_outer * kNumSub
+  float* min_coef;     // num_outer * kNumSub
+
+  static size_t Bytes(int64_t num_outer) {
+    return Arena::RoundUp(num_outer * F::kOuter) + Arena::RoundUp(num_outer * 4) +
+           2 * Arena::RoundUp(num_outer * F::kNumSub * 4);
+  }
+  static DecodedRow Carve(Arena& arena, int64_t num_outer) {
+    DecodedRow row;
+    row.levels = arena.Take<uint8_t>(num_outer * F::kOuter);
+    row.outer_scale = arena.Take<float>(num_outer);
+    row.sub_scale = arena.Take<int32_t>(num_outer * F::kNumSub);
+    row.min_coef = arena.Take<float>(num_outer * F::kNumSub);
+    return row;
+  }
+  void Decode(const uint8_t* src, int64_t num_outer) const {
+    for (int64_t o = 0; o < num_outer; ++o) {
+      F::Decode(src + o * F::kBlockBytes,
+                {levels + o * F::kOuter, outer_scale + o, sub_scale + o * F::kNumSub, min_coef + o * F::kNumSub});
+    }
+  }
+};
+
+// One activation row prepared for DotDecoded: per-outer-block scale, per-32-element bias
+// vectors (lane layout matching the dpbusd result) and per-sub-block scaled sums.
+template <typename F>
+struct PackedAct {
+  const uint8_t* blocks;  // the activation row itself
+  float* scale;           // num_outer
+  __m256i* bias;          // num_outer * kOuter / 32, when kBias
+  float* scaled_sum;      // num_outer * kNumSub: scale * sum(quants), when kMins
+  float* scale_pairs;     // num_outer * 2: {scale, scaled_sum}, legacy formats only
+
+  static size_t Bytes(int64_t num_outer) {
+    return Arena::RoundUp(num_outer * 4) + Arena::RoundUp(num_outer * F::kOuter) +
+           Arena::RoundUp(num_outer * F::kNumSub * 4) + Arena::RoundUp(num_outer * 8);
+  }
+  static PackedAct Make(Arena& arena, const uint8_t* row, int64_t num_outer) {
+    using View = ActBlockView<F>;
+    PackedAct p{row, arena.Take<float>(num_outer), arena.Take<__m256i>(num_outer * F::kOuter / 32),
+                arena.Take<float>(num_outer * F::kNumSub), arena.Take<float>(num_outer * 2)};
+    for (int64_t o = 0; o < num_outer; ++o) {
+      const uint8_t* block = row + o * View::kBytes;
+      const float d = View::Scale(block);
+      int32_t sums[F::kNumSub];
+      View::SubSums(block, sums);
+      p.scale[o] = d;
+      if constexpr (F::kBias != 0) {
+        // Lane j of a 32-byte dot product sums bytes 4j..4j+3, so its share of the bias is
+        // -kBias * (those 4 activation quants). Keeping each lane's total small matters:
+        // one lump sum in lane 0 would cancel against the other lanes only after float
+        // conversion, losing precision (up to 128x the result's magnitude for Q8_0).
+        const int8_t* q = View::Quants(block);
+        for (int c = 0; c < F::kOuter / 32; ++c) {
+          const __m256i four_byte_sums = _mm256_madd_epi16(
+              _mm256_maddubs_epi16(_mm256_set1_epi8(1), Load32(q + 32 * c)), _mm256_set1_epi16(1));
+          p.bias[o * F::kOuter / 32 + c] = _mm256_mullo_epi32(four_byte_sums, _mm256_set1_epi32(-F::kBias));
+        }
+      }
+      if constexpr (F::kMins) {
+        for (int s = 0; s < F::kNumSub; ++s) p.scaled_sum[o * F::kNumSub + s] = d * static_cast<float>(sums[s]);
+      }
+      p.scale_pairs[2 * o] = d;
+      p.scale_pairs[2 * o + 1] = d * static_cast<float>(sums[0]);
+    }
+    return p;
+  }
+};
+
+// kLanes activation rows interleaved 4 bytes at a time (so one vector holds the same 4
+// bytes of every row), with per-block data as kLanes-wide vectors. Rows past `count` are
+// zero.
+template <typename F, int kLanes>
+struct ActGroup {
+  int8_t* quants;      // [num_outer][kOuter / 4][kLanes][4]
+  float* scale;        // [num_outer][kLanes]
+  int32_t* bias;       // [num_outer * kNumSub][kLanes], when kBias
+  float* scaled_sum;   // [num_outer * kNumSub][kLanes], when kMins
+
+  static size_t Bytes(int64_t num_outer) {
+    return Arena::RoundUp(num_outer * F::kOuter * kLanes) + Arena::RoundUp(num_outer * kLanes * 4) +
+           2 * Arena::RoundUp(num_outer * F::kNumSub * kLanes * 4);
+  }
+
+  static ActGroup Make(Arena& arena, const uint8_t* acts, size_t act_row_bytes, int64_t count, int64_t num_outer) {
+    using View = ActBlockView<F>;
+    ActGroup g{arena.Take<int8_t>(num_outer * F::kOuter * kLanes), arena.Take<float>(num_outer * kLanes),
+               arena.Take<int32_t>(num_outer * F::kNumSub * kLanes),
+               arena.Take<float>(num_outer * F::kNumSub * kLanes)};
+    for (int64_t o = 0; o < num_outer; ++o) {
+      int32_t* dst = reinterpret_cast<int32_t*>(g.quants + o * F::kOuter * kLanes);
+      for (int i = 0; i < kLanes; ++i) {
+        if (i >= count) {
+          for (int j = 0; j < F::kOuter / 4; ++j) dst[j * kLanes + i] = 0;
+          g.scale[o * kLanes + i] = 0.0f;
+          for (int s = 0; s < F::kNumSub; ++s) {
+            g.bias[(o * F::kNumSub + s) * kLanes + i] = 0;
+            g.scaled_sum[(o * F::kNumSub + s) * kLanes + i] = 0.0f;
+          }
+          continue;
+        }
+        const uint8_t* block = acts + i * act_row_bytes + o * View::kBytes;
+        const int8_t* q = View::Quants(block);
+        for (int j = 0; j < F::kOuter / 4; ++j) std::memcpy(&dst[j * kLanes + i], q + 4 * j, 4);
+        const float d = View::Scale(block);
+        int32_t sums[F::kNumSub];
+        View::SubSums(block, sums);
+        g.scale[o * kLanes + i] = d;
+        for (int s = 0; s < F::kNumSub; ++s) {
+          g.bias[(o * F::kNumSub + s) * kLanes + i] = -F::kBias * sums[s];
+          g.scaled_sum[(o * F::kNumSub + s) * kLanes + i] = d * static_cast<float>(sums[s]);
+        }
+      }
+    }
+    return g;
+  }
 };
 
 }  // namespace
