@@ -110,7 +110,9 @@ void RegisterAll() {
       internal::MatMulTileFn matmul = isa->matmul_for(type);
       if (matmul == nullptr) continue;
       std::vector<Shape> shapes = {{1536, 576}, {576, 1536}};
-      if (type == DType::kQ8_0) shapes.push_back({49152, 576});  // the tied embedding / LM head
+      // Q8_0: the tied embedding / LM head. Q4_1: the same size, as a proxy for decode
+      // streaming a whole model's weights from DRAM (too big for the caches).
+      if (type == DType::kQ8_0 || type == DType::kQ4_1) shapes.push_back({49152, 576});
       for (Shape shape : shapes) {
         // k-quant rows must be whole 256-element super-blocks: round k up (576 -> 768).
         const int64_t block = Info(type).block_size;

@@ -366,6 +366,55 @@ TEST_P(QuantKernelsIsaTest, MatMulTileLargeTiles) {
   }
 }
 
+// Largest-magnitude levels against same-sign (and alternating) full-scale activations:
+// catches 16-bit saturation in the byte dot products, which random data rarely reaches.
+TEST_P(QuantKernelsIsaTest, MatMulTileExtremeValues) {
+  std::mt19937 rng(45);
+  for (DType type : internal::kWeightTypes) {
+    SCOPED_TRACE(std::string(Name(type)));
+    if (GetParam()->matmul_for(type) == nullptr || Info(type).block_size == 1) continue;
+    for (uint8_t payload : {uint8_t{0xFF}, uint8_t{0x80}, uint8_t{0x00}, uint8_t{0x7F}}) {
+      for (int act_pattern = 0; act_pattern < 3; ++act_pattern) {
+        MatMulProblem p = MakeProblem(type, {3, 18, KSizesFor(type).back()}, rng);
+        // Overwrite the weights: every payload byte = `payload`, every scale = 0.01.
+        const std::vector<int> scale_offsets = HalfScaleOffsets(type);
+        const size_t block_bytes = Info(type).block_bytes;
+        for (int64_t r = 0; r < 3; ++r) {
+          uint8_t* row = &p.weights[r * p.weight_row_bytes];
+          for (size_t b = 0; b < RowBytes(type, p.shape.k) / block_bytes; ++b) {
+            std::memset(row + b * block_bytes, payload, block_bytes);
+            const Half scale = FloatToHalf(0.01f);
+            for (int offset : scale_offsets) std::memcpy(row + b * block_bytes + offset, &scale, 2);
+          }
+        }
+        // Activations: all +1, all -1, or alternating, so every quant is +-127.
+        for (int64_t i = 0; i < p.shape.num_acts; ++i) {
+          std::vector<float> x(p.shape.k);
+          for (int64_t e = 0; e < p.shape.k; ++e) x[e] = act_pattern == 0 ? 1.0f : act_pattern == 1 ? -1.0f : (e % 2 ? 1.0f : -1.0f);
+          internal::ScalarKernels().quantize_for(p.act_type)(x.data(), &p.acts[i * p.act_row_bytes], p.shape.k);
+        }
+        // Recompute the reference for the new data.
+        p.expected.clear();
+        p.tolerance.clear();
+        for (int64_t i = 0; i < p.shape.num_acts; ++i) {
+          const std::vector<float> a = Dequantized(p.act_type, &p.acts[i * p.act_row_bytes], p.shape.k);
+          for (int64_t r = 0; r < 3; ++r) {
+            const std::vector<float> w = Dequantized(type, &p.weights[r * p.weight_row_bytes], p.shape.k);
+            double dot = 0, magnitude = 0;
+            for (int64_t e = 0; e < p.shape.k; ++e) {
+              dot += static_cast<double>(w[e]) * a[e];
+              magnitude += std::fabs(static_cast<double>(w[e]) * a[e]);
+            }
+            p.expected.push_back(dot);
+            p.tolerance.push_back(1e-5 * magnitude + 1e-30);
+          }
+        }
+        ASSERT_EQ(CheckMatMul(*GetParam(), p), 0) << "payload " << int{payload} << " pattern " << act_pattern;
+      }
+    }
+  }
+}
+
 // The tolerance must be tight enough that one wrong weight element is caught.
 TEST_P(QuantKernelsIsaTest, ToleranceCatchesOneCorruptedWeight) {
   std::mt19937 rng(44);
