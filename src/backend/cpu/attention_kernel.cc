@@ -12,25 +12,54 @@
 
 namespace sgl::cpu {
 
-// Scores are computed as outer products over the head dimension (queries transposed to
-// [dim][row]) so the inner loop runs across rows in vector lanes with no horizontal sums.
-SGL_MULTIVERSION void AttendRows(const AttendArgs& a) {
+namespace {
+
+// Few rows (decode): one dot product per (row, key), 16 lanes over the head dimension.
+inline void ScoresByDot(const AttendArgs& a, int32_t lo, int32_t hi) {
+  for (int32_t j = lo; j <= hi; ++j) {
+    const float* k = a.keys[j];
+    for (int r = 0; r < a.num_rows; ++r) {
+      const float* q = a.queries[r];
+      float acc[16] = {};
+      int d = 0;
+      for (; d + 16 <= a.head_dim; d += 16)
+        for (int l = 0; l < 16; ++l) acc[l] += q[d + l] * k[d + l];
+      float s = 0;
+      for (; d < a.head_dim; ++d) s += q[d] * k[d];
+      for (float v : acc) s += v;
+      a.scores[r * a.num_keys + j] = s * a.scale;
+    }
+  }
+}
+
+// Many rows (prefill): outer products over the head dimension with the queries transposed
+// to [dim][row], so the inner loop runs across rows in vector lanes with no horizontal sums.
+inline void ScoresByOuterProduct(const AttendArgs& a, int32_t lo, int32_t hi) {
   constexpr int R = kMaxAttendRows;
   alignas(64) float qt[kMaxAttendHeadDim * R];
   for (int d = 0; d < a.head_dim; ++d)
     for (int r = 0; r < R; ++r) qt[d * R + r] = r < a.num_rows ? a.queries[r][d] * a.scale : 0.0f;
-
-  int32_t lo = a.first[0], hi = a.last[0];
-  for (int r = 1; r < a.num_rows; ++r) {
-    lo = std::min(lo, a.first[r]);
-    hi = std::max(hi, a.last[r]);
-  }
   for (int32_t j = lo; j <= hi; ++j) {
     alignas(64) float s[R] = {};
     const float* k = a.keys[j];
     for (int d = 0; d < a.head_dim; ++d)
       for (int r = 0; r < R; ++r) s[r] += k[d] * qt[d * R + r];
     for (int r = 0; r < a.num_rows; ++r) a.scores[r * a.num_keys + j] = s[r];
+  }
+}
+
+}  // namespace
+
+SGL_MULTIVERSION void AttendRows(const AttendArgs& a) {
+  int32_t lo = a.first[0], hi = a.last[0];
+  for (int r = 1; r < a.num_rows; ++r) {
+    lo = std::min(lo, a.first[r]);
+    hi = std::max(hi, a.last[r]);
+  }
+  if (a.num_rows <= 4) {
+    ScoresByDot(a, lo, hi);
+  } else {
+    ScoresByOuterProduct(a, lo, hi);
   }
 
   for (int r = 0; r < a.num_rows; ++r) {
