@@ -2,7 +2,8 @@
 // over its sequence's KV history, read through the sequence's page table of KV slots.
 // Work items are (sequence, KV head, block of consecutive new tokens); an item's rows are
 // its tokens times the q heads sharing that KV head, so keys and values are read once
-// per item (AttendRows).
+// per item (AttendRows). A decode (one new token) gives each q head its own item instead,
+// so that the few items there are still spread evenly over the threads.
 #include <algorithm>
 
 #include "backend/cpu/attention_kernel.h"
@@ -16,6 +17,8 @@ struct WorkItem {
   int32_t kv_head;
   int32_t token_begin;  // first new token of the block, as an index into the sequence's new tokens
   int32_t num_tokens;
+  int32_t head_begin;  // q heads [head_begin, head_begin + num_heads) of the KV head's group
+  int32_t num_heads;
 };
 
 }  // namespace
@@ -29,11 +32,14 @@ void CpuBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec
   const int tokens_per_item = std::max(1, cpu::kMaxAttendRows / group);
 
   std::vector<WorkItem> items;
-  for (size_t s = 0; s < batch.sequences.size(); ++s)
+  for (size_t s = 0; s < batch.sequences.size(); ++s) {
+    const int32_t num_new = batch.sequences[s].num_new_tokens;
+    const int heads_per_item = num_new == 1 ? 1 : group;
     for (int h = 0; h < spec.num_kv_heads; ++h)
-      for (int32_t t = 0; t < batch.sequences[s].num_new_tokens; t += tokens_per_item)
-        items.push_back({static_cast<int32_t>(s), h, t,
-                         std::min(tokens_per_item, batch.sequences[s].num_new_tokens - t)});
+      for (int32_t t = 0; t < num_new; t += tokens_per_item)
+        for (int g = 0; g < group; g += heads_per_item)
+          items.push_back({static_cast<int32_t>(s), h, t, std::min(tokens_per_item, num_new - t), g, heads_per_item});
+  }
 
   pool_.ParallelFor(static_cast<int64_t>(items.size()), 1, [&](int64_t begin, int64_t end) {
     std::vector<const float*> keys, values;
@@ -65,7 +71,7 @@ void CpuBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec
         const int64_t token = seq.token_begin + item.token_begin + i;
         const int32_t self = prefix_len + item.token_begin + i;  // its own page-table entry
         const int32_t first = spec.sliding_window > 0 ? std::max(0, self - spec.sliding_window + 1) : 0;
-        for (int g = 0; g < group; ++g) {
+        for (int g = item.head_begin; g < item.head_begin + item.num_heads; ++g) {
           const int64_t head = static_cast<int64_t>(item.kv_head) * group + g;
           const int r = args.num_rows++;
           args.queries[r] = q.Rows(token, 1).As<float>() + head * head_dim;
