@@ -59,6 +59,15 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain, const std::function<void(
   });
 }
 
+void ThreadPool::ParallelForDynamic(int64_t n, const std::function<void(int64_t)>& fn) {
+  if (n <= 0) return;
+  std::atomic<int64_t> next{0};
+  Run([&](int, int) {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < n; i = next.fetch_add(1, std::memory_order_relaxed))
+      fn(i);
+  });
+}
+
 void ThreadPool::WorkerLoop(int thread_index) {
   uint32_t seen = 0;
   for (;;) {

@@ -31,6 +31,10 @@ class ThreadPool {
   // each non-empty chunk. Chunk edges are multiples of `grain` (except the last).
   void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+  // Calls fn(i) for every i in [0, n); threads take the next unclaimed i as they finish,
+  // so items of very different cost balance (put the costliest first).
+  void ParallelForDynamic(int64_t n, const std::function<void(int64_t i)>& fn);
+
  private:
   void WorkerLoop(int thread_index);
 

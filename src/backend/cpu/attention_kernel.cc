@@ -1,5 +1,7 @@
 #include "backend/cpu/attention_kernel.h"
 
+#include "backend/cpu/vec_math.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -33,18 +35,64 @@ inline void ScoresByDot(const AttendArgs& a, int32_t lo, int32_t hi) {
 }
 
 // Many rows (prefill): outer products over the head dimension with the queries transposed
-// to [dim][row], so the inner loop runs across rows in vector lanes with no horizontal sums.
+// to [dim][row], so the inner loop runs across rows in vector lanes with no horizontal
+// sums; four keys at a time keep four independent accumulator chains in flight.
 inline void ScoresByOuterProduct(const AttendArgs& a, int32_t lo, int32_t hi) {
   constexpr int R = kMaxAttendRows;
+  constexpr int kKeys = 4;
   alignas(64) float qt[kMaxAttendHeadDim * R];
   for (int d = 0; d < a.head_dim; ++d)
     for (int r = 0; r < R; ++r) qt[d * R + r] = r < a.num_rows ? a.queries[r][d] * a.scale : 0.0f;
-  for (int32_t j = lo; j <= hi; ++j) {
+  int32_t j = lo;
+  for (; j + kKeys <= hi + 1; j += kKeys) {
+    alignas(64) float s[kKeys][R] = {};
+    const float* k0 = a.keys[j];
+    const float* k1 = a.keys[j + 1];
+    const float* k2 = a.keys[j + 2];
+    const float* k3 = a.keys[j + 3];
+    for (int d = 0; d < a.head_dim; ++d) {
+      const float* q = qt + d * R;
+      for (int r = 0; r < R; ++r) {
+        s[0][r] += k0[d] * q[r];
+        s[1][r] += k1[d] * q[r];
+        s[2][r] += k2[d] * q[r];
+        s[3][r] += k3[d] * q[r];
+      }
+    }
+    for (int key = 0; key < kKeys; ++key)
+      for (int r = 0; r < a.num_rows; ++r) a.scores[r * a.num_keys + j + key] = s[key][r];
+  }
+  for (; j <= hi; ++j) {
     alignas(64) float s[R] = {};
     const float* k = a.keys[j];
     for (int d = 0; d < a.head_dim; ++d)
       for (int r = 0; r < R; ++r) s[r] += k[d] * qt[d * R + r];
     for (int r = 0; r < a.num_rows; ++r) a.scores[r * a.num_keys + j] = s[r];
+  }
+}
+
+// out[r] = sum over visible keys j of p[r][j] * v[j], 64 output dims at a time held in
+// registers across all keys (no load/store of the output per key).
+inline void WeightedValues(const AttendArgs& a) {
+  constexpr int kChunk = 64;
+  for (int r = 0; r < a.num_rows; ++r) {
+    const float* p = a.scores + r * a.num_keys;
+    for (int d0 = 0; d0 < a.head_dim; d0 += kChunk) {
+      const int width = std::min(kChunk, a.head_dim - d0);
+      alignas(64) float acc[kChunk] = {};
+      if (width == kChunk) {
+        for (int32_t j = a.first[r]; j <= a.last[r]; ++j) {
+          const float* v = a.values[j] + d0;
+          for (int l = 0; l < kChunk; ++l) acc[l] += p[j] * v[l];
+        }
+      } else {
+        for (int32_t j = a.first[r]; j <= a.last[r]; ++j) {
+          const float* v = a.values[j] + d0;
+          for (int l = 0; l < width; ++l) acc[l] += p[j] * v[l];
+        }
+      }
+      std::copy_n(acc, width, a.outputs[r] + d0);
+    }
   }
 }
 
@@ -66,28 +114,18 @@ SGL_MULTIVERSION void AttendRows(const AttendArgs& a) {
     float* row = a.scores + r * a.num_keys;
     float max_score = -std::numeric_limits<float>::infinity();
     for (int32_t j = a.first[r]; j <= a.last[r]; ++j) {
-      if (a.softcap > 0) row[j] = a.softcap * std::tanh(row[j] / a.softcap);
+      if (a.softcap > 0) row[j] = a.softcap * TanhF32(row[j] / a.softcap);
       max_score = std::max(max_score, row[j]);
     }
     float denom = 0;
     for (int32_t j = a.first[r]; j <= a.last[r]; ++j) {
-      row[j] = std::exp(row[j] - max_score);
+      row[j] = ExpF32(row[j] - max_score);
       denom += row[j];
     }
     const float inv = 1.0f / denom;
     for (int32_t j = a.first[r]; j <= a.last[r]; ++j) row[j] *= inv;
-    std::fill_n(a.outputs[r], a.head_dim, 0.0f);
   }
-
-  for (int32_t j = lo; j <= hi; ++j) {
-    const float* v = a.values[j];
-    for (int r = 0; r < a.num_rows; ++r) {
-      if (j < a.first[r] || j > a.last[r]) continue;
-      const float p = a.scores[r * a.num_keys + j];
-      float* o = a.outputs[r];
-      for (int d = 0; d < a.head_dim; ++d) o[d] += p * v[d];
-    }
-  }
+  WeightedValues(a);
 }
 
 }  // namespace sgl::cpu

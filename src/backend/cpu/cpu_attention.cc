@@ -40,17 +40,24 @@ void CpuBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec
         for (int g = 0; g < group; g += heads_per_item)
           items.push_back({static_cast<int32_t>(s), h, t, std::min(tokens_per_item, num_new - t), g, heads_per_item});
   }
+  // Threads claim items one by one, costliest (most keys) first.
+  auto num_keys_of = [&](const WorkItem& item) {
+    const BatchSequence& seq = batch.sequences[item.sequence];
+    return seq.kv_len - seq.num_new_tokens + item.token_begin + item.num_tokens;
+  };
+  std::stable_sort(items.begin(), items.end(),
+                   [&](const WorkItem& x, const WorkItem& y) { return num_keys_of(x) > num_keys_of(y); });
 
-  pool_.ParallelFor(static_cast<int64_t>(items.size()), 1, [&](int64_t begin, int64_t end) {
-    std::vector<const float*> keys, values;
-    std::vector<float> scores;
-    for (int64_t w = begin; w < end; ++w) {
+  pool_.ParallelForDynamic(static_cast<int64_t>(items.size()), [&](int64_t w) {
+    thread_local std::vector<const float*> keys, values;
+    thread_local std::vector<float> scores;
+    {
       const WorkItem& item = items[w];
       const BatchSequence& seq = batch.sequences[item.sequence];
       const int32_t* slots = batch.kv_slots.data() + seq.kv_begin;
       const int32_t prefix_len = seq.kv_len - seq.num_new_tokens;
       // Keys are gathered by page-table entry; this item's rows see at most [0, last token].
-      const int32_t num_keys = prefix_len + item.token_begin + item.num_tokens;
+      const int32_t num_keys = num_keys_of(item);
       keys.resize(num_keys);
       values.resize(num_keys);
       for (int32_t j = 0; j < num_keys; ++j) {

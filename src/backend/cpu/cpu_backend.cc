@@ -27,11 +27,6 @@ void RmsNormRow(const float* x, const float* w, float eps, int64_t n, float* out
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * inv_rms * w[i];
 }
 
-float GeluTanh(float x) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
-}
-
 }  // namespace
 
 CpuBackend::CpuBackend(int num_threads) : pool_(num_threads) {}
@@ -180,9 +175,9 @@ void CpuBackend::GatedActivation(const Tensor& gate, const Tensor& up, Activatio
       const float* u = up.Rows(r, 1).As<float>();
       float* o = out.Rows(r, 1).As<float>();
       if (act == Activation::kSilu) {
-        for (int64_t i = 0; i < gate.cols; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        cpu::SiluMulF32(g, u, o, gate.cols);
       } else {
-        for (int64_t i = 0; i < gate.cols; ++i) o[i] = GeluTanh(g[i]) * u[i];
+        cpu::GeluTanhMulF32(g, u, o, gate.cols);
       }
     }
   });
