@@ -71,27 +71,38 @@ inline void ScoresByOuterProduct(const AttendArgs& a, int32_t lo, int32_t hi) {
   }
 }
 
-// out[r] = sum over visible keys j of p[r][j] * v[j], 64 output dims at a time held in
-// registers across all keys (no load/store of the output per key).
+// out[r] = sum over visible keys j of p[r][j] * v[j], 16 output dims at a time held in
+// four independent accumulators (four keys per step) across all keys.
 inline void WeightedValues(const AttendArgs& a) {
-  constexpr int kChunk = 64;
+  constexpr int L = 16;
   for (int r = 0; r < a.num_rows; ++r) {
     const float* p = a.scores + r * a.num_keys;
-    for (int d0 = 0; d0 < a.head_dim; d0 += kChunk) {
-      const int width = std::min(kChunk, a.head_dim - d0);
-      alignas(64) float acc[kChunk] = {};
-      if (width == kChunk) {
-        for (int32_t j = a.first[r]; j <= a.last[r]; ++j) {
-          const float* v = a.values[j] + d0;
-          for (int l = 0; l < kChunk; ++l) acc[l] += p[j] * v[l];
-        }
-      } else {
-        for (int32_t j = a.first[r]; j <= a.last[r]; ++j) {
-          const float* v = a.values[j] + d0;
-          for (int l = 0; l < width; ++l) acc[l] += p[j] * v[l];
+    const int32_t first = a.first[r], last = a.last[r];
+    float* out = a.outputs[r];
+    int d0 = 0;
+    for (; d0 + L <= a.head_dim; d0 += L) {
+      float a0[L] = {}, a1[L] = {}, a2[L] = {}, a3[L] = {};
+      int32_t j = first;
+      for (; j + 4 <= last + 1; j += 4) {
+        const float* v0 = a.values[j] + d0;
+        const float* v1 = a.values[j + 1] + d0;
+        const float* v2 = a.values[j + 2] + d0;
+        const float* v3 = a.values[j + 3] + d0;
+        for (int l = 0; l < L; ++l) {
+          a0[l] += p[j] * v0[l];
+          a1[l] += p[j + 1] * v1[l];
+          a2[l] += p[j + 2] * v2[l];
+          a3[l] += p[j + 3] * v3[l];
         }
       }
-      std::copy_n(acc, width, a.outputs[r] + d0);
+      for (; j <= last; ++j)
+        for (int l = 0; l < L; ++l) a0[l] += p[j] * a.values[j][d0 + l];
+      for (int l = 0; l < L; ++l) out[d0 + l] = (a0[l] + a1[l]) + (a2[l] + a3[l]);
+    }
+    for (; d0 < a.head_dim; ++d0) {
+      float sum = 0;
+      for (int32_t j = first; j <= last; ++j) sum += p[j] * a.values[j][d0];
+      out[d0] = sum;
     }
   }
 }
