@@ -21,13 +21,15 @@
 #include "backend/cpu/quant/quant_blocks.h"
 #include "backend/cpu/quant/quant_impl.h"
 #include "backend/cpu/quant/quant_x86_decode.h"
+#include "backend/cpu/quant/quant_x86_stream.h"
 
 namespace sgl::cpu::internal {
 namespace {
 
 constexpr int kGroupActs = 8;          // activation rows per prefill group (ymm lanes)
-constexpr int kPrefetchBytes = 4096;   // how far ahead of a streamed weight row to prefetch
-constexpr int64_t kMinActsForGroup = 2;  // from this many activation rows on, group them
+// Activation rows left over after whole groups form one more (zero-padded) group from
+// this many on; fewer are handled per row (streamed when there are no groups at all).
+constexpr int64_t kMinActsForGroup = 4;
 constexpr int kPrefillRows = 2;        // weight rows sharing each activation load
 
 // ================================ activation quantization ===============================
@@ -354,153 +356,40 @@ void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& 
 
 // ------------------------- decode: streaming weight rows ------------------------------
 
-inline __m256i NibbleLevels(const uint8_t* qs) {
-  const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-  return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
-}
+// The instruction-set primitives quant_x86_stream.h's kernels are written against.
+struct Avx2Ops {
+  static constexpr bool kSignedQ8_0 = true;  // see the file comment
 
-// The 32 levels of one legacy block in a register (Q8_0: the raw signed quants).
-template <DType T>
-inline __m256i LevelsInRegister(const uint8_t* block) {
-  if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
-  if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
-  if constexpr (T == DType::kQ5_0) return FiveBitLevels(block + offsetof(BlockQ5_0, qs), block + offsetof(BlockQ5_0, qh));
-  if constexpr (T == DType::kQ5_1) return FiveBitLevels(block + offsetof(BlockQ5_1, qs), block + offsetof(BlockQ5_1, qh));
-  if constexpr (T == DType::kQ8_0) return Load32(block + offsetof(BlockQ8_0, qs));
-}
-
-// One legacy weight row . one activation row (see quant_avx512.cc's StreamLegacyRow).
-template <DType T>
-float StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t num_outer) {
-  using F = Format<T>;
-  using View = ActBlockView<F>;
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-  __m128 mins01 = _mm_setzero_ps(), mins23 = mins01;
-  auto block = [&](int64_t o, __m256& acc, __m128& mins) __attribute__((always_inline)) {
-    const uint8_t* b = w + o * F::kBlockBytes;
-    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBytes), _MM_HINT_T0);
-    int32_t head;  // d, then m (Q4_1/Q5_1) or payload
-    std::memcpy(&head, b, sizeof(head));
-    const __m128 act_pair = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(act.scale_pairs + 2 * o)));
-    const __m128 scales = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(head)), act_pair);
-    const __m256i q = Load32(View::Quants(act.blocks + o * View::kBytes));
-    __m256i dot;
-    if constexpr (kSigned<F>) {
-      dot = DotSignedBytes(LevelsInRegister<T>(b), q);
-    } else {
-      dot = DotBytes(LevelsInRegister<T>(b), q);
-      if constexpr (F::kBias != 0) dot = _mm256_add_epi32(dot, act.bias[o]);
-    }
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcastss_ps(scales), acc);
-    if constexpr (F::kMins) mins = _mm_add_ps(mins, scales);
-  };
-  int64_t o = 0;
-  for (; o + 4 <= num_outer; o += 4) {
-    block(o, acc0, mins01);
-    block(o + 1, acc1, mins23);
-    block(o + 2, acc2, mins01);
-    block(o + 3, acc3, mins23);
+  static __m256i NibbleLevels(const uint8_t* qs) {
+    const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
   }
-  for (; o < num_outer; ++o) block(o, acc0, mins01);
-  float result = HorizontalSum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-  if constexpr (F::kMins) result += _mm_cvtss_f32(_mm_movehdup_ps(_mm_add_ps(mins01, mins23)));
-  return result;
-}
-
-// One Q4_K row . one Q8_K row (see quant_avx512.cc's StreamQ4KRow; vpmaddwd replaces
-// vpdpwssd).
-float StreamQ4KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  __m256 acc = _mm256_setzero_ps();
-  const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
-    const auto* b = reinterpret_cast<const BlockQ4_K*>(w) + o;
-    for (int line = 0; line < 3; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
-    uint32_t packed[3];
-    std::memcpy(packed, b->scales, sizeof(packed));
-    const uint32_t scales_lo = packed[0] & 0x3F3F3F3F;
-    const uint32_t scales_hi = (packed[2] & 0x0F0F0F0F) | ((packed[0] >> 2) & 0x30303030);
-    const uint32_t mins_lo = packed[1] & 0x3F3F3F3F;
-    const uint32_t mins_hi = ((packed[2] >> 4) & 0x0F0F0F0F) | ((packed[1] >> 2) & 0x30303030);
-    const __m128i scales8 = _mm_cvtsi64_si128(static_cast<int64_t>(scales_lo | uint64_t{scales_hi} << 32));
-    const __m128i mins8 = _mm_cvtsi64_si128(static_cast<int64_t>(mins_lo | uint64_t{mins_hi} << 32));
-    const __m256i scales32 = _mm256_cvtepu8_epi32(scales8);
-    alignas(32) int32_t pairs[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(scales32, _mm256_slli_epi32(scales32, 16)));
-    const __m256i mins = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8)), Load32(a->bsums));
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int c = 0; c < 4; ++c) {
-      const __m256i packed_levels = Load32(b->qs + 32 * c);
-      const __m256i low = _mm256_and_si256(packed_levels, low_mask);
-      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed_levels, 4), low_mask);
-      const __m256i p_low = _mm256_maddubs_epi16(low, Load32(a->qs + 64 * c));
-      const __m256i p_high = _mm256_maddubs_epi16(high, Load32(a->qs + 64 * c + 32));
-      sum[c & 1] = _mm256_add_epi32(sum[c & 1], _mm256_madd_epi16(p_low, _mm256_set1_epi32(pairs[2 * c])));
-      sum[c & 1] = _mm256_add_epi32(sum[c & 1], _mm256_madd_epi16(p_high, _mm256_set1_epi32(pairs[2 * c + 1])));
-    }
-    const float d = _cvtsh_ss(b->d) * a->d, dmin = _cvtsh_ss(b->dmin) * a->d;
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sum[0], sum[1])), _mm256_set1_ps(d), acc);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(-dmin), acc);
+  // The 32 levels of one legacy block in a register (Q8_0: the raw signed quants).
+  template <DType T>
+  static __m256i Levels(const uint8_t* block) {
+    if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
+    if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
+    if constexpr (T == DType::kQ5_0) return FiveBitLevels(block + offsetof(BlockQ5_0, qs), block + offsetof(BlockQ5_0, qh));
+    if constexpr (T == DType::kQ5_1) return FiveBitLevels(block + offsetof(BlockQ5_1, qs), block + offsetof(BlockQ5_1, qh));
+    if constexpr (T == DType::kQ8_0) return Load32(block + offsetof(BlockQ8_0, qs));
   }
-  return HorizontalSum(acc);
-}
-
-// One Q6_K row . one Q8_K row (see quant_avx512.cc's StreamQ6KRow). Without vpermw, the
-// per-group scale pair comes from a byte shuffle of the scales' low or high half.
-float StreamQ6KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  float acc = 0.0f;
-  const __m256i mask4 = _mm256_set1_epi8(0x0F), mask2 = _mm256_set1_epi8(0x30);
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
-    const auto* b = reinterpret_cast<const BlockQ6_K*>(w) + o;
-    for (int line = 0; line < 4; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b->scales)));
-    const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, Load32(a->bsums)), 5);
-    // scales 0-7 (resp. 8-15) in both 128-bit lanes.
-    const __m256i scales_low = _mm256_permute2x128_si256(scales16, scales16, 0x00);
-    const __m256i scales_high = _mm256_permute2x128_si256(scales16, scales16, 0x11);
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int h = 0; h < 2; ++h) {
-      const __m256i low_a = Load32(b->ql + 64 * h), low_b = Load32(b->ql + 64 * h + 32);
-      const __m256i high = Load32(b->qh + 32 * h);
-      const __m256i levels[4] = {
-          _mm256_or_si256(_mm256_and_si256(low_a, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 4), mask2)),
-          _mm256_or_si256(_mm256_and_si256(low_b, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 2), mask2)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_a, 4), mask4), _mm256_and_si256(high, mask2)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_b, 4), mask4),
-                          _mm256_and_si256(_mm256_srli_epi16(high, 2), mask2))};
-      for (int g = 0; g < 4; ++g) {
-        // Group 4h + g covers sub-blocks 8h + 2g (low lane) and 8h + 2g + 1 (high lane),
-        // i.e. int16 #2g / #2g+1 of the scales' half h.
-        const char lo = static_cast<char>(4 * g), hi = static_cast<char>(4 * g + 2);
-        const __m256i pick = _mm256_setr_epi8(lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1,
-                                              lo, lo + 1, lo, lo + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1,
-                                              hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1);
-        const __m256i scale_pair = _mm256_shuffle_epi8(h == 0 ? scales_low : scales_high, pick);
-        const __m256i products = _mm256_maddubs_epi16(levels[g], Load32(a->qs + 32 * (4 * h + g)));
-        sum[g & 1] = _mm256_add_epi32(sum[g & 1], _mm256_madd_epi16(products, scale_pair));
-      }
-    }
-    // Summed exactly in int32 first: the offset's lanes pair up sub-blocks differently
-    // from the products' lanes, so per-lane values would cancel only after rounding.
-    const int32_t total = HorizontalSum(_mm256_sub_epi32(_mm256_add_epi32(sum[0], sum[1]), offset));
-    acc += static_cast<float>(total) * (_cvtsh_ss(b->d) * a->d);
+  static __m256i Dot(__m256i init, __m256i levels, __m256i act) {
+    return _mm256_add_epi32(init, DotBytes(levels, act));
   }
-  return acc;
-}
-
-template <DType T>
-constexpr bool kHasStreamKernel = T == DType::kQ4_0 || T == DType::kQ4_1 || T == DType::kQ5_0 ||
-                                  T == DType::kQ5_1 || T == DType::kQ8_0 || T == DType::kQ4_K || T == DType::kQ6_K;
-
-template <DType T>
-float StreamRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t num_outer) {
-  if constexpr (T == DType::kQ4_K) return StreamQ4KRow(w, act.blocks, num_outer);
-  else if constexpr (T == DType::kQ6_K) return StreamQ6KRow(w, act.blocks, num_outer);
-  else return StreamLegacyRow<T>(w, act, num_outer);
-}
+  static __m256i DotSigned(__m256i w, __m256i act) { return DotSignedBytes(w, act); }
+  static __m256i Dpwssd(__m256i acc, __m256i a, __m256i b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
+  // Without vpermw: a byte shuffle of the scales' low or high half (both 128-bit lanes
+  // get that half), picking int16 #2g' for the low lane and #2g'+1 for the high lane.
+  static __m256i Q6ScalePair(__m256i scales16, int group) {
+    const __m256i half = group < 4 ? _mm256_permute2x128_si256(scales16, scales16, 0x00)
+                                   : _mm256_permute2x128_si256(scales16, scales16, 0x11);
+    const char lo = static_cast<char>(4 * (group % 4)), hi = static_cast<char>(4 * (group % 4) + 2);
+    const __m256i pick = _mm256_setr_epi8(lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo,
+                                          lo + 1, lo, lo + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi,
+                                          hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1);
+    return _mm256_shuffle_epi8(half, pick);
+  }
+};
 
 // ------------------------------------ the tile ---------------------------------------
 
@@ -541,10 +430,7 @@ void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_r
 
   if constexpr (kHasStreamKernel<T>) {
     if (num_groups == 0) {
-      for (int64_t i = 0; i < num_singles; ++i) {
-        float* out_row = out + (first_single + i) * out_stride;
-        for (int64_t r = 0; r < num_rows; ++r) out_row[r] = StreamRow<T>(w + r * weight_row_bytes, singles[i], num_outer);
-      }
+      StreamMatMul<Avx2Ops, T>(w, weight_row_bytes, num_rows, singles, num_acts, num_outer, out, out_stride);
       return;
     }
   }

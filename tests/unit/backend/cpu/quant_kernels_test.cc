@@ -343,7 +343,7 @@ TEST_P(QuantKernelsIsaTest, MatMulTileMatchesDequantizedReference) {
     if (GetParam()->matmul_for(type) == nullptr) continue;
     for (int64_t k : KSizesFor(type)) {
       for (int64_t num_rows : {1, 4, 7, 16, 37}) {
-        for (int64_t num_acts : {1, 3, 4, 5, 17}) {
+        for (int64_t num_acts : {1, 2, 3, 4, 5, 7, 17}) {
           const MatMulProblem p = MakeProblem(type, {num_rows, num_acts, k}, rng);
           ASSERT_EQ(CheckMatMul(*GetParam(), p), 0);
         }

@@ -1,0 +1,228 @@
+// Shared by the x86 kernel files: the decode-time ("streaming") matmul kernels. With few
+// activation rows every weight byte is used a handful of times at most, so each weight
+// row is read exactly once, its blocks decoded in registers (no scratch round trip), and
+// dotted with up to kMaxStreamActs activation rows at once.
+// Promise: StreamMatMul computes MatMulTile for any num_acts (in passes of at most
+// kMaxStreamActs activation rows) for the formats where kHasStreamKernel<T>.
+//
+// Parameterised by `Ops`, the including file's instruction-set primitives:
+//   kSignedQ8_0                     Q8_0 weights are dotted as signed bytes (no +128 bias)
+//   Levels<T>(block)                a legacy block's 32 levels in a register
+//   Dot(init, levels, act)          init + per-int32-lane sums of 4 level x act products
+//   DotSigned(w, act)               the same for signed weight bytes (kSignedQ8_0 only)
+//   Dpwssd(acc, a, b)               acc + pairwise products of int16 lanes
+//   Q6ScalePair(scales16, group)    [scale[2g] x8, scale[2g+1] x8] as int16
+// Like quant_x86_decode.h, everything has internal linkage: one copy per instruction set.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "backend/cpu/quant/quant_blocks.h"
+#include "backend/cpu/quant/quant_x86_decode.h"
+
+namespace sgl::cpu::internal {
+namespace {
+
+inline constexpr int kMaxStreamActs = 4;
+// How far ahead of the weight row being read to prefetch. Decode streams weights from
+// DRAM; the hardware prefetchers alone leave ~20-40% of the bandwidth unused.
+inline constexpr int kStreamPrefetchBytes = 4096;
+
+template <DType T>
+inline constexpr bool kHasStreamKernel = T == DType::kQ4_0 || T == DType::kQ4_1 || T == DType::kQ5_0 ||
+                                         T == DType::kQ5_1 || T == DType::kQ8_0 || T == DType::kQ4_K ||
+                                         T == DType::kQ6_K;
+
+inline void PrefetchAhead(const void* p, int lines) {
+  for (int line = 0; line < lines; ++line)
+    _mm_prefetch(static_cast<const char*>(p) + kStreamPrefetchBytes + 64 * line, _MM_HINT_T0);
+}
+
+// One legacy weight row . kActs activation rows. Per block: one fp16 -> f32 conversion
+// gives [d, m], one multiply turns it into [d * act scale, m * act scaled sum] per row.
+template <typename Ops, DType T, int kActs>
+void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t num_outer, float* results) {
+  using F = Format<T>;
+  using View = ActBlockView<F>;
+  constexpr bool kSignedDot = T == DType::kQ8_0 && Ops::kSignedQ8_0;
+  // Even and odd blocks accumulate separately so consecutive FMAs overlap.
+  __m256 even[kActs], odd[kActs];
+  __m128 mins[kActs];
+  for (int a = 0; a < kActs; ++a) {
+    even[a] = odd[a] = _mm256_setzero_ps();
+    mins[a] = _mm_setzero_ps();
+  }
+  auto block = [&](int64_t o, __m256* acc) __attribute__((always_inline)) {
+    const uint8_t* b = w + o * F::kBlockBytes;
+    PrefetchAhead(b, 1);
+    int32_t head;  // d, then m (Q4_1/Q5_1) or payload
+    std::memcpy(&head, b, sizeof(head));
+    const __m128 head_f = _mm_cvtph_ps(_mm_cvtsi32_si128(head));
+    const __m256i levels = Ops::template Levels<T>(b);
+#pragma GCC unroll 4
+    for (int a = 0; a < kActs; ++a) {
+      const __m128 act_pair =
+          _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(acts[a].scale_pairs + 2 * o)));
+      const __m128 scales = _mm_mul_ps(head_f, act_pair);  // lane 0: d * act scale
+      const __m256i q = Load32(View::Quants(acts[a].blocks + o * View::kBytes));
+      __m256i dot;
+      if constexpr (kSignedDot) {
+        dot = Ops::DotSigned(levels, q);
+      } else {
+        dot = Ops::Dot(F::kBias != 0 ? acts[a].bias[o] : _mm256_setzero_si256(), levels, q);
+      }
+      acc[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcastss_ps(scales), acc[a]);
+      if constexpr (F::kMins) mins[a] = _mm_add_ps(mins[a], scales);  // lane 1: m * scaled sum
+    }
+  };
+  int64_t o = 0;
+  for (; o + 2 <= num_outer; o += 2) {
+    block(o, even);
+    block(o + 1, odd);
+  }
+  if (o < num_outer) block(o, even);
+#pragma GCC unroll 4
+  for (int a = 0; a < kActs; ++a) {
+    results[a] = HorizontalSum(_mm256_add_ps(even[a], odd[a]));
+    if constexpr (F::kMins) results[a] += _mm_cvtss_f32(_mm_movehdup_ps(mins[a]));
+  }
+}
+
+// One Q4_K row . kActs Q8_K rows. Per 32-element sub-block: nibbles x activations with
+// vpmaddubsw (<= 2 * 15 * 127, no saturation), then x the 6-bit scale into int32; the
+// mins meet the activations' 16-element sums once per super-block.
+template <typename Ops, int kActs>
+void StreamQ4KRow(const uint8_t* w, const PackedAct<Format<DType::kQ4_K>>* acts, int64_t num_outer, float* results) {
+  __m256 acc[kActs];
+  for (int a = 0; a < kActs; ++a) acc[a] = _mm256_setzero_ps();
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  for (int64_t o = 0; o < num_outer; ++o) {
+    const auto* b = reinterpret_cast<const BlockQ4_K*>(w) + o;
+    PrefetchAhead(b, 3);
+    uint32_t packed[3];
+    std::memcpy(packed, b->scales, sizeof(packed));
+    // Byte j of these words is scale/min j (see UnpackScaleMinsK4), computed 4 at a time.
+    const uint32_t scales_lo = packed[0] & 0x3F3F3F3F;
+    const uint32_t scales_hi = (packed[2] & 0x0F0F0F0F) | ((packed[0] >> 2) & 0x30303030);
+    const uint32_t mins_lo = packed[1] & 0x3F3F3F3F;
+    const uint32_t mins_hi = ((packed[2] >> 4) & 0x0F0F0F0F) | ((packed[1] >> 2) & 0x30303030);
+    const __m128i scales8 = _mm_cvtsi64_si128(static_cast<int64_t>(scales_lo | uint64_t{scales_hi} << 32));
+    const __m128i mins8 = _mm_cvtsi64_si128(static_cast<int64_t>(mins_lo | uint64_t{mins_hi} << 32));
+    // (scale | scale << 16) per sub-block: the multiplier for both int16 halves of a lane.
+    const __m256i scales32 = _mm256_cvtepu8_epi32(scales8);
+    alignas(32) int32_t pairs[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(scales32, _mm256_slli_epi32(scales32, 16)));
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));  // min j at int16 2j, 2j+1
+    __m256i sum[kActs][2];
+    for (int a = 0; a < kActs; ++a) sum[a][0] = sum[a][1] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i packed_levels = Load32(b->qs + 32 * c);
+      const __m256i low = _mm256_and_si256(packed_levels, low_mask);
+      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed_levels, 4), low_mask);
+#pragma GCC unroll 4
+      for (int a = 0; a < kActs; ++a) {
+        const auto* q = reinterpret_cast<const BlockQ8_K*>(acts[a].blocks) + o;
+        sum[a][c & 1] = Ops::Dpwssd(sum[a][c & 1], _mm256_maddubs_epi16(low, Load32(q->qs + 64 * c)),
+                                    _mm256_set1_epi32(pairs[2 * c]));
+        sum[a][c & 1] = Ops::Dpwssd(sum[a][c & 1], _mm256_maddubs_epi16(high, Load32(q->qs + 64 * c + 32)),
+                                    _mm256_set1_epi32(pairs[2 * c + 1]));
+      }
+    }
+    const float d = _cvtsh_ss(b->d), dmin = _cvtsh_ss(b->dmin);
+#pragma GCC unroll 4
+    for (int a = 0; a < kActs; ++a) {
+      const auto* q = reinterpret_cast<const BlockQ8_K*>(acts[a].blocks) + o;
+      const __m256i mins = _mm256_madd_epi16(mins16, Load32(q->bsums));  // min j * (bsum 2j + bsum 2j+1)
+      const __m256i total = _mm256_add_epi32(sum[a][0], sum[a][1]);
+      acc[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * q->d), acc[a]);
+      acc[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(-dmin * q->d), acc[a]);
+    }
+  }
+  for (int a = 0; a < kActs; ++a) results[a] = HorizontalSum(acc[a]);
+}
+
+// One Q6_K row . kActs Q8_K rows. Levels are q + 32 in [0, 64), so vpmaddubsw stays exact
+// (<= 2 * 63 * 127); the +32 is taken back through the activations' 16-element sums.
+template <typename Ops, int kActs>
+void StreamQ6KRow(const uint8_t* w, const PackedAct<Format<DType::kQ6_K>>* acts, int64_t num_outer, float* results) {
+  float acc[kActs] = {};
+  const __m256i mask4 = _mm256_set1_epi8(0x0F), mask2 = _mm256_set1_epi8(0x30);
+  for (int64_t o = 0; o < num_outer; ++o) {
+    const auto* b = reinterpret_cast<const BlockQ6_K*>(w) + o;
+    PrefetchAhead(b, 4);
+    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b->scales)));
+    __m256i sum[kActs][2];
+    for (int a = 0; a < kActs; ++a) sum[a][0] = sum[a][1] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i low_a = Load32(b->ql + 64 * h), low_b = Load32(b->ql + 64 * h + 32);
+      const __m256i high = Load32(b->qh + 32 * h);
+      const __m256i levels[4] = {
+          _mm256_or_si256(_mm256_and_si256(low_a, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 4), mask2)),
+          _mm256_or_si256(_mm256_and_si256(low_b, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 2), mask2)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_a, 4), mask4), _mm256_and_si256(high, mask2)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_b, 4), mask4),
+                          _mm256_and_si256(_mm256_srli_epi16(high, 2), mask2))};
+      for (int g = 0; g < 4; ++g) {
+        const int group = 4 * h + g;  // 32 elements: sub-blocks 2 * group and 2 * group + 1
+        const __m256i scale_pair = Ops::Q6ScalePair(scales16, group);
+#pragma GCC unroll 4
+        for (int a = 0; a < kActs; ++a) {
+          const auto* q = reinterpret_cast<const BlockQ8_K*>(acts[a].blocks) + o;
+          const __m256i products = _mm256_maddubs_epi16(levels[g], Load32(q->qs + 32 * group));
+          sum[a][g & 1] = Ops::Dpwssd(sum[a][g & 1], products, scale_pair);
+        }
+      }
+    }
+    const float d = _cvtsh_ss(b->d);
+#pragma GCC unroll 4
+    for (int a = 0; a < kActs; ++a) {
+      const auto* q = reinterpret_cast<const BlockQ8_K*>(acts[a].blocks) + o;
+      const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, Load32(q->bsums)), 5);
+      // Summed exactly in int32 first: the offset's lanes pair up sub-blocks differently
+      // from the products' lanes, so per-lane values would cancel only after rounding.
+      const int32_t total = HorizontalSum(_mm256_sub_epi32(_mm256_add_epi32(sum[a][0], sum[a][1]), offset));
+      acc[a] += static_cast<float>(total) * (d * q->d);
+    }
+  }
+  for (int a = 0; a < kActs; ++a) results[a] = acc[a];
+}
+
+template <typename Ops, DType T, int kActs>
+void StreamActs(const uint8_t* w, size_t weight_row_bytes, int64_t num_rows, const PackedAct<Format<T>>* acts,
+                int64_t num_outer, float* out, int64_t out_stride) {
+  for (int64_t r = 0; r < num_rows; ++r) {
+    float results[kActs];
+    const uint8_t* row = w + r * weight_row_bytes;
+    if constexpr (T == DType::kQ4_K) StreamQ4KRow<Ops, kActs>(row, acts, num_outer, results);
+    else if constexpr (T == DType::kQ6_K) StreamQ6KRow<Ops, kActs>(row, acts, num_outer, results);
+    else StreamLegacyRow<Ops, T, kActs>(row, acts, num_outer, results);
+    for (int a = 0; a < kActs; ++a) out[a * out_stride + r] = results[a];
+  }
+}
+
+// All num_acts activation rows, in as few passes over the weights as possible, with the
+// rows split evenly between passes (5 = 3 + 2, not 4 + 1).
+template <typename Ops, DType T>
+void StreamMatMul(const uint8_t* w, size_t weight_row_bytes, int64_t num_rows, const PackedAct<Format<T>>* acts,
+                  int64_t num_acts, int64_t num_outer, float* out, int64_t out_stride) {
+  const int64_t passes = (num_acts + kMaxStreamActs - 1) / kMaxStreamActs;
+  int64_t first = 0;
+  for (int64_t p = 0; p < passes; ++p) {
+    const int64_t count = (num_acts - first) / (passes - p);
+    float* dst = out + first * out_stride;
+    switch (count) {
+      case 1: StreamActs<Ops, T, 1>(w, weight_row_bytes, num_rows, acts + first, num_outer, dst, out_stride); break;
+      case 2: StreamActs<Ops, T, 2>(w, weight_row_bytes, num_rows, acts + first, num_outer, dst, out_stride); break;
+      case 3: StreamActs<Ops, T, 3>(w, weight_row_bytes, num_rows, acts + first, num_outer, dst, out_stride); break;
+      default: StreamActs<Ops, T, 4>(w, weight_row_bytes, num_rows, acts + first, num_outer, dst, out_stride); break;
+    }
+    first += count;
+  }
+}
+
+}  // namespace
+}  // namespace sgl::cpu::internal
