@@ -23,6 +23,7 @@
 #include "backend/cpu/quant/quant_impl.h"
 #include "backend/cpu/quant/quant_x86_decode.h"
 #include "backend/cpu/quant/quant_x86_stream.h"
+#include "backend/cpu/quant/quant_x86_tile.h"
 
 // GCC 12's AVX-512 extract/reduce intrinsics start from _mm256_undefined_*(), which trips
 // false (maybe-)uninitialized warnings.
@@ -171,53 +172,6 @@ void MatMulTileFloat(const void* weights, size_t weight_row_bytes, int64_t num_r
 
 // ================================ quantized weights =====================================
 
-inline float DotFloats(const float* a, const float* b, int64_t n) {
-  __m512 acc = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
-  if (i < n) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1);
-    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i), acc);
-  }
-  return _mm512_reduce_add_ps(acc);
-}
-
-inline __m256i Dpbusd(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_epi32(acc, u8, s8); }
-
-// [s[0] x4, s[1] x4]: the int32 lanes covering two 16-element sub-blocks.
-inline __m256i ScalePair(const int32_t* s) {
-  return _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s))),
-                                     _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
-}
-
-// Dot product of one decoded weight row with one packed activation row.
-template <typename F>
-float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_outer) {
-  using View = ActBlockView<F>;
-  constexpr int kChunks = F::kOuter / 32;
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const int8_t* q = View::Quants(act.blocks + o * View::kBytes);
-    const uint8_t* levels = w.levels + o * F::kOuter;
-    __m256i total = _mm256_setzero_si256();
-    for (int c = 0; c < kChunks; ++c) {
-      const __m256i init = F::kBias != 0 ? act.bias[o * kChunks + c] : _mm256_setzero_si256();
-      const __m256i dot = Dpbusd(init, Load32(levels + 32 * c), Load32(q + 32 * c));
-      if constexpr (!F::kIntScales) {
-        total = dot;
-      } else if constexpr (F::kSub == 32) {
-        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, _mm256_set1_epi32(w.sub_scale[o * F::kNumSub + c])));
-      } else {
-        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, ScalePair(w.sub_scale + o * F::kNumSub + 2 * c)));
-      }
-    }
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(w.outer_scale[o] * act.scale[o]), acc);
-  }
-  float result = HorizontalSum(acc);
-  if constexpr (F::kMins) result += DotFloats(w.min_coef, act.scaled_sum, num_outer * F::kNumSub);
-  return result;
-}
-
 inline __m512i BroadcastFourBytes(const uint8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -282,8 +236,8 @@ void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& 
 
 // ------------------------- decode: streaming weight rows ------------------------------
 
-// The instruction-set primitives quant_x86_stream.h's kernels are written against.
-struct Avx512Ops {
+// The policy quant_x86_stream.h's and quant_x86_tile.h's kernels are written against.
+struct Avx512Isa {
   static constexpr bool kSignedQ8_0 = false;  // vpdpbusd takes Q8_0 as level = q + 128
 
   static __m256i NibbleLevels(const uint8_t* qs) {
@@ -315,73 +269,17 @@ struct Avx512Ops {
                                           _mm_set1_epi16(static_cast<short>(2 * group)));
     return _mm256_permutexvar_epi16(pick, scales16);
   }
+  // Prefill: activation rows per group (vector lanes); leftover rows from which one more
+  // zero-padded group beats per-row dot products; weight rows sharing each group load.
+  static constexpr int kGroupActs = internal::kGroupActs;
+  static constexpr int64_t kMinActsForGroup = 8;
+  static constexpr int kPrefillRows = 4;
+  template <typename F, int kRows>
+  static void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer,
+                               int64_t first_act, int64_t count, float* out, int64_t out_stride) {
+    internal::GroupDotAndStore<F, kRows>(rows, g, num_outer, first_act, count, out, out_stride);
+  }
 };
-
-// Activation rows left over after whole groups form one more (zero-padded) group from
-// this many on; fewer are handled per row (streamed when there are no groups at all).
-constexpr int64_t kMinActsForGroup = 8;
-constexpr int kPrefillRows = 4;
-
-template <DType T>
-void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_rows, const void* acts,
-                     size_t act_row_bytes, int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
-  using F = Format<T>;
-  const auto* w = static_cast<const uint8_t*>(weights);
-  const auto* a = static_cast<const uint8_t*>(acts);
-  const int64_t num_outer = k / F::kOuter;
-
-  int64_t num_groups = num_acts / kGroupActs;
-  if (num_acts % kGroupActs >= kMinActsForGroup) ++num_groups;
-  const int64_t first_single = num_groups * kGroupActs < num_acts ? num_groups * kGroupActs : num_acts;
-  const int64_t num_singles = num_acts - first_single;
-
-  // Decode rows in chunks that stay cache-resident while every group passes over them.
-  const size_t row_bytes = DecodedRow<F>::Bytes(num_outer);
-  int64_t chunk_rows = static_cast<int64_t>((96 * 1024) / row_bytes) / kPrefillRows * kPrefillRows;
-  if (chunk_rows < kPrefillRows) chunk_rows = kPrefillRows;
-  if (chunk_rows > 32) chunk_rows = 32;
-  if (num_groups == 0) chunk_rows = 1;  // decode: one row at a time, straight from the stream
-
-  Scratch scratch(chunk_rows * row_bytes + num_groups * ActGroup<F, kGroupActs>::Bytes(num_outer) +
-                  num_singles * PackedAct<F>::Bytes(num_outer) + Arena::RoundUp(num_groups * sizeof(ActGroup<F, kGroupActs>)));
-  Arena arena(scratch.data());
-  DecodedRow<F> rows[32];
-  for (int64_t r = 0; r < chunk_rows; ++r) rows[r] = DecodedRow<F>::Carve(arena, num_outer);
-  ActGroup<F, kGroupActs> groups_storage[1];
-  ActGroup<F, kGroupActs>* groups = num_groups > 0 ? arena.Take<ActGroup<F, kGroupActs>>(num_groups) : groups_storage;
-  for (int64_t g = 0; g < num_groups; ++g) {
-    const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-    groups[g] = ActGroup<F, kGroupActs>::Make(arena, a + g * kGroupActs * act_row_bytes, act_row_bytes, count, num_outer);
-  }
-  PackedAct<F> singles[kGroupActs];
-  for (int64_t i = 0; i < num_singles; ++i)
-    singles[i] = PackedAct<F>::Make(arena, a + (first_single + i) * act_row_bytes, num_outer);
-
-  if constexpr (kHasStreamKernel<T>) {
-    if (num_groups == 0) {
-      StreamMatMul<Avx512Ops, T>(w, weight_row_bytes, num_rows, singles, num_acts, num_outer, out, out_stride);
-      return;
-    }
-  }
-
-  for (int64_t row0 = 0; row0 < num_rows; row0 += chunk_rows) {
-    const int64_t n = num_rows - row0 < chunk_rows ? num_rows - row0 : chunk_rows;
-    for (int64_t r = 0; r < n; ++r) rows[r].Decode(w + (row0 + r) * weight_row_bytes, num_outer);
-    for (int64_t g = 0; g < num_groups; ++g) {
-      const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-      int64_t r = 0;
-      for (; r + kPrefillRows <= n; r += kPrefillRows)
-        GroupDotAndStore<F, kPrefillRows>(rows + r, groups[g], num_outer, g * kGroupActs, count, out + row0 + r,
-                                          out_stride);
-      for (; r < n; ++r)
-        GroupDotAndStore<F, 1>(rows + r, groups[g], num_outer, g * kGroupActs, count, out + row0 + r, out_stride);
-    }
-    for (int64_t i = 0; i < num_singles; ++i) {
-      for (int64_t r = 0; r < n; ++r)
-        out[(first_single + i) * out_stride + row0 + r] = DotDecoded<F>(rows[r], singles[i], num_outer);
-    }
-  }
-}
 
 // ==================================== tables ============================================
 
@@ -390,16 +288,16 @@ MatMulTileFn Avx512MatMulFor(DType weight_type) {
     case DType::kF32: return MatMulTileFloat<LoadF32>;
     case DType::kF16: return MatMulTileFloat<LoadF16>;
     case DType::kBF16: return MatMulTileFloat<LoadBF16>;
-    case DType::kQ4_0: return MatMulTileQuant<DType::kQ4_0>;
-    case DType::kQ4_1: return MatMulTileQuant<DType::kQ4_1>;
-    case DType::kQ5_0: return MatMulTileQuant<DType::kQ5_0>;
-    case DType::kQ5_1: return MatMulTileQuant<DType::kQ5_1>;
-    case DType::kQ8_0: return MatMulTileQuant<DType::kQ8_0>;
-    case DType::kQ2_K: return MatMulTileQuant<DType::kQ2_K>;
-    case DType::kQ3_K: return MatMulTileQuant<DType::kQ3_K>;
-    case DType::kQ4_K: return MatMulTileQuant<DType::kQ4_K>;
-    case DType::kQ5_K: return MatMulTileQuant<DType::kQ5_K>;
-    case DType::kQ6_K: return MatMulTileQuant<DType::kQ6_K>;
+    case DType::kQ4_0: return MatMulTileQuant<Avx512Isa, DType::kQ4_0>;
+    case DType::kQ4_1: return MatMulTileQuant<Avx512Isa, DType::kQ4_1>;
+    case DType::kQ5_0: return MatMulTileQuant<Avx512Isa, DType::kQ5_0>;
+    case DType::kQ5_1: return MatMulTileQuant<Avx512Isa, DType::kQ5_1>;
+    case DType::kQ8_0: return MatMulTileQuant<Avx512Isa, DType::kQ8_0>;
+    case DType::kQ2_K: return MatMulTileQuant<Avx512Isa, DType::kQ2_K>;
+    case DType::kQ3_K: return MatMulTileQuant<Avx512Isa, DType::kQ3_K>;
+    case DType::kQ4_K: return MatMulTileQuant<Avx512Isa, DType::kQ4_K>;
+    case DType::kQ5_K: return MatMulTileQuant<Avx512Isa, DType::kQ5_K>;
+    case DType::kQ6_K: return MatMulTileQuant<Avx512Isa, DType::kQ6_K>;
     default: return nullptr;
   }
 }

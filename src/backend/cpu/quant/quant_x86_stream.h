@@ -1,9 +1,11 @@
-// Shared by the x86 kernel files: the decode-time ("streaming") matmul kernels. With few
-// activation rows every weight byte is used a handful of times at most, so each weight
-// row is read exactly once, its blocks decoded in registers (no scratch round trip), and
-// dotted with up to kMaxStreamActs activation rows at once.
-// Promise: StreamMatMul computes MatMulTile for any num_acts (in passes of at most
-// kMaxStreamActs activation rows) for the formats where kHasStreamKernel<T>.
+// Shared by the x86 kernel files: matmul kernels for few activation rows, where every
+// weight byte is used a handful of times at most.
+//  - StreamMatMul (decode): each weight row is read exactly once, its blocks decoded in
+//    registers (no scratch round trip), and dotted with up to kMaxStreamActs activation
+//    rows at once. Promise: computes MatMulTile for any num_acts, for the formats where
+//    kHasStreamKernel<T>.
+//  - DotDecoded: one row already decoded to scratch (DecodedRow) . one activation row; any
+//    format. Used for activation rows left over next to prefill groups.
 //
 // Parameterised by `Ops`, the including file's instruction-set primitives:
 //   kSignedQ8_0                     Q8_0 weights are dotted as signed bytes (no +128 bias)
@@ -12,6 +14,7 @@
 //   DotSigned(w, act)               the same for signed weight bytes (kSignedQ8_0 only)
 //   Dpwssd(acc, a, b)               acc + pairwise products of int16 lanes
 //   Q6ScalePair(scales16, group)    [scale[2g] x8, scale[2g+1] x8] as int16
+// (Decoded rows hold Q8_0 as unsigned q + 128 unless Ops::kSignedQ8_0; see DecodeRowFor.)
 // Like quant_x86_decode.h, everything has internal linkage: one copy per instruction set.
 #pragma once
 
@@ -222,6 +225,72 @@ void StreamMatMul(const uint8_t* w, size_t weight_row_bytes, int64_t num_rows, c
     }
     first += count;
   }
+}
+
+// ------------------------------- decoded rows ----------------------------------------
+
+inline float DotFloats(const float* a, const float* b, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  float total = HorizontalSum(acc);
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
+// [s[0] x4, s[1] x4]: the int32 lanes covering two 16-element sub-blocks.
+inline __m256i ScalePair(const int32_t* s) {
+  return _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s))),
+                                     _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
+}
+
+// Decodes a weight row for this instruction set: Format<T>::Decode, except that Q8_0
+// keeps its raw signed quants where Ops dots them signed.
+template <typename Ops, typename F>
+void DecodeRowFor(const DecodedRow<F>& row, const uint8_t* src, int64_t num_outer) {
+  if constexpr (Ops::kSignedQ8_0 && F::kBias == 128) {
+    for (int64_t o = 0; o < num_outer; ++o) {
+      const auto* b = reinterpret_cast<const BlockQ8_0*>(src) + o;
+      std::memcpy(row.levels + o * kQK, b->qs, kQK);
+      row.outer_scale[o] = _cvtsh_ss(b->d);
+    }
+  } else {
+    row.Decode(src, num_outer);
+  }
+}
+
+// One decoded weight row (from DecodeRowFor<Ops>) . one packed activation row.
+template <typename Ops, typename F>
+float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_outer) {
+  using View = ActBlockView<F>;
+  constexpr int kChunks = F::kOuter / 32;
+  constexpr bool kSignedDot = Ops::kSignedQ8_0 && F::kBias == 128;
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t o = 0; o < num_outer; ++o) {
+    const int8_t* q = View::Quants(act.blocks + o * View::kBytes);
+    const uint8_t* levels = w.levels + o * F::kOuter;
+    __m256i total = _mm256_setzero_si256();
+    for (int c = 0; c < kChunks; ++c) {
+      __m256i dot;
+      if constexpr (kSignedDot) {
+        dot = Ops::DotSigned(Load32(levels + 32 * c), Load32(q + 32 * c));
+      } else {
+        const __m256i init = F::kBias != 0 ? act.bias[o * kChunks + c] : _mm256_setzero_si256();
+        dot = Ops::Dot(init, Load32(levels + 32 * c), Load32(q + 32 * c));
+      }
+      if constexpr (!F::kIntScales) {
+        total = dot;
+      } else if constexpr (F::kSub == 32) {
+        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, _mm256_set1_epi32(w.sub_scale[o * F::kNumSub + c])));
+      } else {
+        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, ScalePair(w.sub_scale + o * F::kNumSub + 2 * c)));
+      }
+    }
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(w.outer_scale[o] * act.scale[o]), acc);
+  }
+  float result = HorizontalSum(acc);
+  if constexpr (F::kMins) result += DotFloats(w.min_coef, act.scaled_sum, num_outer * F::kNumSub);
+  return result;
 }
 
 }  // namespace
