@@ -3,9 +3,8 @@
 // to float rounding (activation quantization: bit for bit); runs only where
 // cpu_supports() says so.
 //
-// Same structure as quant_avx512.cc (read that first): one streamed weight row per
-// activation row for decode, activation rows interleaved into vector lanes (8 here) for
-// prefill. Without VNNI, a byte dot product is vpmaddubsw (u8 x s8 -> saturating s16
+// Same structure as quant_avx512.cc (read that first): streamed weight rows for decode,
+// activation rows interleaved into vector lanes (8 here) for prefill. Without VNNI, a byte dot product is vpmaddubsw (u8 x s8 -> saturating s16
 // pairs) then vpmaddwd against ones; the unsigned operand must stay small enough that a
 // pair never saturates, so Q8_0's signed weights use the abs/sign trick instead of the
 // +128 bias, and prefill sums several vpmaddubsw results in 16 bits only as long as that
@@ -210,13 +209,15 @@ constexpr bool kSigned = F::kBias == 128;
 
 // --------------------------- prefill: activation groups --------------------------------
 
-// How many 4-byte steps of vpmaddubsw results may be summed in 16 bits: each step adds
-// at most 2 * max_level * 127 per lane.
+// How many 4-byte steps of vpmaddubsw results may be summed in 16 bits (each step adds at
+// most 2 * max_level * 127 per lane); a divisor of the steps per sub-block.
 template <typename F>
 constexpr int kStepsPer16BitSum = [] {
   const int max_level = kSigned<F> ? 128 : F::kMaxLevel;  // |w| <= 128 for signed Q8_0
-  const int steps = 32767 / (2 * max_level * 127);
-  return steps < 1 ? 1 : (steps > F::kSub / 4 ? F::kSub / 4 : steps);
+  int steps = 32767 / (2 * max_level * 127);
+  if (steps < 1) steps = 1;
+  while ((F::kSub / 4) % steps != 0) --steps;
+  return steps;
 }();
 
 inline __m256i BroadcastFourBytes(const uint8_t* p) {

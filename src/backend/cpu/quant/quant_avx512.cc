@@ -2,14 +2,15 @@
 // weight type. Promise: same results as quant_scalar.cc up to float rounding (activation
 // quantization bit for bit); runs only where cpu_supports() says so.
 //
-// Quantized weights, two paths:
-//  - Few activation rows (decode): stream each weight row once and run one 32-byte
-//    vpdpbusd per sub-block against the activation (ymm, VL encoding).
-//  - Many activation rows (prefill): 16 activation rows are interleaved so that one zmm
-//    holds the same 4 bytes of all 16 (lanes = activation rows). A weight row is decoded
-//    once to unsigned bytes (quant_x86_decode.h), then each 4-byte group is broadcast and
-//    multiplied into all 16 rows by a single vpdpbusd; per-block float scaling happens
-//    once per 16 dot products instead of once per dot product.
+// Quantized weights take one of two paths (chosen in quant_x86_tile.h):
+//  - Few activation rows (decode; kernels in quant_x86_stream.h, primitives in
+//    Avx512Isa below): each weight row is read once per pass of up to 4 activation rows,
+//    one 32-byte vpdpbusd per block and activation row.
+//  - Many activation rows (prefill; GroupDot below): 16 activation rows are interleaved
+//    so that one zmm holds the same 4 bytes of all 16 (lanes = activation rows). A weight
+//    row is decoded once to unsigned bytes (quant_x86_decode.h); each 4-byte group is then
+//    broadcast and multiplied into all 16 rows by a single vpdpbusd, and the per-block
+//    float scaling happens once per 16 dot products instead of once per dot product.
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
     defined(__AVX512VNNI__)
 

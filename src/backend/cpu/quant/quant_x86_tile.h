@@ -55,9 +55,11 @@ void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_r
   PackedAct<F> singles[kLanes];
   for (int64_t i = 0; i < num_singles; ++i)
     singles[i] = PackedAct<F>::Make(arena, a + (first_single + i) * act_row_bytes, num_outer);
-  if (stream) {
-    StreamMatMul<Isa, T>(w, weight_row_bytes, num_rows, singles, num_singles, num_outer, out, out_stride);
-    return;
+  if constexpr (kHasStreamKernel<T>) {
+    if (stream) {
+      StreamMatMul<Isa, T>(w, weight_row_bytes, num_rows, singles, num_singles, num_outer, out, out_stride);
+      return;
+    }
   }
 
   DecodedRow<F> rows[kMaxChunkRows];
