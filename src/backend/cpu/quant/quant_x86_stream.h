@@ -45,53 +45,62 @@ inline void PrefetchAhead(const void* p, int lines) {
     _mm_prefetch(static_cast<const char*>(p) + kStreamPrefetchBytes + 64 * line, _MM_HINT_T0);
 }
 
-// One legacy weight row . kActs activation rows. Per block: one fp16 -> f32 conversion
-// gives [d, m], one multiply turns it into [d * act scale, m * act scaled sum] per row.
+// One legacy weight row . kActs activation rows, two blocks per step. Per step: one
+// fp16 -> f32 conversion gives [d0, m0, d1, m1] for both blocks, one multiply per
+// activation row turns that into [d0 * act scale0, m0 * act scaled sum0, ...]: lanes 0 and
+// 2 scale the two blocks' dot products, lanes 1 and 3 accumulate the min terms.
 template <typename Ops, DType T, int kActs>
 void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t num_outer, float* results) {
   using F = Format<T>;
   using View = ActBlockView<F>;
   constexpr bool kSignedDot = T == DType::kQ8_0 && Ops::kSignedQ8_0;
-  // Even and odd blocks accumulate separately so consecutive FMAs overlap.
+  // The two blocks of a step accumulate separately so their FMAs overlap.
   __m256 even[kActs], odd[kActs];
   __m128 mins[kActs];
   for (int a = 0; a < kActs; ++a) {
     even[a] = odd[a] = _mm256_setzero_ps();
     mins[a] = _mm_setzero_ps();
   }
-  auto block = [&](int64_t o, __m256* acc) __attribute__((always_inline)) {
-    const uint8_t* b = w + o * F::kBlockBytes;
-    PrefetchAhead(b, 1);
-    int32_t head;  // d, then m (Q4_1/Q5_1) or payload
-    std::memcpy(&head, b, sizeof(head));
-    const __m128 head_f = _mm_cvtph_ps(_mm_cvtsi32_si128(head));
-    const __m256i levels = Ops::template Levels<T>(b);
+  auto dot_block = [&](int64_t o, const __m256i& levels, int a) __attribute__((always_inline)) {
+    const __m256i q = Load32(View::Quants(acts[a].blocks + o * View::kBytes));
+    if constexpr (kSignedDot) return Ops::DotSigned(levels, q);
+    else return Ops::Dot(F::kBias != 0 ? acts[a].bias[o] : _mm256_setzero_si256(), levels, q);
+  };
+  // Two blocks o, o + 1 (`pair` false: only block o, the odd tail).
+  auto step = [&](int64_t o, bool pair) __attribute__((always_inline)) {
+    const uint8_t* b0 = w + o * F::kBlockBytes;
+    const uint8_t* b1 = b0 + (pair ? F::kBlockBytes : 0);
+    PrefetchAhead(b0, (2 * F::kBlockBytes + 63) / 64);  // every line of the two blocks
+    int32_t head0, head1;  // d, then m (Q4_1/Q5_1) or payload
+    std::memcpy(&head0, b0, sizeof(head0));
+    std::memcpy(&head1, b1, sizeof(head1));
+    const __m128 heads = _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(head0), pair ? head1 : 0, 1));
+    const __m256i levels0 = Ops::template Levels<T>(b0);
+    const __m256i levels1 = pair ? Ops::template Levels<T>(b1) : _mm256_setzero_si256();
 #pragma GCC unroll 4
     for (int a = 0; a < kActs; ++a) {
-      const __m128 act_pair =
-          _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(acts[a].scale_pairs + 2 * o)));
-      const __m128 scales = _mm_mul_ps(head_f, act_pair);  // lane 0: d * act scale
-      const __m256i q = Load32(View::Quants(acts[a].blocks + o * View::kBytes));
-      __m256i dot;
-      if constexpr (kSignedDot) {
-        dot = Ops::DotSigned(levels, q);
-      } else {
-        dot = Ops::Dot(F::kBias != 0 ? acts[a].bias[o] : _mm256_setzero_si256(), levels, q);
+      // Activation [scale, scaled sum] for blocks o and o + 1 (zero past the row end).
+      const __m128 act_pairs = pair ? _mm_loadu_ps(acts[a].scale_pairs + 2 * o)
+                                    : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(acts[a].scale_pairs + 2 * o)));
+      const __m128 scales = _mm_mul_ps(heads, act_pairs);
+      even[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_block(o, levels0, a)), _mm256_broadcastss_ps(scales), even[a]);
+      if (pair) {
+        const __m256 scale1 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(scales), _mm256_set1_epi32(2));
+        odd[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_block(o + 1, levels1, a)), scale1, odd[a]);
       }
-      acc[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcastss_ps(scales), acc[a]);
-      if constexpr (F::kMins) mins[a] = _mm_add_ps(mins[a], scales);  // lane 1: m * scaled sum
+      if constexpr (F::kMins) mins[a] = _mm_add_ps(mins[a], scales);
     }
   };
   int64_t o = 0;
-  for (; o + 2 <= num_outer; o += 2) {
-    block(o, even);
-    block(o + 1, odd);
-  }
-  if (o < num_outer) block(o, even);
+  for (; o + 2 <= num_outer; o += 2) step(o, true);
+  if (o < num_outer) step(o, false);
 #pragma GCC unroll 4
   for (int a = 0; a < kActs; ++a) {
     results[a] = HorizontalSum(_mm256_add_ps(even[a], odd[a]));
-    if constexpr (F::kMins) results[a] += _mm_cvtss_f32(_mm_movehdup_ps(mins[a]));
+    if constexpr (F::kMins) {
+      const __m128 m = _mm_add_ps(mins[a], _mm_movehl_ps(mins[a], mins[a]));  // lanes 1 + 3
+      results[a] += _mm_cvtss_f32(_mm_movehdup_ps(m));
+    }
   }
 }
 
