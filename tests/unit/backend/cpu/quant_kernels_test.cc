@@ -265,11 +265,13 @@ struct MatMulProblem {
   std::vector<double> expected, tolerance;  // [act][row]
 };
 
-// Rows are padded (row strides larger than the data) to check strides are honoured.
-MatMulProblem MakeProblem(DType weight_type, MatMulCase shape, std::mt19937& rng) {
+// Rows are padded by default (row strides larger than the data) to check strides are
+// honoured; unpadded rows end the buffers exactly where the data ends, so that reads past
+// the end show up under AddressSanitizer.
+MatMulProblem MakeProblem(DType weight_type, MatMulCase shape, std::mt19937& rng, bool padded = true) {
   MatMulProblem p{weight_type, ActivationTypeFor(weight_type), shape, 0, 0, {}, {}, {}, {}};
-  p.weight_row_bytes = RowBytes(weight_type, shape.k) + 64;
-  p.act_row_bytes = RowBytes(p.act_type, shape.k) + 32;
+  p.weight_row_bytes = RowBytes(weight_type, shape.k) + (padded ? 64 : 0);
+  p.act_row_bytes = RowBytes(p.act_type, shape.k) + (padded ? 32 : 0);
   p.weights.resize(p.weight_row_bytes * shape.num_rows);
   p.acts.resize(p.act_row_bytes * shape.num_acts);
   std::vector<std::vector<float>> w(shape.num_rows), a(shape.num_acts);
@@ -361,6 +363,11 @@ TEST_P(QuantKernelsIsaTest, MatMulTileLargeTiles) {
     const int64_t k = Info(type).block_size == 1 ? 200 : 4 * kQKK;
     for (MatMulCase shape : {MatMulCase{67, 33, k}, MatMulCase{130, 9, k}, MatMulCase{8, 64, k}}) {
       const MatMulProblem p = MakeProblem(type, shape, rng);
+      ASSERT_EQ(CheckMatMul(*GetParam(), p), 0);
+    }
+    // Unpadded rows, each path once: decode (1 and 3 rows), groups + leftovers.
+    for (int64_t num_acts : {1, 3, 21}) {
+      const MatMulProblem p = MakeProblem(type, {5, num_acts, k}, rng, /*padded=*/false);
       ASSERT_EQ(CheckMatMul(*GetParam(), p), 0);
     }
   }
