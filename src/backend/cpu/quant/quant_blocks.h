@@ -121,21 +121,24 @@ struct BlockQ8_K {
 };
 
 // --- half-precision conversions --------------------------------------------------------
+// `static` on purpose: these compile differently with and without -mf16c (the AVX files
+// vs the rest), so each translation unit must keep its own copy. With external linkage
+// the linker could hand the F16C build to portable code and crash CPUs without F16C.
 
-inline uint32_t FloatBits(float f) {
+static inline uint32_t FloatBits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof(u));
   return u;
 }
 
-inline float BitsToFloat(uint32_t u) {
+static inline float BitsToFloat(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof(f));
   return f;
 }
 
 // Exact for every fp16 value, including subnormals, infinities and NaNs.
-inline float HalfToFloat(Half h) {
+static inline float HalfToFloat(Half h) {
 #if defined(__F16C__)
   return _cvtsh_ss(h);
 #else
@@ -151,7 +154,7 @@ inline float HalfToFloat(Half h) {
 }
 
 // Rounds to nearest, ties to even; overflows to infinity; keeps NaN a NaN.
-inline Half FloatToHalf(float f) {
+static inline Half FloatToHalf(float f) {
 #if defined(__F16C__)
   return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #else
@@ -175,10 +178,10 @@ inline Half FloatToHalf(float f) {
 #endif
 }
 
-inline float BFloat16ToFloat(BFloat16 b) { return BitsToFloat(static_cast<uint32_t>(b) << 16); }
+static inline float BFloat16ToFloat(BFloat16 b) { return BitsToFloat(static_cast<uint32_t>(b) << 16); }
 
 // Rounds to nearest, ties to even; keeps NaN a NaN.
-inline BFloat16 FloatToBFloat16(float f) {
+static inline BFloat16 FloatToBFloat16(float f) {
   const uint32_t bits = FloatBits(f);
   if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<BFloat16>((bits >> 16) | 0x40);
   const uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);
