@@ -4,11 +4,11 @@
 // cpu_supports() says so.
 //
 // Same structure as quant_avx512.cc (read that first): streamed weight rows for decode,
-// activation rows interleaved into vector lanes (8 here) for prefill. Without VNNI, a byte dot product is vpmaddubsw (u8 x s8 -> saturating s16
-// pairs) then vpmaddwd against ones; the unsigned operand must stay small enough that a
-// pair never saturates, so Q8_0's signed weights use the abs/sign trick instead of the
-// +128 bias, and prefill sums several vpmaddubsw results in 16 bits only as long as that
-// provably cannot overflow.
+// activation rows interleaved into vector lanes (8 here) for prefill. Without VNNI, a
+// byte dot product is vpmaddubsw (u8 x s8 -> saturating s16 pairs) then vpmaddwd against
+// ones; the unsigned operand must stay small enough that a pair never saturates, so
+// Q8_0's signed weights use the abs/sign trick instead of the +128 bias, and prefill sums
+// several vpmaddubsw results in 16 bits only as long as that provably cannot overflow.
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 
 #include <immintrin.h>
@@ -26,7 +26,7 @@
 namespace sgl::cpu::internal {
 namespace {
 
-constexpr int kGroupActs = 8;          // activation rows per prefill group (ymm lanes)
+constexpr int kGroupActs = 8;  // activation rows per prefill group (ymm lanes)
 
 // ================================ activation quantization ===============================
 
@@ -142,7 +142,8 @@ void FloatDotBlock(const uint8_t* weights, size_t weight_row_bytes, const uint8_
   int64_t i = 0;
   for (; i + 8 <= k; i += 8) {
     __m256 x[kActs];
-    for (int a = 0; a < kActs; ++a) x[a] = _mm256_loadu_ps(reinterpret_cast<const float*>(acts + a * act_row_bytes) + i);
+    for (int a = 0; a < kActs; ++a)
+      x[a] = _mm256_loadu_ps(reinterpret_cast<const float*>(acts + a * act_row_bytes) + i);
     for (int r = 0; r < kRows; ++r) {
       const __m256 w = Loader::Load(weights + r * weight_row_bytes, i);
       for (int a = 0; a < kActs; ++a) acc[r][a] = _mm256_fmadd_ps(w, x[a], acc[r][a]);
@@ -164,8 +165,8 @@ void FloatDotBlock(const uint8_t* weights, size_t weight_row_bytes, const uint8_
 }
 
 template <typename Loader, int kRows>
-void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes,
-                   int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
+void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes, int64_t num_acts,
+                   int64_t k, float* out, int64_t out_stride) {
   int64_t act = 0;
   for (; act + 3 <= num_acts; act += 3)
     FloatDotBlock<Loader, kRows, 3>(w, weight_row_bytes, a + act * act_row_bytes, act_row_bytes, k,
@@ -182,11 +183,11 @@ void MatMulTileFloat(const void* weights, size_t weight_row_bytes, int64_t num_r
   const auto* a = static_cast<const uint8_t*>(acts);
   int64_t row = 0;
   for (; row + 4 <= num_rows; row += 4)
-    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
   for (; row < num_rows; ++row)
-    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
 }
 
 // ================================ quantized weights =====================================
@@ -198,9 +199,7 @@ inline __m256i DotBytes(__m256i u, __m256i s) {
 }
 
 // As DotBytes for signed weights w: |w| times s with w's sign moved onto s.
-inline __m256i DotSignedBytes(__m256i w, __m256i s) {
-  return DotBytes(_mm256_abs_epi8(w), _mm256_sign_epi8(s, w));
-}
+inline __m256i DotSignedBytes(__m256i w, __m256i s) { return DotBytes(_mm256_abs_epi8(w), _mm256_sign_epi8(s, w)); }
 
 // Q8_0 is dotted as signed bytes here (see the file comment): its decoded levels are the
 // raw quants and no +128 bias applies.
@@ -242,14 +241,16 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
       const int64_t sub = o * F::kNumSub + s;
       __m256i dot[kRows];
       for (int r = 0; r < kRows; ++r) {
-        dot[r] = F::kBias != 0 && !kSigned<F> ? _mm256_load_si256(reinterpret_cast<const __m256i*>(g.bias + sub * kGroupActs))
-                                             : _mm256_setzero_si256();
+        dot[r] = F::kBias != 0 && !kSigned<F>
+                     ? _mm256_load_si256(reinterpret_cast<const __m256i*>(g.bias + sub * kGroupActs))
+                     : _mm256_setzero_si256();
       }
       for (int j0 = 0; j0 < kSteps; j0 += kFlush) {
         __m256i pairs[kRows];
         for (int r = 0; r < kRows; ++r) pairs[r] = _mm256_setzero_si256();
         for (int j = j0; j < j0 + kFlush; ++j) {
-          const __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(quants + (s * kSteps + j) * 4 * kGroupActs));
+          const __m256i a =
+              _mm256_load_si256(reinterpret_cast<const __m256i*>(quants + (s * kSteps + j) * 4 * kGroupActs));
           for (int r = 0; r < kRows; ++r) {
             const __m256i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
             const __m256i p = kSigned<F> ? _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(a, w))
@@ -260,9 +261,9 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
         for (int r = 0; r < kRows; ++r) dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
       }
       for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales
-                       ? _mm256_add_epi32(total[r], _mm256_mullo_epi32(dot[r], _mm256_set1_epi32(rows[r].sub_scale[sub])))
-                       : dot[r];
+        total[r] = F::kIntScales ? _mm256_add_epi32(
+                                       total[r], _mm256_mullo_epi32(dot[r], _mm256_set1_epi32(rows[r].sub_scale[sub])))
+                                 : dot[r];
       }
     }
     const __m256 act_scale = _mm256_load_ps(g.scale + o * kGroupActs);
@@ -282,8 +283,8 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
 }
 
 template <typename F, int kRows>
-void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer,
-                      int64_t first_act, int64_t count, float* out, int64_t out_stride) {
+void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, int64_t first_act,
+                      int64_t count, float* out, int64_t out_stride) {
   __m256 result[kRows];
   GroupDot<F, kRows>(rows, g, num_outer, result);
   alignas(32) float lanes[kGroupActs];
@@ -308,8 +309,10 @@ struct Avx2Isa {
   static __m256i Levels(const uint8_t* block) {
     if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
     if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
-    if constexpr (T == DType::kQ5_0) return FiveBitLevels(block + offsetof(BlockQ5_0, qs), block + offsetof(BlockQ5_0, qh));
-    if constexpr (T == DType::kQ5_1) return FiveBitLevels(block + offsetof(BlockQ5_1, qs), block + offsetof(BlockQ5_1, qh));
+    if constexpr (T == DType::kQ5_0)
+      return FiveBitLevels(block + offsetof(BlockQ5_0, qs), block + offsetof(BlockQ5_0, qh));
+    if constexpr (T == DType::kQ5_1)
+      return FiveBitLevels(block + offsetof(BlockQ5_1, qs), block + offsetof(BlockQ5_1, qh));
     if constexpr (T == DType::kQ8_0) return Load32(block + offsetof(BlockQ8_0, qs));
   }
   static __m256i Dot(__m256i init, __m256i levels, __m256i act) {

@@ -141,8 +141,8 @@ void FloatDotBlock(const uint8_t* weights, size_t weight_row_bytes, const uint8_
 
 // Rows in blocks of kRows; activation rows in blocks of 4 (then 1 at a time).
 template <typename Loader, int kRows>
-void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes,
-                   int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
+void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes, int64_t num_acts,
+                   int64_t k, float* out, int64_t out_stride) {
   int64_t act = 0;
   for (; act + 4 <= num_acts; act += 4)
     FloatDotBlock<Loader, kRows, 4>(w, weight_row_bytes, a + act * act_row_bytes, act_row_bytes, k,
@@ -160,15 +160,15 @@ void MatMulTileFloat(const void* weights, size_t weight_row_bytes, int64_t num_r
   int64_t row = 0;
   if (num_acts < 4) {  // decode: more rows per pass keeps enough FMA chains in flight
     for (; row + 8 <= num_rows; row += 8)
-      FloatRowBlock<Loader, 8>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                               out + row, out_stride);
+      FloatRowBlock<Loader, 8>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                               out_stride);
   }
   for (; row + 4 <= num_rows; row += 4)
-    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
   for (; row < num_rows; ++row)
-    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
 }
 
 // ================================ quantized weights =====================================
@@ -202,9 +202,9 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
         }
       }
       for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales
-                       ? _mm512_add_epi32(total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
-                       : dot[r];
+        total[r] = F::kIntScales ? _mm512_add_epi32(
+                                       total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
+                                 : dot[r];
       }
     }
     const __m512 act_scale = _mm512_load_ps(g.scale + o * kGroupActs);

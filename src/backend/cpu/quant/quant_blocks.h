@@ -17,8 +17,8 @@
 
 namespace sgl::cpu {
 
-inline constexpr int kQK = 32;    // elements per block of the legacy quants (Q4_0..Q8_1)
-inline constexpr int kQKK = 256;  // elements per super-block of the k-quants
+inline constexpr int kQK = 32;           // elements per block of the legacy quants (Q4_0..Q8_1)
+inline constexpr int kQKK = 256;         // elements per super-block of the k-quants
 inline constexpr int kKScaleBytes = 12;  // packed 6-bit scales/mins of Q4_K and Q5_K
 
 using Half = uint16_t;      // IEEE binary16 bits
@@ -161,7 +161,7 @@ static inline Half FloatToHalf(float f) {
   const uint32_t bits = FloatBits(f);
   const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
   const uint32_t magnitude = bits & 0x7FFFFFFFu;
-  if (magnitude > 0x7F800000u) return sign | 0x7E00;  // NaN
+  if (magnitude > 0x7F800000u) return sign | 0x7E00;   // NaN
   if (magnitude >= 0x477FF000u) return sign | 0x7C00;  // rounds to >= 65520: infinity
   if (magnitude < 0x38800000u) {
     // Result is subnormal (or zero): scale so the fp16 ulp (2^-24) becomes 1.0 and let the

@@ -36,9 +36,9 @@ inline constexpr int kMaxStreamActs = 4;
 inline constexpr int kStreamPrefetchBytes = 4096;
 
 template <DType T>
-inline constexpr bool kHasStreamKernel = T == DType::kQ4_0 || T == DType::kQ4_1 || T == DType::kQ5_0 ||
-                                         T == DType::kQ5_1 || T == DType::kQ8_0 || T == DType::kQ4_K ||
-                                         T == DType::kQ6_K;
+inline constexpr bool kHasStreamKernel =
+    T == DType::kQ4_0 || T == DType::kQ4_1 || T == DType::kQ5_0 || T == DType::kQ5_1 || T == DType::kQ8_0 ||
+    T == DType::kQ4_K || T == DType::kQ6_K;
 
 inline void PrefetchAhead(const void* p, int lines) {
   for (int line = 0; line < lines; ++line)
@@ -63,15 +63,18 @@ void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t
   }
   auto dot_block = [&](int64_t o, const __m256i& levels, int a) __attribute__((always_inline)) {
     const __m256i q = Load32(View::Quants(acts[a].blocks + o * View::kBytes));
-    if constexpr (kSignedDot) return Ops::DotSigned(levels, q);
-    else return Ops::Dot(F::kBias != 0 ? acts[a].bias[o] : _mm256_setzero_si256(), levels, q);
+    if constexpr (kSignedDot)
+      return Ops::DotSigned(levels, q);
+    else
+      return Ops::Dot(F::kBias != 0 ? acts[a].bias[o] : _mm256_setzero_si256(), levels, q);
   };
   // Two blocks o, o + 1 (`pair` false: only block o, the odd tail).
   auto step = [&](int64_t o, bool pair) __attribute__((always_inline)) {
     const uint8_t* b0 = w + o * F::kBlockBytes;
     const uint8_t* b1 = b0 + (pair ? F::kBlockBytes : 0);
     PrefetchAhead(b0, (2 * F::kBlockBytes + 63) / 64);  // every line of the two blocks
-    int32_t head0, head1;  // d, then m (Q4_1/Q5_1) or payload
+    // Each block's first 4 bytes: d, then m (Q4_1/Q5_1) or payload.
+    int32_t head0, head1;
     std::memcpy(&head0, b0, sizeof(head0));
     std::memcpy(&head1, b1, sizeof(head1));
     const __m128 heads = _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(head0), pair ? head1 : 0, 1));
@@ -80,8 +83,9 @@ void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t
 #pragma GCC unroll 4
     for (int a = 0; a < kActs; ++a) {
       // Activation [scale, scaled sum] for blocks o and o + 1 (zero past the row end).
-      const __m128 act_pairs = pair ? _mm_loadu_ps(acts[a].scale_pairs + 2 * o)
-                                    : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(acts[a].scale_pairs + 2 * o)));
+      const __m128 act_pairs =
+          pair ? _mm_loadu_ps(acts[a].scale_pairs + 2 * o)
+               : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(acts[a].scale_pairs + 2 * o)));
       const __m128 scales = _mm_mul_ps(heads, act_pairs);
       even[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_block(o, levels0, a)), _mm256_broadcastss_ps(scales), even[a]);
       if (pair) {
@@ -209,9 +213,12 @@ void StreamActs(const uint8_t* w, size_t weight_row_bytes, int64_t num_rows, con
   for (int64_t r = 0; r < num_rows; ++r) {
     float results[kActs];
     const uint8_t* row = w + r * weight_row_bytes;
-    if constexpr (T == DType::kQ4_K) StreamQ4KRow<Ops, kActs>(row, acts, num_outer, results);
-    else if constexpr (T == DType::kQ6_K) StreamQ6KRow<Ops, kActs>(row, acts, num_outer, results);
-    else StreamLegacyRow<Ops, T, kActs>(row, acts, num_outer, results);
+    if constexpr (T == DType::kQ4_K)
+      StreamQ4KRow<Ops, kActs>(row, acts, num_outer, results);
+    else if constexpr (T == DType::kQ6_K)
+      StreamQ6KRow<Ops, kActs>(row, acts, num_outer, results);
+    else
+      StreamLegacyRow<Ops, T, kActs>(row, acts, num_outer, results);
     for (int a = 0; a < kActs; ++a) out[a * out_stride + r] = results[a];
   }
 }

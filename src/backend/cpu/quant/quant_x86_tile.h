@@ -26,8 +26,8 @@ inline constexpr int64_t kMaxChunkRows = 32;
 
 template <typename Isa, typename F>
 int64_t ChunkRows(int64_t num_outer) {
-  int64_t rows = static_cast<int64_t>((96 * 1024) / DecodedRow<F>::Bytes(num_outer)) / Isa::kPrefillRows *
-                 Isa::kPrefillRows;
+  int64_t rows =
+      static_cast<int64_t>((96 * 1024) / DecodedRow<F>::Bytes(num_outer)) / Isa::kPrefillRows * Isa::kPrefillRows;
   if (rows < Isa::kPrefillRows) rows = Isa::kPrefillRows;
   return rows > kMaxChunkRows ? kMaxChunkRows : rows;
 }
@@ -75,12 +75,12 @@ void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_r
     for (int64_t g = 0; g < num_groups; ++g) {
       int64_t r = 0;
       for (; r + Isa::kPrefillRows <= n; r += Isa::kPrefillRows) {
-        Isa::template GroupDotAndStore<F, Isa::kPrefillRows>(rows + r, groups[g], num_outer, g * kLanes,
-                                                             group_size(g), out + row0 + r, out_stride);
+        Isa::template GroupDotAndStore<F, Isa::kPrefillRows>(rows + r, groups[g], num_outer, g * kLanes, group_size(g),
+                                                             out + row0 + r, out_stride);
       }
       for (; r < n; ++r)
-        Isa::template GroupDotAndStore<F, 1>(rows + r, groups[g], num_outer, g * kLanes, group_size(g),
-                                             out + row0 + r, out_stride);
+        Isa::template GroupDotAndStore<F, 1>(rows + r, groups[g], num_outer, g * kLanes, group_size(g), out + row0 + r,
+                                             out_stride);
     }
     for (int64_t i = 0; i < num_singles; ++i) {
       for (int64_t r = 0; r < n; ++r)

@@ -3,6 +3,8 @@
 //  - DequantizeRow against gguf-py's numpy dequantization (tests/fixtures/quant);
 //  - MatMulTile against a double-precision dot of the dequantized weights and activations;
 //  - QuantizeActivationRow round-trips within half a step, with exact sums.
+#include "backend/cpu/quant/quant_kernels.h"
+
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +18,6 @@
 
 #include "backend/cpu/quant/quant_blocks.h"
 #include "backend/cpu/quant/quant_impl.h"
-#include "backend/cpu/quant/quant_kernels.h"
 #include "base/dtype.h"
 
 namespace sgl::cpu {
@@ -397,7 +398,8 @@ TEST_P(QuantKernelsIsaTest, MatMulTileExtremeValues) {
         // Activations: all +1, all -1, or alternating, so every quant is +-127.
         for (int64_t i = 0; i < p.shape.num_acts; ++i) {
           std::vector<float> x(p.shape.k);
-          for (int64_t e = 0; e < p.shape.k; ++e) x[e] = act_pattern == 0 ? 1.0f : act_pattern == 1 ? -1.0f : (e % 2 ? 1.0f : -1.0f);
+          for (int64_t e = 0; e < p.shape.k; ++e)
+            x[e] = act_pattern == 0 ? 1.0f : act_pattern == 1 ? -1.0f : (e % 2 ? 1.0f : -1.0f);
           internal::ScalarKernels().quantize_for(p.act_type)(x.data(), &p.acts[i * p.act_row_bytes], p.shape.k);
         }
         // Recompute the reference for the new data.
@@ -458,8 +460,8 @@ TEST(QuantDispatch, PublicEntryPointsUseARunnableIsa) {
   for (DType type : internal::kWeightTypes) {
     const MatMulProblem p = MakeProblem(type, {5, 3, KSizesFor(type).back()}, rng);
     std::vector<float> out(5 * 3);
-    MatMulTile(type, p.weights.data(), p.weight_row_bytes, 5, p.acts.data(), p.act_row_bytes, 3, p.shape.k,
-               out.data(), 5);
+    MatMulTile(type, p.weights.data(), p.weight_row_bytes, 5, p.acts.data(), p.act_row_bytes, 3, p.shape.k, out.data(),
+               5);
     for (size_t i = 0; i < out.size(); ++i) EXPECT_NEAR(out[i], p.expected[i], p.tolerance[i]) << Name(type);
   }
 }
