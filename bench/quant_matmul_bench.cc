@@ -33,11 +33,15 @@ std::vector<uint8_t> RandomWeights(DType type, int64_t rows, int64_t k) {
   for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
   std::vector<int> scale_offsets;
   switch (type) {
-    case DType::kQ4_1: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ5_1: scale_offsets = {0, 2}; break;
+    case DType::kQ4_1:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ5_1: scale_offsets = {0, 2}; break;
     case DType::kQ2_K: scale_offsets = {80, 82}; break;
     case DType::kQ3_K: scale_offsets = {108}; break;
     case DType::kQ6_K: scale_offsets = {208}; break;
-    case DType::kF16: case DType::kBF16: scale_offsets = {}; break;
+    case DType::kF16:
+    case DType::kBF16: scale_offsets = {}; break;
     default: scale_offsets = {0}; break;
   }
   const size_t block_bytes = Info(type).block_bytes;
@@ -75,10 +79,10 @@ void BenchMatMul(benchmark::State& state, internal::MatMulTileFn matmul, DType t
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GB"] = benchmark::Counter(1e-9 * static_cast<double>(weights.size()),
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB"] =
+      benchmark::Counter(1e-9 * static_cast<double>(weights.size()), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP"] = benchmark::Counter(2e-9 * static_cast<double>(rows * k * num_acts),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BenchQuantize(benchmark::State& state, internal::QuantizeRowFn quantize, DType type, int64_t k) {
@@ -92,7 +96,8 @@ void BenchQuantize(benchmark::State& state, internal::QuantizeRowFn quantize, DT
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GB"] = benchmark::Counter(4e-9 * static_cast<double>(k), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB"] =
+      benchmark::Counter(4e-9 * static_cast<double>(k), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 struct Shape {
@@ -104,7 +109,8 @@ void RegisterAll() {
   for (const IsaKernels* isa : {internal::Avx2Kernels(), internal::Avx512Kernels()}) {
     if (isa != nullptr && isa->cpu_supports()) isas.push_back(isa);
   }
-  const DType types[] = {DType::kQ4_1, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kQ5_0, DType::kF32};
+  const DType types[] = {DType::kQ4_1, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K,
+                         DType::kQ6_K, DType::kQ5_0, DType::kF32};
   for (const IsaKernels* isa : isas) {
     for (DType type : types) {
       internal::MatMulTileFn matmul = isa->matmul_for(type);
@@ -120,8 +126,8 @@ void RegisterAll() {
         for (int64_t num_acts : {1, 64}) {
           if (isa == isas.front() && num_acts > 1 && shape.rows > 2048) continue;  // scalar: too slow
           const std::string name = std::string("MatMul/") + isa->name + "/" + std::string(Name(type)) + "/" +
-                                   std::to_string(shape.rows) + "x" + std::to_string(k) + "/acts:" +
-                                   std::to_string(num_acts);
+                                   std::to_string(shape.rows) + "x" + std::to_string(k) +
+                                   "/acts:" + std::to_string(num_acts);
           benchmark::RegisterBenchmark(name.c_str(), BenchMatMul, matmul, type, shape.rows, k, num_acts)
               ->Unit(benchmark::kMicrosecond);
         }

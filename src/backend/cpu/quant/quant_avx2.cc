@@ -3,13 +3,12 @@
 // to float rounding (activation quantization: bit for bit); runs only where
 // cpu_supports() says so.
 //
-// Same structure as quant_avx512.cc (read that first): one streamed weight row per
-// activation row for decode, activation rows interleaved into vector lanes (8 here) for
-// prefill. Without VNNI, a byte dot product is vpmaddubsw (u8 x s8 -> saturating s16
-// pairs) then vpmaddwd against ones; the unsigned operand must stay small enough that a
-// pair never saturates, so Q8_0's signed weights use the abs/sign trick instead of the
-// +128 bias, and prefill sums several vpmaddubsw results in 16 bits only as long as that
-// provably cannot overflow.
+// Same structure as quant_avx512.cc (read that first): streamed weight rows for decode,
+// activation rows interleaved into vector lanes (8 here) for prefill. Without VNNI, a
+// byte dot product is vpmaddubsw (u8 x s8 -> saturating s16 pairs) then vpmaddwd against
+// ones; the unsigned operand must stay small enough that a pair never saturates, so
+// Q8_0's signed weights use the abs/sign trick instead of the +128 bias, and prefill sums
+// several vpmaddubsw results in 16 bits only as long as that provably cannot overflow.
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 
 #include <immintrin.h>
@@ -21,14 +20,13 @@
 #include "backend/cpu/quant/quant_blocks.h"
 #include "backend/cpu/quant/quant_impl.h"
 #include "backend/cpu/quant/quant_x86_decode.h"
+#include "backend/cpu/quant/quant_x86_stream.h"
+#include "backend/cpu/quant/quant_x86_tile.h"
 
 namespace sgl::cpu::internal {
 namespace {
 
-constexpr int kGroupActs = 8;          // activation rows per prefill group (ymm lanes)
-constexpr int kPrefetchBytes = 4096;   // how far ahead of a streamed weight row to prefetch
-constexpr int64_t kMinActsForGroup = 2;  // from this many activation rows on, group them
-constexpr int kPrefillRows = 2;        // weight rows sharing each activation load
+constexpr int kGroupActs = 8;  // activation rows per prefill group (ymm lanes)
 
 // ================================ activation quantization ===============================
 
@@ -141,18 +139,21 @@ void FloatDotBlock(const uint8_t* weights, size_t weight_row_bytes, const uint8_
   __m256 acc[kRows][kActs];
   for (int r = 0; r < kRows; ++r)
     for (int a = 0; a < kActs; ++a) acc[r][a] = _mm256_setzero_ps();
-  const int64_t full = k / 8 * 8;
-  for (int64_t i = 0; i <= full; i += 8) {
-    const bool tail = i == full;
-    if (tail && i == k) break;
+  int64_t i = 0;
+  for (; i + 8 <= k; i += 8) {
     __m256 x[kActs];
-    for (int a = 0; a < kActs; ++a) {
-      const void* act_row = acts + a * act_row_bytes;
-      x[a] = tail ? LoadTail<LoadF32>(act_row, i, k - i) : _mm256_loadu_ps(static_cast<const float*>(act_row) + i);
-    }
+    for (int a = 0; a < kActs; ++a)
+      x[a] = _mm256_loadu_ps(reinterpret_cast<const float*>(acts + a * act_row_bytes) + i);
     for (int r = 0; r < kRows; ++r) {
-      const void* row = weights + r * weight_row_bytes;
-      const __m256 w = tail ? LoadTail<Loader>(row, i, k - i) : Loader::Load(row, i);
+      const __m256 w = Loader::Load(weights + r * weight_row_bytes, i);
+      for (int a = 0; a < kActs; ++a) acc[r][a] = _mm256_fmadd_ps(w, x[a], acc[r][a]);
+    }
+  }
+  if (i < k) {  // the last k % 8 elements, zero-padded
+    __m256 x[kActs];
+    for (int a = 0; a < kActs; ++a) x[a] = LoadTail<LoadF32>(acts + a * act_row_bytes, i, k - i);
+    for (int r = 0; r < kRows; ++r) {
+      const __m256 w = LoadTail<Loader>(weights + r * weight_row_bytes, i, k - i);
       for (int a = 0; a < kActs; ++a) acc[r][a] = _mm256_fmadd_ps(w, x[a], acc[r][a]);
     }
   }
@@ -164,8 +165,8 @@ void FloatDotBlock(const uint8_t* weights, size_t weight_row_bytes, const uint8_
 }
 
 template <typename Loader, int kRows>
-void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes,
-                   int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
+void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes, int64_t num_acts,
+                   int64_t k, float* out, int64_t out_stride) {
   int64_t act = 0;
   for (; act + 3 <= num_acts; act += 3)
     FloatDotBlock<Loader, kRows, 3>(w, weight_row_bytes, a + act * act_row_bytes, act_row_bytes, k,
@@ -182,11 +183,11 @@ void MatMulTileFloat(const void* weights, size_t weight_row_bytes, int64_t num_r
   const auto* a = static_cast<const uint8_t*>(acts);
   int64_t row = 0;
   for (; row + 4 <= num_rows; row += 4)
-    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
   for (; row < num_rows; ++row)
-    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
 }
 
 // ================================ quantized weights =====================================
@@ -198,85 +199,24 @@ inline __m256i DotBytes(__m256i u, __m256i s) {
 }
 
 // As DotBytes for signed weights w: |w| times s with w's sign moved onto s.
-inline __m256i DotSignedBytes(__m256i w, __m256i s) {
-  return DotBytes(_mm256_abs_epi8(w), _mm256_sign_epi8(s, w));
-}
+inline __m256i DotSignedBytes(__m256i w, __m256i s) { return DotBytes(_mm256_abs_epi8(w), _mm256_sign_epi8(s, w)); }
 
-// Q8_0 is dotted as signed bytes here (see the file comment), so its decoded levels are
-// the raw quants and no +128 bias applies.
+// Q8_0 is dotted as signed bytes here (see the file comment): its decoded levels are the
+// raw quants and no +128 bias applies.
 template <typename F>
 constexpr bool kSigned = F::kBias == 128;
 
-template <typename F>
-void DecodeRowForAvx2(const DecodedRow<F>& row, const uint8_t* src, int64_t num_outer) {
-  if constexpr (kSigned<F>) {
-    for (int64_t o = 0; o < num_outer; ++o) {
-      const auto* b = reinterpret_cast<const BlockQ8_0*>(src) + o;
-      std::memcpy(row.levels + o * kQK, b->qs, kQK);
-      row.outer_scale[o] = _cvtsh_ss(b->d);
-    }
-  } else {
-    row.Decode(src, num_outer);
-  }
-}
-
-inline float DotFloats(const float* a, const float* b, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
-  float total = HorizontalSum(acc);
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
-
-// [s[0] x4, s[1] x4]: the int32 lanes covering two 16-element sub-blocks.
-inline __m256i ScalePair(const int32_t* s) {
-  return _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s))),
-                                     _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
-}
-
-// Dot product of one decoded weight row with one packed activation row.
-template <typename F>
-float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_outer) {
-  using View = ActBlockView<F>;
-  constexpr int kChunks = F::kOuter / 32;
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const int8_t* q = View::Quants(act.blocks + o * View::kBytes);
-    const uint8_t* levels = w.levels + o * F::kOuter;
-    __m256i total = _mm256_setzero_si256();
-    for (int c = 0; c < kChunks; ++c) {
-      __m256i dot;
-      if constexpr (kSigned<F>) {
-        dot = DotSignedBytes(Load32(levels + 32 * c), Load32(q + 32 * c));
-      } else {
-        dot = DotBytes(Load32(levels + 32 * c), Load32(q + 32 * c));
-        if constexpr (F::kBias != 0) dot = _mm256_add_epi32(dot, act.bias[o * kChunks + c]);
-      }
-      if constexpr (!F::kIntScales) {
-        total = dot;
-      } else if constexpr (F::kSub == 32) {
-        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, _mm256_set1_epi32(w.sub_scale[o * F::kNumSub + c])));
-      } else {
-        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, ScalePair(w.sub_scale + o * F::kNumSub + 2 * c)));
-      }
-    }
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(w.outer_scale[o] * act.scale[o]), acc);
-  }
-  float result = HorizontalSum(acc);
-  if constexpr (F::kMins) result += DotFloats(w.min_coef, act.scaled_sum, num_outer * F::kNumSub);
-  return result;
-}
-
 // --------------------------- prefill: activation groups --------------------------------
 
-// How many 4-byte steps of vpmaddubsw results may be summed in 16 bits: each step adds
-// at most 2 * max_level * 127 per lane.
+// How many 4-byte steps of vpmaddubsw results may be summed in 16 bits (each step adds at
+// most 2 * max_level * 127 per lane); a divisor of the steps per sub-block.
 template <typename F>
 constexpr int kStepsPer16BitSum = [] {
   const int max_level = kSigned<F> ? 128 : F::kMaxLevel;  // |w| <= 128 for signed Q8_0
-  const int steps = 32767 / (2 * max_level * 127);
-  return steps < 1 ? 1 : (steps > F::kSub / 4 ? F::kSub / 4 : steps);
+  int steps = 32767 / (2 * max_level * 127);
+  if (steps < 1) steps = 1;
+  while ((F::kSub / 4) % steps != 0) --steps;
+  return steps;
 }();
 
 inline __m256i BroadcastFourBytes(const uint8_t* p) {
@@ -301,14 +241,16 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
       const int64_t sub = o * F::kNumSub + s;
       __m256i dot[kRows];
       for (int r = 0; r < kRows; ++r) {
-        dot[r] = F::kBias != 0 && !kSigned<F> ? _mm256_load_si256(reinterpret_cast<const __m256i*>(g.bias + sub * kGroupActs))
-                                             : _mm256_setzero_si256();
+        dot[r] = F::kBias != 0 && !kSigned<F>
+                     ? _mm256_load_si256(reinterpret_cast<const __m256i*>(g.bias + sub * kGroupActs))
+                     : _mm256_setzero_si256();
       }
       for (int j0 = 0; j0 < kSteps; j0 += kFlush) {
         __m256i pairs[kRows];
         for (int r = 0; r < kRows; ++r) pairs[r] = _mm256_setzero_si256();
         for (int j = j0; j < j0 + kFlush; ++j) {
-          const __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(quants + (s * kSteps + j) * 4 * kGroupActs));
+          const __m256i a =
+              _mm256_load_si256(reinterpret_cast<const __m256i*>(quants + (s * kSteps + j) * 4 * kGroupActs));
           for (int r = 0; r < kRows; ++r) {
             const __m256i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
             const __m256i p = kSigned<F> ? _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(a, w))
@@ -319,9 +261,9 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
         for (int r = 0; r < kRows; ++r) dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
       }
       for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales
-                       ? _mm256_add_epi32(total[r], _mm256_mullo_epi32(dot[r], _mm256_set1_epi32(rows[r].sub_scale[sub])))
-                       : dot[r];
+        total[r] = F::kIntScales ? _mm256_add_epi32(
+                                       total[r], _mm256_mullo_epi32(dot[r], _mm256_set1_epi32(rows[r].sub_scale[sub])))
+                                 : dot[r];
       }
     }
     const __m256 act_scale = _mm256_load_ps(g.scale + o * kGroupActs);
@@ -341,8 +283,8 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
 }
 
 template <typename F, int kRows>
-void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer,
-                      int64_t first_act, int64_t count, float* out, int64_t out_stride) {
+void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, int64_t first_act,
+                      int64_t count, float* out, int64_t out_stride) {
   __m256 result[kRows];
   GroupDot<F, kRows>(rows, g, num_outer, result);
   alignas(32) float lanes[kGroupActs];
@@ -354,219 +296,52 @@ void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& 
 
 // ------------------------- decode: streaming weight rows ------------------------------
 
-inline __m256i NibbleLevels(const uint8_t* qs) {
-  const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-  return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
-}
+// The policy quant_x86_stream.h's and quant_x86_tile.h's kernels are written against.
+struct Avx2Isa {
+  static constexpr bool kSignedQ8_0 = true;  // see the file comment
 
-// The 32 levels of one legacy block in a register (Q8_0: the raw signed quants).
-template <DType T>
-inline __m256i LevelsInRegister(const uint8_t* block) {
-  if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
-  if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
-  if constexpr (T == DType::kQ5_0) return FiveBitLevels(block + offsetof(BlockQ5_0, qs), block + offsetof(BlockQ5_0, qh));
-  if constexpr (T == DType::kQ5_1) return FiveBitLevels(block + offsetof(BlockQ5_1, qs), block + offsetof(BlockQ5_1, qh));
-  if constexpr (T == DType::kQ8_0) return Load32(block + offsetof(BlockQ8_0, qs));
-}
-
-// One legacy weight row . one activation row (see quant_avx512.cc's StreamLegacyRow).
-template <DType T>
-float StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t num_outer) {
-  using F = Format<T>;
-  using View = ActBlockView<F>;
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-  __m128 mins01 = _mm_setzero_ps(), mins23 = mins01;
-  auto block = [&](int64_t o, __m256& acc, __m128& mins) __attribute__((always_inline)) {
-    const uint8_t* b = w + o * F::kBlockBytes;
-    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBytes), _MM_HINT_T0);
-    int32_t head;  // d, then m (Q4_1/Q5_1) or payload
-    std::memcpy(&head, b, sizeof(head));
-    const __m128 act_pair = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(act.scale_pairs + 2 * o)));
-    const __m128 scales = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(head)), act_pair);
-    const __m256i q = Load32(View::Quants(act.blocks + o * View::kBytes));
-    __m256i dot;
-    if constexpr (kSigned<F>) {
-      dot = DotSignedBytes(LevelsInRegister<T>(b), q);
-    } else {
-      dot = DotBytes(LevelsInRegister<T>(b), q);
-      if constexpr (F::kBias != 0) dot = _mm256_add_epi32(dot, act.bias[o]);
-    }
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcastss_ps(scales), acc);
-    if constexpr (F::kMins) mins = _mm_add_ps(mins, scales);
-  };
-  int64_t o = 0;
-  for (; o + 4 <= num_outer; o += 4) {
-    block(o, acc0, mins01);
-    block(o + 1, acc1, mins23);
-    block(o + 2, acc2, mins01);
-    block(o + 3, acc3, mins23);
+  static __m256i NibbleLevels(const uint8_t* qs) {
+    const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
   }
-  for (; o < num_outer; ++o) block(o, acc0, mins01);
-  float result = HorizontalSum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-  if constexpr (F::kMins) result += _mm_cvtss_f32(_mm_movehdup_ps(_mm_add_ps(mins01, mins23)));
-  return result;
-}
-
-// One Q4_K row . one Q8_K row (see quant_avx512.cc's StreamQ4KRow; vpmaddwd replaces
-// vpdpwssd).
-float StreamQ4KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  __m256 acc = _mm256_setzero_ps();
-  const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
-    const auto* b = reinterpret_cast<const BlockQ4_K*>(w) + o;
-    for (int line = 0; line < 3; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
-    uint32_t packed[3];
-    std::memcpy(packed, b->scales, sizeof(packed));
-    const uint32_t scales_lo = packed[0] & 0x3F3F3F3F;
-    const uint32_t scales_hi = (packed[2] & 0x0F0F0F0F) | ((packed[0] >> 2) & 0x30303030);
-    const uint32_t mins_lo = packed[1] & 0x3F3F3F3F;
-    const uint32_t mins_hi = ((packed[2] >> 4) & 0x0F0F0F0F) | ((packed[1] >> 2) & 0x30303030);
-    const __m128i scales8 = _mm_cvtsi64_si128(static_cast<int64_t>(scales_lo | uint64_t{scales_hi} << 32));
-    const __m128i mins8 = _mm_cvtsi64_si128(static_cast<int64_t>(mins_lo | uint64_t{mins_hi} << 32));
-    const __m256i scales32 = _mm256_cvtepu8_epi32(scales8);
-    alignas(32) int32_t pairs[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(scales32, _mm256_slli_epi32(scales32, 16)));
-    const __m256i mins = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8)), Load32(a->bsums));
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int c = 0; c < 4; ++c) {
-      const __m256i packed_levels = Load32(b->qs + 32 * c);
-      const __m256i low = _mm256_and_si256(packed_levels, low_mask);
-      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed_levels, 4), low_mask);
-      const __m256i p_low = _mm256_maddubs_epi16(low, Load32(a->qs + 64 * c));
-      const __m256i p_high = _mm256_maddubs_epi16(high, Load32(a->qs + 64 * c + 32));
-      sum[c & 1] = _mm256_add_epi32(sum[c & 1], _mm256_madd_epi16(p_low, _mm256_set1_epi32(pairs[2 * c])));
-      sum[c & 1] = _mm256_add_epi32(sum[c & 1], _mm256_madd_epi16(p_high, _mm256_set1_epi32(pairs[2 * c + 1])));
-    }
-    const float d = _cvtsh_ss(b->d) * a->d, dmin = _cvtsh_ss(b->dmin) * a->d;
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sum[0], sum[1])), _mm256_set1_ps(d), acc);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(-dmin), acc);
+  // The 32 levels of one legacy block in a register (Q8_0: the raw signed quants).
+  template <DType T>
+  static __m256i Levels(const uint8_t* block) {
+    if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
+    if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
+    if constexpr (T == DType::kQ5_0)
+      return FiveBitLevels(block + offsetof(BlockQ5_0, qs), block + offsetof(BlockQ5_0, qh));
+    if constexpr (T == DType::kQ5_1)
+      return FiveBitLevels(block + offsetof(BlockQ5_1, qs), block + offsetof(BlockQ5_1, qh));
+    if constexpr (T == DType::kQ8_0) return Load32(block + offsetof(BlockQ8_0, qs));
   }
-  return HorizontalSum(acc);
-}
-
-// One Q6_K row . one Q8_K row (see quant_avx512.cc's StreamQ6KRow). Without vpermw, the
-// per-group scale pair comes from a byte shuffle of the scales' low or high half.
-float StreamQ6KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  float acc = 0.0f;
-  const __m256i mask4 = _mm256_set1_epi8(0x0F), mask2 = _mm256_set1_epi8(0x30);
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
-    const auto* b = reinterpret_cast<const BlockQ6_K*>(w) + o;
-    for (int line = 0; line < 4; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b->scales)));
-    const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, Load32(a->bsums)), 5);
-    // scales 0-7 (resp. 8-15) in both 128-bit lanes.
-    const __m256i scales_low = _mm256_permute2x128_si256(scales16, scales16, 0x00);
-    const __m256i scales_high = _mm256_permute2x128_si256(scales16, scales16, 0x11);
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int h = 0; h < 2; ++h) {
-      const __m256i low_a = Load32(b->ql + 64 * h), low_b = Load32(b->ql + 64 * h + 32);
-      const __m256i high = Load32(b->qh + 32 * h);
-      const __m256i levels[4] = {
-          _mm256_or_si256(_mm256_and_si256(low_a, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 4), mask2)),
-          _mm256_or_si256(_mm256_and_si256(low_b, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 2), mask2)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_a, 4), mask4), _mm256_and_si256(high, mask2)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_b, 4), mask4),
-                          _mm256_and_si256(_mm256_srli_epi16(high, 2), mask2))};
-      for (int g = 0; g < 4; ++g) {
-        // Group 4h + g covers sub-blocks 8h + 2g (low lane) and 8h + 2g + 1 (high lane),
-        // i.e. int16 #2g / #2g+1 of the scales' half h.
-        const char lo = static_cast<char>(4 * g), hi = static_cast<char>(4 * g + 2);
-        const __m256i pick = _mm256_setr_epi8(lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1,
-                                              lo, lo + 1, lo, lo + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1,
-                                              hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1);
-        const __m256i scale_pair = _mm256_shuffle_epi8(h == 0 ? scales_low : scales_high, pick);
-        const __m256i products = _mm256_maddubs_epi16(levels[g], Load32(a->qs + 32 * (4 * h + g)));
-        sum[g & 1] = _mm256_add_epi32(sum[g & 1], _mm256_madd_epi16(products, scale_pair));
-      }
-    }
-    // Summed exactly in int32 first: the offset's lanes pair up sub-blocks differently
-    // from the products' lanes, so per-lane values would cancel only after rounding.
-    const int32_t total = HorizontalSum(_mm256_sub_epi32(_mm256_add_epi32(sum[0], sum[1]), offset));
-    acc += static_cast<float>(total) * (_cvtsh_ss(b->d) * a->d);
+  static __m256i Dot(__m256i init, __m256i levels, __m256i act) {
+    return _mm256_add_epi32(init, DotBytes(levels, act));
   }
-  return acc;
-}
-
-template <DType T>
-constexpr bool kHasStreamKernel = T == DType::kQ4_0 || T == DType::kQ4_1 || T == DType::kQ5_0 ||
-                                  T == DType::kQ5_1 || T == DType::kQ8_0 || T == DType::kQ4_K || T == DType::kQ6_K;
-
-template <DType T>
-float StreamRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t num_outer) {
-  if constexpr (T == DType::kQ4_K) return StreamQ4KRow(w, act.blocks, num_outer);
-  else if constexpr (T == DType::kQ6_K) return StreamQ6KRow(w, act.blocks, num_outer);
-  else return StreamLegacyRow<T>(w, act, num_outer);
-}
-
-// ------------------------------------ the tile ---------------------------------------
-
-template <DType T>
-void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_rows, const void* acts,
-                     size_t act_row_bytes, int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
-  using F = Format<T>;
-  const auto* w = static_cast<const uint8_t*>(weights);
-  const auto* a = static_cast<const uint8_t*>(acts);
-  const int64_t num_outer = k / F::kOuter;
-
-  int64_t num_groups = num_acts / kGroupActs;
-  if (num_acts % kGroupActs >= kMinActsForGroup) ++num_groups;
-  const int64_t first_single = num_groups * kGroupActs < num_acts ? num_groups * kGroupActs : num_acts;
-  const int64_t num_singles = num_acts - first_single;
-
-  const size_t row_bytes = DecodedRow<F>::Bytes(num_outer);
-  int64_t chunk_rows = static_cast<int64_t>((96 * 1024) / row_bytes) / kPrefillRows * kPrefillRows;
-  if (chunk_rows < kPrefillRows) chunk_rows = kPrefillRows;
-  if (chunk_rows > 32) chunk_rows = 32;
-  if (num_groups == 0) chunk_rows = 1;
-
-  using Group = ActGroup<F, kGroupActs>;
-  Scratch scratch(chunk_rows * row_bytes + num_groups * Group::Bytes(num_outer) +
-                  num_singles * PackedAct<F>::Bytes(num_outer) + Arena::RoundUp(num_groups * sizeof(Group)));
-  Arena arena(scratch.data());
-  DecodedRow<F> rows[32];
-  for (int64_t r = 0; r < chunk_rows; ++r) rows[r] = DecodedRow<F>::Carve(arena, num_outer);
-  Group groups_storage[1];
-  Group* groups = num_groups > 0 ? arena.Take<Group>(num_groups) : groups_storage;
-  for (int64_t g = 0; g < num_groups; ++g) {
-    const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-    groups[g] = Group::Make(arena, a + g * kGroupActs * act_row_bytes, act_row_bytes, count, num_outer);
+  static __m256i DotSigned(__m256i w, __m256i act) { return DotSignedBytes(w, act); }
+  static __m256i Dpwssd(__m256i acc, __m256i a, __m256i b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
+  // Without vpermw: a byte shuffle of the scales' low or high half (both 128-bit lanes
+  // get that half), picking int16 #2g' for the low lane and #2g'+1 for the high lane.
+  static __m256i Q6ScalePair(__m256i scales16, int group) {
+    const __m256i half = group < 4 ? _mm256_permute2x128_si256(scales16, scales16, 0x00)
+                                   : _mm256_permute2x128_si256(scales16, scales16, 0x11);
+    const char lo = static_cast<char>(4 * (group % 4)), hi = static_cast<char>(4 * (group % 4) + 2);
+    const __m256i pick = _mm256_setr_epi8(lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo, lo + 1, lo,
+                                          lo + 1, lo, lo + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1, hi,
+                                          hi + 1, hi, hi + 1, hi, hi + 1, hi, hi + 1);
+    return _mm256_shuffle_epi8(half, pick);
   }
-  PackedAct<F> singles[kGroupActs];
-  for (int64_t i = 0; i < num_singles; ++i)
-    singles[i] = PackedAct<F>::Make(arena, a + (first_single + i) * act_row_bytes, num_outer);
-
-  if constexpr (kHasStreamKernel<T>) {
-    if (num_groups == 0) {
-      for (int64_t i = 0; i < num_singles; ++i) {
-        float* out_row = out + (first_single + i) * out_stride;
-        for (int64_t r = 0; r < num_rows; ++r) out_row[r] = StreamRow<T>(w + r * weight_row_bytes, singles[i], num_outer);
-      }
-      return;
-    }
+  // Prefill: activation rows per group (vector lanes); leftover rows from which one more
+  // zero-padded group beats per-row dot products; weight rows sharing each group load.
+  static constexpr int kGroupActs = internal::kGroupActs;
+  static constexpr int64_t kMinActsForGroup = 4;
+  static constexpr int kPrefillRows = 2;
+  template <typename F, int kRows>
+  static void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer,
+                               int64_t first_act, int64_t count, float* out, int64_t out_stride) {
+    internal::GroupDotAndStore<F, kRows>(rows, g, num_outer, first_act, count, out, out_stride);
   }
-
-  for (int64_t row0 = 0; row0 < num_rows; row0 += chunk_rows) {
-    const int64_t n = num_rows - row0 < chunk_rows ? num_rows - row0 : chunk_rows;
-    for (int64_t r = 0; r < n; ++r) DecodeRowForAvx2(rows[r], w + (row0 + r) * weight_row_bytes, num_outer);
-    for (int64_t g = 0; g < num_groups; ++g) {
-      const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-      int64_t r = 0;
-      for (; r + kPrefillRows <= n; r += kPrefillRows)
-        GroupDotAndStore<F, kPrefillRows>(rows + r, groups[g], num_outer, g * kGroupActs, count, out + row0 + r,
-                                          out_stride);
-      for (; r < n; ++r)
-        GroupDotAndStore<F, 1>(rows + r, groups[g], num_outer, g * kGroupActs, count, out + row0 + r, out_stride);
-    }
-    for (int64_t i = 0; i < num_singles; ++i) {
-      for (int64_t r = 0; r < n; ++r)
-        out[(first_single + i) * out_stride + row0 + r] = DotDecoded<F>(rows[r], singles[i], num_outer);
-    }
-  }
-}
+};
 
 // ==================================== tables ============================================
 
@@ -575,16 +350,16 @@ MatMulTileFn Avx2MatMulFor(DType weight_type) {
     case DType::kF32: return MatMulTileFloat<LoadF32>;
     case DType::kF16: return MatMulTileFloat<LoadF16>;
     case DType::kBF16: return MatMulTileFloat<LoadBF16>;
-    case DType::kQ4_0: return MatMulTileQuant<DType::kQ4_0>;
-    case DType::kQ4_1: return MatMulTileQuant<DType::kQ4_1>;
-    case DType::kQ5_0: return MatMulTileQuant<DType::kQ5_0>;
-    case DType::kQ5_1: return MatMulTileQuant<DType::kQ5_1>;
-    case DType::kQ8_0: return MatMulTileQuant<DType::kQ8_0>;
-    case DType::kQ2_K: return MatMulTileQuant<DType::kQ2_K>;
-    case DType::kQ3_K: return MatMulTileQuant<DType::kQ3_K>;
-    case DType::kQ4_K: return MatMulTileQuant<DType::kQ4_K>;
-    case DType::kQ5_K: return MatMulTileQuant<DType::kQ5_K>;
-    case DType::kQ6_K: return MatMulTileQuant<DType::kQ6_K>;
+    case DType::kQ4_0: return MatMulTileQuant<Avx2Isa, DType::kQ4_0>;
+    case DType::kQ4_1: return MatMulTileQuant<Avx2Isa, DType::kQ4_1>;
+    case DType::kQ5_0: return MatMulTileQuant<Avx2Isa, DType::kQ5_0>;
+    case DType::kQ5_1: return MatMulTileQuant<Avx2Isa, DType::kQ5_1>;
+    case DType::kQ8_0: return MatMulTileQuant<Avx2Isa, DType::kQ8_0>;
+    case DType::kQ2_K: return MatMulTileQuant<Avx2Isa, DType::kQ2_K>;
+    case DType::kQ3_K: return MatMulTileQuant<Avx2Isa, DType::kQ3_K>;
+    case DType::kQ4_K: return MatMulTileQuant<Avx2Isa, DType::kQ4_K>;
+    case DType::kQ5_K: return MatMulTileQuant<Avx2Isa, DType::kQ5_K>;
+    case DType::kQ6_K: return MatMulTileQuant<Avx2Isa, DType::kQ6_K>;
     default: return nullptr;
   }
 }

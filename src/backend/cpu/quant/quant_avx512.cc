@@ -2,14 +2,15 @@
 // weight type. Promise: same results as quant_scalar.cc up to float rounding (activation
 // quantization bit for bit); runs only where cpu_supports() says so.
 //
-// Quantized weights, two paths:
-//  - Few activation rows (decode): stream each weight row once and run one 32-byte
-//    vpdpbusd per sub-block against the activation (ymm, VL encoding).
-//  - Many activation rows (prefill): 16 activation rows are interleaved so that one zmm
-//    holds the same 4 bytes of all 16 (lanes = activation rows). A weight row is decoded
-//    once to unsigned bytes (quant_x86_decode.h), then each 4-byte group is broadcast and
-//    multiplied into all 16 rows by a single vpdpbusd; per-block float scaling happens
-//    once per 16 dot products instead of once per dot product.
+// Quantized weights take one of two paths (chosen in quant_x86_tile.h):
+//  - Few activation rows (decode; kernels in quant_x86_stream.h, primitives in
+//    Avx512Isa below): each weight row is read once per pass of up to 4 activation rows,
+//    one 32-byte vpdpbusd per block and activation row.
+//  - Many activation rows (prefill; GroupDot below): 16 activation rows are interleaved
+//    so that one zmm holds the same 4 bytes of all 16 (lanes = activation rows). A weight
+//    row is decoded once to unsigned bytes (quant_x86_decode.h); each 4-byte group is then
+//    broadcast and multiplied into all 16 rows by a single vpdpbusd, and the per-block
+//    float scaling happens once per 16 dot products instead of once per dot product.
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && \
     defined(__AVX512VNNI__)
 
@@ -22,6 +23,8 @@
 #include "backend/cpu/quant/quant_blocks.h"
 #include "backend/cpu/quant/quant_impl.h"
 #include "backend/cpu/quant/quant_x86_decode.h"
+#include "backend/cpu/quant/quant_x86_stream.h"
+#include "backend/cpu/quant/quant_x86_tile.h"
 
 // GCC 12's AVX-512 extract/reduce intrinsics start from _mm256_undefined_*(), which trips
 // false (maybe-)uninitialized warnings.
@@ -32,7 +35,6 @@ namespace sgl::cpu::internal {
 namespace {
 
 constexpr int kGroupActs = 16;  // activation rows per prefill group (zmm lanes)
-constexpr int kPrefetchBytes = 8192;
 
 // ================================ activation quantization ===============================
 
@@ -139,8 +141,8 @@ void FloatDotBlock(const uint8_t* weights, size_t weight_row_bytes, const uint8_
 
 // Rows in blocks of kRows; activation rows in blocks of 4 (then 1 at a time).
 template <typename Loader, int kRows>
-void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes,
-                   int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
+void FloatRowBlock(const uint8_t* w, size_t weight_row_bytes, const uint8_t* a, size_t act_row_bytes, int64_t num_acts,
+                   int64_t k, float* out, int64_t out_stride) {
   int64_t act = 0;
   for (; act + 4 <= num_acts; act += 4)
     FloatDotBlock<Loader, kRows, 4>(w, weight_row_bytes, a + act * act_row_bytes, act_row_bytes, k,
@@ -158,65 +160,18 @@ void MatMulTileFloat(const void* weights, size_t weight_row_bytes, int64_t num_r
   int64_t row = 0;
   if (num_acts < 4) {  // decode: more rows per pass keeps enough FMA chains in flight
     for (; row + 8 <= num_rows; row += 8)
-      FloatRowBlock<Loader, 8>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                               out + row, out_stride);
+      FloatRowBlock<Loader, 8>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                               out_stride);
   }
   for (; row + 4 <= num_rows; row += 4)
-    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 4>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
   for (; row < num_rows; ++row)
-    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k,
-                             out + row, out_stride);
+    FloatRowBlock<Loader, 1>(w + row * weight_row_bytes, weight_row_bytes, a, act_row_bytes, num_acts, k, out + row,
+                             out_stride);
 }
 
 // ================================ quantized weights =====================================
-
-inline float DotFloats(const float* a, const float* b, int64_t n) {
-  __m512 acc = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
-  if (i < n) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1);
-    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + i), _mm512_maskz_loadu_ps(mask, b + i), acc);
-  }
-  return _mm512_reduce_add_ps(acc);
-}
-
-inline __m256i Dpbusd(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_epi32(acc, u8, s8); }
-
-// [s[0] x4, s[1] x4]: the int32 lanes covering two 16-element sub-blocks.
-inline __m256i ScalePair(const int32_t* s) {
-  return _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s))),
-                                     _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
-}
-
-// Dot product of one decoded weight row with one packed activation row.
-template <typename F>
-float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_outer) {
-  using View = ActBlockView<F>;
-  constexpr int kChunks = F::kOuter / 32;
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const int8_t* q = View::Quants(act.blocks + o * View::kBytes);
-    const uint8_t* levels = w.levels + o * F::kOuter;
-    __m256i total = _mm256_setzero_si256();
-    for (int c = 0; c < kChunks; ++c) {
-      const __m256i init = F::kBias != 0 ? act.bias[o * kChunks + c] : _mm256_setzero_si256();
-      const __m256i dot = Dpbusd(init, Load32(levels + 32 * c), Load32(q + 32 * c));
-      if constexpr (!F::kIntScales) {
-        total = dot;
-      } else if constexpr (F::kSub == 32) {
-        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, _mm256_set1_epi32(w.sub_scale[o * F::kNumSub + c])));
-      } else {
-        total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, ScalePair(w.sub_scale + o * F::kNumSub + 2 * c)));
-      }
-    }
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(w.outer_scale[o] * act.scale[o]), acc);
-  }
-  float result = HorizontalSum(acc);
-  if constexpr (F::kMins) result += DotFloats(w.min_coef, act.scaled_sum, num_outer * F::kNumSub);
-  return result;
-}
 
 inline __m512i BroadcastFourBytes(const uint8_t* p) {
   int32_t v;
@@ -247,9 +202,9 @@ void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64
         }
       }
       for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales
-                       ? _mm512_add_epi32(total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
-                       : dot[r];
+        total[r] = F::kIntScales ? _mm512_add_epi32(
+                                       total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
+                                 : dot[r];
       }
     }
     const __m512 act_scale = _mm512_load_ps(g.scale + o * kGroupActs);
@@ -281,233 +236,51 @@ void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& 
 }
 
 // ------------------------- decode: streaming weight rows ------------------------------
-// With one activation row each weight byte is used once, so the kernels below decode
-// blocks in registers (no scratch round trip) and keep per-block overhead minimal.
 
-// The 32 unsigned levels of one legacy block (what Format<T>::Decode stores), in a register.
-inline __m256i NibbleLevels(const uint8_t* qs) {
-  const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-  return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
-}
+// The policy quant_x86_stream.h's and quant_x86_tile.h's kernels are written against.
+struct Avx512Isa {
+  static constexpr bool kSignedQ8_0 = false;  // vpdpbusd takes Q8_0 as level = q + 128
 
-inline __m256i WithFifthBit(__m256i levels, const uint8_t* qh) {
-  uint32_t bits;
-  std::memcpy(&bits, qh, sizeof(bits));
-  return _mm256_mask_add_epi8(levels, _cvtu32_mask32(bits), levels, _mm256_set1_epi8(16));
-}
-
-template <DType T>
-inline __m256i LevelsInRegister(const uint8_t* block) {
-  if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
-  if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
-  if constexpr (T == DType::kQ5_0)
-    return WithFifthBit(NibbleLevels(block + offsetof(BlockQ5_0, qs)), block + offsetof(BlockQ5_0, qh));
-  if constexpr (T == DType::kQ5_1)
-    return WithFifthBit(NibbleLevels(block + offsetof(BlockQ5_1, qs)), block + offsetof(BlockQ5_1, qh));
-  if constexpr (T == DType::kQ8_0)
-    return _mm256_xor_si256(Load32(block + offsetof(BlockQ8_0, qs)), _mm256_set1_epi8(static_cast<char>(0x80)));
-}
-
-// One legacy weight row . one activation row. Rows are streamed one at a time: with
-// several rows interleaved the hardware prefetchers stop keeping up when the weights come
-// from DRAM (measured: ~2x slower), which is the normal case for decode.
-template <DType T>
-float StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t num_outer) {
-  using F = Format<T>;
-  using View = ActBlockView<F>;
-  // Four independent accumulators: an FMA's 4-cycle latency would otherwise bound the
-  // loop at one block per FMA latency / accumulators.
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-  __m128 mins01 = _mm_setzero_ps(), mins23 = mins01;
-  auto block = [&](int64_t o, __m256& acc, __m128& mins) __attribute__((always_inline)) {
-    const uint8_t* b = w + o * F::kBlockBytes;
-    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBytes), _MM_HINT_T0);
-    int32_t head;  // d, then m (Q4_1/Q5_1) or payload
-    std::memcpy(&head, b, sizeof(head));
-    // [d * act scale, m * act scaled sum, 0, 0]
-    const __m128 act_pair = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(act.scale_pairs + 2 * o)));
-    const __m128 scales = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(head)), act_pair);
-    const __m256i init = F::kBias != 0 ? act.bias[o] : _mm256_setzero_si256();
-    const __m256i dot = Dpbusd(init, LevelsInRegister<T>(b), Load32(View::Quants(act.blocks + o * View::kBytes)));
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcastss_ps(scales), acc);
-    if constexpr (F::kMins) mins = _mm_add_ps(mins, scales);
-  };
-  int64_t o = 0;
-  for (; o + 4 <= num_outer; o += 4) {
-    block(o, acc0, mins01);
-    block(o + 1, acc1, mins23);
-    block(o + 2, acc2, mins01);
-    block(o + 3, acc3, mins23);
+  static __m256i NibbleLevels(const uint8_t* qs) {
+    const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
   }
-  for (; o < num_outer; ++o) block(o, acc0, mins01);
-  float result = HorizontalSum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-  if constexpr (F::kMins) result += _mm_cvtss_f32(_mm_movehdup_ps(_mm_add_ps(mins01, mins23)));
-  return result;
-}
-
-// vpdpwssd: acc += pairwise products of signed 16-bit lanes.
-inline __m256i Dpwssd(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_epi32(acc, a, b); }
-
-// One Q4_K row . one Q8_K row. Per 32-element sub-block: nibbles x activations with
-// vpmaddubsw (<= 2 * 15 * 127, no saturation), then x 6-bit scale into int32 with
-// vpdpwssd; the mins meet the activation's 16-element sums once per super-block.
-float StreamQ4KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  __m256 acc = _mm256_setzero_ps();
-  const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
-    const auto* b = reinterpret_cast<const BlockQ4_K*>(w) + o;
-    _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes, _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 64, _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 128, _MM_HINT_T0);
-    uint32_t packed[3];
-    std::memcpy(packed, b->scales, sizeof(packed));
-    // Byte j of these words is scale/min j (see UnpackScaleMinsK4), computed 4 at a time.
-    const uint32_t scales_lo = packed[0] & 0x3F3F3F3F;
-    const uint32_t scales_hi = (packed[2] & 0x0F0F0F0F) | ((packed[0] >> 2) & 0x30303030);
-    const uint32_t mins_lo = packed[1] & 0x3F3F3F3F;
-    const uint32_t mins_hi = ((packed[2] >> 4) & 0x0F0F0F0F) | ((packed[1] >> 2) & 0x30303030);
-    const __m128i scales8 = _mm_cvtsi64_si128(static_cast<int64_t>(scales_lo | uint64_t{scales_hi} << 32));
-    const __m128i mins8 = _mm_cvtsi64_si128(static_cast<int64_t>(mins_lo | uint64_t{mins_hi} << 32));
-    // (scale | scale << 16) per sub-block: the vpdpwssd multiplier for both int16 halves.
-    const __m256i scales32 = _mm256_cvtepu8_epi32(scales8);
-    alignas(32) int32_t pairs[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(scales32, _mm256_slli_epi32(scales32, 16)));
-    // min_j * (bsum_2j + bsum_2j+1), one int32 lane per sub-block.
-    const __m256i mins = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8)), Load32(a->bsums));
-    // Two partial sums halve the vpdpwssd dependency chain.
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int c = 0; c < 4; ++c) {
-      const __m256i packed_levels = Load32(b->qs + 32 * c);
-      const __m256i low = _mm256_and_si256(packed_levels, low_mask);
-      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed_levels, 4), low_mask);
-      sum[c & 1] = Dpwssd(sum[c & 1], _mm256_maddubs_epi16(low, Load32(a->qs + 64 * c)), _mm256_set1_epi32(pairs[2 * c]));
-      sum[c & 1] =
-          Dpwssd(sum[c & 1], _mm256_maddubs_epi16(high, Load32(a->qs + 64 * c + 32)), _mm256_set1_epi32(pairs[2 * c + 1]));
-    }
-    const float d = _cvtsh_ss(b->d) * a->d, dmin = _cvtsh_ss(b->dmin) * a->d;
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sum[0], sum[1])), _mm256_set1_ps(d), acc);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(-dmin), acc);
+  static __m256i WithFifthBit(__m256i levels, const uint8_t* qh) {
+    uint32_t bits;
+    std::memcpy(&bits, qh, sizeof(bits));
+    return _mm256_mask_add_epi8(levels, _cvtu32_mask32(bits), levels, _mm256_set1_epi8(16));
   }
-  return HorizontalSum(acc);
-}
-
-// One Q6_K row . one Q8_K row. Levels are stored as q + 32 in [0, 64), so vpmaddubsw
-// stays exact (<= 2 * 63 * 127); the +32 is taken back through the activation sums.
-float StreamQ6KRow(const uint8_t* w, const uint8_t* act_row, int64_t num_outer) {
-  float acc = 0.0f;
-  const __m256i mask4 = _mm256_set1_epi8(0x0F), mask2 = _mm256_set1_epi8(0x30);
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const auto* a = reinterpret_cast<const BlockQ8_K*>(act_row) + o;
-    const auto* b = reinterpret_cast<const BlockQ6_K*>(w) + o;
-    for (int line = 0; line < 4; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
-    const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b->scales)));
-    const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, Load32(a->bsums)), 5);  // 32 sum(sc * bsum)
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int h = 0; h < 2; ++h) {
-      const __m256i low_a = Load32(b->ql + 64 * h), low_b = Load32(b->ql + 64 * h + 32);
-      const __m256i high = Load32(b->qh + 32 * h);
-      const __m256i levels[4] = {
-          _mm256_or_si256(_mm256_and_si256(low_a, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 4), mask2)),
-          _mm256_or_si256(_mm256_and_si256(low_b, mask4), _mm256_and_si256(_mm256_slli_epi16(high, 2), mask2)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_a, 4), mask4), _mm256_and_si256(high, mask2)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_b, 4), mask4),
-                          _mm256_and_si256(_mm256_srli_epi16(high, 2), mask2))};
-      for (int g = 0; g < 4; ++g) {
-        const int group = 4 * h + g;  // 32 elements: sub-blocks 2 * group and 2 * group + 1
-        const __m256i pick = _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(2 * group + 1)),
-                                              _mm_set1_epi16(static_cast<short>(2 * group)));
-        const __m256i products = _mm256_maddubs_epi16(levels[g], Load32(a->qs + 32 * group));
-        sum[g & 1] = Dpwssd(sum[g & 1], products, _mm256_permutexvar_epi16(pick, scales16));
-      }
-    }
-    // Summed exactly in int32 first: the offset's lanes pair up sub-blocks differently
-    // from the products' lanes, so per-lane values would cancel only after rounding.
-    const int32_t total = HorizontalSum(_mm256_sub_epi32(_mm256_add_epi32(sum[0], sum[1]), offset));
-    acc += static_cast<float>(total) * (_cvtsh_ss(b->d) * a->d);
+  // The 32 levels of one legacy block (what Format<T>::Decode stores), in a register.
+  template <DType T>
+  static __m256i Levels(const uint8_t* block) {
+    if constexpr (T == DType::kQ4_0) return NibbleLevels(block + offsetof(BlockQ4_0, qs));
+    if constexpr (T == DType::kQ4_1) return NibbleLevels(block + offsetof(BlockQ4_1, qs));
+    if constexpr (T == DType::kQ5_0)
+      return WithFifthBit(NibbleLevels(block + offsetof(BlockQ5_0, qs)), block + offsetof(BlockQ5_0, qh));
+    if constexpr (T == DType::kQ5_1)
+      return WithFifthBit(NibbleLevels(block + offsetof(BlockQ5_1, qs)), block + offsetof(BlockQ5_1, qh));
+    if constexpr (T == DType::kQ8_0)
+      return _mm256_xor_si256(Load32(block + offsetof(BlockQ8_0, qs)), _mm256_set1_epi8(static_cast<char>(0x80)));
   }
-  return acc;
-}
-
-template <DType T>
-constexpr bool kHasStreamKernel = T == DType::kQ4_0 || T == DType::kQ4_1 || T == DType::kQ5_0 ||
-                                  T == DType::kQ5_1 || T == DType::kQ8_0 || T == DType::kQ4_K || T == DType::kQ6_K;
-
-template <DType T>
-float StreamRow(const uint8_t* w, const PackedAct<Format<T>>& act, int64_t num_outer) {
-  if constexpr (T == DType::kQ4_K) return StreamQ4KRow(w, act.blocks, num_outer);
-  else if constexpr (T == DType::kQ6_K) return StreamQ6KRow(w, act.blocks, num_outer);
-  else return StreamLegacyRow<T>(w, act, num_outer);
-}
-
-// A padded group beats per-row dot products from this many activation rows on.
-constexpr int64_t kMinActsForGroup = 6;
-constexpr int kPrefillRows = 4;
-
-template <DType T>
-void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_rows, const void* acts,
-                     size_t act_row_bytes, int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
-  using F = Format<T>;
-  const auto* w = static_cast<const uint8_t*>(weights);
-  const auto* a = static_cast<const uint8_t*>(acts);
-  const int64_t num_outer = k / F::kOuter;
-
-  int64_t num_groups = num_acts / kGroupActs;
-  if (num_acts % kGroupActs >= kMinActsForGroup) ++num_groups;
-  const int64_t first_single = num_groups * kGroupActs < num_acts ? num_groups * kGroupActs : num_acts;
-  const int64_t num_singles = num_acts - first_single;
-
-  // Decode rows in chunks that stay cache-resident while every group passes over them.
-  const size_t row_bytes = DecodedRow<F>::Bytes(num_outer);
-  int64_t chunk_rows = static_cast<int64_t>((96 * 1024) / row_bytes) / kPrefillRows * kPrefillRows;
-  if (chunk_rows < kPrefillRows) chunk_rows = kPrefillRows;
-  if (chunk_rows > 32) chunk_rows = 32;
-  if (num_groups == 0) chunk_rows = 1;  // decode: one row at a time, straight from the stream
-
-  Scratch scratch(chunk_rows * row_bytes + num_groups * ActGroup<F, kGroupActs>::Bytes(num_outer) +
-                  num_singles * PackedAct<F>::Bytes(num_outer) + Arena::RoundUp(num_groups * sizeof(ActGroup<F, kGroupActs>)));
-  Arena arena(scratch.data());
-  DecodedRow<F> rows[32];
-  for (int64_t r = 0; r < chunk_rows; ++r) rows[r] = DecodedRow<F>::Carve(arena, num_outer);
-  ActGroup<F, kGroupActs> groups_storage[1];
-  ActGroup<F, kGroupActs>* groups = num_groups > 0 ? arena.Take<ActGroup<F, kGroupActs>>(num_groups) : groups_storage;
-  for (int64_t g = 0; g < num_groups; ++g) {
-    const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-    groups[g] = ActGroup<F, kGroupActs>::Make(arena, a + g * kGroupActs * act_row_bytes, act_row_bytes, count, num_outer);
+  static __m256i Dot(__m256i init, __m256i levels, __m256i act) { return _mm256_dpbusd_epi32(init, levels, act); }
+  static __m256i DotSigned(__m256i, __m256i) { return _mm256_setzero_si256(); }  // unused: !kSignedQ8_0
+  static __m256i Dpwssd(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_epi32(acc, a, b); }
+  static __m256i Q6ScalePair(__m256i scales16, int group) {
+    const __m256i pick = _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(2 * group + 1)),
+                                          _mm_set1_epi16(static_cast<short>(2 * group)));
+    return _mm256_permutexvar_epi16(pick, scales16);
   }
-  PackedAct<F> singles[kMinActsForGroup + kGroupActs];
-  for (int64_t i = 0; i < num_singles; ++i)
-    singles[i] = PackedAct<F>::Make(arena, a + (first_single + i) * act_row_bytes, num_outer);
-
-  if constexpr (kHasStreamKernel<T>) {
-    if (num_groups == 0) {
-      for (int64_t i = 0; i < num_singles; ++i) {
-        float* out_row = out + (first_single + i) * out_stride;
-        for (int64_t r = 0; r < num_rows; ++r) out_row[r] = StreamRow<T>(w + r * weight_row_bytes, singles[i], num_outer);
-      }
-      return;
-    }
+  // Prefill: activation rows per group (vector lanes); leftover rows from which one more
+  // zero-padded group beats per-row dot products; weight rows sharing each group load.
+  static constexpr int kGroupActs = internal::kGroupActs;
+  static constexpr int64_t kMinActsForGroup = 8;
+  static constexpr int kPrefillRows = 4;
+  template <typename F, int kRows>
+  static void GroupDotAndStore(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer,
+                               int64_t first_act, int64_t count, float* out, int64_t out_stride) {
+    internal::GroupDotAndStore<F, kRows>(rows, g, num_outer, first_act, count, out, out_stride);
   }
-
-  for (int64_t row0 = 0; row0 < num_rows; row0 += chunk_rows) {
-    const int64_t n = num_rows - row0 < chunk_rows ? num_rows - row0 : chunk_rows;
-    for (int64_t r = 0; r < n; ++r) rows[r].Decode(w + (row0 + r) * weight_row_bytes, num_outer);
-    for (int64_t g = 0; g < num_groups; ++g) {
-      const int64_t count = num_acts - g * kGroupActs < kGroupActs ? num_acts - g * kGroupActs : kGroupActs;
-      int64_t r = 0;
-      for (; r + kPrefillRows <= n; r += kPrefillRows)
-        GroupDotAndStore<F, kPrefillRows>(rows + r, groups[g], num_outer, g * kGroupActs, count, out + row0 + r,
-                                          out_stride);
-      for (; r < n; ++r)
-        GroupDotAndStore<F, 1>(rows + r, groups[g], num_outer, g * kGroupActs, count, out + row0 + r, out_stride);
-    }
-    for (int64_t i = 0; i < num_singles; ++i) {
-      for (int64_t r = 0; r < n; ++r)
-        out[(first_single + i) * out_stride + row0 + r] = DotDecoded<F>(rows[r], singles[i], num_outer);
-    }
-  }
-}
+};
 
 // ==================================== tables ============================================
 
@@ -516,16 +289,16 @@ MatMulTileFn Avx512MatMulFor(DType weight_type) {
     case DType::kF32: return MatMulTileFloat<LoadF32>;
     case DType::kF16: return MatMulTileFloat<LoadF16>;
     case DType::kBF16: return MatMulTileFloat<LoadBF16>;
-    case DType::kQ4_0: return MatMulTileQuant<DType::kQ4_0>;
-    case DType::kQ4_1: return MatMulTileQuant<DType::kQ4_1>;
-    case DType::kQ5_0: return MatMulTileQuant<DType::kQ5_0>;
-    case DType::kQ5_1: return MatMulTileQuant<DType::kQ5_1>;
-    case DType::kQ8_0: return MatMulTileQuant<DType::kQ8_0>;
-    case DType::kQ2_K: return MatMulTileQuant<DType::kQ2_K>;
-    case DType::kQ3_K: return MatMulTileQuant<DType::kQ3_K>;
-    case DType::kQ4_K: return MatMulTileQuant<DType::kQ4_K>;
-    case DType::kQ5_K: return MatMulTileQuant<DType::kQ5_K>;
-    case DType::kQ6_K: return MatMulTileQuant<DType::kQ6_K>;
+    case DType::kQ4_0: return MatMulTileQuant<Avx512Isa, DType::kQ4_0>;
+    case DType::kQ4_1: return MatMulTileQuant<Avx512Isa, DType::kQ4_1>;
+    case DType::kQ5_0: return MatMulTileQuant<Avx512Isa, DType::kQ5_0>;
+    case DType::kQ5_1: return MatMulTileQuant<Avx512Isa, DType::kQ5_1>;
+    case DType::kQ8_0: return MatMulTileQuant<Avx512Isa, DType::kQ8_0>;
+    case DType::kQ2_K: return MatMulTileQuant<Avx512Isa, DType::kQ2_K>;
+    case DType::kQ3_K: return MatMulTileQuant<Avx512Isa, DType::kQ3_K>;
+    case DType::kQ4_K: return MatMulTileQuant<Avx512Isa, DType::kQ4_K>;
+    case DType::kQ5_K: return MatMulTileQuant<Avx512Isa, DType::kQ5_K>;
+    case DType::kQ6_K: return MatMulTileQuant<Avx512Isa, DType::kQ6_K>;
     default: return nullptr;
   }
 }

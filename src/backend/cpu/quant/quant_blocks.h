@@ -17,8 +17,8 @@
 
 namespace sgl::cpu {
 
-inline constexpr int kQK = 32;    // elements per block of the legacy quants (Q4_0..Q8_1)
-inline constexpr int kQKK = 256;  // elements per super-block of the k-quants
+inline constexpr int kQK = 32;           // elements per block of the legacy quants (Q4_0..Q8_1)
+inline constexpr int kQKK = 256;         // elements per super-block of the k-quants
 inline constexpr int kKScaleBytes = 12;  // packed 6-bit scales/mins of Q4_K and Q5_K
 
 using Half = uint16_t;      // IEEE binary16 bits
@@ -121,21 +121,24 @@ struct BlockQ8_K {
 };
 
 // --- half-precision conversions --------------------------------------------------------
+// `static` on purpose: these compile differently with and without -mf16c (the AVX files
+// vs the rest), so each translation unit must keep its own copy. With external linkage
+// the linker could hand the F16C build to portable code and crash CPUs without F16C.
 
-inline uint32_t FloatBits(float f) {
+static inline uint32_t FloatBits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof(u));
   return u;
 }
 
-inline float BitsToFloat(uint32_t u) {
+static inline float BitsToFloat(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof(f));
   return f;
 }
 
 // Exact for every fp16 value, including subnormals, infinities and NaNs.
-inline float HalfToFloat(Half h) {
+static inline float HalfToFloat(Half h) {
 #if defined(__F16C__)
   return _cvtsh_ss(h);
 #else
@@ -151,14 +154,14 @@ inline float HalfToFloat(Half h) {
 }
 
 // Rounds to nearest, ties to even; overflows to infinity; keeps NaN a NaN.
-inline Half FloatToHalf(float f) {
+static inline Half FloatToHalf(float f) {
 #if defined(__F16C__)
   return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #else
   const uint32_t bits = FloatBits(f);
   const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
   const uint32_t magnitude = bits & 0x7FFFFFFFu;
-  if (magnitude > 0x7F800000u) return sign | 0x7E00;  // NaN
+  if (magnitude > 0x7F800000u) return sign | 0x7E00;   // NaN
   if (magnitude >= 0x477FF000u) return sign | 0x7C00;  // rounds to >= 65520: infinity
   if (magnitude < 0x38800000u) {
     // Result is subnormal (or zero): scale so the fp16 ulp (2^-24) becomes 1.0 and let the
@@ -175,10 +178,10 @@ inline Half FloatToHalf(float f) {
 #endif
 }
 
-inline float BFloat16ToFloat(BFloat16 b) { return BitsToFloat(static_cast<uint32_t>(b) << 16); }
+static inline float BFloat16ToFloat(BFloat16 b) { return BitsToFloat(static_cast<uint32_t>(b) << 16); }
 
 // Rounds to nearest, ties to even; keeps NaN a NaN.
-inline BFloat16 FloatToBFloat16(float f) {
+static inline BFloat16 FloatToBFloat16(float f) {
   const uint32_t bits = FloatBits(f);
   if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<BFloat16>((bits >> 16) | 0x40);
   const uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);

@@ -12,9 +12,8 @@
 namespace sgl::cpu::internal {
 
 // MatMulTile for one fixed weight type (see quant_kernels.h for the contract).
-using MatMulTileFn = void (*)(const void* weights, size_t weight_row_bytes, int64_t num_rows,
-                              const void* acts, size_t act_row_bytes, int64_t num_acts, int64_t k,
-                              float* out, int64_t out_stride);
+using MatMulTileFn = void (*)(const void* weights, size_t weight_row_bytes, int64_t num_rows, const void* acts,
+                              size_t act_row_bytes, int64_t num_acts, int64_t k, float* out, int64_t out_stride);
 // QuantizeActivationRow for one fixed activation type.
 using QuantizeRowFn = void (*)(const float* x, void* out, int64_t n);
 
@@ -37,10 +36,9 @@ const IsaKernels* Avx512Kernels();
 void DequantizeRowScalar(DType type, const void* src, float* dst, int64_t n);
 
 // Which weight types the kernels take (the order tests iterate in).
-inline constexpr DType kWeightTypes[] = {
-    DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0,
-    DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ2_K, DType::kQ3_K,
-    DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+inline constexpr DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0,
+                                         DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ2_K, DType::kQ3_K,
+                                         DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
 
 inline constexpr DType kActivationTypes[] = {DType::kF32, DType::kQ8_0, DType::kQ8_1, DType::kQ8_K};
 

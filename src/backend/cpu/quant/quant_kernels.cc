@@ -82,9 +82,8 @@ void DequantizeRow(DType type, const void* src, float* dst, int64_t n) {
   internal::DequantizeRowScalar(type, src, dst, n);
 }
 
-void MatMulTile(DType weight_type, const void* weights, size_t weight_row_bytes, int64_t num_rows,
-                const void* acts, size_t act_row_bytes, int64_t num_acts, int64_t k, float* out,
-                int64_t out_stride) {
+void MatMulTile(DType weight_type, const void* weights, size_t weight_row_bytes, int64_t num_rows, const void* acts,
+                size_t act_row_bytes, int64_t num_acts, int64_t k, float* out, int64_t out_stride) {
   const MatMulTileFn matmul = Kernels().matmul[static_cast<size_t>(weight_type)];
   assert(matmul != nullptr && "no kernels for this weight type");
   if (num_rows <= 0 || num_acts <= 0) return;

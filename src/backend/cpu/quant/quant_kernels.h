@@ -4,6 +4,14 @@
 // directly on the weight's blocks. The fastest kernel the CPU supports (AVX-512 VNNI,
 // AVX2, or portable scalar code) is chosen once at run time.
 // All functions are thread-safe (pure); callers split work across threads.
+//
+// Buffers need only their blocks' natural alignment (2 bytes for fp16-headed blocks, 4 for
+// F32 and Q8_K); there is no SIMD alignment requirement. Row lengths k must be multiples of
+// the weight type's block size (32, or 256 for k-quants). MatMulTile uses ~20 KiB of stack
+// and, from 8 activation rows on (AVX2: 4), heap scratch of up to ~1.5 * k bytes per
+// activation row plus ~100 KiB. For decode, give each thread a contiguous range of weight
+// rows: every row is streamed once with software prefetch, which is what memory bandwidth
+// rewards.
 #pragma once
 
 #include <cstddef>

@@ -344,8 +344,10 @@ struct ActBlockView {
     if constexpr (F::kActType == DType::kQ8_K) return reinterpret_cast<const BlockQ8_K*>(block)->qs;
   }
   static float Scale(const uint8_t* block) {
-    if constexpr (F::kActType == DType::kQ8_K) return reinterpret_cast<const BlockQ8_K*>(block)->d;
-    else return LoadHalf(block);
+    if constexpr (F::kActType == DType::kQ8_K)
+      return reinterpret_cast<const BlockQ8_K*>(block)->d;
+    else
+      return LoadHalf(block);
   }
   // Sum of the quants of each of F's sub-blocks.
   static void SubSums(const uint8_t* block, int32_t* sums) {
@@ -370,12 +372,12 @@ class Scratch {
     if (bytes <= sizeof(inline_)) {
       data_ = inline_;
     } else {
-      heap_ = ::operator new(bytes, std::align_val_t{64});
+      heap_ = ::operator new (bytes, std::align_val_t{64});
       data_ = static_cast<uint8_t*>(heap_);
     }
   }
   ~Scratch() {
-    if (heap_ != nullptr) ::operator delete(heap_, std::align_val_t{64});
+    if (heap_ != nullptr) ::operator delete (heap_, std::align_val_t{64});
   }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
@@ -464,8 +466,8 @@ struct PackedAct {
         // conversion, losing precision (up to 128x the result's magnitude for Q8_0).
         const int8_t* q = View::Quants(block);
         for (int c = 0; c < F::kOuter / 32; ++c) {
-          const __m256i four_byte_sums = _mm256_madd_epi16(
-              _mm256_maddubs_epi16(_mm256_set1_epi8(1), Load32(q + 32 * c)), _mm256_set1_epi16(1));
+          const __m256i four_byte_sums =
+              _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), Load32(q + 32 * c)), _mm256_set1_epi16(1));
           p.bias[o * F::kOuter / 32 + c] = _mm256_mullo_epi32(four_byte_sums, _mm256_set1_epi32(-F::kBias));
         }
       }
@@ -484,10 +486,10 @@ struct PackedAct {
 // zero.
 template <typename F, int kLanes>
 struct ActGroup {
-  int8_t* quants;      // [num_outer][kOuter / 4][kLanes][4]
-  float* scale;        // [num_outer][kLanes]
-  int32_t* bias;       // [num_outer * kNumSub][kLanes], when kBias
-  float* scaled_sum;   // [num_outer * kNumSub][kLanes], when kMins
+  int8_t* quants;     // [num_outer][kOuter / 4][kLanes][4]
+  float* scale;       // [num_outer][kLanes]
+  int32_t* bias;      // [num_outer * kNumSub][kLanes], when kBias
+  float* scaled_sum;  // [num_outer * kNumSub][kLanes], when kMins
 
   static size_t Bytes(int64_t num_outer) {
     return Arena::RoundUp(num_outer * F::kOuter * kLanes) + Arena::RoundUp(num_outer * kLanes * 4) +

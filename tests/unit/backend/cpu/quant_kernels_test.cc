@@ -3,6 +3,8 @@
 //  - DequantizeRow against gguf-py's numpy dequantization (tests/fixtures/quant);
 //  - MatMulTile against a double-precision dot of the dequantized weights and activations;
 //  - QuantizeActivationRow round-trips within half a step, with exact sums.
+#include "backend/cpu/quant/quant_kernels.h"
+
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +18,6 @@
 
 #include "backend/cpu/quant/quant_blocks.h"
 #include "backend/cpu/quant/quant_impl.h"
-#include "backend/cpu/quant/quant_kernels.h"
 #include "base/dtype.h"
 
 namespace sgl::cpu {
@@ -265,11 +266,13 @@ struct MatMulProblem {
   std::vector<double> expected, tolerance;  // [act][row]
 };
 
-// Rows are padded (row strides larger than the data) to check strides are honoured.
-MatMulProblem MakeProblem(DType weight_type, MatMulCase shape, std::mt19937& rng) {
+// Rows are padded by default (row strides larger than the data) to check strides are
+// honoured; unpadded rows end the buffers exactly where the data ends, so that reads past
+// the end show up under AddressSanitizer.
+MatMulProblem MakeProblem(DType weight_type, MatMulCase shape, std::mt19937& rng, bool padded = true) {
   MatMulProblem p{weight_type, ActivationTypeFor(weight_type), shape, 0, 0, {}, {}, {}, {}};
-  p.weight_row_bytes = RowBytes(weight_type, shape.k) + 64;
-  p.act_row_bytes = RowBytes(p.act_type, shape.k) + 32;
+  p.weight_row_bytes = RowBytes(weight_type, shape.k) + (padded ? 64 : 0);
+  p.act_row_bytes = RowBytes(p.act_type, shape.k) + (padded ? 32 : 0);
   p.weights.resize(p.weight_row_bytes * shape.num_rows);
   p.acts.resize(p.act_row_bytes * shape.num_acts);
   std::vector<std::vector<float>> w(shape.num_rows), a(shape.num_acts);
@@ -343,7 +346,7 @@ TEST_P(QuantKernelsIsaTest, MatMulTileMatchesDequantizedReference) {
     if (GetParam()->matmul_for(type) == nullptr) continue;
     for (int64_t k : KSizesFor(type)) {
       for (int64_t num_rows : {1, 4, 7, 16, 37}) {
-        for (int64_t num_acts : {1, 3, 4, 5, 17}) {
+        for (int64_t num_acts : {1, 2, 3, 4, 5, 7, 17}) {
           const MatMulProblem p = MakeProblem(type, {num_rows, num_acts, k}, rng);
           ASSERT_EQ(CheckMatMul(*GetParam(), p), 0);
         }
@@ -361,6 +364,11 @@ TEST_P(QuantKernelsIsaTest, MatMulTileLargeTiles) {
     const int64_t k = Info(type).block_size == 1 ? 200 : 4 * kQKK;
     for (MatMulCase shape : {MatMulCase{67, 33, k}, MatMulCase{130, 9, k}, MatMulCase{8, 64, k}}) {
       const MatMulProblem p = MakeProblem(type, shape, rng);
+      ASSERT_EQ(CheckMatMul(*GetParam(), p), 0);
+    }
+    // Unpadded rows, each path once: decode (1 and 3 rows), groups + leftovers.
+    for (int64_t num_acts : {1, 3, 21}) {
+      const MatMulProblem p = MakeProblem(type, {5, num_acts, k}, rng, /*padded=*/false);
       ASSERT_EQ(CheckMatMul(*GetParam(), p), 0);
     }
   }
@@ -390,7 +398,8 @@ TEST_P(QuantKernelsIsaTest, MatMulTileExtremeValues) {
         // Activations: all +1, all -1, or alternating, so every quant is +-127.
         for (int64_t i = 0; i < p.shape.num_acts; ++i) {
           std::vector<float> x(p.shape.k);
-          for (int64_t e = 0; e < p.shape.k; ++e) x[e] = act_pattern == 0 ? 1.0f : act_pattern == 1 ? -1.0f : (e % 2 ? 1.0f : -1.0f);
+          for (int64_t e = 0; e < p.shape.k; ++e)
+            x[e] = act_pattern == 0 ? 1.0f : act_pattern == 1 ? -1.0f : (e % 2 ? 1.0f : -1.0f);
           internal::ScalarKernels().quantize_for(p.act_type)(x.data(), &p.acts[i * p.act_row_bytes], p.shape.k);
         }
         // Recompute the reference for the new data.
@@ -451,8 +460,8 @@ TEST(QuantDispatch, PublicEntryPointsUseARunnableIsa) {
   for (DType type : internal::kWeightTypes) {
     const MatMulProblem p = MakeProblem(type, {5, 3, KSizesFor(type).back()}, rng);
     std::vector<float> out(5 * 3);
-    MatMulTile(type, p.weights.data(), p.weight_row_bytes, 5, p.acts.data(), p.act_row_bytes, 3, p.shape.k,
-               out.data(), 5);
+    MatMulTile(type, p.weights.data(), p.weight_row_bytes, 5, p.acts.data(), p.act_row_bytes, 3, p.shape.k, out.data(),
+               5);
     for (size_t i = 0; i < out.size(); ++i) EXPECT_NEAR(out[i], p.expected[i], p.tolerance[i]) << Name(type);
   }
 }
