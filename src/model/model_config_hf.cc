@@ -92,7 +92,10 @@ Status ReadSlidingWindow(const json& j, ModelConfig& c) {
   if (const json* types = Get(j, "layer_types"); types && types->is_array()) {
     if (static_cast<int>(types->size()) != c.num_layers)
       return InvalidArgument("config.json: layer_types has {} entries for {} layers", types->size(), c.num_layers);
-    for (int l = 0; l < c.num_layers; ++l) c.layer_is_sliding[l] = (*types)[l] == "sliding_attention";
+    for (int l = 0; l < c.num_layers; ++l) {
+      const json& type = (*types)[l];
+      c.layer_is_sliding[l] = type.is_string() && type.get<std::string>() == "sliding_attention";
+    }
   } else if (c.arch == Architecture::kGemma3) {
     SGL_ASSIGN_OR_RETURN(int64_t pattern, GetInt(j, "sliding_window_pattern", 6));
     for (int l = 0; l < c.num_layers; ++l) c.layer_is_sliding[l] = (l + 1) % pattern != 0;
