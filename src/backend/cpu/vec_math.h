@@ -21,7 +21,10 @@ inline float ExpF32(float x) {
   x = x < -87.3f ? -87.3f : (x > 88.0f ? 88.0f : x);
   // exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n ln2 in [-ln2/2, ln2/2] (ln2 split
   // into a part exact in float and a correction, as in Cephes).
-  const float n = __builtin_roundevenf(x * 1.44269504088896341f);
+  // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer (ties to even) in
+  // plain float arithmetic, which vectorizes everywhere.
+  constexpr float kRoundMagic = 12582912.0f;
+  const float n = (x * 1.44269504088896341f + kRoundMagic) - kRoundMagic;
   const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
