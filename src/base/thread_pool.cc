@@ -39,7 +39,15 @@ void ThreadPool::Run(const Task& task) {
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   task(0, n);
-  while (num_running_.load(std::memory_order_acquire) != 0) SGL_CPU_RELAX();
+  // Spin briefly, then yield: when cores are oversubscribed (several processes), the
+  // worker we wait for may need this core to finish.
+  for (int spin = 0; num_running_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinIterations) {
+      SGL_CPU_RELAX();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ThreadPool::ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 
 #include "base/float16.h"
 #include "format/gguf_file.h"
@@ -19,9 +18,16 @@ std::string HfTensorName(const std::string& gguf_name, Architecture arch) {
       {"output.weight", "lm_head.weight"},
   };
   if (auto it = kGlobal.find(gguf_name); it != kGlobal.end()) return it->second;
-  static const std::regex kBlock(R"(blk\.(\d+)\.(\w+)\.(weight|bias))");
-  std::smatch m;
-  if (!std::regex_match(gguf_name, m, kBlock)) return "";
+  // "blk.<layer>.<part>.<weight|bias>"
+  const std::string prefix = "blk.";
+  if (gguf_name.rfind(prefix, 0) != 0) return "";
+  const size_t layer_end = gguf_name.find('.', prefix.size());
+  const size_t part_end = gguf_name.rfind('.');
+  if (layer_end == std::string::npos || part_end <= layer_end + 1 || layer_end == prefix.size()) return "";
+  const std::string layer = gguf_name.substr(prefix.size(), layer_end - prefix.size());
+  const std::string part = gguf_name.substr(layer_end + 1, part_end - layer_end - 1);
+  const std::string kind = gguf_name.substr(part_end + 1);
+  if (layer.find_first_not_of("0123456789") != std::string::npos || (kind != "weight" && kind != "bias")) return "";
   const bool gemma = arch == Architecture::kGemma3;
   static const std::map<std::string, std::string> kLayer = {
       {"attn_norm", "input_layernorm"},      {"attn_q", "self_attn.q_proj"},
@@ -31,13 +37,12 @@ std::string HfTensorName(const std::string& gguf_name, Architecture arch) {
       {"ffn_up", "mlp.up_proj"},             {"ffn_down", "mlp.down_proj"},
       {"post_ffw_norm", "post_feedforward_layernorm"},
   };
-  std::string part = m[2];
   std::string hf;
   if (part == "ffn_norm") hf = gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm";
   else if (part == "post_attention_norm") hf = "post_attention_layernorm";
   else if (auto it = kLayer.find(part); it != kLayer.end()) hf = it->second;
   else return "";
-  return fmt::format("model.layers.{}.{}.{}", m[1].str(), hf, m[3].str());
+  return fmt::format("model.layers.{}.{}.{}", layer, hf, kind);
 }
 
 Result<std::unique_ptr<ModelFiles>> ModelFiles::Open(const std::string& path) {
