@@ -77,9 +77,7 @@ class Gemma3Model final : public Model {
 }  // namespace
 
 Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Backend& backend) {
-  auto model = std::make_unique<Gemma3Model>(std::move(files), backend);
-  SGL_RETURN_IF_ERROR(model->Load());
-  return std::unique_ptr<Model>(std::move(model));
+  return ConstructAndLoad<Gemma3Model>(std::move(files), backend);
 }
 
 }  // namespace sgl

@@ -71,9 +71,7 @@ class LlamaModel final : public Model {
 }  // namespace
 
 Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files, Backend& backend) {
-  auto model = std::make_unique<LlamaModel>(std::move(files), backend);
-  SGL_RETURN_IF_ERROR(model->Load());
-  return std::unique_ptr<Model>(std::move(model));
+  return ConstructAndLoad<LlamaModel>(std::move(files), backend);
 }
 
 }  // namespace sgl

@@ -1,16 +1,11 @@
 #include "backend/cpu/attention_kernel.h"
 
-#include "backend/cpu/vec_math.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SGL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SGL_MULTIVERSION
-#endif
+#include "backend/cpu/multiversion.h"
+#include "backend/cpu/vec_math.h"
 
 namespace sgl::cpu {
 

@@ -1,10 +1,6 @@
 #include "backend/cpu/vec_math.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SGL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SGL_MULTIVERSION
-#endif
+#include "backend/cpu/multiversion.h"
 
 namespace sgl::cpu {
 
