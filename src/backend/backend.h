@@ -99,6 +99,8 @@ class Backend {
     MatMuls(x, {&job, 1});
   }
   // Rotates each head of x (x.cols = heads * head_dim) in place at the batch's positions.
+  // `rope` must stay alive and unchanged until the next BeginForward (backends may cache
+  // its cos/sin tables for the step by address).
   virtual void Rope(Tensor x, int head_dim, const RopeSpec& rope) = 0;
   // Writes the new tokens' k and v rows ([num_tokens, kv_heads * head_dim]) to their slots.
   virtual void StoreKv(int layer, const Tensor& k, const Tensor& v) = 0;

@@ -64,6 +64,7 @@ class GenerateTest(unittest.TestCase):
         model = os.path.join(folder, "model.gguf")
         self.assertEqual(run("generate", "--model-path", model, "--input-ids", "1,x").returncode, 2)
         self.assertEqual(run("generate", "--model-path", model, "--input-ids", "1", "--top-p", "0").returncode, 2)
+        self.assertEqual(run("generate", "--model-path", model, "--input-ids", "1", "--top-k", "0").returncode, 2)
         self.assertEqual(run("generate", "--model-path", model).returncode, 2)
         self.assertEqual(run("no-such-command").returncode, 2)
 

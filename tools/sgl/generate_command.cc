@@ -97,7 +97,8 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--top-p", flags->sampling.top_p, "Nucleus sampling mass in (0, 1]")->capture_default_str()
       ->check(CLI::Range(1e-6, 1.0));
-  cmd->add_option("--top-k", flags->sampling.top_k, "Keep the k most likely tokens; -1 = all")->capture_default_str();
+  cmd->add_option("--top-k", flags->sampling.top_k, "Keep the k most likely tokens; -1 = all")->capture_default_str()
+      ->check([](const std::string& v) { return v == "-1" || std::atoi(v.c_str()) >= 1 ? "" : "must be -1 or >= 1"; });
   cmd->add_option("--min-p", flags->sampling.min_p, "Drop tokens below min_p x the best probability")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   cmd->add_option_function<uint64_t>("--seed", [flags](uint64_t s) { flags->seed = s; flags->seed_set = true; },
