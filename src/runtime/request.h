@@ -1,0 +1,52 @@
+// Request: one generation request as the scheduler tracks it. Its tokens are the prompt
+// followed by what it has generated so far; `slots` holds the KV slots of the tokens
+// whose keys and values are computed, [0, slots.size()). The first cached_prefix_len of
+// them belong to the RadixCache (locked through locked_node); the rest to the request.
+// Created by the Engine, then owned by the scheduler thread until it finishes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/radix_cache.h"
+#include "runtime/sampler.h"
+#include "sgl/sampling_params.h"
+
+namespace sgl {
+
+struct Request {
+  // Called on the scheduler thread: for each new token (token set, finished false), and
+  // once at the end (finished true; token set only if the last step produced one).
+  using Callback = std::function<void(const Request& req, std::optional<int32_t> token, bool finished)>;
+
+  uint64_t id = 0;
+  std::vector<int32_t> input_ids;
+  SamplingParams params;
+  Callback on_update;
+
+  std::vector<int32_t> output_ids;
+  std::vector<int32_t> slots;
+  int64_t cached_prefix_len = 0;
+  RadixCache::Node* locked_node = nullptr;
+  std::unique_ptr<Sampler> sampler;
+  std::string finish_reason;  // "stop", "length" or "abort" once finished
+  int num_retractions = 0;
+
+  int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size() + output_ids.size()); }
+  int64_t num_computed() const { return static_cast<int64_t>(slots.size()); }
+  int32_t TokenAt(int64_t i) const {
+    const int64_t n = static_cast<int64_t>(input_ids.size());
+    return i < n ? input_ids[i] : output_ids[i - n];
+  }
+  std::vector<int32_t> Tokens(int64_t begin, int64_t end) const {
+    std::vector<int32_t> t;
+    for (int64_t i = begin; i < end; ++i) t.push_back(TokenAt(i));
+    return t;
+  }
+};
+
+}  // namespace sgl

@@ -1,0 +1,280 @@
+#include "runtime/scheduler.h"
+
+#include <algorithm>
+
+namespace sgl {
+
+Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& backend, const SchedulerOptions& o) {
+  if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
+  if (o.max_total_tokens < o.page_size)
+    return InvalidArgument("KV capacity of {} tokens is less than one page", o.max_total_tokens);
+  if (o.chunked_prefill_size < 1) return InvalidArgument("chunked prefill size must be >= 1");
+  if (o.max_running_requests < 1) return InvalidArgument("max running requests must be >= 1");
+  const ModelConfig& c = model.config();
+  SGL_RETURN_IF_ERROR(backend.CreateKvCache({c.num_layers, o.max_total_tokens, c.num_kv_heads, c.head_dim}));
+  return std::unique_ptr<Scheduler>(new Scheduler(model, backend, o));
+}
+
+Scheduler::Scheduler(Model& model, Backend& backend, const SchedulerOptions& options)
+    : model_(model),
+      backend_(backend),
+      options_(options),
+      allocator_(options.max_total_tokens, options.page_size),
+      cache_(options.page_size) {}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // Nobody may wait forever on a request the scheduler will never run.
+  TakeIncoming();
+  while (!running_.empty()) Finish(running_.begin(), "abort");
+  for (auto& req : waiting_) {
+    req->finish_reason = "abort";
+    if (req->on_update) req->on_update(*req, std::nullopt, true);
+  }
+}
+
+void Scheduler::Submit(std::shared_ptr<Request> request) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    incoming_.push_back(std::move(request));
+  }
+  wake_.notify_all();
+}
+
+void Scheduler::Abort(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    aborts_.push_back(id);
+  }
+  wake_.notify_all();
+}
+
+void Scheduler::Start() {
+  thread_ = std::thread([this] {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        // running_ and waiting_ are only touched by this thread, so reading them here is safe.
+        wake_.wait(lock, [&] {
+          return stopping_ || !incoming_.empty() || !aborts_.empty() || !running_.empty() || !waiting_.empty();
+        });
+        if (stopping_) return;
+      }
+      Step();
+    }
+  });
+}
+
+void Scheduler::TakeIncoming() {
+  std::vector<std::shared_ptr<Request>> incoming;
+  std::vector<uint64_t> aborts;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    incoming.swap(incoming_);
+    aborts.swap(aborts_);
+  }
+  for (auto& req : incoming) waiting_.push_back(std::move(req));
+  for (uint64_t id : aborts) {
+    auto waiting = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& r) { return r->id == id; });
+    if (waiting != waiting_.end()) {
+      auto req = *waiting;
+      waiting_.erase(waiting);
+      req->finish_reason = "abort";
+      if (req->on_update) req->on_update(*req, std::nullopt, true);
+      continue;
+    }
+    auto running = std::find_if(running_.begin(), running_.end(), [&](const auto& r) { return r->id == id; });
+    if (running != running_.end()) Finish(running, "abort");
+  }
+}
+
+std::deque<std::shared_ptr<Request>>::iterator Scheduler::PickNextWaiting() {
+  if (options_.policy == SchedulePolicy::kFcfs || options_.disable_radix_cache) return waiting_.begin();
+  // lpm: the request whose longest prefix is cached goes first.
+  auto best = waiting_.begin();
+  size_t best_len = 0;
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    const Request& r = **it;
+    const size_t len = cache_.MatchPrefix(r.Tokens(0, r.num_tokens() - 1)).slots.size();
+    if (len > best_len) {
+      best = it;
+      best_len = len;
+    }
+  }
+  return best;
+}
+
+void Scheduler::Admit(Request& req) {
+  if (options_.disable_radix_cache) return;
+  // The last token is always computed, so that its logits exist.
+  RadixCache::Match match = cache_.MatchPrefix(req.Tokens(0, req.num_tokens() - 1));
+  req.slots = std::move(match.slots);
+  req.cached_prefix_len = req.num_computed();
+  req.locked_node = match.last_node;
+  cache_.Lock(req.locked_node);
+}
+
+bool Scheduler::EnsureFree(int64_t seq_len, int64_t num_tokens) {
+  if (allocator_.CanAllocate(seq_len, num_tokens)) return true;
+  if (!options_.disable_radix_cache) {
+    const int64_t missing = allocator_.PagesNeeded(seq_len, num_tokens) * options_.page_size - allocator_.free_slots();
+    cache_.Evict(missing, [&](std::span<const int32_t> slots) { (void)allocator_.Free(slots); });
+  }
+  return allocator_.CanAllocate(seq_len, num_tokens);
+}
+
+void Scheduler::Release(Request& req) {
+  const int64_t n = req.num_computed();
+  std::span<const int32_t> slots(req.slots);
+  if (options_.disable_radix_cache) {
+    (void)allocator_.Free(slots);
+  } else {
+    // Cache the whole pages computed; free the duplicates of what was cached meanwhile
+    // and the partial last page, which this request alone owned.
+    const int64_t existing = cache_.Insert(req.Tokens(0, n), slots);
+    const int64_t aligned = n / options_.page_size * options_.page_size;
+    if (existing > req.cached_prefix_len)
+      (void)allocator_.Free(slots.subspan(req.cached_prefix_len, existing - req.cached_prefix_len));
+    if (aligned < n) (void)allocator_.Free(slots.subspan(aligned));
+    if (req.locked_node != nullptr) cache_.Unlock(req.locked_node);
+  }
+  req.slots.clear();
+  req.cached_prefix_len = 0;
+  req.locked_node = nullptr;
+}
+
+void Scheduler::Finish(std::list<std::shared_ptr<Request>>::iterator it, const std::string& reason) {
+  std::shared_ptr<Request> req = *it;
+  running_.erase(it);
+  Release(*req);
+  req->finish_reason = reason;
+  if (req->on_update) req->on_update(*req, std::nullopt, true);
+}
+
+void Scheduler::Retract(std::list<std::shared_ptr<Request>>::iterator it) {
+  std::shared_ptr<Request> req = *it;
+  running_.erase(it);
+  Release(*req);  // its computed tokens stay cached, so resuming recomputes little
+  ++req->num_retractions;
+  waiting_.push_front(std::move(req));
+}
+
+bool Scheduler::ShouldStop(const Request& req, int32_t token) const {
+  const auto& stops = req.params.stop_token_ids;
+  if (std::find(stops.begin(), stops.end(), token) != stops.end()) return true;
+  const auto& eos = model_.config().eos_token_ids;
+  return !req.params.ignore_eos && std::find(eos.begin(), eos.end(), token) != eos.end();
+}
+
+bool Scheduler::Step() {
+  TakeIncoming();
+  using RunningIt = std::list<std::shared_ptr<Request>>::iterator;
+  ForwardBatch batch;
+  std::vector<RunningIt> sampled;  // requests whose last token is computed this step, in logit-row order
+  int64_t budget = options_.chunked_prefill_size;
+
+  auto schedule = [&](RunningIt it, int64_t n) {
+    Request& r = **it;
+    const int64_t begin = r.num_computed();
+    (void)allocator_.Allocate(n, r.slots);  // REQUIRES: EnsureFree succeeded
+    const bool completes = begin + n == r.num_tokens();
+    batch.AddSequence(r.Tokens(begin, begin + n), r.slots, completes);
+    if (completes) sampled.push_back(it);
+    budget -= n;
+  };
+
+  // Running requests first: decodes, and prefills that continue in chunks. When KV runs
+  // out, the newest running request (never one already in this batch) goes back to wait.
+  for (auto it = running_.begin(); it != running_.end() && budget > 0;) {
+    Request& r = **it;
+    const int64_t n = std::min(r.num_tokens() - r.num_computed(), budget);
+    if (EnsureFree(r.num_computed(), n)) {
+      schedule(it, n);
+      ++it;
+      continue;
+    }
+    auto victim = std::prev(running_.end());
+    const bool victim_is_this = victim == it;
+    Retract(victim);
+    if (victim_is_this) break;
+  }
+
+  // Then new requests, while the token budget and the KV cache allow.
+  while (budget > 0 && !waiting_.empty() && static_cast<int>(running_.size()) < options_.max_running_requests) {
+    auto wit = PickNextWaiting();
+    std::shared_ptr<Request> req = *wit;
+    Admit(*req);
+    const int64_t n = std::min(req->num_tokens() - req->num_computed(), budget);
+    if (!EnsureFree(req->num_computed(), n)) {
+      Release(*req);
+      break;
+    }
+    waiting_.erase(wit);
+    running_.push_back(req);
+    schedule(std::prev(running_.end()), n);
+  }
+
+  if (batch.num_tokens() == 0) {
+    if (running_.empty() && !waiting_.empty()) {
+      // Nothing runs and the first request still does not fit: it never will.
+      std::shared_ptr<Request> req = waiting_.front();
+      waiting_.pop_front();
+      req->finish_reason = "abort";
+      if (req->on_update) req->on_update(*req, std::nullopt, true);
+      return true;
+    }
+    return false;
+  }
+
+  if (Status s = model_.Forward(batch, &logits_); !s.ok()) {
+    for (RunningIt it : sampled) Finish(it, "abort");
+    return true;
+  }
+  const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
+  for (size_t row = 0; row < sampled.size(); ++row) {
+    RunningIt it = sampled[row];
+    Request& r = **it;
+    if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
+      Finish(it, "length");  // max_new_tokens == 0: the prompt only
+      continue;
+    }
+    const int32_t token = r.sampler->Sample({logits_.data() + row * vocab, vocab}, r.params);
+    r.output_ids.push_back(token);
+    const bool stop = ShouldStop(r, token);
+    const bool length = static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens ||
+                        r.num_tokens() >= allocator_.capacity_slots();
+    if (!stop && !length) {
+      if (r.on_update) r.on_update(r, token, false);
+      continue;
+    }
+    std::shared_ptr<Request> req = *it;
+    running_.erase(it);
+    Release(*req);
+    req->finish_reason = stop ? "stop" : "length";
+    if (req->on_update) req->on_update(*req, token, true);
+  }
+  return true;
+}
+
+Status Scheduler::CheckInvariants() const {
+  SGL_RETURN_IF_ERROR(allocator_.CheckInvariants());
+  SGL_RETURN_IF_ERROR(cache_.CheckInvariants());
+  const int64_t page = options_.page_size;
+  int64_t held = 0;
+  for (const auto& r : running_) held += (r->num_computed() - r->cached_prefix_len + page - 1) / page * page;
+  for (const auto& r : waiting_)
+    if (!r->slots.empty()) return Status(StatusCode::kInternal, "a waiting request holds KV slots");
+  const int64_t total = allocator_.free_slots() + cache_.total_tokens() + held;
+  if (total != allocator_.capacity_slots())
+    return Status(StatusCode::kInternal, fmt::format("KV accounting: free {} + cached {} + held {} != capacity {}",
+                                                     allocator_.free_slots(), cache_.total_tokens(), held,
+                                                     allocator_.capacity_slots()));
+  return Status::Ok();
+}
+
+}  // namespace sgl

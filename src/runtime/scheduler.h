@@ -1,0 +1,90 @@
+// Scheduler: continuous batching over one model. Each Step() builds one ForwardBatch from
+// the running requests' decodes plus prefill chunks of waiting requests (at most
+// chunked_prefill_size new tokens per step), reusing cached prefixes from the RadixCache,
+// allocating KV slots (evicting cached prefixes, or retracting a running request back to
+// the queue when decode runs out), runs the model, samples, and delivers tokens.
+// Owns all serving state. Submit/Abort are thread-safe; everything else runs on the
+// thread that calls Step() (the scheduler thread, or a test).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "model/model.h"
+#include "runtime/kv_slot_allocator.h"
+#include "runtime/radix_cache.h"
+#include "runtime/request.h"
+
+namespace sgl {
+
+enum class SchedulePolicy { kFcfs, kLpm };
+
+struct SchedulerOptions {
+  int64_t max_total_tokens = 4096;      // KV cache capacity in token slots
+  int page_size = 1;
+  int64_t chunked_prefill_size = 512;   // new tokens per step (prefill chunks + decodes)
+  int max_running_requests = 64;
+  bool disable_radix_cache = false;
+  SchedulePolicy policy = SchedulePolicy::kFcfs;
+  uint64_t random_seed = 0;
+};
+
+class Scheduler {
+ public:
+  // Creates the backend's KV cache. REQUIRES: the model and backend outlive the scheduler.
+  static Result<std::unique_ptr<Scheduler>> Create(Model& model, Backend& backend, const SchedulerOptions& options);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a request (thread-safe). Its callback reports tokens and the finish.
+  void Submit(std::shared_ptr<Request> request);
+  // Finishes request `id` with reason "abort" wherever it is (thread-safe).
+  void Abort(uint64_t id);
+
+  // Runs the loop on a thread of its own until destruction.
+  void Start();
+  // Runs one step on the calling thread; returns false when there was nothing to do.
+  bool Step();
+
+  // free + cached + held by requests == capacity; the cache's and allocator's own checks.
+  Status CheckInvariants() const;
+  int64_t capacity_tokens() const { return allocator_.capacity_slots(); }
+  int num_running() const { return static_cast<int>(running_.size()); }
+  int num_waiting() const { return static_cast<int>(waiting_.size()); }
+
+ private:
+  Scheduler(Model& model, Backend& backend, const SchedulerOptions& options);
+  void TakeIncoming();
+  // Makes room for `pages`-worth of allocation by evicting cached prefixes.
+  bool EnsureFree(int64_t seq_len, int64_t num_tokens);
+  void Admit(Request& req);
+  // Gives back everything a request holds; keeps its computed tokens in the cache.
+  void Release(Request& req);
+  void Finish(std::list<std::shared_ptr<Request>>::iterator it, const std::string& reason);
+  void Retract(std::list<std::shared_ptr<Request>>::iterator it);
+  bool ShouldStop(const Request& req, int32_t token) const;
+  std::deque<std::shared_ptr<Request>>::iterator PickNextWaiting();
+
+  Model& model_;
+  Backend& backend_;
+  SchedulerOptions options_;
+  KvSlotAllocator allocator_;
+  RadixCache cache_;
+  std::deque<std::shared_ptr<Request>> waiting_;
+  std::list<std::shared_ptr<Request>> running_;
+  std::vector<float> logits_;
+
+  std::mutex mu_;  // guards the three fields below
+  std::condition_variable wake_;
+  std::vector<std::shared_ptr<Request>> incoming_;
+  std::vector<uint64_t> aborts_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sgl
