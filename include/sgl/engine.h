@@ -1,8 +1,8 @@
 // Engine: the embeddable inference engine. Create() loads a model (.gguf file or Hugging
-// Face folder) onto a backend; Generate() continues a prompt of token ids, streaming each
-// new token to a callback. This first version runs one request at a time on the CPU
-// backend (the scheduler with continuous batching and prefix caching replaces its inside,
-// not its interface). Not thread-safe: call from one thread.
+// Face folder) onto a backend and starts its scheduler thread (continuous batching,
+// chunked prefill, RadixAttention prefix cache); Generate() continues a prompt of token
+// ids, streaming each new token to a callback. Generate() and PromptLogits() may be
+// called from many threads at once: their requests are batched together.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,10 @@ struct EngineOptions {
   std::string device = "cpu";
   int num_threads = 0;                // CPU threads; 0 = all hardware threads
   int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0 = min(context, 4096)
-  int64_t chunked_prefill_size = 512; // prompt tokens per forward step
+  int64_t chunked_prefill_size = 512; // new tokens per forward step
+  int page_size = 1;                  // KV cache page size in tokens
+  int max_running_requests = 64;
+  bool disable_radix_cache = false;
   uint64_t random_seed = 0;
 };
 
@@ -54,13 +57,14 @@ class Engine {
   virtual ~Engine() = default;
 
   virtual ModelInfo Info() const = 0;
-  // Streams each sampled token to `on_token` (may be empty) as soon as it is known.
+  // Streams each sampled token to `on_token` (may be empty; called on the scheduler
+  // thread) as soon as it is known.
   // Fails with InvalidArgument for an empty prompt, token ids outside the vocabulary, or
   // a prompt plus max_new_tokens that does not fit the KV cache.
   virtual Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
                                           const std::function<void(int32_t)>& on_token) = 0;
-  // Runs a forward pass over `input_ids` from an empty cache and returns the logits of
-  // every position ([input_ids.size(), vocab_size]); for tests and tools.
+  // Returns the logits of every position of `input_ids` ([input_ids.size(), vocab_size]),
+  // computed in full (no cached prefix); for tests and tools.
   virtual Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) = 0;
 };
 

@@ -1,92 +1,114 @@
-// The single-request Engine: one model, one CPU backend, the KV cache used as one
-// contiguous page table [0, prompt + generated). Prompts are prefilled in chunks.
+// The Engine: one model on the CPU backend behind a Scheduler running on its own thread.
+// Each call becomes a Request; the caller blocks until the scheduler reports its finish.
 #include "sgl/engine.h"
 
+#include <atomic>
 #include <chrono>
-#include <numeric>
+#include <future>
 
 #include "backend/cpu/cpu_backend.h"
 #include "model/model.h"
-#include "runtime/sampler.h"
+#include "runtime/scheduler.h"
 
 namespace sgl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Seconds(Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); }
 
 class LocalEngine final : public Engine {
  public:
   Status Init(const EngineOptions& options) {
     options_ = options;
     if (options.device != "cpu") return Unsupported("device '{}' is not available in this build (use cpu)", options.device);
-    if (options.chunked_prefill_size <= 0) return InvalidArgument("chunked prefill size must be positive");
     backend_ = std::make_unique<CpuBackend>(options.num_threads);
     SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
     const ModelConfig& c = model_->config();
-    capacity_ = options.max_total_tokens > 0 ? options.max_total_tokens : std::min<int64_t>(c.context_length, 4096);
-    KvCacheShape shape{c.num_layers, capacity_, c.num_kv_heads, c.head_dim};
-    return backend_->CreateKvCache(shape);
+    SchedulerOptions s;
+    s.max_total_tokens = options.max_total_tokens > 0 ? options.max_total_tokens : std::min<int64_t>(c.context_length, 4096);
+    s.page_size = options.page_size;
+    s.chunked_prefill_size = options.chunked_prefill_size;
+    s.max_running_requests = options.max_running_requests;
+    s.disable_radix_cache = options.disable_radix_cache;
+    s.random_seed = options.random_seed;
+    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, *backend_, s));
+    scheduler_->Start();
+    return Status::Ok();
   }
+
+  ~LocalEngine() override { scheduler_.reset(); }  // stops the thread before the model goes
 
   ModelInfo Info() const override {
     const ModelConfig& c = model_->config();
     return {options_.model_path, model_->files().Description(), c.Summary(), backend_->Name(), c.vocab_size,
-            c.context_length, capacity_};
+            c.context_length, scheduler_->capacity_tokens()};
   }
 
   Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
                                   const std::function<void(int32_t)>& on_token) override {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
     if (params.max_new_tokens < 0) return InvalidArgument("max_new_tokens must be >= 0");
-    const int64_t total = static_cast<int64_t>(input_ids.size()) + params.max_new_tokens;
-    if (total > capacity_)
+    const int64_t capacity = scheduler_->capacity_tokens();
+    if (static_cast<int64_t>(input_ids.size()) + params.max_new_tokens > capacity)
       return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) exceeds the KV cache capacity of {} tokens",
-                             input_ids.size(), params.max_new_tokens, capacity_);
-
+                             input_ids.size(), params.max_new_tokens, capacity);
+    auto req = MakeRequest(input_ids, params);
+    const auto start = Clock::now();
+    Clock::time_point first_token = start, last_token = start;
+    bool any_token = false;
+    std::promise<void> done;
+    req->on_update = [&](const Request&, std::optional<int32_t> token, bool finished) {
+      if (token) {
+        last_token = Clock::now();
+        if (!any_token) first_token = last_token;
+        any_token = true;
+        if (on_token) on_token(*token);
+      }
+      if (finished) done.set_value();
+    };
+    scheduler_->Submit(req);
+    done.get_future().wait();
+    if (req->finish_reason == "abort") return Status(StatusCode::kInternal, "the request was aborted");
     GenerateResult result;
+    result.output_ids = req->output_ids;
+    result.finish_reason = req->finish_reason;
     result.stats.prompt_tokens = static_cast<int64_t>(input_ids.size());
-    Sampler sampler(params.seed.value_or(options_.random_seed));
-    std::vector<float> logits;
-    const auto prefill_start = Clock::now();
-    SGL_RETURN_IF_ERROR(Prefill(input_ids, /*all_logits=*/false, &logits));
-    result.stats.prefill_seconds = SecondsSince(prefill_start);
-
-    const auto decode_start = Clock::now();
-    std::vector<int32_t> slots(input_ids.size());
-    std::iota(slots.begin(), slots.end(), 0);
-    result.finish_reason = "length";
-    for (int step = 0; step < params.max_new_tokens; ++step) {
-      if (step > 0) {
-        ForwardBatch batch;
-        slots.push_back(static_cast<int32_t>(slots.size()));
-        batch.AddSequence({result.output_ids.back()}, slots, /*want_logits=*/true);
-        SGL_RETURN_IF_ERROR(model_->Forward(batch, &logits));
-      }
-      const int32_t token = sampler.Sample(logits, params);
-      result.output_ids.push_back(token);
-      if (on_token) on_token(token);
-      if (IsStop(token, params)) {
-        result.finish_reason = "stop";
-        break;
-      }
-    }
-    result.stats.completion_tokens = static_cast<int64_t>(result.output_ids.size());
-    result.stats.decode_seconds = SecondsSince(decode_start);
+    result.stats.completion_tokens = static_cast<int64_t>(req->output_ids.size());
+    result.stats.prefill_seconds = Seconds(start, first_token);
+    result.stats.decode_seconds = Seconds(first_token, last_token);
     return result;
   }
 
   Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) override {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
-    if (static_cast<int64_t>(input_ids.size()) > capacity_)
-      return InvalidArgument("prompt of {} tokens exceeds the KV cache capacity of {} tokens", input_ids.size(), capacity_);
-    std::vector<float> logits;
-    SGL_RETURN_IF_ERROR(Prefill(input_ids, /*all_logits=*/true, &logits));
-    return logits;
+    if (static_cast<int64_t>(input_ids.size()) > scheduler_->capacity_tokens())
+      return InvalidArgument("prompt of {} tokens exceeds the KV cache capacity of {} tokens", input_ids.size(),
+                             scheduler_->capacity_tokens());
+    SamplingParams params;
+    params.max_new_tokens = 0;
+    auto req = MakeRequest(input_ids, params);
+    req->want_prompt_logits = true;
+    std::promise<void> done;
+    req->on_update = [&](const Request&, std::optional<int32_t>, bool finished) {
+      if (finished) done.set_value();
+    };
+    scheduler_->Submit(req);
+    done.get_future().wait();
+    if (req->finish_reason == "abort") return Status(StatusCode::kInternal, "the request was aborted");
+    return std::move(req->prompt_logits);
   }
 
  private:
+  std::shared_ptr<Request> MakeRequest(const std::vector<int32_t>& input_ids, const SamplingParams& params) {
+    auto req = std::make_shared<Request>();
+    req->id = next_id_.fetch_add(1);
+    req->input_ids = input_ids;
+    req->params = params;
+    req->sampler = std::make_unique<Sampler>(params.seed.value_or(options_.random_seed + req->id));
+    return req;
+  }
+
   Status CheckPrompt(const std::vector<int32_t>& ids) const {
     if (ids.empty()) return InvalidArgument("the prompt is empty");
     const int64_t vocab = model_->config().vocab_size;
@@ -95,41 +117,11 @@ class LocalEngine final : public Engine {
     return Status::Ok();
   }
 
-  bool IsStop(int32_t token, const SamplingParams& params) const {
-    const auto& stops = params.stop_token_ids;
-    if (std::find(stops.begin(), stops.end(), token) != stops.end()) return true;
-    const auto& eos = model_->config().eos_token_ids;
-    return !params.ignore_eos && std::find(eos.begin(), eos.end(), token) != eos.end();
-  }
-
-  // Runs the prompt in chunks from slot 0. Leaves in `logits` the last position's row, or
-  // every position's rows when `all_logits`.
-  Status Prefill(const std::vector<int32_t>& ids, bool all_logits, std::vector<float>* logits) {
-    const int64_t vocab = model_->config().vocab_size;
-    std::vector<float> chunk_logits;
-    if (all_logits) logits->clear();
-    std::vector<int32_t> slots;
-    for (size_t begin = 0; begin < ids.size(); begin += options_.chunked_prefill_size) {
-      const size_t end = std::min(ids.size(), begin + static_cast<size_t>(options_.chunked_prefill_size));
-      while (slots.size() < end) slots.push_back(static_cast<int32_t>(slots.size()));
-      ForwardBatch batch;
-      const bool last_chunk = end == ids.size();
-      batch.AddSequence(std::vector<int32_t>(ids.begin() + begin, ids.begin() + end), slots, !all_logits && last_chunk);
-      if (all_logits) {
-        batch.logit_rows.resize(end - begin);
-        std::iota(batch.logit_rows.begin(), batch.logit_rows.end(), 0);
-      }
-      SGL_RETURN_IF_ERROR(model_->Forward(batch, &chunk_logits));
-      if (all_logits) logits->insert(logits->end(), chunk_logits.begin(), chunk_logits.end());
-    }
-    if (!all_logits) logits->assign(chunk_logits.end() - vocab, chunk_logits.end());
-    return Status::Ok();
-  }
-
   EngineOptions options_;
   std::unique_ptr<CpuBackend> backend_;
   std::unique_ptr<Model> model_;
-  int64_t capacity_ = 0;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::atomic<uint64_t> next_id_{0};
 };
 
 }  // namespace

@@ -36,6 +36,11 @@ struct Request {
   std::string finish_reason;  // "stop", "length" or "abort" once finished
   int num_retractions = 0;
 
+  // When set, the logits of every prompt position are kept in prompt_logits
+  // ([prompt_len, vocab]); the prompt is then computed in full (no cached prefix).
+  bool want_prompt_logits = false;
+  std::vector<float> prompt_logits;
+
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size() + output_ids.size()); }
   int64_t num_computed() const { return static_cast<int64_t>(slots.size()); }
   int32_t TokenAt(int64_t i) const {

@@ -110,7 +110,7 @@ std::deque<std::shared_ptr<Request>>::iterator Scheduler::PickNextWaiting() {
 }
 
 void Scheduler::Admit(Request& req) {
-  if (options_.disable_radix_cache) return;
+  if (options_.disable_radix_cache || req.want_prompt_logits) return;
   // The last token is always computed, so that its logits exist.
   RadixCache::Match match = cache_.MatchPrefix(req.Tokens(0, req.num_tokens() - 1));
   req.slots = std::move(match.slots);
@@ -137,8 +137,12 @@ void Scheduler::Release(Request& req) {
     // Cache the whole pages computed; free the duplicates of what was cached meanwhile
     // and the partial last page, which this request alone owned.
     const int64_t existing = cache_.Insert(req.Tokens(0, n), slots);
+    if (req.locked_node == nullptr && existing > 0) {
+      // Nothing was matched at admission (prompt logits wanted): all of it is ours.
+      (void)allocator_.Free(slots.first(existing));
+    }
     const int64_t aligned = n / options_.page_size * options_.page_size;
-    if (existing > req.cached_prefix_len)
+    if (req.locked_node != nullptr && existing > req.cached_prefix_len)
       (void)allocator_.Free(slots.subspan(req.cached_prefix_len, existing - req.cached_prefix_len));
     if (aligned < n) (void)allocator_.Free(slots.subspan(aligned));
     if (req.locked_node != nullptr) cache_.Unlock(req.locked_node);
@@ -160,6 +164,7 @@ void Scheduler::Retract(std::list<std::shared_ptr<Request>>::iterator it) {
   std::shared_ptr<Request> req = *it;
   running_.erase(it);
   Release(*req);  // its computed tokens stay cached, so resuming recomputes little
+  req->prompt_logits.clear();  // recomputed from the start when it resumes
   ++req->num_retractions;
   waiting_.push_front(std::move(req));
 }
@@ -175,7 +180,14 @@ bool Scheduler::Step() {
   TakeIncoming();
   using RunningIt = std::list<std::shared_ptr<Request>>::iterator;
   ForwardBatch batch;
-  std::vector<RunningIt> sampled;  // requests whose last token is computed this step, in logit-row order
+  struct Scheduled {
+    RunningIt it;
+    int64_t first_position;  // prompt position of the first new token
+    size_t first_row;        // its first row in batch.logit_rows
+    size_t num_rows;
+    bool completes;          // its last token is computed: sample from the last row
+  };
+  std::vector<Scheduled> scheduled;
   int64_t budget = options_.chunked_prefill_size;
 
   auto schedule = [&](RunningIt it, int64_t n) {
@@ -183,8 +195,12 @@ bool Scheduler::Step() {
     const int64_t begin = r.num_computed();
     (void)allocator_.Allocate(n, r.slots);  // REQUIRES: EnsureFree succeeded
     const bool completes = begin + n == r.num_tokens();
-    batch.AddSequence(r.Tokens(begin, begin + n), r.slots, completes);
-    if (completes) sampled.push_back(it);
+    const size_t first_row = batch.logit_rows.size();
+    const int32_t first_token = static_cast<int32_t>(batch.num_tokens());
+    batch.AddSequence(r.Tokens(begin, begin + n), r.slots, completes && !r.want_prompt_logits);
+    if (r.want_prompt_logits)
+      for (int32_t i = 0; i < n; ++i) batch.logit_rows.push_back(first_token + i);
+    scheduled.push_back({it, begin, first_row, batch.logit_rows.size() - first_row, completes});
     budget -= n;
   };
 
@@ -232,13 +248,21 @@ bool Scheduler::Step() {
   }
 
   if (Status s = model_.Forward(batch, &logits_); !s.ok()) {
-    for (RunningIt it : sampled) Finish(it, "abort");
+    for (const Scheduled& sch : scheduled) Finish(sch.it, "abort");
     return true;
   }
   const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
-  for (size_t row = 0; row < sampled.size(); ++row) {
-    RunningIt it = sampled[row];
-    Request& r = **it;
+  for (const Scheduled& sch : scheduled) {
+    Request& r = **sch.it;
+    if (r.want_prompt_logits) {
+      const int64_t prompt_len = static_cast<int64_t>(r.input_ids.size());
+      const size_t rows = static_cast<size_t>(std::max<int64_t>(0, std::min<int64_t>(sch.num_rows, prompt_len - sch.first_position)));
+      const float* first = logits_.data() + sch.first_row * vocab;
+      r.prompt_logits.insert(r.prompt_logits.end(), first, first + rows * vocab);
+    }
+    if (!sch.completes) continue;
+    RunningIt it = sch.it;
+    const size_t row = sch.first_row + sch.num_rows - 1;
     if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
       Finish(it, "length");  // max_new_tokens == 0: the prompt only
       continue;

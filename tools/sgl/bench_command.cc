@@ -104,8 +104,9 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--threads,-t", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->callback([flags, exit_code] {
     flags->engine.max_total_tokens = std::max(flags->n_prompt + 1, flags->n_gen + 2);
-    // Like llama-bench, the whole prompt is one batch.
+    // Like llama-bench: the whole prompt is one batch, and nothing is reused between runs.
     flags->engine.chunked_prefill_size = std::max(1, flags->n_prompt);
+    flags->engine.disable_radix_cache = true;
     *exit_code = Run(*flags);
   });
 }
