@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -14,6 +15,11 @@ struct SamplingParams {
   float top_p = 1.0f;
   int top_k = -1;
   float min_p = 0.0f;
+  float frequency_penalty = 0.0f;   // minus penalty x count of the token in the output
+  float presence_penalty = 0.0f;    // minus penalty once the token is in the output
+  float repetition_penalty = 1.0f;  // divides positive / multiplies negative logits of seen tokens
+  int min_new_tokens = 0;           // EOS and stop tokens are blocked until this many are out
+  std::map<int32_t, float> logit_bias;
   bool ignore_eos = false;
   std::vector<int32_t> stop_token_ids;
   std::optional<uint64_t> seed;  // per-request seed; unset: the engine's random seed

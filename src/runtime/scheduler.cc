@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/logits_processor.h"
+
 namespace sgl {
 
 Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& backend, const SchedulerOptions& o) {
@@ -170,6 +172,7 @@ void Scheduler::Retract(std::list<std::shared_ptr<Request>>::iterator it) {
 }
 
 bool Scheduler::ShouldStop(const Request& req, int32_t token) const {
+  if (static_cast<int64_t>(req.output_ids.size()) <= req.params.min_new_tokens) return false;
   const auto& stops = req.params.stop_token_ids;
   if (std::find(stops.begin(), stops.end(), token) != stops.end()) return true;
   const auto& eos = model_.config().eos_token_ids;
@@ -267,7 +270,9 @@ bool Scheduler::Step() {
       Finish(it, "length");  // max_new_tokens == 0: the prompt only
       continue;
     }
-    const int32_t token = r.sampler->Sample({logits_.data() + row * vocab, vocab}, r.params);
+    std::span<float> row_logits(logits_.data() + row * vocab, vocab);
+    ApplyLogitsProcessing(row_logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
+    const int32_t token = r.sampler->Sample(row_logits, r.params);
     r.output_ids.push_back(token);
     const bool stop = ShouldStop(r, token);
     const bool length = static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens ||

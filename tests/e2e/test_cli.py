@@ -44,6 +44,18 @@ class GenerateTest(unittest.TestCase):
         self.assertEqual(a.stdout, b.stdout)
         self.assertEqual(len(a.stdout.split()), 16)
 
+    def test_penalties_change_greedy_output(self):
+        folder, ref = self.fixture("llama")
+        base = ["generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids",
+                ",".join(map(str, ref["prompts"][0])), "--max-new-tokens", "32", "--temperature", "0", "--ignore-eos"]
+        plain = run(*base)
+        self.assertEqual([int(t) for t in plain.stdout.split()], ref["greedy"][0])
+        for flag in ("--repetition-penalty", "--frequency-penalty", "--presence-penalty"):
+            penalized = run(*base, flag, "1.9")
+            self.assertEqual(penalized.returncode, 0, penalized.stderr)
+            self.assertNotEqual(penalized.stdout, plain.stdout, flag + " was ignored")
+        self.assertEqual(run(*base, "--min-new-tokens", "40").returncode, 2)
+
     def test_missing_model_names_the_file(self):
         r = run("generate", "--model-path", "/nonexistent/model.gguf", "--input-ids", "1,2")
         self.assertEqual(r.returncode, 1)

@@ -101,6 +101,14 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
       ->check([](const std::string& v) { return v == "-1" || std::atoi(v.c_str()) >= 1 ? "" : "must be -1 or >= 1"; });
   cmd->add_option("--min-p", flags->sampling.min_p, "Drop tokens below min_p x the best probability")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--frequency-penalty", flags->sampling.frequency_penalty, "Penalty per repeat of an output token")
+      ->capture_default_str()->check(CLI::Range(-2.0, 2.0));
+  cmd->add_option("--presence-penalty", flags->sampling.presence_penalty, "Penalty for any output token seen")
+      ->capture_default_str()->check(CLI::Range(-2.0, 2.0));
+  cmd->add_option("--repetition-penalty", flags->sampling.repetition_penalty, "Penalty for tokens of prompt and output")
+      ->capture_default_str()->check(CLI::Range(1e-6, 2.0));
+  cmd->add_option("--min-new-tokens", flags->sampling.min_new_tokens, "Tokens to generate before EOS may end")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option_function<uint64_t>("--seed", [flags](uint64_t s) { flags->seed = s; flags->seed_set = true; },
                                      "Random seed for sampling");
   cmd->add_flag("--ignore-eos", flags->sampling.ignore_eos, "Do not stop at the end-of-sequence token");
@@ -111,6 +119,8 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->callback([flags, exit_code, cmd] {
     if (flags->input_ids.empty() && flags->prompt.empty()) throw CLI::RequiredError("--input-ids or --prompt");
+    if (flags->sampling.min_new_tokens > flags->sampling.max_new_tokens)
+      throw CLI::ValidationError("--min-new-tokens", "must not exceed --max-new-tokens");
     *exit_code = Run(*flags);
   });
 }
