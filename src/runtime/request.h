@@ -35,6 +35,7 @@ struct Request {
   std::unique_ptr<Sampler> sampler;
   std::string finish_reason;  // "stop", "length" or "abort" once finished
   int num_retractions = 0;
+  int64_t cached_tokens = 0;  // prompt tokens found in the prefix cache at (first) admission
 
   // When set, the logits of every prompt position are kept in prompt_logits
   // ([prompt_len, vocab]); the prompt is then computed in full (no cached prefix).

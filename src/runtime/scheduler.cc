@@ -117,8 +117,26 @@ void Scheduler::Admit(Request& req) {
   RadixCache::Match match = cache_.MatchPrefix(req.Tokens(0, req.num_tokens() - 1));
   req.slots = std::move(match.slots);
   req.cached_prefix_len = req.num_computed();
+  if (req.num_retractions == 0) req.cached_tokens = req.cached_prefix_len;
   req.locked_node = match.last_node;
   cache_.Lock(req.locked_node);
+}
+
+void Scheduler::CacheUnfinished(Request& req) {
+  if (options_.disable_radix_cache || req.want_prompt_logits || req.locked_node == nullptr) return;
+  const int64_t n = req.num_computed();
+  const int64_t aligned = n / options_.page_size * options_.page_size;
+  if (aligned <= req.cached_prefix_len) return;
+  const std::vector<int32_t> tokens = req.Tokens(0, aligned);
+  const int64_t existing = cache_.Insert(tokens, std::span<const int32_t>(req.slots).first(aligned));
+  if (existing > req.cached_prefix_len)  // cached meanwhile by another request: ours are duplicates
+    (void)allocator_.Free(std::span<const int32_t>(req.slots).subspan(req.cached_prefix_len, existing - req.cached_prefix_len));
+  RadixCache::Match match = cache_.MatchPrefix(tokens);
+  std::copy(match.slots.begin(), match.slots.end(), req.slots.begin());
+  cache_.Lock(match.last_node);
+  cache_.Unlock(req.locked_node);
+  req.locked_node = match.last_node;
+  req.cached_prefix_len = aligned;
 }
 
 bool Scheduler::EnsureFree(int64_t seq_len, int64_t num_tokens) {
@@ -263,6 +281,7 @@ bool Scheduler::Step() {
       const float* first = logits_.data() + sch.first_row * vocab;
       r.prompt_logits.insert(r.prompt_logits.end(), first, first + rows * vocab);
     }
+    if (sch.first_position < static_cast<int64_t>(r.input_ids.size())) CacheUnfinished(r);
     if (!sch.completes) continue;
     RunningIt it = sch.it;
     const size_t row = sch.first_row + sch.num_rows - 1;

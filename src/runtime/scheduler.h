@@ -65,6 +65,9 @@ class Scheduler {
   void Admit(Request& req);
   // Gives back everything a request holds; keeps its computed tokens in the cache.
   void Release(Request& req);
+  // Caches a running request's computed prompt so that others can share it at once; the
+  // request then locks the cached copy and keeps only its partial last page.
+  void CacheUnfinished(Request& req);
   void Finish(std::list<std::shared_ptr<Request>>::iterator it, const std::string& reason);
   void Retract(std::list<std::shared_ptr<Request>>::iterator it);
   bool ShouldStop(const Request& req, int32_t token) const;

@@ -125,3 +125,40 @@ TEST(SchedulerAbortTest, AbortFreesEverything) {
 
 }  // namespace
 }  // namespace sgl
+
+namespace sgl {
+namespace {
+
+TEST(SchedulerCacheTest, ARunningRequestsPromptIsSharedAtOnce) {
+  const auto ref = nlohmann::json::parse(
+      testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/models/llama/reference.json")));
+  const auto prompt = ref.at("prompts")[2].get<std::vector<int32_t>>();
+  const auto greedy = ref.at("greedy")[2].get<std::vector<int32_t>>();
+  CpuBackend backend(1);
+  auto model = LoadModel(testing::SourcePath("tests/fixtures/models/llama/model.gguf"), backend);
+  ASSERT_TRUE(model.ok());
+  auto scheduler = Scheduler::Create(**model, backend, SchedulerOptions{});
+  ASSERT_TRUE(scheduler.ok());
+  auto make = [&](uint64_t id) {
+    auto req = std::make_shared<Request>();
+    req->id = id;
+    req->input_ids = prompt;
+    req->params.temperature = 0;
+    req->params.ignore_eos = true;
+    req->params.max_new_tokens = 32;
+    req->sampler = std::make_unique<Sampler>(0);
+    return req;
+  };
+  auto a = make(1), b = make(2);
+  (*scheduler)->Submit(a);
+  ASSERT_TRUE((*scheduler)->Step());  // a's whole prompt, then its first token
+  (*scheduler)->Submit(b);
+  while ((*scheduler)->Step()) ASSERT_TRUE((*scheduler)->CheckInvariants().ok()) << (*scheduler)->CheckInvariants().message();
+  EXPECT_EQ(a->cached_tokens, 0);
+  EXPECT_EQ(b->cached_tokens, static_cast<int64_t>(prompt.size()) - 1);  // all but the last, recomputed for logits
+  EXPECT_EQ(a->output_ids, greedy);
+  EXPECT_EQ(b->output_ids, greedy);
+}
+
+}  // namespace
+}  // namespace sgl
