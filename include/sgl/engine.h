@@ -51,12 +51,23 @@ struct ModelInfo {
   int64_t kv_capacity_tokens = 0;
 };
 
+struct EngineStats {
+  int num_running = 0;
+  int num_waiting = 0;
+  int64_t prompt_tokens = 0;         // prompt tokens of all admitted requests
+  int64_t cached_prompt_tokens = 0;  // of which served from the prefix cache
+  int64_t kv_capacity_tokens = 0;
+  int64_t kv_used_tokens = 0;        // held by requests or cached
+};
+
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
   virtual ~Engine() = default;
 
   virtual ModelInfo Info() const = 0;
+  // A snapshot of the scheduler's counters (thread-safe).
+  virtual EngineStats Stats() const = 0;
   // Streams each sampled token to `on_token` (may be empty; called on the scheduler
   // thread) as soon as it is known.
   // Fails with InvalidArgument for an empty prompt, token ids outside the vocabulary, or

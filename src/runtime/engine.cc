@@ -45,6 +45,12 @@ class LocalEngine final : public Engine {
             c.context_length, scheduler_->capacity_tokens()};
   }
 
+  EngineStats Stats() const override {
+    const Scheduler::Stats& s = scheduler_->stats();
+    return {s.num_running.load(), s.num_waiting.load(), s.prompt_tokens.load(), s.cached_prompt_tokens.load(),
+            scheduler_->capacity_tokens(), s.kv_used_tokens.load()};
+  }
+
   Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
                                   const std::function<void(int32_t)>& on_token) override {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));

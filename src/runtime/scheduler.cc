@@ -198,6 +198,14 @@ bool Scheduler::ShouldStop(const Request& req, int32_t token) const {
 }
 
 bool Scheduler::Step() {
+  const bool worked = StepOnce();
+  stats_.num_running = static_cast<int>(running_.size());
+  stats_.num_waiting = static_cast<int>(waiting_.size());
+  stats_.kv_used_tokens = allocator_.capacity_slots() - allocator_.free_slots();
+  return worked;
+}
+
+bool Scheduler::StepOnce() {
   TakeIncoming();
   using RunningIt = std::list<std::shared_ptr<Request>>::iterator;
   ForwardBatch batch;
@@ -252,6 +260,10 @@ bool Scheduler::Step() {
       break;
     }
     waiting_.erase(wit);
+    if (req->num_retractions == 0) {
+      stats_.prompt_tokens += static_cast<int64_t>(req->input_ids.size());
+      stats_.cached_prompt_tokens += req->cached_tokens;
+    }
     running_.push_back(req);
     schedule(std::prev(running_.end()), n);
   }

@@ -7,6 +7,7 @@
 // thread that calls Step() (the scheduler thread, or a test).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -57,8 +58,19 @@ class Scheduler {
   int num_running() const { return static_cast<int>(running_.size()); }
   int num_waiting() const { return static_cast<int>(waiting_.size()); }
 
+  // Counters any thread may read; published by the scheduler thread after each step.
+  struct Stats {
+    std::atomic<int> num_running{0};
+    std::atomic<int> num_waiting{0};
+    std::atomic<int64_t> prompt_tokens{0};
+    std::atomic<int64_t> cached_prompt_tokens{0};
+    std::atomic<int64_t> kv_used_tokens{0};
+  };
+  const Stats& stats() const { return stats_; }
+
  private:
   Scheduler(Model& model, Backend& backend, const SchedulerOptions& options);
+  bool StepOnce();
   void TakeIncoming();
   // Makes room for `pages`-worth of allocation by evicting cached prefixes.
   bool EnsureFree(int64_t seq_len, int64_t num_tokens);
@@ -81,6 +93,7 @@ class Scheduler {
   std::deque<std::shared_ptr<Request>> waiting_;
   std::list<std::shared_ptr<Request>> running_;
   std::vector<float> logits_;
+  Stats stats_;
 
   std::mutex mu_;  // guards the three fields below
   std::condition_variable wake_;

@@ -1,0 +1,82 @@
+#include "sgl/engine.h"
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing/test_paths.h"
+
+namespace sgl {
+namespace {
+
+std::unique_ptr<Engine> FixtureEngine(bool disable_radix_cache) {
+  EngineOptions o;
+  o.model_path = testing::SourcePath("tests/fixtures/models/qwen3/model.gguf");
+  o.num_threads = 2;
+  o.max_total_tokens = 1024;
+  o.disable_radix_cache = disable_radix_cache;
+  auto engine = Engine::Create(o);
+  EXPECT_TRUE(engine.ok()) << engine.status().message();
+  return std::move(engine).value();
+}
+
+TEST(EngineTest, StatsCountCachedPromptTokens) {
+  for (bool disable : {false, true}) {
+    auto engine = FixtureEngine(disable);
+    const std::vector<int32_t> prompt = {5, 6, 7, 8, 9, 10, 11, 12};
+    SamplingParams p;
+    p.temperature = 0;
+    p.max_new_tokens = 4;
+    p.ignore_eos = true;
+    auto first = engine->Generate(prompt, p, {});
+    auto second = engine->Generate(prompt, p, {});
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_EQ(first->output_ids, second->output_ids);
+    // Stats are published after each step, just after the callbacks that end Generate.
+    EngineStats s = engine->Stats();
+    for (int i = 0; i < 1000 && s.num_running != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      s = engine->Stats();
+    }
+    EXPECT_EQ(s.prompt_tokens, 16);
+    EXPECT_EQ(s.cached_prompt_tokens, disable ? 0 : 7);
+    EXPECT_EQ(s.num_running, 0);
+    EXPECT_EQ(s.kv_capacity_tokens, 1024);
+  }
+}
+
+TEST(EngineTest, ConcurrentCallersGetTheirOwnResults) {
+  const auto ref = nlohmann::json::parse(
+      testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/models/qwen3/reference.json")));
+  const auto prompts = ref.at("prompts").get<std::vector<std::vector<int32_t>>>();
+  const auto greedy = ref.at("greedy").get<std::vector<std::vector<int32_t>>>();
+  auto engine = FixtureEngine(false);
+  std::vector<std::thread> callers;
+  std::vector<std::vector<int32_t>> outputs(12);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    callers.emplace_back([&, i] {
+      SamplingParams p;
+      p.temperature = 0;
+      p.max_new_tokens = 32;
+      p.ignore_eos = true;
+      auto r = engine->Generate(prompts[i % prompts.size()], p, {});
+      if (r.ok()) outputs[i] = r->output_ids;
+    });
+  }
+  for (auto& c : callers) c.join();
+  for (size_t i = 0; i < outputs.size(); ++i) EXPECT_EQ(outputs[i], greedy[i % prompts.size()]) << i;
+}
+
+TEST(EngineTest, OversizedRequestIsRejected) {
+  auto engine = FixtureEngine(false);
+  SamplingParams p;
+  p.max_new_tokens = 1020;
+  auto r = engine->Generate({1, 2, 3, 4, 5}, p, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("exceeds the KV cache capacity of 1024"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sgl
