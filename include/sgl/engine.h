@@ -25,6 +25,7 @@ struct EngineOptions {
   int page_size = 1;                  // KV cache page size in tokens
   int max_running_requests = 64;
   bool disable_radix_cache = false;
+  std::string schedule_policy = "fcfs";  // fcfs, lpm, dfs-weight, lof, random
   uint64_t random_seed = 0;
 };
 

@@ -31,6 +31,7 @@ class LocalEngine final : public Engine {
     s.chunked_prefill_size = options.chunked_prefill_size;
     s.max_running_requests = options.max_running_requests;
     s.disable_radix_cache = options.disable_radix_cache;
+    SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));
     s.random_seed = options.random_seed;
     SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, *backend_, s));
     scheduler_->Start();

@@ -22,7 +22,8 @@ Scheduler::Scheduler(Model& model, Backend& backend, const SchedulerOptions& opt
       backend_(backend),
       options_(options),
       allocator_(options.max_total_tokens, options.page_size),
-      cache_(options.page_size) {}
+      cache_(options.page_size),
+      rng_(options.random_seed) {}
 
 Scheduler::~Scheduler() {
   {
@@ -93,22 +94,6 @@ void Scheduler::TakeIncoming() {
     auto running = std::find_if(running_.begin(), running_.end(), [&](const auto& r) { return r->id == id; });
     if (running != running_.end()) Finish(running, "abort");
   }
-}
-
-std::deque<std::shared_ptr<Request>>::iterator Scheduler::PickNextWaiting() {
-  if (options_.policy == SchedulePolicy::kFcfs || options_.disable_radix_cache) return waiting_.begin();
-  // lpm: the request whose longest prefix is cached goes first.
-  auto best = waiting_.begin();
-  size_t best_len = 0;
-  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-    const Request& r = **it;
-    const size_t len = cache_.MatchPrefix(r.Tokens(0, r.num_tokens() - 1)).slots.size();
-    if (len > best_len) {
-      best = it;
-      best_len = len;
-    }
-  }
-  return best;
 }
 
 void Scheduler::Admit(Request& req) {
@@ -249,9 +234,11 @@ bool Scheduler::StepOnce() {
     if (victim_is_this) break;
   }
 
-  // Then new requests, while the token budget and the KV cache allow.
+  // Then new requests in the policy's order, while the token budget and the KV cache allow.
+  if (budget > 0 && static_cast<int>(running_.size()) < options_.max_running_requests)
+    OrderWaitingQueue(options_.policy, waiting_, options_.disable_radix_cache ? nullptr : &cache_, rng_);
   while (budget > 0 && !waiting_.empty() && static_cast<int>(running_.size()) < options_.max_running_requests) {
-    auto wit = PickNextWaiting();
+    auto wit = waiting_.begin();
     std::shared_ptr<Request> req = *wit;
     Admit(*req);
     const int64_t n = std::min(req->num_tokens() - req->num_computed(), budget);

@@ -19,10 +19,9 @@
 #include "runtime/kv_slot_allocator.h"
 #include "runtime/radix_cache.h"
 #include "runtime/request.h"
+#include "runtime/schedule_policy.h"
 
 namespace sgl {
-
-enum class SchedulePolicy { kFcfs, kLpm };
 
 struct SchedulerOptions {
   int64_t max_total_tokens = 4096;      // KV cache capacity in token slots
@@ -83,7 +82,6 @@ class Scheduler {
   void Finish(std::list<std::shared_ptr<Request>>::iterator it, const std::string& reason);
   void Retract(std::list<std::shared_ptr<Request>>::iterator it);
   bool ShouldStop(const Request& req, int32_t token) const;
-  std::deque<std::shared_ptr<Request>>::iterator PickNextWaiting();
 
   Model& model_;
   Backend& backend_;
@@ -93,6 +91,7 @@ class Scheduler {
   std::deque<std::shared_ptr<Request>> waiting_;
   std::list<std::shared_ptr<Request>> running_;
   std::vector<float> logits_;
+  std::mt19937_64 rng_;  // for the random policy
   Stats stats_;
 
   std::mutex mu_;  // guards the three fields below

@@ -24,7 +24,7 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) {
   *os << "radix=" << c.radix << " chunk=" << c.chunk << " page=" << c.page << " copies=" << c.copies
-      << " kv=" << c.kv_tokens << " lpm=" << (c.policy == SchedulePolicy::kLpm);
+      << " kv=" << c.kv_tokens << " policy=" << static_cast<int>(c.policy);
 }
 
 class SchedulerTest : public ::testing::TestWithParam<Case> {};
@@ -96,7 +96,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{false, 5, 1, 11, 4096, SchedulePolicy::kFcfs},   // tiny chunks
                       Case{true, 7, 4, 4, 4096, SchedulePolicy::kFcfs},     // pages of 4
                       Case{true, 64, 1, 4, 120, SchedulePolicy::kFcfs},     // KV too small: retractions
-                      Case{false, 64, 4, 4, 120, SchedulePolicy::kFcfs}));
+                      Case{false, 64, 4, 4, 120, SchedulePolicy::kFcfs},
+                      Case{true, 64, 1, 6, 4096, SchedulePolicy::kDfsWeight},
+                      Case{true, 64, 1, 6, 4096, SchedulePolicy::kLof},
+                      Case{true, 16, 1, 6, 300, SchedulePolicy::kRandom}));
 
 TEST(SchedulerAbortTest, AbortFreesEverything) {
   CpuBackend backend(1);
