@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ struct EngineOptions {
 struct GenerateStats {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;  // prompt tokens reused from the prefix cache
   double prefill_seconds = 0;
   double decode_seconds = 0;  // from the first sampled token to the last
 };
@@ -61,6 +63,12 @@ struct EngineStats {
   int64_t kv_used_tokens = 0;        // held by requests or cached
 };
 
+// A request in flight: its id (for Abort) and its result to come.
+struct GenerateHandle {
+  uint64_t id = 0;
+  std::future<Result<GenerateResult>> result;
+};
+
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
@@ -75,6 +83,11 @@ class Engine {
   // a prompt plus max_new_tokens that does not fit the KV cache.
   virtual Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
                                           const std::function<void(int32_t)>& on_token) = 0;
+  // The same without blocking; on_token must stay callable until the result is ready.
+  virtual GenerateHandle GenerateAsync(const std::vector<int32_t>& input_ids, const SamplingParams& params,
+                                       std::function<void(int32_t)> on_token) = 0;
+  // Ends request `id` wherever it is; its result becomes an error saying it was aborted.
+  virtual void Abort(uint64_t id) = 0;
   // Returns the logits of every position of `input_ids` ([input_ids.size(), vocab_size]),
   // computed in full (no cached prefix); for tests and tools.
   virtual Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) = 0;

@@ -54,38 +54,55 @@ class LocalEngine final : public Engine {
 
   Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
                                   const std::function<void(int32_t)>& on_token) override {
-    SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
-    if (params.max_new_tokens < 0) return InvalidArgument("max_new_tokens must be >= 0");
-    const int64_t capacity = scheduler_->capacity_tokens();
-    if (static_cast<int64_t>(input_ids.size()) + params.max_new_tokens > capacity)
-      return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) exceeds the KV cache capacity of {} tokens",
-                             input_ids.size(), params.max_new_tokens, capacity);
+    return GenerateAsync(input_ids, params, on_token).result.get();
+  }
+
+  GenerateHandle GenerateAsync(const std::vector<int32_t>& input_ids, const SamplingParams& params,
+                               std::function<void(int32_t)> on_token) override {
+    struct Pending {
+      std::promise<Result<GenerateResult>> promise;
+      std::function<void(int32_t)> on_token;
+      Clock::time_point start = Clock::now(), first_token, last_token;
+      bool any_token = false;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->on_token = std::move(on_token);
+    GenerateHandle handle;
+    handle.result = pending->promise.get_future();
+    if (Status s = CheckRequest(input_ids, params); !s.ok()) {
+      pending->promise.set_value(s);
+      return handle;
+    }
     auto req = MakeRequest(input_ids, params);
-    const auto start = Clock::now();
-    Clock::time_point first_token = start, last_token = start;
-    bool any_token = false;
-    std::promise<void> done;
-    req->on_update = [&](const Request&, std::optional<int32_t> token, bool finished) {
+    handle.id = req->id;
+    req->on_update = [pending](const Request& r, std::optional<int32_t> token, bool finished) {
       if (token) {
-        last_token = Clock::now();
-        if (!any_token) first_token = last_token;
-        any_token = true;
-        if (on_token) on_token(*token);
+        pending->last_token = Clock::now();
+        if (!pending->any_token) pending->first_token = pending->last_token;
+        pending->any_token = true;
+        if (pending->on_token) pending->on_token(*token);
       }
-      if (finished) done.set_value();
+      if (!finished) return;
+      if (r.finish_reason == "abort") {
+        pending->promise.set_value(Status(StatusCode::kInternal, fmt::format("request {} was aborted", r.id)));
+        return;
+      }
+      GenerateResult result;
+      result.output_ids = r.output_ids;
+      result.finish_reason = r.finish_reason;
+      result.stats.prompt_tokens = static_cast<int64_t>(r.input_ids.size());
+      result.stats.completion_tokens = static_cast<int64_t>(r.output_ids.size());
+      result.stats.cached_tokens = r.cached_tokens;
+      const Clock::time_point first = pending->any_token ? pending->first_token : Clock::now();
+      result.stats.prefill_seconds = Seconds(pending->start, first);
+      result.stats.decode_seconds = pending->any_token ? Seconds(pending->first_token, pending->last_token) : 0;
+      pending->promise.set_value(std::move(result));
     };
     scheduler_->Submit(req);
-    done.get_future().wait();
-    if (req->finish_reason == "abort") return Status(StatusCode::kInternal, "the request was aborted");
-    GenerateResult result;
-    result.output_ids = req->output_ids;
-    result.finish_reason = req->finish_reason;
-    result.stats.prompt_tokens = static_cast<int64_t>(input_ids.size());
-    result.stats.completion_tokens = static_cast<int64_t>(req->output_ids.size());
-    result.stats.prefill_seconds = Seconds(start, first_token);
-    result.stats.decode_seconds = Seconds(first_token, last_token);
-    return result;
+    return handle;
   }
+
+  void Abort(uint64_t id) override { scheduler_->Abort(id); }
 
   Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) override {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
@@ -114,6 +131,16 @@ class LocalEngine final : public Engine {
     req->params = params;
     req->sampler = std::make_unique<Sampler>(params.seed.value_or(options_.random_seed + req->id));
     return req;
+  }
+
+  Status CheckRequest(const std::vector<int32_t>& input_ids, const SamplingParams& params) const {
+    SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
+    if (params.max_new_tokens < 0) return InvalidArgument("max_new_tokens must be >= 0");
+    const int64_t capacity = scheduler_->capacity_tokens();
+    if (static_cast<int64_t>(input_ids.size()) + params.max_new_tokens > capacity)
+      return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) exceeds the KV cache capacity of {} tokens",
+                             input_ids.size(), params.max_new_tokens, capacity);
+    return Status::Ok();
   }
 
   Status CheckPrompt(const std::vector<int32_t>& ids) const {

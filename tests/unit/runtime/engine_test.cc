@@ -1,5 +1,6 @@
 #include "sgl/engine.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -76,6 +77,38 @@ TEST(EngineTest, OversizedRequestIsRejected) {
   auto r = engine->Generate({1, 2, 3, 4, 5}, p, {});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("exceeds the KV cache capacity of 1024"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sgl
+
+namespace sgl {
+namespace {
+
+TEST(EngineTest, AsyncRequestsCanBeAborted) {
+  auto engine = FixtureEngine(false);
+  SamplingParams p;
+  p.max_new_tokens = 1000;
+  p.ignore_eos = true;
+  std::atomic<int> tokens{0};
+  GenerateHandle h = engine->GenerateAsync({1, 2, 3}, p, [&](int32_t) { ++tokens; });
+  while (tokens.load() < 3) std::this_thread::yield();
+  engine->Abort(h.id);
+  auto r = h.result.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("aborted"), std::string::npos);
+  EXPECT_LT(tokens.load(), 1000);
+  // The engine still serves afterwards.
+  p.max_new_tokens = 4;
+  EXPECT_TRUE(engine->Generate({1, 2, 3}, p, {}).ok());
+}
+
+TEST(EngineTest, InvalidAsyncRequestFailsAtOnce) {
+  auto engine = FixtureEngine(false);
+  GenerateHandle h = engine->GenerateAsync({}, SamplingParams{}, {});
+  auto r = h.result.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("empty"), std::string::npos);
 }
 
 }  // namespace
