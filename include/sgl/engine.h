@@ -88,6 +88,8 @@ class Engine {
                                        std::function<void(int32_t)> on_token) = 0;
   // Ends request `id` wherever it is; its result becomes an error saying it was aborted.
   virtual void Abort(uint64_t id) = 0;
+  // Empties the prefix cache; fails while requests are running or waiting.
+  virtual Status FlushCache() = 0;
   // Returns the logits of every position of `input_ids` ([input_ids.size(), vocab_size]),
   // computed in full (no cached prefix); for tests and tools.
   virtual Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) = 0;

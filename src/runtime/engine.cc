@@ -104,6 +104,8 @@ class LocalEngine final : public Engine {
 
   void Abort(uint64_t id) override { scheduler_->Abort(id); }
 
+  Status FlushCache() override { return scheduler_->FlushCache().get(); }
+
   Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) override {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
     if (static_cast<int64_t>(input_ids.size()) > scheduler_->capacity_tokens())

@@ -39,6 +39,8 @@ Scheduler::~Scheduler() {
     req->finish_reason = "abort";
     if (req->on_update) req->on_update(*req, std::nullopt, true);
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& flush : flushes_) flush.set_value(Status(StatusCode::kInternal, "the engine is shutting down"));
 }
 
 void Scheduler::Submit(std::shared_ptr<Request> request) {
@@ -57,6 +59,17 @@ void Scheduler::Abort(uint64_t id) {
   wake_.notify_all();
 }
 
+std::future<Status> Scheduler::FlushCache() {
+  std::future<Status> result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flushes_.emplace_back();
+    result = flushes_.back().get_future();
+  }
+  wake_.notify_all();
+  return result;
+}
+
 void Scheduler::Start() {
   thread_ = std::thread([this] {
     for (;;) {
@@ -64,7 +77,8 @@ void Scheduler::Start() {
         std::unique_lock<std::mutex> lock(mu_);
         // running_ and waiting_ are only touched by this thread, so reading them here is safe.
         wake_.wait(lock, [&] {
-          return stopping_ || !incoming_.empty() || !aborts_.empty() || !running_.empty() || !waiting_.empty();
+          return stopping_ || !incoming_.empty() || !aborts_.empty() || !flushes_.empty() || !running_.empty() ||
+                 !waiting_.empty();
         });
         if (stopping_) return;
       }
@@ -76,10 +90,23 @@ void Scheduler::Start() {
 void Scheduler::TakeIncoming() {
   std::vector<std::shared_ptr<Request>> incoming;
   std::vector<uint64_t> aborts;
+  std::vector<std::promise<Status>> flushes;
   {
     std::lock_guard<std::mutex> lock(mu_);
     incoming.swap(incoming_);
     aborts.swap(aborts_);
+    flushes.swap(flushes_);
+  }
+  for (auto& flush : flushes) {
+    // Checked before this round's new requests are queued, so a flush sent on an idle
+    // engine always succeeds.
+    if (!running_.empty() || !waiting_.empty()) {
+      flush.set_value(InvalidArgument("cannot flush the cache: {} requests are running and {} waiting",
+                                      running_.size(), waiting_.size()));
+      continue;
+    }
+    cache_.Reset([&](std::span<const int32_t> slots) { (void)allocator_.Free(slots); });
+    flush.set_value(Status::Ok());
   }
   for (auto& req : incoming) waiting_.push_back(std::move(req));
   for (uint64_t id : aborts) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,10 @@ class Scheduler {
   void Submit(std::shared_ptr<Request> request);
   // Finishes request `id` with reason "abort" wherever it is (thread-safe).
   void Abort(uint64_t id);
+
+  // Empties the prefix cache once no request is running or waiting (thread-safe); the
+  // future says whether it happened.
+  std::future<Status> FlushCache();
 
   // Runs the loop on a thread of its own until destruction.
   void Start();
@@ -94,10 +99,11 @@ class Scheduler {
   std::mt19937_64 rng_;  // for the random policy
   Stats stats_;
 
-  std::mutex mu_;  // guards the three fields below
+  std::mutex mu_;  // guards the fields below
   std::condition_variable wake_;
   std::vector<std::shared_ptr<Request>> incoming_;
   std::vector<uint64_t> aborts_;
+  std::vector<std::promise<Status>> flushes_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -113,3 +113,33 @@ TEST(EngineTest, InvalidAsyncRequestFailsAtOnce) {
 
 }  // namespace
 }  // namespace sgl
+
+namespace sgl {
+namespace {
+
+TEST(EngineTest, FlushCacheEmptiesTheCacheOnlyWhenIdle) {
+  auto engine = FixtureEngine(false);
+  SamplingParams p;
+  p.max_new_tokens = 2;
+  p.ignore_eos = true;
+  ASSERT_TRUE(engine->Generate({4, 5, 6, 7}, p, {}).ok());
+  ASSERT_TRUE(engine->FlushCache().ok());
+  auto again = engine->Generate({4, 5, 6, 7}, p, {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->stats.cached_tokens, 0);  // flushed: nothing reused
+  auto third = engine->Generate({4, 5, 6, 7}, p, {});
+  EXPECT_EQ(third->stats.cached_tokens, 3);
+
+  p.max_new_tokens = 1000;
+  std::atomic<int> tokens{0};
+  GenerateHandle h = engine->GenerateAsync({1, 2, 3}, p, [&](int32_t) { ++tokens; });
+  while (tokens.load() < 1) std::this_thread::yield();
+  Status busy = engine->FlushCache();
+  EXPECT_FALSE(busy.ok());
+  EXPECT_NE(busy.message().find("running"), std::string::npos);
+  engine->Abort(h.id);
+  (void)h.result.get();
+}
+
+}  // namespace
+}  // namespace sgl
