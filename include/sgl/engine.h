@@ -22,7 +22,8 @@ struct EngineOptions {
   std::string device = "cpu";
   int num_threads = 0;                // CPU threads; 0 = all hardware threads
   int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0 = min(context, 4096)
-  int64_t chunked_prefill_size = 512; // new tokens per forward step
+  int64_t chunked_prefill_size = 512; // prompt tokens per request per step; -1: no chunking
+  int64_t max_prefill_tokens = 16384; // prompt tokens per step
   int page_size = 1;                  // KV cache page size in tokens
   int max_running_requests = 64;
   bool disable_radix_cache = false;

@@ -29,6 +29,7 @@ class LocalEngine final : public Engine {
     s.max_total_tokens = options.max_total_tokens > 0 ? options.max_total_tokens : std::min<int64_t>(c.context_length, 4096);
     s.page_size = options.page_size;
     s.chunked_prefill_size = options.chunked_prefill_size;
+    s.max_prefill_tokens = options.max_prefill_tokens;
     s.max_running_requests = options.max_running_requests;
     s.disable_radix_cache = options.disable_radix_cache;
     SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));

@@ -10,7 +10,9 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& back
   if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
   if (o.max_total_tokens < o.page_size)
     return InvalidArgument("KV capacity of {} tokens is less than one page", o.max_total_tokens);
-  if (o.chunked_prefill_size < 1) return InvalidArgument("chunked prefill size must be >= 1");
+  if (o.chunked_prefill_size == 0 || o.chunked_prefill_size < -1)
+    return InvalidArgument("chunked prefill size must be >= 1, or -1 to disable chunking");
+  if (o.max_prefill_tokens < 1) return InvalidArgument("max prefill tokens must be >= 1");
   if (o.max_running_requests < 1) return InvalidArgument("max running requests must be >= 1");
   const ModelConfig& c = model.config();
   SGL_RETURN_IF_ERROR(backend.CreateKvCache({c.num_layers, o.max_total_tokens, c.num_kv_heads, c.head_dim}));
@@ -229,10 +231,20 @@ bool Scheduler::StepOnce() {
     bool completes;          // its last token is computed: sample from the last row
   };
   std::vector<Scheduled> scheduled;
-  int64_t budget = options_.chunked_prefill_size;
+  // Decodes always run; prefill tokens are limited per request (chunked_prefill_size) and
+  // per step (max_prefill_tokens).
+  int64_t prefill_budget = options_.max_prefill_tokens;
+  auto prefill_chunk = [&](const Request& r) {
+    const int64_t chunk = options_.chunked_prefill_size > 0 ? options_.chunked_prefill_size : INT64_MAX;
+    return std::min({r.num_tokens() - r.num_computed(), chunk, prefill_budget});
+  };
+  auto is_decode = [](const Request& r) {
+    return r.num_computed() >= static_cast<int64_t>(r.input_ids.size()) && r.num_tokens() - r.num_computed() == 1;
+  };
 
   auto schedule = [&](RunningIt it, int64_t n) {
     Request& r = **it;
+    const bool decode = is_decode(r);
     const int64_t begin = r.num_computed();
     (void)allocator_.Allocate(n, r.slots);  // REQUIRES: EnsureFree succeeded
     const bool completes = begin + n == r.num_tokens();
@@ -242,14 +254,18 @@ bool Scheduler::StepOnce() {
     if (r.want_prompt_logits)
       for (int32_t i = 0; i < n; ++i) batch.logit_rows.push_back(first_token + i);
     scheduled.push_back({it, begin, first_row, batch.logit_rows.size() - first_row, completes});
-    budget -= n;
+    if (!decode) prefill_budget -= n;
   };
 
   // Running requests first: decodes, and prefills that continue in chunks. When KV runs
   // out, the newest running request (never one already in this batch) goes back to wait.
-  for (auto it = running_.begin(); it != running_.end() && budget > 0;) {
+  for (auto it = running_.begin(); it != running_.end();) {
     Request& r = **it;
-    const int64_t n = std::min(r.num_tokens() - r.num_computed(), budget);
+    const int64_t n = is_decode(r) ? 1 : prefill_chunk(r);
+    if (n <= 0) {
+      ++it;
+      continue;
+    }
     if (EnsureFree(r.num_computed(), n)) {
       schedule(it, n);
       ++it;
@@ -261,14 +277,15 @@ bool Scheduler::StepOnce() {
     if (victim_is_this) break;
   }
 
-  // Then new requests in the policy's order, while the token budget and the KV cache allow.
-  if (budget > 0 && static_cast<int>(running_.size()) < options_.max_running_requests)
+  // Then new requests in the policy's order, while the prefill budget and the KV cache allow.
+  if (prefill_budget > 0 && static_cast<int>(running_.size()) < options_.max_running_requests)
     OrderWaitingQueue(options_.policy, waiting_, options_.disable_radix_cache ? nullptr : &cache_, rng_);
-  while (budget > 0 && !waiting_.empty() && static_cast<int>(running_.size()) < options_.max_running_requests) {
+  while (prefill_budget > 0 && !waiting_.empty() &&
+         static_cast<int>(running_.size()) < options_.max_running_requests) {
     auto wit = waiting_.begin();
     std::shared_ptr<Request> req = *wit;
     Admit(*req);
-    const int64_t n = std::min(req->num_tokens() - req->num_computed(), budget);
+    const int64_t n = prefill_chunk(*req);
     if (!EnsureFree(req->num_computed(), n)) {
       Release(*req);
       break;

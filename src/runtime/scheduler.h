@@ -1,6 +1,6 @@
 // Scheduler: continuous batching over one model. Each Step() builds one ForwardBatch from
-// the running requests' decodes plus prefill chunks of waiting requests (at most
-// chunked_prefill_size new tokens per step), reusing cached prefixes from the RadixCache,
+// the running requests' decodes plus prefill chunks (at most chunked_prefill_size tokens
+// of a request and max_prefill_tokens in all per step), reusing cached prefixes from the RadixCache,
 // allocating KV slots (evicting cached prefixes, or retracting a running request back to
 // the queue when decode runs out), runs the model, samples, and delivers tokens.
 // Owns all serving state. Submit/Abort are thread-safe; everything else runs on the
@@ -27,7 +27,8 @@ namespace sgl {
 struct SchedulerOptions {
   int64_t max_total_tokens = 4096;      // KV cache capacity in token slots
   int page_size = 1;
-  int64_t chunked_prefill_size = 512;   // new tokens per step (prefill chunks + decodes)
+  int64_t chunked_prefill_size = 512;   // prompt tokens per request per step; -1: no chunking
+  int64_t max_prefill_tokens = 16384;   // prompt tokens per step, all requests together
   int max_running_requests = 64;
   bool disable_radix_cache = false;
   SchedulePolicy policy = SchedulePolicy::kFcfs;

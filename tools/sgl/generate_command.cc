@@ -115,8 +115,10 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--threads", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_option("--device", flags->engine.device, "cpu (cuda arrives with the CUDA backend)")->capture_default_str();
   cmd->add_option("--max-total-tokens", flags->engine.max_total_tokens, "KV cache capacity in tokens (0 = auto)");
-  cmd->add_option("--chunked-prefill-size", flags->engine.chunked_prefill_size, "Prompt tokens per forward step")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--chunked-prefill-size", flags->engine.chunked_prefill_size,
+                  "Prompt tokens per forward step; -1 disables chunking")
+      ->capture_default_str()
+      ->check([](const std::string& v) { return v == "-1" || std::atoll(v.c_str()) >= 1 ? "" : "must be -1 or >= 1"; });
   cmd->callback([flags, exit_code, cmd] {
     if (flags->input_ids.empty() && flags->prompt.empty()) throw CLI::RequiredError("--input-ids or --prompt");
     if (flags->sampling.min_new_tokens > flags->sampling.max_new_tokens)
