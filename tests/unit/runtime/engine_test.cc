@@ -143,3 +143,35 @@ TEST(EngineTest, FlushCacheEmptiesTheCacheOnlyWhenIdle) {
 
 }  // namespace
 }  // namespace sgl
+
+namespace sgl {
+namespace {
+
+// Same seed, same output, whether the request runs alone or among 15 others.
+TEST(EngineTest, SeededSamplingDoesNotDependOnBatchComposition) {
+  auto engine = FixtureEngine(true);
+  SamplingParams p;
+  p.temperature = 1.0f;
+  p.top_p = 0.95f;
+  p.max_new_tokens = 24;
+  p.ignore_eos = true;
+  p.seed = 42;
+  const std::vector<int32_t> prompt = {3, 14, 15, 92, 65};
+  auto alone = engine->Generate(prompt, p, {});
+  ASSERT_TRUE(alone.ok());
+  std::vector<GenerateHandle> others;
+  SamplingParams q = p;
+  q.seed.reset();
+  for (int i = 0; i < 15; ++i) others.push_back(engine->GenerateAsync({7, static_cast<int32_t>(i + 1), 9}, q, {}));
+  auto crowded = engine->Generate(prompt, p, {});
+  for (auto& h : others) (void)h.result.get();
+  ASSERT_TRUE(crowded.ok());
+  EXPECT_EQ(alone->output_ids, crowded->output_ids);
+  // And the seed matters.
+  p.seed = 43;
+  auto other_seed = engine->Generate(prompt, p, {});
+  EXPECT_NE(alone->output_ids, other_seed->output_ids);
+}
+
+}  // namespace
+}  // namespace sgl
