@@ -112,4 +112,9 @@ const AddedToken* AddedVocabulary::FindById(int32_t id) const {
   return it == by_id_.end() ? nullptr : &tokens_[it->second];
 }
 
+const std::string* AddedVocabulary::SurfaceById(int32_t id) const {
+  const auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &surfaces_[it->second];
+}
+
 }  // namespace sgl::tokenizer

@@ -39,8 +39,8 @@ class AddedVocabulary {
   AddedVocabulary(std::vector<AddedToken> tokens, NormalizeFn normalize) : tokens_(std::move(tokens)) {
     for (size_t i = 0; i < tokens_.size(); ++i) {
       by_id_[tokens_[i].id] = i;
-      Trie& trie = tokens_[i].normalized ? normalized_trie_ : raw_trie_;
-      trie.Insert(tokens_[i].normalized ? normalize(tokens_[i].content) : tokens_[i].content, static_cast<int32_t>(i));
+      surfaces_.push_back(tokens_[i].normalized ? normalize(tokens_[i].content) : tokens_[i].content);
+      (tokens_[i].normalized ? normalized_trie_ : raw_trie_).Insert(surfaces_.back(), static_cast<int32_t>(i));
     }
   }
 
@@ -48,6 +48,10 @@ class AddedVocabulary {
   std::vector<TextSegment> Split(std::string_view text, bool normalized_tokens) const;
 
   const AddedToken* FindById(int32_t id) const;
+  // The text an added token matches, which is also what it decodes to: its content,
+  // normalized when the token is (as HF tokenizers' id_to_token returns). nullptr if
+  // id is not an added token.
+  const std::string* SurfaceById(int32_t id) const;
   const std::vector<AddedToken>& tokens() const { return tokens_; }
 
  private:
@@ -64,6 +68,7 @@ class AddedVocabulary {
   std::vector<TextSegment> SplitWith(const Trie& trie, std::string_view text) const;
 
   std::vector<AddedToken> tokens_;
+  std::vector<std::string> surfaces_;
   std::unordered_map<int32_t, size_t> by_id_;
   Trie raw_trie_, normalized_trie_;
 };

@@ -70,6 +70,19 @@ Status BpeModel::SetVocab(const std::vector<std::pair<std::string, int32_t>>& vo
   return Status::Ok();
 }
 
+Status BpeModel::AddMerge(const std::string& left, const std::string& right, int64_t rank) {
+  // The right part carries the continuing-subword prefix, which the merged token has
+  // only once (HF drops the prefix's length from the right part).
+  const size_t prefix_len = std::min(options_.continuing_subword_prefix.size(), right.size());
+  const auto left_id = TokenToId(left), right_id = TokenToId(right);
+  const auto new_id = TokenToId(left + right.substr(prefix_len));
+  if (!left_id || !right_id || !new_id) {
+    return InvalidArgument("BPE merge '{} {}' uses a token missing from the vocabulary", left, right);
+  }
+  merges_.emplace(PairKey(*left_id, *right_id), Merge{rank, *new_id});
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<BpeModel>> BpeModel::FromJson(const nlohmann::json& config) {
   auto options = ParseOptions(config);
   if (!options.ok()) return options.status();
@@ -93,12 +106,7 @@ Result<std::unique_ptr<BpeModel>> BpeModel::FromJson(const nlohmann::json& confi
     } else {
       return InvalidArgument("BPE merge {} is neither 'a b' nor [\"a\", \"b\"]", merge.dump());
     }
-    const auto left_id = model->TokenToId(left), right_id = model->TokenToId(right);
-    const auto new_id = model->TokenToId(left + right);
-    if (!left_id || !right_id || !new_id) {
-      return InvalidArgument("BPE merge '{} {}' uses a token missing from the vocabulary", left, right);
-    }
-    model->merges_.emplace(PairKey(*left_id, *right_id), Merge{rank++, *new_id});
+    if (Status st = model->AddMerge(left, right, rank++); !st.ok()) return st;
   }
   return model;
 }
@@ -113,12 +121,7 @@ Result<std::unique_ptr<BpeModel>> BpeModel::FromMerges(const std::vector<std::st
   if (Status s = model->SetVocab(vocab); !s.ok()) return s;
   int64_t rank = 0;
   for (const auto& [left, right] : merges) {
-    const auto left_id = model->TokenToId(left), right_id = model->TokenToId(right);
-    const auto new_id = model->TokenToId(left + right);
-    if (!left_id || !right_id || !new_id) {
-      return InvalidArgument("BPE merge '{} {}' uses a token missing from the vocabulary", left, right);
-    }
-    model->merges_.emplace(PairKey(*left_id, *right_id), Merge{rank++, *new_id});
+    if (Status st = model->AddMerge(left, right, rank++); !st.ok()) return st;
   }
   return model;
 }

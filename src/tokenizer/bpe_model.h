@@ -57,6 +57,7 @@ class BpeModel {
   };
   BpeModel() = default;
   Status SetVocab(const std::vector<std::pair<std::string, int32_t>>& vocab);
+  Status AddMerge(const std::string& left, const std::string& right, int64_t rank);
   std::optional<Merge> FindMerge(int32_t left, int32_t right) const;
 
   BpeOptions options_;

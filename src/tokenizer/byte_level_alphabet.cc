@@ -15,9 +15,11 @@ const ByteLevelAlphabet& ByteLevelAlphabet::Get() {
 
 ByteLevelAlphabet::ByteLevelAlphabet() {
   char32_t next = 256;
+  byte_of_char_.fill(-1);
   for (int b = 0; b < 256; ++b) {
     char_of_byte_[b] = KeepsItsOwnCode(b) ? static_cast<char32_t>(b) : next++;
     AppendUtf8(char_of_byte_[b], spelling_of_byte_[b]);
+    byte_of_char_[char_of_byte_[b]] = static_cast<int16_t>(b);
   }
 }
 
@@ -29,15 +31,8 @@ std::string ByteLevelAlphabet::Spell(std::string_view bytes) const {
 }
 
 std::optional<uint8_t> ByteLevelAlphabet::ByteOf(char32_t cp) const {
-  if (cp < 256 && KeepsItsOwnCode(static_cast<int>(cp))) return static_cast<uint8_t>(cp);
-  if (cp >= 256 && cp < 256 + 68) {
-    char32_t next = 256;
-    for (int b = 0; b < 256; ++b) {
-      if (KeepsItsOwnCode(b)) continue;
-      if (next++ == cp) return static_cast<uint8_t>(b);
-    }
-  }
-  return std::nullopt;
+  if (cp >= byte_of_char_.size() || byte_of_char_[cp] < 0) return std::nullopt;
+  return static_cast<uint8_t>(byte_of_char_[cp]);
 }
 
 }  // namespace sgl::tokenizer

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@ class ByteLevelAlphabet {
   ByteLevelAlphabet();
   std::array<char32_t, 256> char_of_byte_{};
   std::array<std::string, 256> spelling_of_byte_;
+  std::array<int16_t, 256 + 68> byte_of_char_{};  // -1: not in the alphabet
 };
 
 }  // namespace sgl::tokenizer

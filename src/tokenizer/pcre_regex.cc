@@ -45,8 +45,12 @@ std::vector<std::pair<size_t, size_t>> PcreRegex::FindAll(std::string_view text)
   pcre2_match_data* data = pcre2_match_data_create_from_pattern(code, nullptr);
   size_t start = 0;
   while (start <= text.size()) {
-    const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start,
-                               PCRE2_NO_UTF_CHECK, data, nullptr);
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start, PCRE2_NO_UTF_CHECK,
+                         data, nullptr);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {  // e.g. the JIT stack ran out: the interpreter has no such limit
+      rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), start,
+                       PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, data, nullptr);
+    }
     if (rc < 0) break;
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
     const size_t begin = ovector[0], end = ovector[1];

@@ -137,7 +137,7 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special_t
 }
 
 const std::string* Tokenizer::IdToToken(int32_t id) const {
-  if (const auto* added = added_.FindById(id)) return &added->content;
+  if (const std::string* added = added_.SurfaceById(id)) return added;
   return model_->IdToToken(id);
 }
 

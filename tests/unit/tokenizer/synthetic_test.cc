@@ -1,0 +1,99 @@
+// Components the real tokenizers do not use (NFC/NFKC, Lowercase, Prepend, every Split
+// behavior and invert, Digits, Metaspace, byte_fallback with unk, subword affixes,
+// ignore_merges, added-token flags, TemplateProcessing, Strip/Replace decoders), checked
+// against HF `tokenizers` on small trained tokenizers (tests/fixtures/tokenizers/
+// make_synthetic.py), plus the rejection of unsupported components.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing/temp_dir.h"
+#include "testing/test_paths.h"
+#include "tokenizer/tokenizer.h"
+
+namespace sgl {
+namespace {
+
+Result<std::unique_ptr<Tokenizer>> LoadFromJson(const nlohmann::json& config) {
+  test::TempDir dir;
+  return Tokenizer::FromTokenizerJson(dir.Write("tokenizer.json", config.dump()));
+}
+
+const nlohmann::json& Synthetic() {
+  static const nlohmann::json json =
+      nlohmann::json::parse(testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/tokenizers/synthetic.json")));
+  return json;
+}
+
+class SyntheticTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SyntheticTest, EncodeAndDecodeEqualHfTokenizers) {
+  const auto& entry = Synthetic().at("tokenizers").at(GetParam());
+  auto tok = LoadFromJson(entry.at("tokenizer"));
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  const auto& corpus = Synthetic().at("corpus");
+  const auto& cases = entry.at("cases");
+  ASSERT_EQ(corpus.size(), cases.size());
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    const std::string text = corpus[i].get<std::string>();
+    const auto ids = cases[i].at("ids").get<std::vector<int32_t>>();
+    EXPECT_EQ((*tok)->Encode(text, true), ids) << "text " << i << ": " << text;
+    EXPECT_EQ((*tok)->Encode(text, false), cases[i].at("ids_no_special").get<std::vector<int32_t>>()) << "text " << i;
+    EXPECT_EQ((*tok)->Decode(ids, false), cases[i].at("decoded").get<std::string>()) << "decode of text " << i;
+    EXPECT_EQ((*tok)->Decode(ids, true), cases[i].at("decoded_skip_special").get<std::string>()) << "text " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Tokenizers, SyntheticTest,
+                         ::testing::Values("bytelevel_splits_nfkc", "metaspace_bytefallback_lowercase",
+                                           "unk_digits_no_decoder", "subword_affixes_strip", "ignore_merges"));
+
+nlohmann::json MinimalTokenizer() {
+  return nlohmann::json::parse(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]},
+                                   "normalizer": null, "pre_tokenizer": null, "post_processor": null,
+                                   "decoder": null, "added_tokens": []})");
+}
+
+TEST(TokenizerLoadTest, UnsupportedComponentsAreNamed) {
+  auto config = MinimalTokenizer();
+  config["normalizer"] = {{"type", "BertNormalizer"}};
+  auto tok = LoadFromJson(config);
+  ASSERT_FALSE(tok.ok());
+  EXPECT_EQ(tok.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(tok.status().message().find("BertNormalizer"), std::string::npos);
+
+  config = MinimalTokenizer();
+  config["model"]["dropout"] = 0.1;
+  tok = LoadFromJson(config);
+  ASSERT_FALSE(tok.ok());
+  EXPECT_NE(tok.status().message().find("dropout"), std::string::npos);
+
+  config = MinimalTokenizer();
+  config["model"] = {{"type", "WordPiece"}, {"vocab", {{"a", 0}}}};
+  tok = LoadFromJson(config);
+  ASSERT_FALSE(tok.ok());
+  EXPECT_NE(tok.status().message().find("WordPiece"), std::string::npos);
+}
+
+TEST(TokenizerLoadTest, MalformedFilesAreErrorsNotCrashes) {
+  auto config = MinimalTokenizer();
+  config["model"]["merges"] = {"a c"};
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config = MinimalTokenizer();
+  config["model"]["vocab"] = 3;
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  EXPECT_FALSE(Tokenizer::FromTokenizerJson("/nonexistent/tokenizer.json").ok());
+}
+
+TEST(TokenizerLoadTest, MergesInBothFormsAndTokenBytes) {
+  auto config = MinimalTokenizer();
+  config["model"]["merges"] = nlohmann::json::array({nlohmann::json::array({"a", "b"})});
+  auto tok = LoadFromJson(config);
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  EXPECT_EQ((*tok)->Encode("abba", false), (std::vector<int32_t>{2, 1, 0}));
+  EXPECT_EQ((*tok)->TokenBytes(2), "ab");
+  EXPECT_EQ((*tok)->TokenBytes(99), "");
+  EXPECT_EQ((*tok)->vocab_size(), 3);
+}
+
+}  // namespace
+}  // namespace sgl
