@@ -3,6 +3,9 @@
 // ignore_merges, added-token flags, TemplateProcessing, Strip/Replace decoders), checked
 // against HF `tokenizers` on small trained tokenizers (tests/fixtures/tokenizers/
 // make_synthetic.py), plus the rejection of unsupported components.
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -93,6 +96,34 @@ TEST(TokenizerLoadTest, MergesInBothFormsAndTokenBytes) {
   EXPECT_EQ((*tok)->TokenBytes(2), "ab");
   EXPECT_EQ((*tok)->TokenBytes(99), "");
   EXPECT_EQ((*tok)->vocab_size(), 3);
+}
+
+TEST(TokenizerLoadTest, HfFolderTakesBosAndEosFromTokenizerConfig) {
+  // The fixture's tokenizer_config.json names <|bos|> and <|eos|>, added tokens 1 and 2.
+  auto tok = Tokenizer::FromModelPath(testing::SourcePath("tests/fixtures/models/llama/hf"));
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  EXPECT_EQ((*tok)->bos_id(), 1);
+  EXPECT_EQ((*tok)->eos_id(), 2);
+  EXPECT_TRUE((*tok)->IsSpecial(1));
+  EXPECT_FALSE(Tokenizer::FromModelPath(testing::SourcePath("tests/fixtures")).ok());  // no tokenizer.json
+}
+
+TEST(TokenizerLoadTest, EncodeIsSafeFromManyThreads) {
+  auto tok = Tokenizer::FromModelPath(testing::SourcePath("tests/fixtures/models/smollm2/model.gguf"));
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  const std::string text = "Hello, world! 12345 \xE6\x97\xA5\xE6\x9C\xAC <|im_start|> tabs\t\tend";
+  const auto expected = (*tok)->Encode(text, true);
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if ((*tok)->Encode(text, true) != expected || (*tok)->Decode(expected, false).empty()) ++mismatches;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
