@@ -4,6 +4,7 @@
 // against HF `tokenizers` on small trained tokenizers (tests/fixtures/tokenizers/
 // make_synthetic.py), plus the rejection of unsupported components.
 #include <atomic>
+#include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "testing/temp_dir.h"
 #include "testing/test_paths.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/utf8.h"
 
 namespace sgl {
 namespace {
@@ -124,6 +126,23 @@ TEST(TokenizerLoadTest, EncodeIsSafeFromManyThreads) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(TokenizerLoadTest, RandomBytesRoundTripAndRandomIdsDecode) {
+  auto tok = Tokenizer::FromModelPath(testing::SourcePath("tests/fixtures/models/smollm2/model.gguf"));
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes(rng() % 64, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng() % 4 == 0 ? rng() % 256 : "a \n\xE6\x97\xA5\xF0\x9F\x98\x80"[rng() % 10]);
+    const auto ids = (*tok)->Encode(bytes, false);
+    // Byte-level BPE loses nothing once invalid UTF-8 has been replaced by U+FFFD.
+    EXPECT_EQ((*tok)->Decode(ids, false), tokenizer::Utf8Lossy(bytes)) << "round " << round;
+    std::vector<int32_t> random_ids(rng() % 16);
+    for (int32_t& id : random_ids) id = static_cast<int32_t>(rng() % ((*tok)->vocab_size() + 10)) - 5;
+    const std::string text = (*tok)->Decode(random_ids, rng() % 2 == 0);
+    EXPECT_EQ(tokenizer::Utf8Lossy(text), text) << "Decode returns valid UTF-8";
+  }
 }
 
 }  // namespace
