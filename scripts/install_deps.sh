@@ -5,6 +5,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config python3 python3-pip unzip
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpcre2-dev libutf8proc-dev
   clang-14 libclang-rt-14-dev
 )
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Black-box tests of the `sgl` executable: generation against the transformers reference
-of a fixture model, and clear errors (with the documented exit codes) on bad input.
+of a fixture model, tokenize/detokenize against HF tokenizers' goldens, text streaming
+with --prompt, and clear errors (with the documented exit codes) on bad input.
 Usage: test_cli.py SGL_BINARY   (stdlib only)"""
 import json
 import os
@@ -15,6 +16,12 @@ SGL = None
 
 def run(*args):
     return subprocess.run([SGL, *args], capture_output=True, text=True, timeout=300)
+
+
+def run_exact(*args):
+    """Like run, but stdout is decoded without newline translation (keeps "\\r")."""
+    r = subprocess.run([SGL, *args], capture_output=True, timeout=300)
+    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8"))
 
 
 class GenerateTest(unittest.TestCase):
@@ -83,6 +90,56 @@ class GenerateTest(unittest.TestCase):
     def test_token_outside_vocabulary_is_rejected(self):
         folder, _ = self.fixture("llama")
         r = run("generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids", "1,999999")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("outside the vocabulary", r.stderr)
+
+
+class TokenizeTest(unittest.TestCase):
+    SMOLLM2 = os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+    def golden(self, name):
+        with open(os.path.join(ROOT, "tests/fixtures/tokenizers/golden.json"), encoding="utf-8") as f:
+            golden = json.load(f)
+        return golden["corpus"], golden["tokenizers"][name]
+
+    def test_tokenize_and_detokenize_match_hf_tokenizers(self):
+        self.assertTrue(os.path.exists(self.SMOLLM2), "models/ is missing: run scripts/fetch_models.sh")
+        corpus, cases = self.golden("smollm2_gguf")
+        for text, case in list(zip(corpus, cases))[:8] + [(corpus[13], cases[13])]:
+            if not text:
+                continue
+            r = run("tokenize", "--model-path", self.SMOLLM2, "--text", text, "--add-special-tokens")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout), {"input_ids": case["ids"]}, text)
+            ids = ",".join(map(str, case["ids"]))
+            r = run_exact("detokenize", "--model-path", self.SMOLLM2, "--ids", ids)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, case["decoded"] + "\n")
+            r = run_exact("detokenize", "--model-path", self.SMOLLM2, "--ids", ids, "--skip-special-tokens")
+            self.assertEqual(r.stdout, case["decoded_skip_special"] + "\n")
+
+    def test_prompt_streams_the_text_of_the_generated_ids(self):
+        model = os.path.join(ROOT, "tests/fixtures/models/smollm2/model.gguf")
+        prompt = "The capital of France is"
+        r = run("tokenize", "--model-path", model, "--text", prompt, "--add-special-tokens")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        prompt_ids = json.loads(r.stdout)["input_ids"]
+        common = ["--model-path", model, "--max-new-tokens", "24", "--temperature", "0", "--ignore-eos",
+                  "--threads", "2"]
+        by_ids = run("generate", "--input-ids", ",".join(map(str, prompt_ids)), *common)
+        self.assertEqual(by_ids.returncode, 0, by_ids.stderr)
+        out_ids = by_ids.stdout.split()
+        self.assertEqual(len(out_ids), 24)
+        expected = run("detokenize", "--model-path", model, "--ids", ",".join(out_ids), "--skip-special-tokens")
+        by_text = run("generate", "--prompt", prompt, *common)
+        self.assertEqual(by_text.returncode, 0, by_text.stderr)
+        self.assertEqual(by_text.stdout, expected.stdout)
+        self.assertRegex(by_text.stderr, r"prefill: %d tokens" % len(prompt_ids))
+
+    def test_bad_ids_are_rejected(self):
+        model = os.path.join(ROOT, "tests/fixtures/models/smollm2/model.gguf")
+        self.assertEqual(run("detokenize", "--model-path", model, "--ids", "1,x").returncode, 2)
+        r = run("detokenize", "--model-path", model, "--ids", "1,99999999")
         self.assertEqual(r.returncode, 1)
         self.assertIn("outside the vocabulary", r.stderr)
 

@@ -2,17 +2,25 @@
 // root CLI11 app and, when chosen, runs and stores the process exit code in `*exit_code`.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "base/status.h"
 
 namespace sgl::cli {
 
 void AddGenerateCommand(CLI::App& root, int* exit_code);
 void AddBenchCommand(CLI::App& root, int* exit_code);
+void AddTokenizeCommands(CLI::App& root, int* exit_code);  // tokenize and detokenize
 
 // The model used when --model-path is not given: $SGL_MODEL_PATH, else the default model
 // (SmolLM2-135M-Instruct) in models/ under the working directory or beside the executable.
 std::string DefaultModelPath();
+
+// "1,2,3" -> ids; an error names `flag` and the bad item.
+Result<std::vector<int32_t>> ParseTokenIds(const std::string& text, const std::string& flag);
 
 }  // namespace sgl::cli

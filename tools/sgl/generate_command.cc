@@ -1,5 +1,6 @@
-// `sgl generate`: continue a prompt with the model, streaming tokens to stdout, then a
-// final line with prefill and decode speed on stderr.
+// `sgl generate`: continue a prompt with the model, streaming to stdout (text for
+// --prompt, token ids for --input-ids), then a final line with prefill and decode speed
+// on stderr.
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -8,6 +9,8 @@
 
 #include "commands.h"
 #include "sgl/engine.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/utf8.h"
 
 namespace sgl::cli {
 namespace {
@@ -21,34 +24,47 @@ struct GenerateFlags {
   bool seed_set = false;
 };
 
-Result<std::vector<int32_t>> ParseIds(const std::string& text) {
-  std::vector<int32_t> ids;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      return InvalidArgument("--input-ids: '{}' is not an integer", item);
-    }
-    if (item.find_first_not_of(" \t", used) != std::string::npos || v < 0 || v > INT32_MAX)
-      return InvalidArgument("--input-ids: '{}' is not a token id", item);
-    ids.push_back(static_cast<int32_t>(v));
+// Prints the text of each new token as it arrives; bytes of an unfinished UTF-8
+// character are held back until the character completes. Special tokens are not shown.
+class TextStreamer {
+ public:
+  explicit TextStreamer(const Tokenizer* tokenizer) : tokenizer_(tokenizer) {}
+  void Push(int32_t token) {
+    if (tokenizer_->IsSpecial(token)) return;
+    pending_ += tokenizer_->TokenBytes(token);
+    const size_t complete = tokenizer::CompleteUtf8Prefix(pending_);
+    Write(tokenizer::Utf8Lossy(std::string_view(pending_).substr(0, complete)));
+    pending_.erase(0, complete);
   }
-  return ids;
-}
+  void Finish() {
+    Write(tokenizer::Utf8Lossy(pending_));
+    pending_.clear();
+  }
+
+ private:
+  static void Write(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+  const Tokenizer* tokenizer_;
+  std::string pending_;
+};
 
 int Run(GenerateFlags& flags) {
-  if (!flags.prompt.empty()) {
-    spdlog::error("--prompt needs the tokenizer, which is not built yet; pass token ids with --input-ids");
-    return 2;
-  }
-  auto ids = ParseIds(flags.input_ids);
-  if (!ids.ok()) {
-    spdlog::error("{}", ids.status().message());
-    return 2;
+  const bool text_mode = !flags.prompt.empty();
+  std::unique_ptr<Tokenizer> tokenizer;
+  Result<std::vector<int32_t>> ids = std::vector<int32_t>();
+  if (text_mode) {
+    auto tok = Tokenizer::FromModelPath(flags.engine.model_path);
+    if (!tok.ok()) {
+      spdlog::error("{}", tok.status().WithContext("loading the tokenizer").message());
+      return 1;
+    }
+    tokenizer = std::move(tok).value();
+    ids = tokenizer->Encode(flags.prompt, /*add_special_tokens=*/true);
+  } else {
+    ids = ParseTokenIds(flags.input_ids, "--input-ids");
+    if (!ids.ok()) {
+      spdlog::error("{}", ids.status().message());
+      return 2;
+    }
   }
   if (flags.seed_set) flags.sampling.seed = flags.seed;
   spdlog::info("loading {}", flags.engine.model_path);
@@ -63,10 +79,16 @@ int Run(GenerateFlags& flags) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
   spdlog::info("loaded in {:.0f} ms: {} | {} | backend {} | KV cache {} tokens", load_ms, info.description,
                info.summary, info.backend, info.kv_capacity_tokens);
-  auto result = (*engine)->Generate(*ids, flags.sampling, [](int32_t token) {
-    std::printf("%d ", token);
+  TextStreamer streamer(tokenizer.get());
+  auto result = (*engine)->Generate(*ids, flags.sampling, [&](int32_t token) {
+    if (text_mode) {
+      streamer.Push(token);
+    } else {
+      std::printf("%d ", token);
+    }
     std::fflush(stdout);
   });
+  if (text_mode) streamer.Finish();
   std::printf("\n");
   if (!result.ok()) {
     spdlog::error("{}", result.status().message());
@@ -89,7 +111,7 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--model-path,--model", flags->engine.model_path, "A .gguf file or a Hugging Face folder")
       ->capture_default_str();
   auto* ids = cmd->add_option("--input-ids", flags->input_ids, "Prompt token ids, comma-separated (e.g. 1,2,3)");
-  auto* prompt = cmd->add_option("--prompt", flags->prompt, "Prompt text (needs the tokenizer)");
+  auto* prompt = cmd->add_option("--prompt", flags->prompt, "Prompt text, tokenized with the model's tokenizer (special tokens added); prints text");
   ids->excludes(prompt);
   cmd->add_option("--max-new-tokens", flags->sampling.max_new_tokens, "Tokens to generate")->capture_default_str()
       ->check(CLI::NonNegativeNumber);

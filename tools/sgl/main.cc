@@ -1,4 +1,4 @@
-// sgl: one executable, git-style subcommands (generate, bench; serve and tokenize follow).
+// sgl: one executable, git-style subcommands (generate, tokenize, detokenize, bench; serve follows).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   sgl::cli::AddGenerateCommand(app, &exit_code);
   sgl::cli::AddBenchCommand(app, &exit_code);
+  sgl::cli::AddTokenizeCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

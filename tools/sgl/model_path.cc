@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "commands.h"
 
@@ -20,6 +21,25 @@ std::string DefaultModelPath() {
   for (const fs::path& root : roots)
     if (fs::exists(root / file, ec)) return (root / file).string();
   return file.string();
+}
+
+Result<std::vector<int32_t>> ParseTokenIds(const std::string& text, const std::string& flag) {
+  std::vector<int32_t> ids;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      return InvalidArgument("{}: '{}' is not an integer", flag, item);
+    }
+    if (item.find_first_not_of(" \t", used) != std::string::npos || v < 0 || v > INT32_MAX)
+      return InvalidArgument("{}: '{}' is not a token id", flag, item);
+    ids.push_back(static_cast<int32_t>(v));
+  }
+  return ids;
 }
 
 }  // namespace sgl::cli

@@ -1,0 +1,181 @@
+// Tokenizer: the HF pipeline (added tokens -> normalizer -> pre-tokenizer -> BPE ->
+// post-processor) and its tokenizer.json loader.
+#include "tokenizer/tokenizer.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "format/gguf_file.h"
+#include "tokenizer/utf8.h"
+
+namespace sgl {
+namespace {
+
+Result<nlohmann::json> ReadJson(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("{}: cannot open", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto json = nlohmann::json::parse(buffer.str(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return Corrupt("{}: not valid JSON", path);
+  return json;
+}
+
+// tokenizer_config.json spells a special token as a string or as {"content": ...}.
+std::optional<std::string> SpecialTokenContent(const nlohmann::json& config, const char* key) {
+  if (!config.contains(key)) return std::nullopt;
+  const auto& value = config.at(key);
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_object() && value.contains("content") && value.at("content").is_string()) {
+    return value.at("content").get<std::string>();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(const std::string& path) {
+  auto json_or = ReadJson(path);
+  if (!json_or.ok()) return json_or.status();
+  const nlohmann::json& json = *json_or;
+  std::unique_ptr<Tokenizer> tok(new Tokenizer());
+  try {
+    const auto& model = json.at("model");
+    if (model.value("type", std::string("BPE")) != "BPE") {
+      return Unsupported("{}: tokenizer model '{}' is not supported (only BPE)", path, model.value("type", std::string()));
+    }
+    auto bpe = tokenizer::BpeModel::FromJson(model);
+    if (!bpe.ok()) return bpe.status().WithContext(path);
+    tok->model_ = std::move(bpe).value();
+    auto normalizer = tokenizer::Normalizer::FromJson(json.value("normalizer", nlohmann::json()));
+    if (!normalizer.ok()) return normalizer.status().WithContext(path);
+    tok->normalizer_ = std::move(normalizer).value();
+    auto pre = tokenizer::PreTokenizer::FromJson(json.value("pre_tokenizer", nlohmann::json()));
+    if (!pre.ok()) return pre.status().WithContext(path);
+    tok->pre_tokenizer_ = std::move(pre).value();
+    auto post = tokenizer::PostProcessor::FromJson(json.value("post_processor", nlohmann::json()));
+    if (!post.ok()) return post.status().WithContext(path);
+    tok->post_processor_ = std::move(post).value();
+    auto decoder = tokenizer::Decoder::FromJson(json.value("decoder", nlohmann::json()));
+    if (!decoder.ok()) return decoder.status().WithContext(path);
+    tok->decoder_ = std::move(decoder).value();
+    std::vector<tokenizer::AddedToken> added;
+    for (const auto& entry : json.value("added_tokens", nlohmann::json::array())) {
+      tokenizer::AddedToken t;
+      t.id = entry.at("id").get<int32_t>();
+      t.content = entry.at("content").get<std::string>();
+      t.special = entry.value("special", false);
+      t.single_word = entry.value("single_word", false);
+      t.lstrip = entry.value("lstrip", false);
+      t.rstrip = entry.value("rstrip", false);
+      t.normalized = entry.value("normalized", !t.special);
+      added.push_back(std::move(t));
+    }
+    const tokenizer::Normalizer* n = tok->normalizer_.get();
+    tok->added_ = tokenizer::AddedVocabulary(std::move(added), [n](const std::string& s) { return n ? n->Normalize(s) : s; });
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt("{}: unexpected tokenizer.json structure: {}", path, e.what());
+  }
+  const auto config_path = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
+  if (std::filesystem::exists(config_path)) {
+    auto config = ReadJson(config_path.string());
+    if (config.ok()) {
+      auto find = [&](const char* key) -> std::optional<int32_t> {
+        const auto content = SpecialTokenContent(*config, key);
+        if (!content) return std::nullopt;
+        for (const auto& t : tok->added_.tokens())
+          if (t.content == *content) return t.id;
+        return tok->model_->TokenToId(*content);
+      };
+      tok->bos_id_ = find("bos_token");
+      tok->eos_id_ = find("eos_token");
+    }
+  }
+  return tok;
+}
+
+Result<std::unique_ptr<Tokenizer>> Tokenizer::FromModelPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path)) {
+    const fs::path json = fs::path(path) / "tokenizer.json";
+    if (!fs::exists(json)) return NotFound("{}: no tokenizer.json in this folder", path);
+    return FromTokenizerJson(json.string());
+  }
+  auto gguf = GgufFile::Open(path);
+  if (!gguf.ok()) return gguf.status();
+  return FromGguf(**gguf);
+}
+
+void Tokenizer::EncodeText(std::string_view text, bool at_start, std::vector<int32_t>& ids) const {
+  const std::string normalized = normalizer_ ? normalizer_->Normalize(text) : std::string(text);
+  for (const auto& segment : added_.Split(normalized, /*normalized_tokens=*/true)) {
+    if (segment.id) {
+      ids.push_back(*segment.id);
+      continue;
+    }
+    const bool piece_at_start = at_start && segment.text.data() == normalized.data();
+    std::vector<tokenizer::PreToken> pieces{{std::string(segment.text), piece_at_start}};
+    if (pre_tokenizer_) pre_tokenizer_->PreTokenize(pieces);
+    for (const auto& piece : pieces) model_->Encode(piece.text, ids);
+  }
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special_tokens) const {
+  const std::string valid = tokenizer::Utf8Lossy(text);
+  std::vector<int32_t> ids;
+  for (const auto& segment : added_.Split(valid, /*normalized_tokens=*/false)) {
+    if (segment.id) {
+      ids.push_back(*segment.id);
+    } else {
+      EncodeText(segment.text, segment.text.data() == valid.data(), ids);
+    }
+  }
+  if (add_special_tokens && post_processor_) ids = post_processor_->Process(std::move(ids));
+  return ids;
+}
+
+const std::string* Tokenizer::IdToToken(int32_t id) const {
+  if (const std::string* added = added_.SurfaceById(id)) return added;
+  return model_->IdToToken(id);
+}
+
+std::string Tokenizer::Decode(std::span<const int32_t> ids, bool skip_special_tokens) const {
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (const int32_t id : ids) {
+    const std::string* token = IdToToken(id);
+    if (token == nullptr || (skip_special_tokens && IsSpecial(id))) continue;
+    tokens.push_back(*token);
+  }
+  std::string text;
+  if (decoder_) {
+    for (const std::string& piece : decoder_->DecodeChain(std::move(tokens), /*raw=*/false)) text += piece;
+  } else {
+    for (size_t i = 0; i < tokens.size(); ++i) text += (i ? " " : "") + tokens[i];
+  }
+  return text;
+}
+
+std::string Tokenizer::TokenBytes(int32_t id) const {
+  const std::string* token = IdToToken(id);
+  if (token == nullptr) return {};
+  if (!decoder_) return *token;
+  std::string bytes;
+  for (const std::string& piece : decoder_->DecodeChain({*token}, /*raw=*/true)) bytes += piece;
+  return bytes;
+}
+
+int64_t Tokenizer::vocab_size() const {
+  int64_t size = model_->size();
+  for (const auto& t : added_.tokens()) size = std::max<int64_t>(size, int64_t{t.id} + 1);
+  return size;
+}
+
+bool Tokenizer::IsSpecial(int32_t id) const {
+  const auto* added = added_.FindById(id);
+  return added != nullptr && added->special;
+}
+
+}  // namespace sgl

@@ -1,0 +1,67 @@
+// Tokenizer: text <-> token ids, exactly as Hugging Face `tokenizers` does for the
+// supported components (see normalizer.h, pre_tokenizer.h, bpe_model.h,
+// post_processor.h, decoder.h). Loaded from a tokenizer.json or from a GGUF's
+// tokenizer.ggml.* metadata. Immutable after construction; every method is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "tokenizer/added_vocabulary.h"
+#include "tokenizer/bpe_model.h"
+#include "tokenizer/decoder.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/post_processor.h"
+#include "tokenizer/pre_tokenizer.h"
+
+namespace sgl {
+
+class GgufFile;
+
+class Tokenizer {
+ public:
+  // tokenizer.json (HF tokenizers format). bos/eos come from a tokenizer_config.json in
+  // the same folder when there is one.
+  static Result<std::unique_ptr<Tokenizer>> FromTokenizerJson(const std::string& path);
+  // tokenizer.ggml.model "gpt2" (byte-level BPE) or "llama" (SentencePiece BPE).
+  static Result<std::unique_ptr<Tokenizer>> FromGguf(const GgufFile& gguf);
+  // A .gguf file, or a folder holding tokenizer.json.
+  static Result<std::unique_ptr<Tokenizer>> FromModelPath(const std::string& path);
+
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
+
+  // Invalid UTF-8 in `text` is replaced by U+FFFD first.
+  std::vector<int32_t> Encode(std::string_view text, bool add_special_tokens) const;
+  // Ids outside the vocabulary are skipped (as HF does).
+  std::string Decode(std::span<const int32_t> ids, bool skip_special_tokens) const;
+  // The raw bytes token `id` stands for (may be part of a UTF-8 sequence); empty for
+  // an unknown id.
+  std::string TokenBytes(int32_t id) const;
+
+  int64_t vocab_size() const;
+  std::optional<int32_t> bos_id() const { return bos_id_; }
+  std::optional<int32_t> eos_id() const { return eos_id_; }
+  bool IsSpecial(int32_t id) const;
+
+ private:
+  Tokenizer() = default;
+  const std::string* IdToToken(int32_t id) const;
+  void EncodeText(std::string_view text, bool at_start, std::vector<int32_t>& ids) const;
+
+  std::unique_ptr<tokenizer::Normalizer> normalizer_;
+  std::unique_ptr<tokenizer::PreTokenizer> pre_tokenizer_;
+  std::unique_ptr<tokenizer::BpeModel> model_;
+  tokenizer::AddedVocabulary added_;
+  std::unique_ptr<tokenizer::PostProcessor> post_processor_;
+  std::unique_ptr<tokenizer::Decoder> decoder_;
+  std::optional<int32_t> bos_id_, eos_id_;
+};
+
+}  // namespace sgl
