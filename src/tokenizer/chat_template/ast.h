@@ -40,6 +40,7 @@ struct Expr {
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
   std::vector<std::string> ops;
   bool negated = false;
+  int height = 1;  // longest path to a leaf; the parser bounds it (recursion in eval and destruction)
 };
 
 struct Stmt;

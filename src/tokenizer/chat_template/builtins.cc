@@ -127,6 +127,7 @@ Result<List> Iterate(const Value& v) {
     return keys;
   }
   if (v.is_string()) {
+    if (v.as_string().size() > (4u << 20)) return InvalidArgument("string too long to iterate over its characters");
     List chars;
     for (auto& c : SplitCodePoints(v.as_string())) chars.emplace_back(std::move(c));
     return chars;
@@ -166,17 +167,32 @@ Status TypeError(const std::string& op, const Value& a, const Value& b) {
   return InvalidArgument("unsupported operand type(s) for {}: '{}' and '{}'", op, a.TypeName(), b.TypeName());
 }
 
+// Bytes a copy of `items` costs: strings are copied, containers shared.
+uint64_t CopyBytes(const List& items) {
+  uint64_t bytes = 0;
+  for (const Value& v : items) bytes += 16 + (v.is_string() ? v.as_string().size() : 0);
+  return bytes;
+}
+
 Result<Value> Repeat(Budget& budget, const Value& seq, int64_t times) {
   if (times < 0) times = 0;
+  if ((seq.is_string() && seq.as_string().empty()) || (seq.is_list() && seq.as_list().empty())) times = 0;
+  if (times == 0) return seq.is_string() ? Value(std::string()) : Value(List{}, seq.is_tuple());
   if (seq.is_string()) {
     const std::string& s = seq.as_string();
+    if (!s.empty() && static_cast<uint64_t>(times) > (uint64_t{1} << 40) / s.size()) {
+      return InvalidArgument("string repetition too large");
+    }
     SGL_RETURN_IF_ERROR(budget.CheckSize(static_cast<uint64_t>(s.size()) * static_cast<uint64_t>(times)));
     std::string out;
     for (int64_t i = 0; i < times; ++i) out += s;
     return Value(std::move(out));
   }
   const List& items = seq.as_list();
-  SGL_RETURN_IF_ERROR(budget.CheckSize(static_cast<uint64_t>(items.size()) * static_cast<uint64_t>(times) * 16));
+  if (times > 0 && CopyBytes(items) > (uint64_t{1} << 40) / static_cast<uint64_t>(times)) {
+    return InvalidArgument("list repetition too large");
+  }
+  SGL_RETURN_IF_ERROR(budget.CheckSize(CopyBytes(items) * static_cast<uint64_t>(times)));
   List out;
   for (int64_t i = 0; i < times; ++i) out.insert(out.end(), items.begin(), items.end());
   return Value(std::move(out), seq.is_tuple());
@@ -219,7 +235,7 @@ Result<Value> BinaryOp(Budget& budget, const std::string& op, const Value& a, co
       return Value(a.as_string() + b.as_string());
     }
     if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
-      SGL_RETURN_IF_ERROR(budget.CheckSize((a.as_list().size() + b.as_list().size()) * 16));
+      SGL_RETURN_IF_ERROR(budget.CheckSize(CopyBytes(a.as_list()) + CopyBytes(b.as_list())));
       List out = a.as_list();
       out.insert(out.end(), b.as_list().begin(), b.as_list().end());
       return Value(std::move(out), a.is_tuple());
@@ -327,6 +343,7 @@ Dict MakeGlobals(Budget& budget) {
     }
     if (step == 0) return InvalidArgument("range() arg 3 must not be zero");
     double count = std::ceil((static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step));
+    if (count > 1e9) return InvalidArgument("range() too large ({} items)", count);
     if (count > 0) SGL_RETURN_IF_ERROR(b->CheckSize(static_cast<uint64_t>(count) * 16));
     List out;
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {

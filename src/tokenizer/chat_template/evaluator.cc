@@ -57,6 +57,16 @@ Status Evaluator::ExecBody(const Body& body, std::string& out) {
 }
 
 Status Evaluator::ExecStmt(const Stmt& s, std::string& out) {
+  if (eval_depth_ >= limits_.max_eval_depth) {
+    return Located(InvalidArgument("template evaluation nested deeper than {} levels", limits_.max_eval_depth), s.pos);
+  }
+  ++eval_depth_;
+  Status st = ExecStmtNode(s, out);
+  --eval_depth_;
+  return st;
+}
+
+Status Evaluator::ExecStmtNode(const Stmt& s, std::string& out) {
   Status st = budget_.Charge(1);
   if (!st.ok()) return Located(st, s.pos);
   switch (s.kind) {
@@ -198,14 +208,23 @@ Status Evaluator::ExecFor(const Stmt& s, std::string& out) {
   return Status::Ok();
 }
 
+Status Evaluator::CheckStorable(const Value& v) const {
+  if (v.Depth() > limits_.max_value_depth) {
+    return InvalidArgument("value nested deeper than {} levels", limits_.max_value_depth);
+  }
+  return Status::Ok();
+}
+
 Status Evaluator::ExecSet(const Stmt& s) {
   SGL_ASSIGN_OR_RETURN(Value value, Eval(*s.expr));
+  SGL_RETURN_IF_ERROR(CheckStorable(value));
   if (!s.attr.empty()) {
     const Value* target = scope_->Find(s.targets[0]);
     if (target == nullptr || !target->is_namespace()) {
       return InvalidArgument("cannot assign attribute on non-namespace object '{}'", s.targets[0]);
     }
     if (s.attr[0] == '_') return InvalidArgument("namespace attributes cannot start with '_' ('{}')", s.attr);
+    if (value.ContainsNamespace()) return InvalidArgument("a namespace attribute cannot hold a namespace");
     Dict& attrs = target->as_namespace().attrs;
     for (auto& [k, v] : attrs) {
       if (k.is_string() && k.as_string() == s.attr) {
@@ -302,6 +321,16 @@ Result<Value> Evaluator::EvalFilter(const Expr& e, const Value* block_value) {
 }
 
 Result<Value> Evaluator::Eval(const Expr& e) {
+  if (eval_depth_ >= limits_.max_eval_depth) {
+    return InvalidArgument("expression evaluation nested deeper than {} levels", limits_.max_eval_depth);
+  }
+  ++eval_depth_;
+  Result<Value> v = EvalNode(e);
+  --eval_depth_;
+  return v;
+}
+
+Result<Value> Evaluator::EvalNode(const Expr& e) {
   SGL_RETURN_IF_ERROR(budget_.Charge(1));
   switch (e.kind) {
     case Expr::Kind::kLiteral:

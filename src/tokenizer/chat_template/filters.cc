@@ -26,7 +26,7 @@ Result<Value> GetPath(const Value& obj, const Value& path) {
   while (true) {
     size_t dot = p.find('.', start);
     std::string part = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit) && part.size() < 18;
+    bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) && part.size() < 18;
     SGL_ASSIGN_OR_RETURN(cur, GetItem(cur, numeric ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part)));
     if (dot == std::string::npos) return cur;
     start = dot + 1;
@@ -326,7 +326,7 @@ Result<Value> Indent(Budget& budget, const Value& v, CallArgs& args) {
   bool blank = BoolArg(args, 2, "blank", false);
   std::string indention = "    ";
   if (width && width->is_string()) indention = width->as_string();
-  else if (width && width->is_number()) indention = std::string(std::clamp<int64_t>(width->as_int(), 0, 1024), ' ');
+  else if (width && (width->is_int() || width->is_bool())) indention = std::string(std::clamp<int64_t>(width->as_int(), 0, 1024), ' ');
   std::string s = ToStr(v) + "\n";
   std::vector<std::string> lines;
   size_t start = 0;

@@ -3,13 +3,15 @@
 // unary - +, then postfix (.attr, [item], call) and filters/tests.
 #include "tokenizer/chat_template/parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
 namespace sgl::jinja {
 namespace {
 
-constexpr int kMaxNesting = 200;  // bounds recursion for hostile templates
+constexpr int kMaxNesting = 200;      // bounds parser recursion for hostile templates
+constexpr int kMaxExprHeight = 256;   // bounds the tree's height (left-deep chains too)
 
 class Parser {
  public:
@@ -288,6 +290,20 @@ class Parser {
     return out;
   }
 
+  // Computes e's height from its children; fails when the tree gets too deep.
+  Result<ExprPtr> Seal(ExprPtr e) {
+    int height = 0;
+    for (const auto& a : e->args) {
+      if (a) height = std::max(height, a->height);
+    }
+    for (const auto& kv : e->kwargs) height = std::max(height, kv.second->height);
+    e->height = height + 1;
+    if (e->height > kMaxExprHeight) {
+      return InvalidArgument("template syntax error at {}: expression nested too deeply", DescribePosition(src_, e->pos));
+    }
+    return e;
+  }
+
   ExprPtr Make(Expr::Kind kind, size_t pos) {
     auto e = std::make_unique<Expr>();
     e->kind = kind;
@@ -307,7 +323,7 @@ class Parser {
       SGL_ASSIGN_OR_RETURN(ExprPtr next, allow_cond ? ParseExpr() : ParseOr());
       tuple->args.push_back(std::move(next));
     }
-    return tuple;
+    return Seal(std::move(tuple));
   }
 
   Result<ExprPtr> ParseExpr() {
@@ -326,17 +342,17 @@ class Parser {
       cond->args.push_back(std::move(test));
       cond->args.push_back(std::move(expr));
       cond->args.push_back(std::move(otherwise));
-      expr = std::move(cond);
+      SGL_ASSIGN_OR_RETURN(expr, Seal(std::move(cond)));
     }
     return expr;
   }
 
-  ExprPtr Binary(const std::string& op, ExprPtr left, ExprPtr right, size_t pos) {
+  Result<ExprPtr> Binary(const std::string& op, ExprPtr left, ExprPtr right, size_t pos) {
     ExprPtr e = Make(Expr::Kind::kBinary, pos);
     e->name = op;
     e->args.push_back(std::move(left));
     e->args.push_back(std::move(right));
-    return e;
+    return Seal(std::move(e));
   }
 
   Result<ExprPtr> ParseOr() {
@@ -344,7 +360,7 @@ class Parser {
     while (IsName("or")) {
       size_t pos = Next().pos;
       SGL_ASSIGN_OR_RETURN(ExprPtr right, ParseAnd());
-      left = Binary("or", std::move(left), std::move(right), pos);
+      SGL_ASSIGN_OR_RETURN(left, Binary("or", std::move(left), std::move(right), pos));
     }
     return left;
   }
@@ -354,7 +370,7 @@ class Parser {
     while (IsName("and")) {
       size_t pos = Next().pos;
       SGL_ASSIGN_OR_RETURN(ExprPtr right, ParseNot());
-      left = Binary("and", std::move(left), std::move(right), pos);
+      SGL_ASSIGN_OR_RETURN(left, Binary("and", std::move(left), std::move(right), pos));
     }
     return left;
   }
@@ -368,7 +384,7 @@ class Parser {
       e->name = "not";
       SGL_ASSIGN_OR_RETURN(ExprPtr operand, ParseNot());
       e->args.push_back(std::move(operand));
-      return e;
+      return Seal(std::move(e));
     }
     return ParseCompare();
   }
@@ -402,7 +418,8 @@ class Parser {
       cmp->ops.push_back(op);
       cmp->args.push_back(std::move(right));
     }
-    return cmp ? std::move(cmp) : std::move(first);
+    if (!cmp) return first;
+    return Seal(std::move(cmp));
   }
 
   Result<ExprPtr> ParseMath1() {
@@ -410,7 +427,7 @@ class Parser {
     while (IsOp("+") || IsOp("-")) {
       const Token& tok = Next();
       SGL_ASSIGN_OR_RETURN(ExprPtr right, ParseConcat());
-      left = Binary(tok.text, std::move(left), std::move(right), tok.pos);
+      SGL_ASSIGN_OR_RETURN(left, Binary(tok.text, std::move(left), std::move(right), tok.pos));
     }
     return left;
   }
@@ -420,7 +437,7 @@ class Parser {
     while (IsOp("~")) {
       const Token& tok = Next();
       SGL_ASSIGN_OR_RETURN(ExprPtr right, ParseMath2());
-      left = Binary("~", std::move(left), std::move(right), tok.pos);
+      SGL_ASSIGN_OR_RETURN(left, Binary("~", std::move(left), std::move(right), tok.pos));
     }
     return left;
   }
@@ -430,7 +447,7 @@ class Parser {
     while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%")) {
       const Token& tok = Next();
       SGL_ASSIGN_OR_RETURN(ExprPtr right, ParsePow());
-      left = Binary(tok.text, std::move(left), std::move(right), tok.pos);
+      SGL_ASSIGN_OR_RETURN(left, Binary(tok.text, std::move(left), std::move(right), tok.pos));
     }
     return left;
   }
@@ -440,7 +457,7 @@ class Parser {
     while (IsOp("**")) {
       const Token& tok = Next();
       SGL_ASSIGN_OR_RETURN(ExprPtr right, ParseUnary(true));
-      left = Binary("**", std::move(left), std::move(right), tok.pos);
+      SGL_ASSIGN_OR_RETURN(left, Binary("**", std::move(left), std::move(right), tok.pos));
     }
     return left;
   }
@@ -455,6 +472,7 @@ class Parser {
       node->name = tok.text;
       SGL_ASSIGN_OR_RETURN(ExprPtr operand, ParseUnary(false));
       node->args.push_back(std::move(operand));
+      SGL_ASSIGN_OR_RETURN(node, Seal(std::move(node)));
     } else {
       SGL_ASSIGN_OR_RETURN(node, ParsePrimary());
     }
@@ -514,7 +532,7 @@ class Parser {
               SGL_ASSIGN_OR_RETURN(ExprPtr next, ParseExpr());
               tuple->args.push_back(std::move(next));
             }
-            inner = std::move(tuple);
+            SGL_ASSIGN_OR_RETURN(inner, Seal(std::move(tuple)));
           }
           SGL_RETURN_IF_ERROR(ExpectOp(")"));
           return inner;
@@ -529,7 +547,7 @@ class Parser {
             list->args.push_back(std::move(item));
           }
           Next();
-          return list;
+          return Seal(std::move(list));
         }
         if (tok.text == "{") {
           Next();
@@ -544,7 +562,7 @@ class Parser {
             dict->args.push_back(std::move(value));
           }
           Next();
-          return dict;
+          return Seal(std::move(dict));
         }
         break;
       default:
@@ -562,14 +580,14 @@ class Parser {
           ExprPtr e = Make(Expr::Kind::kGetAttr, pos);
           e->name = Next().text;
           e->args.push_back(std::move(node));
-          node = std::move(e);
+          SGL_ASSIGN_OR_RETURN(node, Seal(std::move(e)));
         } else if (tok.kind == TokenKind::kInt) {
           ExprPtr e = Make(Expr::Kind::kGetItem, pos);
           ExprPtr index = Make(Expr::Kind::kLiteral, tok.pos);
           index->literal = Value(static_cast<int64_t>(std::strtoll(Next().text.c_str(), nullptr, 10)));
           e->args.push_back(std::move(node));
           e->args.push_back(std::move(index));
-          node = std::move(e);
+          SGL_ASSIGN_OR_RETURN(node, Seal(std::move(e)));
         } else {
           return Error(tok, "expected an attribute name after '.'");
         }
@@ -601,12 +619,12 @@ class Parser {
       ExprPtr e = Make(Expr::Kind::kGetItem, pos);
       e->args.push_back(std::move(node));
       e->args.push_back(std::move(parts[0]));
-      return e;
+      return Seal(std::move(e));
     }
     ExprPtr e = Make(Expr::Kind::kSlice, pos);
     e->args.push_back(std::move(node));
     for (auto& p : parts) e->args.push_back(std::move(p));
-    return e;
+    return Seal(std::move(e));
   }
 
   Status ParseArgs(Expr& call) {
@@ -636,7 +654,7 @@ class Parser {
     ExprPtr e = Make(Expr::Kind::kCall, Peek().pos);
     e->args.push_back(std::move(node));
     SGL_RETURN_IF_ERROR(ParseArgs(*e));
-    return e;
+    return Seal(std::move(e));
   }
 
   Result<std::string> ParseDottedName() {
@@ -658,7 +676,7 @@ class Parser {
       SGL_ASSIGN_OR_RETURN(e->name, ParseDottedName());
       e->args.push_back(std::move(node));
       if (IsOp("(")) SGL_RETURN_IF_ERROR(ParseArgs(*e));
-      node = std::move(e);
+      SGL_ASSIGN_OR_RETURN(node, Seal(std::move(e)));
     }
     return node;
   }
@@ -684,7 +702,7 @@ class Parser {
           SGL_ASSIGN_OR_RETURN(arg, ParsePostfix(std::move(arg)));
           e->args.push_back(std::move(arg));
         }
-        node = std::move(e);
+        SGL_ASSIGN_OR_RETURN(node, Seal(std::move(e)));
       } else if (IsOp("(")) {
         SGL_ASSIGN_OR_RETURN(node, ParseCall(std::move(node)));
       } else {

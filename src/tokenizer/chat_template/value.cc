@@ -7,6 +7,39 @@
 
 namespace sgl::jinja {
 
+Value::Value(List l, bool is_tuple) {
+  int depth = 1;
+  for (const Value& v : l) depth = std::max(depth, v.Depth() + 1);
+  v_ = ListValue{std::make_shared<const List>(std::move(l)), is_tuple, depth};
+}
+
+Value::Value(Dict d) {
+  int depth = 1;
+  for (const auto& kv : d) depth = std::max({depth, kv.first.Depth() + 1, kv.second.Depth() + 1});
+  v_ = DictValue{std::make_shared<const Dict>(std::move(d)), depth};
+}
+
+int Value::Depth() const {
+  if (is_list()) return std::get<ListValue>(v_).depth;
+  if (is_dict()) return std::get<DictValue>(v_).depth;
+  return 0;
+}
+
+bool Value::ContainsNamespace() const {
+  if (is_namespace()) return true;
+  if (is_list()) {
+    for (const Value& v : as_list()) {
+      if (v.ContainsNamespace()) return true;
+    }
+  }
+  if (is_dict()) {
+    for (const auto& kv : as_dict()) {
+      if (kv.second.ContainsNamespace()) return true;
+    }
+  }
+  return false;
+}
+
 bool Value::Truthy() const {
   if (is_undefined() || is_none()) return false;
   if (is_bool()) return as_bool();

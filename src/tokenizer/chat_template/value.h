@@ -35,9 +35,11 @@ struct NoneValue {};
 struct ListValue {
   std::shared_ptr<const List> items;
   bool is_tuple = false;
+  int depth = 1;  // nesting of containers, computed at construction
 };
 struct DictValue {
   std::shared_ptr<const Dict> items;
+  int depth = 1;
 };
 struct Namespace {
   Dict attrs;
@@ -58,9 +60,8 @@ class Value {
   Value(double d) : v_(d) {}                                      // NOLINT
   Value(std::string s) : v_(std::move(s)) {}                      // NOLINT
   Value(const char* s) : v_(std::string(s)) {}                    // NOLINT
-  Value(List l, bool is_tuple = false)                            // NOLINT
-      : v_(ListValue{std::make_shared<const List>(std::move(l)), is_tuple}) {}
-  Value(Dict d) : v_(DictValue{std::make_shared<const Dict>(std::move(d))}) {}  // NOLINT
+  Value(List l, bool is_tuple = false);                           // NOLINT
+  Value(Dict d);                                                  // NOLINT
   Value(std::shared_ptr<Namespace> ns) : v_(std::move(ns)) {}    // NOLINT
   Value(Callable c) : v_(std::move(c)) {}                         // NOLINT
 
@@ -89,6 +90,12 @@ class Value {
   Namespace& as_namespace() const { return *std::get<std::shared_ptr<Namespace>>(v_); }
   const Callable& as_callable() const { return std::get<Callable>(v_); }
   const std::string& undefined_name() const { return std::get<Undefined>(v_).name; }
+
+  // Nesting depth of lists/dicts (0 for scalars and namespaces); bounded by the evaluator
+  // so recursive printing, comparison and destruction stay shallow.
+  int Depth() const;
+  // Whether a namespace occurs in this value (a namespace may not hold one: no cycles).
+  bool ContainsNamespace() const;
 
   // Python's truthiness (undefined is falsy).
   bool Truthy() const;
