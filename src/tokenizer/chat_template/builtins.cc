@@ -157,7 +157,7 @@ Result<bool> Contains(const Value& container, const Value& item) {
     return false;
   }
   if (container.is_dict() || container.is_namespace()) return container.Find(item) != nullptr;
-  if (container.is_undefined()) return UndefinedError(container);
+  if (container.is_undefined()) return false;  // jinja2's Undefined iterates as empty
   return InvalidArgument("argument of type '{}' is not iterable", container.TypeName());
 }
 

@@ -534,7 +534,10 @@ Result<bool> CallTest(Budget& budget, const std::string& name, const Value& v, C
   }
   if (name == "sameas") {
     if (other == nullptr) return InvalidArgument("test 'sameas' needs an argument");
-    if (v.is_none() || v.is_bool() || v.is_undefined()) return Equals(v, *other) && v.TypeName() == other->TypeName();
+    // CPython shares None, booleans, small ints and short strings; literals compare equal.
+    if (v.is_none() || v.is_bool() || v.is_undefined() || v.is_int() || v.is_string()) {
+      return Equals(v, *other) && v.TypeName() == other->TypeName();
+    }
     if (v.is_namespace() && other->is_namespace()) return &v.as_namespace() == &other->as_namespace();
     return false;
   }

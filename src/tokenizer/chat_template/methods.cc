@@ -31,9 +31,7 @@ List SplitString(const std::string& s, const std::string* sep, int64_t maxsplit)
       while (i < s.size() && IsPySpace(s[i])) ++i;
       if (i >= s.size()) break;
       if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) {
-        std::string rest = s.substr(i);
-        while (!rest.empty() && IsPySpace(rest.back())) rest.pop_back();
-        out.emplace_back(rest);
+        out.emplace_back(s.substr(i));  // Python keeps the remainder's trailing whitespace
         break;
       }
       size_t j = i;
