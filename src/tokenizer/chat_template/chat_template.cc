@@ -23,11 +23,13 @@ Result<std::string> ChatTemplate::RenderValue(const jinja::Value& context) const
 }
 
 Result<std::string> ChatTemplate::Render(const nlohmann::json& context) const {
-  return RenderValue(jinja::FromJson(context));
+  SGL_ASSIGN_OR_RETURN(jinja::Value value, jinja::FromJson(context));
+  return RenderValue(value);
 }
 
 Result<std::string> ChatTemplate::Render(const nlohmann::ordered_json& context) const {
-  return RenderValue(jinja::FromJson(context));
+  SGL_ASSIGN_OR_RETURN(jinja::Value value, jinja::FromJson(context));
+  return RenderValue(value);
 }
 
 }  // namespace sgl

@@ -132,8 +132,10 @@ struct JsonDumpOptions {
 Result<std::string> ToJson(const Value& v, const JsonDumpOptions& options);
 
 // Converts JSON input data (any nlohmann basic_json; ordered_json keeps key order).
+// Fails when arrays/objects nest deeper than `max_depth` (bounds recursion on hostile input).
 template <typename Json>
-Value FromJson(const Json& j) {
+Result<Value> FromJson(const Json& j, int max_depth = 128) {
+  if (max_depth < 0) return InvalidArgument("chat template input nested too deeply");
   if (j.is_null()) return Value::None();
   if (j.is_boolean()) return Value(j.template get<bool>());
   if (j.is_number_integer()) {
@@ -147,13 +149,19 @@ Value FromJson(const Json& j) {
   if (j.is_array()) {
     List items;
     items.reserve(j.size());
-    for (const auto& e : j) items.push_back(FromJson(e));
+    for (const auto& e : j) {
+      SGL_ASSIGN_OR_RETURN(Value v, FromJson(e, max_depth - 1));
+      items.push_back(std::move(v));
+    }
     return Value(std::move(items));
   }
   if (j.is_object()) {
     Dict items;
     items.reserve(j.size());
-    for (auto it = j.begin(); it != j.end(); ++it) items.emplace_back(Value(it.key()), FromJson(it.value()));
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      SGL_ASSIGN_OR_RETURN(Value v, FromJson(it.value(), max_depth - 1));
+      items.emplace_back(Value(it.key()), std::move(v));
+    }
     return Value(std::move(items));
   }
   return Value::None();  // binary and discarded values have no template meaning

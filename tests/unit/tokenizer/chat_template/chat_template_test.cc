@@ -131,6 +131,17 @@ TEST(ChatTemplateTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_FALSE(ChatTemplate::Parse(deep_minus).ok());
 }
 
+TEST(ChatTemplateTest, DeeplyNestedInputIsAnError) {
+  auto tmpl = ChatTemplate::Parse("{{ messages|length }}");
+  ASSERT_TRUE(tmpl.ok());
+  nlohmann::json deep = nlohmann::json::array();
+  for (int i = 0; i < 1000; ++i) deep = nlohmann::json::array({deep});
+  EXPECT_FALSE(tmpl->Render(nlohmann::json{{"messages", deep}}).ok());
+  auto ok = tmpl->Render(nlohmann::json{{"messages", {1, 2}}});
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(*ok, "2");
+}
+
 TEST(ChatTemplateTest, StrftimeNowFormatsTheCurrentDate) {
   auto tmpl = ChatTemplate::Parse("{{ strftime_now('%Y-%m-%d') }}");
   ASSERT_TRUE(tmpl.ok());
