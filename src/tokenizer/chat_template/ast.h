@@ -59,7 +59,6 @@ struct Stmt {
     kFilterBlock,  // filter (in `filter`, first arg null) bodies[0]
     kBreak,
     kContinue,
-    kCallMacro,    // not used yet
   };
   Kind kind;
   size_t pos = 0;

@@ -127,8 +127,6 @@ Status Evaluator::ExecStmtNode(const Stmt& s, std::string& out) {
     case Stmt::Kind::kContinue:
       flow_ = Flow::kContinue;
       return Status::Ok();
-    case Stmt::Kind::kCallMacro:
-      break;
   }
   return Located(Unsupported("unsupported statement"), s.pos);
 }

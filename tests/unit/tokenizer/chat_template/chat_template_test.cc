@@ -142,6 +142,19 @@ TEST(ChatTemplateTest, DeeplyNestedInputIsAnError) {
   EXPECT_EQ(*ok, "2");
 }
 
+TEST(ChatTemplateTest, LongConversationFitsTheDefaultLimits) {
+  auto tmpl = ChatTemplate::Parse(TemplateSource("qwen3"));
+  ASSERT_TRUE(tmpl.ok()) << tmpl.status().message();
+  ordered_json context = {{"messages", ordered_json::array()}, {"add_generation_prompt", true}};
+  const std::string text(2000, 'w');
+  for (int i = 0; i < 2000; ++i) {
+    context["messages"].push_back({{"role", i % 2 == 0 ? "user" : "assistant"}, {"content", text}});
+  }
+  auto out = tmpl->Render(context);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_GT(out->size(), 2000u * 2000u);
+}
+
 TEST(ChatTemplateTest, StrftimeNowFormatsTheCurrentDate) {
   auto tmpl = ChatTemplate::Parse("{{ strftime_now('%Y-%m-%d') }}");
   ASSERT_TRUE(tmpl.ok());
