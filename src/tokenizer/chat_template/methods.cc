@@ -1,6 +1,7 @@
 // str and dict methods with Python's semantics (ASCII-only case mapping).
 #include "tokenizer/chat_template/methods.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace sgl::jinja {
@@ -262,14 +263,55 @@ std::optional<Value> BindMethod(const Value& obj, const std::string& name) {
   return std::nullopt;
 }
 
+namespace {
+
+// Python's str.isspace() for a code point.
+bool IsUnicodeSpace(uint32_t cp) {
+  return cp == ' ' || (cp >= '\t' && cp <= '\r') || (cp >= 0x1c && cp <= 0x1f) || cp == 0x85 || cp == 0xa0 ||
+         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+         cp == 0x205f || cp == 0x3000;
+}
+
+uint32_t CodePointOf(const std::string& c) {
+  unsigned char b = c[0];
+  if (c.size() == 1) return b;
+  uint32_t cp = c.size() == 2 ? (b & 0x1f) : c.size() == 3 ? (b & 0x0f) : (b & 0x07);
+  for (size_t i = 1; i < c.size(); ++i) cp = (cp << 6) | (static_cast<unsigned char>(c[i]) & 0x3f);
+  return cp;
+}
+
+}  // namespace
+
+// Strips whole code points from the ends: Python's whitespace by default, else those in
+// `chars`. Only the stripped ends are decoded.
 std::string StripChars(const std::string& s, const std::string* chars, bool left, bool right) {
-  auto strip = [&](unsigned char c) { return chars ? chars->find(static_cast<char>(c)) != std::string::npos : IsPySpace(c); };
+  std::vector<std::string> strip_set;
+  if (chars) strip_set = SplitCodePoints(*chars);
+  auto strip = [&](const std::string& c) {
+    if (!chars) return IsUnicodeSpace(CodePointOf(c));
+    return std::find(strip_set.begin(), strip_set.end(), c) != strip_set.end();
+  };
+  auto length_at = [&](size_t i) {  // byte length of the sequence starting at i
+    unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    return std::min(len, s.size() - i);
+  };
   size_t begin = 0, end = s.size();
   if (left) {
-    while (begin < end && strip(s[begin])) ++begin;
+    while (begin < end) {
+      size_t len = length_at(begin);
+      if (!strip(s.substr(begin, len))) break;
+      begin += len;
+    }
   }
   if (right) {
-    while (end > begin && strip(s[end - 1])) --end;
+    while (end > begin) {
+      size_t start = end - 1;
+      while (start > begin && (static_cast<unsigned char>(s[start]) & 0xc0) == 0x80 && end - start < 4) --start;
+      if (start + length_at(start) != end) start = end - 1;  // invalid UTF-8: one byte
+      if (!strip(s.substr(start, end - start))) break;
+      end = start;
+    }
   }
   return s.substr(begin, end - begin);
 }
