@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "tokenizer/utf8.h"
+
 namespace sgl::jinja {
 namespace {
 
@@ -236,24 +238,6 @@ class Lexer {
     return j;
   }
 
-  static void AppendUtf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-  }
-
   // Python string-literal escapes (jinja2 decodes with unicode-escape).
   Result<size_t> LexString(size_t i) {
     char quote = src_[i];
@@ -290,7 +274,7 @@ class Lexer {
             cp = cp * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
           }
           if (cp > 0x10ffff) return LexError(src_, j, "invalid escape");
-          AppendUtf8(cp, out);
+          tokenizer::AppendUtf8(cp, out);
           j += n;
           break;
         }
@@ -298,7 +282,7 @@ class Lexer {
           if (e >= '0' && e <= '7') {
             uint32_t cp = e - '0';
             for (int k = 0; k < 2 && j < src_.size() && src_[j] >= '0' && src_[j] <= '7'; ++k) cp = cp * 8 + (src_[j++] - '0');
-            AppendUtf8(cp, out);
+            tokenizer::AppendUtf8(cp, out);
           } else {
             out += '\\';
             out += e;
