@@ -45,7 +45,7 @@ std::vector<uint8_t> RandomWeights(DType type, int64_t rows, int64_t k) {
     default: scale_offsets = {0}; break;
   }
   const size_t block_bytes = Info(type).block_bytes;
-  const Half scale = FloatToHalf(0.01f);
+  const Half scale = F32ToF16(0.01f);
   for (size_t b = 0; b < bytes.size() / block_bytes; ++b) {
     for (int offset : scale_offsets) std::memcpy(&bytes[b * block_bytes + offset], &scale, 2);
   }

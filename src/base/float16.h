@@ -1,50 +1,80 @@
-// Scalar conversions between float32 and the 16-bit float formats (IEEE half, bfloat16),
-// bit-exact with the hardware conversions (round to nearest even, NaN preserved).
+// Conversions between float32 and the 16-bit float formats (IEEE half, bfloat16): round
+// to nearest even, overflow to infinity, NaN kept a NaN; exact for every fp16 value.
+//
+// `static` on purpose: these compile differently with and without -mf16c (the AVX kernel
+// files vs the rest), so each translation unit keeps its own copy. With external linkage
+// the linker could hand the F16C build to portable code and crash CPUs without F16C.
 #pragma once
 
-#include <bit>
 #include <cstdint>
+#include <cstring>
+
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 namespace sgl {
 
-inline float Bf16ToF32(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
-
-inline uint16_t F32ToBf16(float f) {
-  uint32_t u = std::bit_cast<uint32_t>(f);
-  if ((u & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN
-  u += 0x7fff + ((u >> 16) & 1);
-  return static_cast<uint16_t>(u >> 16);
+namespace float16_detail {
+static inline uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  return u;
 }
+static inline float FromBits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof(f));
+  return f;
+}
+}  // namespace float16_detail
 
-inline float F16ToF32(uint16_t h) {
+static inline float F16ToF32(uint16_t h) {
+#if defined(__F16C__)
+  return _cvtsh_ss(h);
+#else
+  using namespace float16_detail;
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t exp = (h >> 10) & 0x1f;
-  const uint32_t mant = h & 0x3ff;
-  if (exp == 0x1f) return std::bit_cast<float>(sign | 0x7f800000 | (mant << 13));  // inf / NaN
-  if (exp != 0) return std::bit_cast<float>(sign | ((exp + 112) << 23) | (mant << 13));
-  // Zero or subnormal: value = mant * 2^-24.
-  const float magnitude = static_cast<float>(mant) * (1.0f / 16777216.0f);
-  return sign ? -magnitude : magnitude;
+  const uint32_t exponent = (h >> 10) & 0x1F;
+  const uint32_t mantissa = h & 0x3FF;
+  if (exponent == 0x1F) return FromBits(sign | 0x7F800000u | (mantissa << 13));  // inf/NaN
+  if (exponent != 0) return FromBits(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  // Zero or subnormal: mantissa * 2^-24 is exact in f32.
+  const float magnitude = static_cast<float>(mantissa) * FromBits(0x33800000u);  // 2^-24
+  return FromBits(sign | Bits(magnitude));
+#endif
 }
 
-inline uint16_t F32ToF16(float f) {
-  const uint32_t u = std::bit_cast<uint32_t>(f);
-  const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000);
-  const uint32_t abs = u & 0x7fffffff;
-  if (abs > 0x7f800000) return sign | 0x7e00;          // NaN
-  if (abs >= 0x477ff000) return sign | 0x7c00;         // overflow (>= 65520) -> inf
-  if (abs < 0x38800000) {                              // subnormal half or zero
-    // Scale so the half's subnormal unit (2^-24) becomes 1, then round to nearest even.
-    const float scaled = std::bit_cast<float>(abs) * 16777216.0f;
-    const uint32_t whole = static_cast<uint32_t>(scaled);
-    const float frac = scaled - static_cast<float>(whole);
-    uint32_t rounded = whole + ((frac > 0.5f || (frac == 0.5f && (whole & 1))) ? 1 : 0);
-    return sign | static_cast<uint16_t>(rounded);
+static inline uint16_t F32ToF16(float f) {
+#if defined(__F16C__)
+  return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#else
+  using namespace float16_detail;
+  const uint32_t bits = Bits(f);
+  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
+  const uint32_t magnitude = bits & 0x7FFFFFFFu;
+  if (magnitude > 0x7F800000u) return sign | 0x7E00;   // NaN
+  if (magnitude >= 0x477FF000u) return sign | 0x7C00;  // rounds to >= 65520: infinity
+  if (magnitude < 0x38800000u) {
+    // Subnormal result (or zero): scale so the fp16 ulp (2^-24) becomes 1.0 and let the
+    // FPU round to nearest even.
+    const float scaled = FromBits(magnitude) * FromBits(0x4B800000u);  // * 2^24
+    return sign | static_cast<uint16_t>(static_cast<uint32_t>(__builtin_rintf(scaled)));
   }
-  // Normal: rebias exponent, round mantissa from 23 to 10 bits (nearest even).
-  uint32_t v = abs - (112u << 23);
-  v += 0xfff + ((v >> 13) & 1);
-  return sign | static_cast<uint16_t>(v >> 13);
+  // Normal: rebias the exponent and round the 13 dropped mantissa bits to nearest even.
+  uint32_t half = (magnitude >> 13) - (112u << 10);
+  const uint32_t dropped = magnitude & 0x1FFF;
+  if (dropped > 0x1000 || (dropped == 0x1000 && (half & 1))) ++half;  // may carry into exponent
+  return sign | static_cast<uint16_t>(half);
+#endif
+}
+
+static inline float Bf16ToF32(uint16_t b) { return float16_detail::FromBits(static_cast<uint32_t>(b) << 16); }
+
+static inline uint16_t F32ToBf16(float f) {
+  const uint32_t bits = float16_detail::Bits(f);
+  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
+  const uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);
+  return static_cast<uint16_t>((bits + rounding) >> 16);
 }
 
 }  // namespace sgl

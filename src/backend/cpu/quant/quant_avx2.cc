@@ -122,7 +122,7 @@ struct LoadBF16 {
     const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const BFloat16*>(row) + i));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
   }
-  static float One(const void* row, int64_t i) { return BFloat16ToFloat(static_cast<const BFloat16*>(row)[i]); }
+  static float One(const void* row, int64_t i) { return Bf16ToF32(static_cast<const BFloat16*>(row)[i]); }
 };
 
 template <typename Loader>

@@ -1,5 +1,5 @@
 // The in-memory block formats of GGUF's quantized types, bit for bit as GGUF files
-// store them, plus half-precision (fp16, bf16) <-> f32 conversions.
+// store them (half-precision conversions: base/float16.h).
 // Promise: sizeof(Block*) == Info(type).block_bytes for every type (static_asserted in
 // quant_scalar.cc), and a Block* may be read straight out of a mapped GGUF tensor
 // (which GGUF aligns to at least 32 bytes).
@@ -11,9 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__F16C__)
-#include <immintrin.h>
-#endif
+#include "base/float16.h"
 
 namespace sgl::cpu {
 
@@ -120,11 +118,7 @@ struct BlockQ8_K {
   int16_t bsums[kQKK / 16];
 };
 
-// --- half-precision conversions --------------------------------------------------------
-// `static` on purpose: these compile differently with and without -mf16c (the AVX files
-// vs the rest), so each translation unit must keep its own copy. With external linkage
-// the linker could hand the F16C build to portable code and crash CPUs without F16C.
-
+// Bit casts used by the kernels (static for the reason base/float16.h gives).
 static inline uint32_t FloatBits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof(u));
@@ -135,57 +129,6 @@ static inline float BitsToFloat(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof(f));
   return f;
-}
-
-// Exact for every fp16 value, including subnormals, infinities and NaNs.
-static inline float HalfToFloat(Half h) {
-#if defined(__F16C__)
-  return _cvtsh_ss(h);
-#else
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1F;
-  const uint32_t mantissa = h & 0x3FF;
-  if (exponent == 0x1F) return BitsToFloat(sign | 0x7F800000u | (mantissa << 13));  // inf/NaN
-  if (exponent != 0) return BitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
-  // Zero or subnormal: mantissa * 2^-24 is exact in f32.
-  const float magnitude = static_cast<float>(mantissa) * BitsToFloat(0x33800000u);  // 2^-24
-  return BitsToFloat(sign | FloatBits(magnitude));
-#endif
-}
-
-// Rounds to nearest, ties to even; overflows to infinity; keeps NaN a NaN.
-static inline Half FloatToHalf(float f) {
-#if defined(__F16C__)
-  return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-#else
-  const uint32_t bits = FloatBits(f);
-  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
-  const uint32_t magnitude = bits & 0x7FFFFFFFu;
-  if (magnitude > 0x7F800000u) return sign | 0x7E00;   // NaN
-  if (magnitude >= 0x477FF000u) return sign | 0x7C00;  // rounds to >= 65520: infinity
-  if (magnitude < 0x38800000u) {
-    // Result is subnormal (or zero): scale so the fp16 ulp (2^-24) becomes 1.0 and let the
-    // FPU round to nearest even.
-    const float scaled = BitsToFloat(magnitude) * BitsToFloat(0x4B800000u);  // * 2^24
-    const uint32_t rounded = static_cast<uint32_t>(__builtin_rintf(scaled));
-    return sign | static_cast<uint16_t>(rounded);
-  }
-  // Normal: rebias the exponent and round the 13 dropped mantissa bits to nearest even.
-  uint32_t half = ((magnitude >> 13) - (112u << 10));
-  const uint32_t dropped = magnitude & 0x1FFF;
-  if (dropped > 0x1000 || (dropped == 0x1000 && (half & 1))) ++half;  // may carry into exponent
-  return sign | static_cast<uint16_t>(half);
-#endif
-}
-
-static inline float BFloat16ToFloat(BFloat16 b) { return BitsToFloat(static_cast<uint32_t>(b) << 16); }
-
-// Rounds to nearest, ties to even; keeps NaN a NaN.
-static inline BFloat16 FloatToBFloat16(float f) {
-  const uint32_t bits = FloatBits(f);
-  if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<BFloat16>((bits >> 16) | 0x40);
-  const uint32_t rounding = 0x7FFF + ((bits >> 16) & 1);
-  return static_cast<BFloat16>((bits + rounding) >> 16);
 }
 
 }  // namespace sgl::cpu

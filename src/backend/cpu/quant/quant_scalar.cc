@@ -37,31 +37,31 @@ inline int FifthBit(const uint8_t* qh, int i) {
 }
 
 LegacyLevels Decode(const BlockQ4_0& b) {
-  LegacyLevels l{HalfToFloat(b.d), 0.0f, {}};
+  LegacyLevels l{F16ToF32(b.d), 0.0f, {}};
   for (int i = 0; i < kQK; ++i) l.q[i] = static_cast<int8_t>(Nibble(b.qs, i) - 8);
   return l;
 }
 
 LegacyLevels Decode(const BlockQ4_1& b) {
-  LegacyLevels l{HalfToFloat(b.d), HalfToFloat(b.m), {}};
+  LegacyLevels l{F16ToF32(b.d), F16ToF32(b.m), {}};
   for (int i = 0; i < kQK; ++i) l.q[i] = static_cast<int8_t>(Nibble(b.qs, i));
   return l;
 }
 
 LegacyLevels Decode(const BlockQ5_0& b) {
-  LegacyLevels l{HalfToFloat(b.d), 0.0f, {}};
+  LegacyLevels l{F16ToF32(b.d), 0.0f, {}};
   for (int i = 0; i < kQK; ++i) l.q[i] = static_cast<int8_t>((Nibble(b.qs, i) | FifthBit(b.qh, i) << 4) - 16);
   return l;
 }
 
 LegacyLevels Decode(const BlockQ5_1& b) {
-  LegacyLevels l{HalfToFloat(b.d), HalfToFloat(b.m), {}};
+  LegacyLevels l{F16ToF32(b.d), F16ToF32(b.m), {}};
   for (int i = 0; i < kQK; ++i) l.q[i] = static_cast<int8_t>(Nibble(b.qs, i) | FifthBit(b.qh, i) << 4);
   return l;
 }
 
 LegacyLevels Decode(const BlockQ8_0& b) {
-  LegacyLevels l{HalfToFloat(b.d), 0.0f, {}};
+  LegacyLevels l{F16ToF32(b.d), 0.0f, {}};
   std::memcpy(l.q, b.qs, kQK);
   return l;
 }
@@ -93,7 +93,7 @@ void UnpackScaleMinK4(const uint8_t* packed, int j, int* scale, int* min) {
 }
 
 KQuantLevels Decode(const BlockQ2_K& b) {
-  KQuantLevels l{HalfToFloat(b.d), HalfToFloat(b.dmin), {}, {}, {}};
+  KQuantLevels l{F16ToF32(b.d), F16ToF32(b.dmin), {}, {}, {}};
   for (int e = 0; e < kQKK; ++e) l.q[e] = static_cast<int8_t>(TwoBits(b.qs, e));
   for (int j = 0; j < 16; ++j) {
     l.scale[j] = b.scales[j] & 0x0F;
@@ -103,7 +103,7 @@ KQuantLevels Decode(const BlockQ2_K& b) {
 }
 
 KQuantLevels Decode(const BlockQ3_K& b) {
-  KQuantLevels l{HalfToFloat(b.d), 0.0f, {}, {}, {}};
+  KQuantLevels l{F16ToF32(b.d), 0.0f, {}, {}, {}};
   for (int e = 0; e < kQKK; ++e) {
     const int high = (b.hmask[e % 32] >> (e / 32)) & 1;
     l.q[e] = static_cast<int8_t>((TwoBits(b.qs, e) | high << 2) - 4);
@@ -132,14 +132,14 @@ void DecodeK4ScaleMins(const uint8_t* packed, KQuantLevels* l) {
 }
 
 KQuantLevels Decode(const BlockQ4_K& b) {
-  KQuantLevels l{HalfToFloat(b.d), HalfToFloat(b.dmin), {}, {}, {}};
+  KQuantLevels l{F16ToF32(b.d), F16ToF32(b.dmin), {}, {}, {}};
   for (int e = 0; e < kQKK; ++e) l.q[e] = static_cast<int8_t>(K4Nibble(b.qs, e));
   DecodeK4ScaleMins(b.scales, &l);
   return l;
 }
 
 KQuantLevels Decode(const BlockQ5_K& b) {
-  KQuantLevels l{HalfToFloat(b.d), HalfToFloat(b.dmin), {}, {}, {}};
+  KQuantLevels l{F16ToF32(b.d), F16ToF32(b.dmin), {}, {}, {}};
   for (int e = 0; e < kQKK; ++e) {
     const int high = (b.qh[e % 32] >> (e / 32)) & 1;
     l.q[e] = static_cast<int8_t>(K4Nibble(b.qs, e) | high << 4);
@@ -149,7 +149,7 @@ KQuantLevels Decode(const BlockQ5_K& b) {
 }
 
 KQuantLevels Decode(const BlockQ6_K& b) {
-  KQuantLevels l{HalfToFloat(b.d), 0.0f, {}, {}, {}};
+  KQuantLevels l{F16ToF32(b.d), 0.0f, {}, {}, {}};
   for (int e = 0; e < kQKK; ++e) {
     const int half = e / 128, group = e % 128 / 32, lane = e % 32;
     const uint8_t low_byte = b.ql[64 * half + 32 * (group % 2) + lane];
@@ -193,7 +193,7 @@ void DequantizeActivationRow(DType type, const void* src, float* dst, int64_t n)
   if (type == DType::kQ8_1) {
     const auto* blocks = static_cast<const BlockQ8_1*>(src);
     for (int64_t b = 0; b < n / kQK; ++b) {
-      const float d = HalfToFloat(blocks[b].d);
+      const float d = F16ToF32(blocks[b].d);
       for (int i = 0; i < kQK; ++i) dst[b * kQK + i] = d * blocks[b].qs[i];
     }
   } else {  // Q8_K
@@ -222,8 +222,8 @@ inline int8_t RoundToInt8(float v) {
 // The step is rounded to fp16 *before* quantizing so that dequantization (which only sees
 // the fp16 step) is within half a step of x.
 void QuantizeQ8_0Block(const float* x, Half* d_out, int8_t* q) {
-  const Half d_half = FloatToHalf(AbsMax(x, kQK) / 127.0f);
-  const float d = HalfToFloat(d_half);
+  const Half d_half = F32ToF16(AbsMax(x, kQK) / 127.0f);
+  const float d = F16ToF32(d_half);
   const float inv_d = d != 0.0f ? 1.0f / d : 0.0f;
   for (int i = 0; i < kQK; ++i) q[i] = RoundToInt8(x[i] * inv_d);
   *d_out = d_half;
@@ -240,7 +240,7 @@ void QuantizeQ8_1Row(const float* x, void* out, int64_t n) {
     QuantizeQ8_0Block(x + b * kQK, &blocks[b].d, blocks[b].qs);
     int sum = 0;
     for (int i = 0; i < kQK; ++i) sum += blocks[b].qs[i];
-    blocks[b].s = FloatToHalf(HalfToFloat(blocks[b].d) * static_cast<float>(sum));
+    blocks[b].s = F32ToF16(F16ToF32(blocks[b].d) * static_cast<float>(sum));
   }
 }
 
@@ -280,7 +280,7 @@ float DotLegacyRow(const void* weights, const void* acts, int64_t k) {
       weighted += l.q[i] * a[b].qs[i];
       act_sum += a[b].qs[i];
     }
-    const float d_act = HalfToFloat(a[b].d);
+    const float d_act = F16ToF32(a[b].d);
     total += d_act * (l.scale * static_cast<float>(weighted) + l.offset * static_cast<float>(act_sum));
   }
   return total;
@@ -307,8 +307,8 @@ float DotKQuantRow(const void* weights, const void* acts, int64_t k) {
 }
 
 inline float LoadF32(const float* p, int64_t i) { return p[i]; }
-inline float LoadF16(const Half* p, int64_t i) { return HalfToFloat(p[i]); }
-inline float LoadBF16(const BFloat16* p, int64_t i) { return BFloat16ToFloat(p[i]); }
+inline float LoadF16(const Half* p, int64_t i) { return F16ToF32(p[i]); }
+inline float LoadBF16(const BFloat16* p, int64_t i) { return Bf16ToF32(p[i]); }
 
 // Sums 32-element chunks separately so rounding error grows with k / 32, not k.
 template <typename Element, float (*Load)(const Element*, int64_t)>
@@ -375,10 +375,10 @@ void DequantizeRowScalar(DType type, const void* src, float* dst, int64_t n) {
   switch (type) {
     case DType::kF32: std::memcpy(dst, src, n * sizeof(float)); return;
     case DType::kF16:
-      for (int64_t i = 0; i < n; ++i) dst[i] = HalfToFloat(static_cast<const Half*>(src)[i]);
+      for (int64_t i = 0; i < n; ++i) dst[i] = F16ToF32(static_cast<const Half*>(src)[i]);
       return;
     case DType::kBF16:
-      for (int64_t i = 0; i < n; ++i) dst[i] = BFloat16ToFloat(static_cast<const BFloat16*>(src)[i]);
+      for (int64_t i = 0; i < n; ++i) dst[i] = Bf16ToF32(static_cast<const BFloat16*>(src)[i]);
       return;
     case DType::kQ4_0: return DequantizeLegacyRow<BlockQ4_0>(src, dst, n);
     case DType::kQ4_1: return DequantizeLegacyRow<BlockQ4_1>(src, dst, n);

@@ -69,7 +69,7 @@ std::vector<uint8_t> RandomWeights(DType type, int64_t num_elements, std::mt1993
   if (type == DType::kF16 || type == DType::kBF16) {
     for (int64_t i = 0; i < num_elements; ++i) {
       const float v = normal(rng);
-      const uint16_t h = type == DType::kF16 ? FloatToHalf(v) : FloatToBFloat16(v);
+      const uint16_t h = type == DType::kF16 ? F32ToF16(v) : F32ToBf16(v);
       std::memcpy(&bytes[2 * i], &h, 2);
     }
     return bytes;
@@ -81,7 +81,7 @@ std::vector<uint8_t> RandomWeights(DType type, int64_t num_elements, std::mt1993
   for (size_t block = 0; block < bytes.size() / block_bytes; ++block) {
     for (int offset : HalfScaleOffsets(type)) {
       const float sign = (byte(rng) & 1) ? 1.0f : -1.0f;
-      const Half h = FloatToHalf(sign * magnitude(rng));
+      const Half h = F32ToF16(sign * magnitude(rng));
       std::memcpy(&bytes[block * block_bytes + offset], &h, 2);
     }
   }
@@ -112,7 +112,7 @@ std::vector<float> Dequantized(DType type, const void* data, int64_t n) {
 TEST(QuantHalf, EveryHalfRoundTripsThroughFloat) {
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     const auto h = static_cast<Half>(bits);
-    const float f = HalfToFloat(h);
+    const float f = F16ToF32(h);
     const uint32_t exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF;
     if (exponent == 0x1F && mantissa != 0) {
       EXPECT_TRUE(std::isnan(f));
@@ -122,31 +122,31 @@ TEST(QuantHalf, EveryHalfRoundTripsThroughFloat) {
                              : exponent == 0  ? std::ldexp(mantissa, -24)
                                               : std::ldexp(1024 + mantissa, static_cast<int>(exponent) - 25);
     ASSERT_EQ(static_cast<double>(f), (bits & 0x8000) ? -magnitude : magnitude) << bits;
-    ASSERT_EQ(FloatToHalf(f), h) << bits;
+    ASSERT_EQ(F32ToF16(f), h) << bits;
   }
 }
 
 TEST(QuantHalf, FloatToHalfRoundsToNearestEven) {
   // Exactly between two halves: round to the even mantissa.
-  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3C00);
-  EXPECT_EQ(FloatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
-  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), 0x3C01);
-  EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);
-  EXPECT_EQ(FloatToHalf(65519.0f), 0x7BFF);
-  EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);  // tie between 0 and the least subnormal
-  EXPECT_EQ(FloatToHalf(std::ldexp(3.0f, -25)), 0x0002);
-  EXPECT_EQ(FloatToHalf(-std::ldexp(1023.5f, -24)), 0x8400);  // carries into the least normal
-  EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(NAN))));
+  EXPECT_EQ(F32ToF16(1.0f + std::ldexp(1.0f, -11)), 0x3C00);
+  EXPECT_EQ(F32ToF16(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
+  EXPECT_EQ(F32ToF16(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), 0x3C01);
+  EXPECT_EQ(F32ToF16(65504.0f), 0x7BFF);
+  EXPECT_EQ(F32ToF16(65519.0f), 0x7BFF);
+  EXPECT_EQ(F32ToF16(65520.0f), 0x7C00);
+  EXPECT_EQ(F32ToF16(std::ldexp(1.0f, -25)), 0x0000);  // tie between 0 and the least subnormal
+  EXPECT_EQ(F32ToF16(std::ldexp(3.0f, -25)), 0x0002);
+  EXPECT_EQ(F32ToF16(-std::ldexp(1023.5f, -24)), 0x8400);  // carries into the least normal
+  EXPECT_TRUE(std::isnan(F16ToF32(F32ToF16(NAN))));
 }
 
 TEST(QuantHalf, BFloat16RoundsToNearestEven) {
-  EXPECT_EQ(FloatToBFloat16(1.0f), 0x3F80);
-  EXPECT_EQ(FloatToBFloat16(BitsToFloat(0x3F808000u)), 0x3F80);  // tie, even stays
-  EXPECT_EQ(FloatToBFloat16(BitsToFloat(0x3F818000u)), 0x3F82);  // tie, odd rounds up
-  EXPECT_EQ(FloatToBFloat16(BitsToFloat(0x3F808001u)), 0x3F81);
-  EXPECT_EQ(BFloat16ToFloat(0xC040), -3.0f);
-  EXPECT_TRUE(std::isnan(BFloat16ToFloat(FloatToBFloat16(NAN))));
+  EXPECT_EQ(F32ToBf16(1.0f), 0x3F80);
+  EXPECT_EQ(F32ToBf16(BitsToFloat(0x3F808000u)), 0x3F80);  // tie, even stays
+  EXPECT_EQ(F32ToBf16(BitsToFloat(0x3F818000u)), 0x3F82);  // tie, odd rounds up
+  EXPECT_EQ(F32ToBf16(BitsToFloat(0x3F808001u)), 0x3F81);
+  EXPECT_EQ(Bf16ToF32(0xC040), -3.0f);
+  EXPECT_TRUE(std::isnan(Bf16ToF32(F32ToBf16(NAN))));
 }
 
 // ==================== dequantization against gguf-py (numpy) ==========================
@@ -212,8 +212,8 @@ TEST_P(QuantKernelsIsaTest, QuantizeActivationRoundTripsWithinHalfAStep) {
     const int64_t block = Info(type).block_size;
     for (int64_t b = 0; b < n / block; ++b) {
       float step = 0.0f;
-      if (type == DType::kQ8_0) step = HalfToFloat(reinterpret_cast<const BlockQ8_0*>(q.data())[b].d);
-      if (type == DType::kQ8_1) step = HalfToFloat(reinterpret_cast<const BlockQ8_1*>(q.data())[b].d);
+      if (type == DType::kQ8_0) step = F16ToF32(reinterpret_cast<const BlockQ8_0*>(q.data())[b].d);
+      if (type == DType::kQ8_1) step = F16ToF32(reinterpret_cast<const BlockQ8_1*>(q.data())[b].d);
       if (type == DType::kQ8_K) step = reinterpret_cast<const BlockQ8_K*>(q.data())[b].d;
       for (int64_t i = b * block; i < (b + 1) * block; ++i) {
         ASSERT_LE(std::fabs(back[i] - x[i]), 0.5f * step * (1 + 1e-5f) + 1e-30f) << "element " << i;
@@ -224,7 +224,7 @@ TEST_P(QuantKernelsIsaTest, QuantizeActivationRoundTripsWithinHalfAStep) {
       for (int64_t b = 0; b < n / kQK; ++b) {
         int sum = 0;
         for (int8_t v : blocks[b].qs) sum += v;
-        EXPECT_EQ(blocks[b].s, FloatToHalf(HalfToFloat(blocks[b].d) * sum));
+        EXPECT_EQ(blocks[b].s, F32ToF16(F16ToF32(blocks[b].d) * sum));
       }
     }
     if (type == DType::kQ8_K) {
@@ -391,7 +391,7 @@ TEST_P(QuantKernelsIsaTest, MatMulTileExtremeValues) {
           uint8_t* row = &p.weights[r * p.weight_row_bytes];
           for (size_t b = 0; b < RowBytes(type, p.shape.k) / block_bytes; ++b) {
             std::memset(row + b * block_bytes, payload, block_bytes);
-            const Half scale = FloatToHalf(0.01f);
+            const Half scale = F32ToF16(0.01f);
             for (int offset : scale_offsets) std::memcpy(row + b * block_bytes + offset, &scale, 2);
           }
         }
