@@ -63,6 +63,11 @@ class GenerateTest(unittest.TestCase):
             self.assertNotEqual(penalized.stdout, plain.stdout, flag + " was ignored")
         self.assertEqual(run(*base, "--min-new-tokens", "40").returncode, 2)
 
+    def test_chat_needs_a_prompt(self):
+        folder, _ = self.fixture("llama")
+        r = run("generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids", "1,2", "--chat")
+        self.assertEqual(r.returncode, 2)
+
     def test_missing_model_names_the_file(self):
         r = run("generate", "--model-path", "/nonexistent/model.gguf", "--input-ids", "1,2")
         self.assertEqual(r.returncode, 1)

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "sgl/engine.h"
+#include "tokenizer/chat_prompt.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
 
@@ -20,6 +21,7 @@ struct GenerateFlags {
   SamplingParams sampling;
   std::string input_ids;
   std::string prompt;
+  bool chat = false;
   uint64_t seed = 0;
   bool seed_set = false;
 };
@@ -58,7 +60,22 @@ int Run(GenerateFlags& flags) {
       return 1;
     }
     tokenizer = std::move(tok).value();
-    ids = tokenizer->Encode(flags.prompt, /*add_special_tokens=*/true);
+    if (flags.chat) {
+      auto chat = ChatPrompt::Load(flags.engine.model_path, *tokenizer);
+      if (!chat.ok()) {
+        spdlog::error("{}", chat.status().message());
+        return 1;
+      }
+      nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+      messages.push_back({{"role", "user"}, {"content", flags.prompt}});
+      ids = chat->Encode(messages, /*add_generation_prompt=*/true);
+      if (!ids.ok()) {
+        spdlog::error("{}", ids.status().message());
+        return 1;
+      }
+    } else {
+      ids = tokenizer->Encode(flags.prompt, /*add_special_tokens=*/true);
+    }
   } else {
     ids = ParseTokenIds(flags.input_ids, "--input-ids");
     if (!ids.ok()) {
@@ -113,6 +130,7 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
   auto* ids = cmd->add_option("--input-ids", flags->input_ids, "Prompt token ids, comma-separated (e.g. 1,2,3)");
   auto* prompt = cmd->add_option("--prompt", flags->prompt, "Prompt text, tokenized with the model's tokenizer (special tokens added); prints text");
   ids->excludes(prompt);
+  cmd->add_flag("--chat", flags->chat, "Send --prompt as a user message through the model's chat template");
   cmd->add_option("--max-new-tokens", flags->sampling.max_new_tokens, "Tokens to generate")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--temperature", flags->sampling.temperature, "Sampling temperature; 0 = greedy")
@@ -143,6 +161,7 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
       ->check([](const std::string& v) { return v == "-1" || std::atoll(v.c_str()) >= 1 ? "" : "must be -1 or >= 1"; });
   cmd->callback([flags, exit_code, cmd] {
     if (flags->input_ids.empty() && flags->prompt.empty()) throw CLI::RequiredError("--input-ids or --prompt");
+    if (flags->chat && flags->prompt.empty()) throw CLI::ValidationError("--chat", "needs --prompt");
     if (flags->sampling.min_new_tokens > flags->sampling.max_new_tokens)
       throw CLI::ValidationError("--min-new-tokens", "must not exceed --max-new-tokens");
     *exit_code = Run(*flags);
