@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 
 #include "base/float16.h"
 
@@ -117,18 +116,5 @@ struct BlockQ8_K {
   int8_t qs[kQKK];
   int16_t bsums[kQKK / 16];
 };
-
-// Bit casts used by the kernels (static for the reason base/float16.h gives).
-static inline uint32_t FloatBits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  return u;
-}
-
-static inline float BitsToFloat(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof(f));
-  return f;
-}
 
 }  // namespace sgl::cpu

@@ -5,6 +5,7 @@
 //  - QuantizeActivationRow round-trips within half a step, with exact sums.
 #include "backend/cpu/quant/quant_kernels.h"
 
+#include <bit>
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
@@ -142,9 +143,9 @@ TEST(QuantHalf, FloatToHalfRoundsToNearestEven) {
 
 TEST(QuantHalf, BFloat16RoundsToNearestEven) {
   EXPECT_EQ(F32ToBf16(1.0f), 0x3F80);
-  EXPECT_EQ(F32ToBf16(BitsToFloat(0x3F808000u)), 0x3F80);  // tie, even stays
-  EXPECT_EQ(F32ToBf16(BitsToFloat(0x3F818000u)), 0x3F82);  // tie, odd rounds up
-  EXPECT_EQ(F32ToBf16(BitsToFloat(0x3F808001u)), 0x3F81);
+  EXPECT_EQ(F32ToBf16(std::bit_cast<float>(0x3F808000u)), 0x3F80);  // tie, even stays
+  EXPECT_EQ(F32ToBf16(std::bit_cast<float>(0x3F818000u)), 0x3F82);  // tie, odd rounds up
+  EXPECT_EQ(F32ToBf16(std::bit_cast<float>(0x3F808001u)), 0x3F81);
   EXPECT_EQ(Bf16ToF32(0xC040), -3.0f);
   EXPECT_TRUE(std::isnan(Bf16ToF32(F32ToBf16(NAN))));
 }
