@@ -136,16 +136,22 @@ void Scheduler::Admit(Request& req) {
   cache_.Lock(req.locked_node);
 }
 
+void Scheduler::InsertIntoCache(Request& req, int64_t len) {
+  std::span<const int32_t> slots(req.slots);
+  const int64_t existing = cache_.Insert(req.Tokens(0, len), slots.first(len));
+  // Beyond the request's own cached prefix, what was already cached (by another request
+  // meanwhile) makes the request's slots duplicates, which it owned: free them.
+  if (existing > req.cached_prefix_len)
+    (void)allocator_.Free(slots.subspan(req.cached_prefix_len, existing - req.cached_prefix_len));
+}
+
 void Scheduler::CacheUnfinished(Request& req) {
   if (options_.disable_radix_cache || req.want_prompt_logits || req.locked_node == nullptr) return;
   const int64_t n = req.num_computed();
   const int64_t aligned = n / options_.page_size * options_.page_size;
   if (aligned <= req.cached_prefix_len) return;
-  const std::vector<int32_t> tokens = req.Tokens(0, aligned);
-  const int64_t existing = cache_.Insert(tokens, std::span<const int32_t>(req.slots).first(aligned));
-  if (existing > req.cached_prefix_len)  // cached meanwhile by another request: ours are duplicates
-    (void)allocator_.Free(std::span<const int32_t>(req.slots).subspan(req.cached_prefix_len, existing - req.cached_prefix_len));
-  RadixCache::Match match = cache_.MatchPrefix(tokens);
+  InsertIntoCache(req, aligned);
+  RadixCache::Match match = cache_.MatchPrefix(req.Tokens(0, aligned));
   std::copy(match.slots.begin(), match.slots.end(), req.slots.begin());
   cache_.Lock(match.last_node);
   cache_.Unlock(req.locked_node);
@@ -168,16 +174,10 @@ void Scheduler::Release(Request& req) {
   if (options_.disable_radix_cache) {
     (void)allocator_.Free(slots);
   } else {
-    // Cache the whole pages computed; free the duplicates of what was cached meanwhile
-    // and the partial last page, which this request alone owned.
-    const int64_t existing = cache_.Insert(req.Tokens(0, n), slots);
-    if (req.locked_node == nullptr && existing > 0) {
-      // Nothing was matched at admission (prompt logits wanted): all of it is ours.
-      (void)allocator_.Free(slots.first(existing));
-    }
+    // Cache the whole pages computed; free the partial last page, which this request
+    // alone owned.
+    InsertIntoCache(req, n);
     const int64_t aligned = n / options_.page_size * options_.page_size;
-    if (req.locked_node != nullptr && existing > req.cached_prefix_len)
-      (void)allocator_.Free(slots.subspan(req.cached_prefix_len, existing - req.cached_prefix_len));
     if (aligned < n) (void)allocator_.Free(slots.subspan(aligned));
     if (req.locked_node != nullptr) cache_.Unlock(req.locked_node);
   }

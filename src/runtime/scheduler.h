@@ -82,6 +82,9 @@ class Scheduler {
   void Admit(Request& req);
   // Gives back everything a request holds; keeps its computed tokens in the cache.
   void Release(Request& req);
+  // Caches tokens [0, len) with the request's slots, freeing those that turn out duplicates.
+  // REQUIRES: cached_prefix_len == 0 unless the request locks its cached prefix.
+  void InsertIntoCache(Request& req, int64_t len);
   // Caches a running request's computed prompt so that others can share it at once; the
   // request then locks the cached copy and keeps only its partial last page.
   void CacheUnfinished(Request& req);
