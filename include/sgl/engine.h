@@ -1,14 +1,16 @@
 // Engine: the embeddable inference engine. Create() loads a model (.gguf file or Hugging
-// Face folder) onto a backend and starts its scheduler thread (continuous batching,
-// chunked prefill, RadixAttention prefix cache); Generate() continues a prompt of token
-// ids, streaming each new token to a callback. Generate() and PromptLogits() may be
-// called from many threads at once: their requests are batched together.
+// Face folder) and its tokenizer onto a backend and starts its scheduler thread
+// (continuous batching, chunked prefill, RadixAttention prefix cache). Submit() queues a
+// request (token ids or text, sampling, logprob options) and streams its output as
+// deltas; every method may be called from many threads at once, and concurrent requests
+// are batched together. The HTTP server and the frontend language are clients of this.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,11 +19,16 @@
 
 namespace sgl {
 
+class Tokenizer;
+
 struct EngineOptions {
   std::string model_path;
+  std::string tokenizer_path;         // empty: the model's own (GGUF vocabulary or tokenizer.json beside it)
   std::string device = "cpu";
   int num_threads = 0;                // CPU threads; 0 = all hardware threads
-  int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0 = min(context, 4096)
+  int64_t context_length = 0;         // 0: the model's
+  int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0: from mem_fraction_static
+  double mem_fraction_static = 0;     // share of the backend's memory for weights + KV; 0: backend default
   int64_t chunked_prefill_size = 512; // prompt tokens per request per step; -1: no chunking
   int64_t max_prefill_tokens = 16384; // prompt tokens per step
   int page_size = 1;                  // KV cache page size in tokens
@@ -31,22 +38,76 @@ struct EngineOptions {
   uint64_t random_seed = 0;
 };
 
+// What to report about log-probabilities (SGLang's GenerateReqInput fields).
+struct LogprobOptions {
+  bool return_logprob = false;
+  int64_t logprob_start_len = -1;          // first prompt position reported; -1: output tokens only
+  int top_logprobs_num = 0;                // the k most likely tokens at each reported position
+  std::vector<int32_t> token_ids_logprob;  // these tokens' logprobs at each reported position
+};
+
+struct TokenLogprob {
+  int32_t token_id = 0;
+  float logprob = 0;  // NaN where undefined (the first prompt token)
+};
+
+// Log-probabilities at one position, after temperature but before penalties and top-k/p
+// (as SGLang reports them): of the token at that position, of the top_logprobs_num most
+// likely tokens (best first), and of token_ids_logprob (in the order asked).
+struct PositionLogprobs {
+  TokenLogprob token;
+  std::vector<TokenLogprob> top;
+  std::vector<TokenLogprob> requested;
+};
+
+struct FinishReason {
+  enum class Type { kStop, kLength, kAbort };
+  Type type = Type::kLength;
+  std::optional<int32_t> matched_token;  // kStop by EOS or a stop token
+  std::string matched_text;              // kStop by a stop string
+  int64_t length = 0;                    // kLength: max_new_tokens (or the context that ran out)
+  std::string message;                   // kAbort: why
+  std::string TypeName() const { return type == Type::kStop ? "stop" : type == Type::kLength ? "length" : "abort"; }
+};
+
+struct GenerateRequest {
+  std::vector<int32_t> input_ids;  // the prompt; when empty, `text` is encoded (with the tokenizer's special tokens)
+  std::string text;
+  SamplingParams sampling;
+  LogprobOptions logprob;
+};
+
 struct GenerateStats {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;  // prompt tokens reused from the prefix cache
+  int num_retractions = 0;
   double prefill_seconds = 0;
   double decode_seconds = 0;  // from the first sampled token to the last
 };
 
+// What a streamed request produced since its previous delta.
+struct GenerateDelta {
+  std::vector<int32_t> token_ids;
+  // New output text. Text that could still turn into a stop string, or that ends in an
+  // incomplete UTF-8 sequence, is held back until it is settled.
+  std::string text;
+  std::vector<PositionLogprobs> output_logprobs;  // one per token in token_ids, when asked
+  std::vector<PositionLogprobs> input_logprobs;   // in the first delta only, when asked
+};
+
 struct GenerateResult {
   std::vector<int32_t> output_ids;
-  std::string finish_reason;  // "stop" (EOS or a stop token) or "length"
+  std::string text;  // the decoded output; a matched stop string is cut off unless no_stop_trim
+  FinishReason finish_reason;
   GenerateStats stats;
+  std::vector<PositionLogprobs> input_logprobs;   // prompt positions [max(logprob_start_len, 0), prompt_tokens)
+  std::vector<PositionLogprobs> output_logprobs;  // one per output token
 };
 
 struct ModelInfo {
   std::string path;
+  std::string tokenizer_path;
   std::string description;  // file format and tensor types
   std::string summary;      // architecture and sizes
   std::string backend;
@@ -72,28 +133,39 @@ struct GenerateHandle {
 
 class Engine {
  public:
+  using DeltaCallback = std::function<void(const GenerateDelta&)>;
+
   static Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
   virtual ~Engine() = default;
 
   virtual ModelInfo Info() const = 0;
   // A snapshot of the scheduler's counters (thread-safe).
   virtual EngineStats Stats() const = 0;
-  // Streams each sampled token to `on_token` (may be empty; called on the scheduler
-  // thread) as soon as it is known.
-  // Fails with InvalidArgument for an empty prompt, token ids outside the vocabulary, or
-  // a prompt plus max_new_tokens that does not fit the KV cache.
-  virtual Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
-                                          const std::function<void(int32_t)>& on_token) = 0;
-  // The same without blocking; on_token must stay callable until the result is ready.
-  virtual GenerateHandle GenerateAsync(const std::vector<int32_t>& input_ids, const SamplingParams& params,
-                                       std::function<void(int32_t)> on_token) = 0;
-  // Ends request `id` wherever it is; its result becomes an error saying it was aborted.
+  // The model's tokenizer (thread-safe, lives as long as the engine).
+  virtual const Tokenizer& tokenizer() const = 0;
+
+  // Queues a request and returns at once. `on_delta` (may be empty) is called on the
+  // scheduler thread with each step's new tokens and settled text; it must be quick and
+  // stay callable until the result is ready. An aborted request still gets a result,
+  // with finish_reason kAbort. Fails (through the future) with InvalidArgument for an
+  // empty prompt, token ids outside the vocabulary, a prompt plus max_new_tokens over the
+  // context or the KV cache, or invalid sampling or logprob options.
+  virtual GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta) = 0;
+  // Ends request `id` wherever it is; its result gets finish_reason kAbort.
   virtual void Abort(uint64_t id) = 0;
   // Empties the prefix cache; fails while requests are running or waiting.
   virtual Status FlushCache() = 0;
   // Returns the logits of every position of `input_ids` ([input_ids.size(), vocab_size]),
   // computed in full (no cached prefix); for tests and tools.
   virtual Result<std::vector<float>> PromptLogits(const std::vector<int32_t>& input_ids) = 0;
+
+  // Blocking conveniences over Submit.
+  Result<GenerateResult> Generate(const GenerateRequest& request, DeltaCallback on_delta = {}) {
+    return Submit(request, std::move(on_delta)).result.get();
+  }
+  // Continues a prompt of token ids, reporting each new token to `on_token`.
+  Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
+                                  const std::function<void(int32_t)>& on_token);
 };
 
 }  // namespace sgl

@@ -1,10 +1,12 @@
-// SamplingParams: how the next token is chosen, with SGLang's names and defaults.
-// temperature < 1e-6 means greedy (argmax). top_k = -1 means the whole vocabulary.
+// SamplingParams: how the next token is chosen and when a request stops, with SGLang's
+// names and defaults. temperature < 1e-6 means greedy (argmax). top_k = -1 means the whole
+// vocabulary.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace sgl {
@@ -18,11 +20,15 @@ struct SamplingParams {
   float frequency_penalty = 0.0f;   // minus penalty x count of the token in the output
   float presence_penalty = 0.0f;    // minus penalty once the token is in the output
   float repetition_penalty = 1.0f;  // divides positive / multiplies negative logits of seen tokens
-  int min_new_tokens = 0;           // EOS and stop tokens are blocked until this many are out
+  int min_new_tokens = 0;           // EOS, stop tokens and stop strings are blocked until this many are out
   std::map<int32_t, float> logit_bias;
   bool ignore_eos = false;
   std::vector<int32_t> stop_token_ids;
-  std::optional<uint64_t> seed;  // per-request seed; unset: the engine's random seed
+  std::vector<std::string> stop;  // stop strings, matched in the output text across token boundaries
+  bool no_stop_trim = false;      // keep the matched stop string (or stop token's text) in the text
+  bool skip_special_tokens = true;
+  bool spaces_between_special_tokens = true;
+  std::optional<uint64_t> seed;  // per-request seed; unset: derived from the engine's random seed
 
   bool IsGreedy() const { return temperature < 1e-6f || top_k == 1; }
 };

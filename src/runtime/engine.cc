@@ -9,6 +9,7 @@
 #include "backend/cpu/cpu_backend.h"
 #include "model/model.h"
 #include "runtime/scheduler.h"
+#include "tokenizer/tokenizer.h"
 
 namespace sgl {
 namespace {
@@ -24,6 +25,8 @@ class LocalEngine final : public Engine {
     if (options.device != "cpu") return Unsupported("device '{}' is not available in this build (use cpu)", options.device);
     backend_ = std::make_unique<CpuBackend>(options.num_threads);
     SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
+    const std::string& tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
+    SGL_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::FromModelPath(tokenizer_path));
     const ModelConfig& c = model_->config();
     SchedulerOptions s;
     s.max_total_tokens = options.max_total_tokens > 0 ? options.max_total_tokens : std::min<int64_t>(c.context_length, 4096);
@@ -43,7 +46,8 @@ class LocalEngine final : public Engine {
 
   ModelInfo Info() const override {
     const ModelConfig& c = model_->config();
-    return {options_.model_path, model_->files().Description(), c.Summary(), backend_->Name(), c.vocab_size,
+    return {options_.model_path, options_.tokenizer_path.empty() ? options_.model_path : options_.tokenizer_path,
+            model_->files().Description(), c.Summary(), backend_->Name(), c.vocab_size,
             c.context_length, scheduler_->capacity_tokens()};
   }
 
@@ -53,47 +57,43 @@ class LocalEngine final : public Engine {
             scheduler_->capacity_tokens(), s.kv_used_tokens.load()};
   }
 
-  Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
-                                  const std::function<void(int32_t)>& on_token) override {
-    return GenerateAsync(input_ids, params, on_token).result.get();
-  }
+  const Tokenizer& tokenizer() const override { return *tokenizer_; }
 
-  GenerateHandle GenerateAsync(const std::vector<int32_t>& input_ids, const SamplingParams& params,
-                               std::function<void(int32_t)> on_token) override {
+  GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta) override {
     struct Pending {
       std::promise<Result<GenerateResult>> promise;
-      std::function<void(int32_t)> on_token;
+      DeltaCallback on_delta;
       Clock::time_point start = Clock::now(), first_token, last_token;
       bool any_token = false;
     };
     auto pending = std::make_shared<Pending>();
-    pending->on_token = std::move(on_token);
+    pending->on_delta = std::move(on_delta);
     GenerateHandle handle;
     handle.result = pending->promise.get_future();
-    if (Status s = CheckRequest(input_ids, params); !s.ok()) {
+    std::vector<int32_t> input_ids =
+        request.input_ids.empty() && !request.text.empty() ? tokenizer_->Encode(request.text, true) : request.input_ids;
+    if (Status s = CheckRequest(input_ids, request); !s.ok()) {
       pending->promise.set_value(s);
       return handle;
     }
-    auto req = MakeRequest(input_ids, params);
+    auto req = MakeRequest(std::move(input_ids), request.sampling);
     handle.id = req->id;
-    req->on_update = [pending](const Request& r, std::optional<int32_t> token, bool finished) {
+    req->on_update = [this, pending](const Request& r, std::optional<int32_t> token, bool finished) {
       if (token) {
         pending->last_token = Clock::now();
         if (!pending->any_token) pending->first_token = pending->last_token;
         pending->any_token = true;
-        if (pending->on_token) pending->on_token(*token);
+        if (pending->on_delta) pending->on_delta(GenerateDelta{.token_ids = {*token}});
       }
       if (!finished) return;
-      if (r.finish_reason == "abort") {
-        pending->promise.set_value(Status(StatusCode::kInternal, fmt::format("request {} was aborted", r.id)));
-        return;
-      }
       GenerateResult result;
       result.output_ids = r.output_ids;
+      result.text = tokenizer_->Decode(r.output_ids, r.params.skip_special_tokens);
       result.finish_reason = r.finish_reason;
       result.stats.prompt_tokens = static_cast<int64_t>(r.input_ids.size());
       result.stats.completion_tokens = static_cast<int64_t>(r.output_ids.size());
       result.stats.cached_tokens = r.cached_tokens;
+      result.stats.num_retractions = r.num_retractions;
       const Clock::time_point first = pending->any_token ? pending->first_token : Clock::now();
       result.stats.prefill_seconds = Seconds(pending->start, first);
       result.stats.decode_seconds = pending->any_token ? Seconds(pending->first_token, pending->last_token) : 0;
@@ -122,23 +122,26 @@ class LocalEngine final : public Engine {
     };
     scheduler_->Submit(req);
     done.get_future().wait();
-    if (req->finish_reason == "abort") return Status(StatusCode::kInternal, "the request was aborted");
+    if (req->finish_reason.type == FinishReason::Type::kAbort) return Status(StatusCode::kInternal, "the request was aborted");
     return std::move(req->prompt_logits);
   }
 
  private:
-  std::shared_ptr<Request> MakeRequest(const std::vector<int32_t>& input_ids, const SamplingParams& params) {
+  std::shared_ptr<Request> MakeRequest(std::vector<int32_t> input_ids, const SamplingParams& params) {
     auto req = std::make_shared<Request>();
     req->id = next_id_.fetch_add(1);
-    req->input_ids = input_ids;
+    req->input_ids = std::move(input_ids);
     req->params = params;
     req->sampler = std::make_unique<Sampler>(params.seed.value_or(options_.random_seed + req->id));
     return req;
   }
 
-  Status CheckRequest(const std::vector<int32_t>& input_ids, const SamplingParams& params) const {
+  Status CheckRequest(const std::vector<int32_t>& input_ids, const GenerateRequest& request) const {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
+    const SamplingParams& params = request.sampling;
     if (params.max_new_tokens < 0) return InvalidArgument("max_new_tokens must be >= 0");
+    if (!params.stop.empty()) return Unsupported("stop strings are not supported yet");
+    if (request.logprob.return_logprob) return Unsupported("logprobs are not supported yet");
     const int64_t capacity = scheduler_->capacity_tokens();
     if (static_cast<int64_t>(input_ids.size()) + params.max_new_tokens > capacity)
       return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) exceeds the KV cache capacity of {} tokens",
@@ -157,11 +160,23 @@ class LocalEngine final : public Engine {
   EngineOptions options_;
   std::unique_ptr<CpuBackend> backend_;
   std::unique_ptr<Model> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;
   std::atomic<uint64_t> next_id_{0};
 };
 
 }  // namespace
+
+Result<GenerateResult> Engine::Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
+                                        const std::function<void(int32_t)>& on_token) {
+  GenerateRequest request{.input_ids = input_ids, .sampling = params};
+  DeltaCallback on_delta;
+  if (on_token)
+    on_delta = [&on_token](const GenerateDelta& d) {
+      for (int32_t t : d.token_ids) on_token(t);
+    };
+  return Generate(request, std::move(on_delta));
+}
 
 Result<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
   auto engine = std::make_unique<LocalEngine>();

@@ -14,6 +14,7 @@
 
 #include "runtime/radix_cache.h"
 #include "runtime/sampler.h"
+#include "sgl/engine.h"
 #include "sgl/sampling_params.h"
 
 namespace sgl {
@@ -33,7 +34,7 @@ struct Request {
   int64_t cached_prefix_len = 0;
   RadixCache::Node* locked_node = nullptr;
   std::unique_ptr<Sampler> sampler;
-  std::string finish_reason;  // "stop", "length" or "abort" once finished
+  FinishReason finish_reason;  // once finished
   int num_retractions = 0;
   int64_t cached_tokens = 0;  // prompt tokens found in the prefix cache at (first) admission
 

@@ -5,6 +5,15 @@
 #include "runtime/logits_processor.h"
 
 namespace sgl {
+namespace {
+
+FinishReason Aborted(std::string message) {
+  return {.type = FinishReason::Type::kAbort, .message = std::move(message)};
+}
+FinishReason LengthReached(int64_t length) { return {.type = FinishReason::Type::kLength, .length = length}; }
+FinishReason StoppedBy(int32_t token) { return {.type = FinishReason::Type::kStop, .matched_token = token}; }
+
+}  // namespace
 
 Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& backend, const SchedulerOptions& o) {
   if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
@@ -36,9 +45,9 @@ Scheduler::~Scheduler() {
   if (thread_.joinable()) thread_.join();
   // Nobody may wait forever on a request the scheduler will never run.
   TakeIncoming();
-  while (!running_.empty()) Finish(running_.begin(), "abort");
+  while (!running_.empty()) Finish(running_.begin(), Aborted("the engine is shutting down"));
   for (auto& req : waiting_) {
-    req->finish_reason = "abort";
+    req->finish_reason = Aborted("the engine is shutting down");
     if (req->on_update) req->on_update(*req, std::nullopt, true);
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -116,12 +125,12 @@ void Scheduler::TakeIncoming() {
     if (waiting != waiting_.end()) {
       auto req = *waiting;
       waiting_.erase(waiting);
-      req->finish_reason = "abort";
+      req->finish_reason = Aborted("aborted by request");
       if (req->on_update) req->on_update(*req, std::nullopt, true);
       continue;
     }
     auto running = std::find_if(running_.begin(), running_.end(), [&](const auto& r) { return r->id == id; });
-    if (running != running_.end()) Finish(running, "abort");
+    if (running != running_.end()) Finish(running, Aborted("aborted by request"));
   }
 }
 
@@ -186,11 +195,11 @@ void Scheduler::Release(Request& req) {
   req.locked_node = nullptr;
 }
 
-void Scheduler::Finish(std::list<std::shared_ptr<Request>>::iterator it, const std::string& reason) {
+void Scheduler::Finish(std::list<std::shared_ptr<Request>>::iterator it, FinishReason reason) {
   std::shared_ptr<Request> req = *it;
   running_.erase(it);
   Release(*req);
-  req->finish_reason = reason;
+  req->finish_reason = std::move(reason);
   if (req->on_update) req->on_update(*req, std::nullopt, true);
 }
 
@@ -304,7 +313,8 @@ bool Scheduler::StepOnce() {
       // Nothing runs and the first request still does not fit: it never will.
       std::shared_ptr<Request> req = waiting_.front();
       waiting_.pop_front();
-      req->finish_reason = "abort";
+      req->finish_reason = Aborted(fmt::format("the request needs more KV cache than the {} tokens there are",
+                                               allocator_.capacity_slots()));
       if (req->on_update) req->on_update(*req, std::nullopt, true);
       return true;
     }
@@ -312,7 +322,7 @@ bool Scheduler::StepOnce() {
   }
 
   if (Status s = model_.Forward(batch, &logits_); !s.ok()) {
-    for (const Scheduled& sch : scheduled) Finish(sch.it, "abort");
+    for (const Scheduled& sch : scheduled) Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
     return true;
   }
   const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
@@ -329,7 +339,7 @@ bool Scheduler::StepOnce() {
     RunningIt it = sch.it;
     const size_t row = sch.first_row + sch.num_rows - 1;
     if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
-      Finish(it, "length");  // max_new_tokens == 0: the prompt only
+      Finish(it, LengthReached(r.params.max_new_tokens));  // max_new_tokens == 0: the prompt only
       continue;
     }
     std::span<float> row_logits(logits_.data() + row * vocab, vocab);
@@ -346,7 +356,7 @@ bool Scheduler::StepOnce() {
     std::shared_ptr<Request> req = *it;
     running_.erase(it);
     Release(*req);
-    req->finish_reason = stop ? "stop" : "length";
+    req->finish_reason = stop ? StoppedBy(token) : LengthReached(static_cast<int64_t>(req->output_ids.size()));
     if (req->on_update) req->on_update(*req, token, true);
   }
   return true;

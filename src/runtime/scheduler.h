@@ -88,7 +88,7 @@ class Scheduler {
   // Caches a running request's computed prompt so that others can share it at once; the
   // request then locks the cached copy and keeps only its partial last page.
   void CacheUnfinished(Request& req);
-  void Finish(std::list<std::shared_ptr<Request>>::iterator it, const std::string& reason);
+  void Finish(std::list<std::shared_ptr<Request>>::iterator it, FinishReason reason);
   void Retract(std::list<std::shared_ptr<Request>>::iterator it);
   bool ShouldStop(const Request& req, int32_t token) const;
 

@@ -115,7 +115,7 @@ int Run(GenerateFlags& flags) {
   const double decode_tps = s.completion_tokens > 1 ? (s.completion_tokens - 1) / s.decode_seconds : 0;
   std::fprintf(stderr, "prefill: %lld tokens, %.1f tok/s | decode: %lld tokens, %.1f tok/s | finish: %s\n",
                static_cast<long long>(s.prompt_tokens), s.prompt_tokens / s.prefill_seconds,
-               static_cast<long long>(s.completion_tokens), decode_tps, result->finish_reason.c_str());
+               static_cast<long long>(s.completion_tokens), decode_tps, result->finish_reason.TypeName().c_str());
   return 0;
 }
 

@@ -23,6 +23,10 @@ std::unique_ptr<Engine> FixtureEngine(bool disable_radix_cache) {
   return std::move(engine).value();
 }
 
+Engine::DeltaCallback CountTokens(std::atomic<int>& tokens) {
+  return [&tokens](const GenerateDelta& d) { tokens += static_cast<int>(d.token_ids.size()); };
+}
+
 TEST(EngineTest, StatsCountCachedPromptTokens) {
   for (bool disable : {false, true}) {
     auto engine = FixtureEngine(disable);
@@ -91,12 +95,13 @@ TEST(EngineTest, AsyncRequestsCanBeAborted) {
   p.max_new_tokens = 1000;
   p.ignore_eos = true;
   std::atomic<int> tokens{0};
-  GenerateHandle h = engine->GenerateAsync({1, 2, 3}, p, [&](int32_t) { ++tokens; });
+  GenerateHandle h = engine->Submit({.input_ids = {1, 2, 3}, .sampling = p}, CountTokens(tokens));
   while (tokens.load() < 3) std::this_thread::yield();
   engine->Abort(h.id);
   auto r = h.result.get();
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("aborted"), std::string::npos);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->finish_reason.type, FinishReason::Type::kAbort);
+  EXPECT_NE(r->finish_reason.message.find("aborted"), std::string::npos);
   EXPECT_LT(tokens.load(), 1000);
   // The engine still serves afterwards.
   p.max_new_tokens = 4;
@@ -105,7 +110,7 @@ TEST(EngineTest, AsyncRequestsCanBeAborted) {
 
 TEST(EngineTest, InvalidAsyncRequestFailsAtOnce) {
   auto engine = FixtureEngine(false);
-  GenerateHandle h = engine->GenerateAsync({}, SamplingParams{}, {});
+  GenerateHandle h = engine->Submit({}, {});
   auto r = h.result.get();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("empty"), std::string::npos);
@@ -132,7 +137,7 @@ TEST(EngineTest, FlushCacheEmptiesTheCacheOnlyWhenIdle) {
 
   p.max_new_tokens = 1000;
   std::atomic<int> tokens{0};
-  GenerateHandle h = engine->GenerateAsync({1, 2, 3}, p, [&](int32_t) { ++tokens; });
+  GenerateHandle h = engine->Submit({.input_ids = {1, 2, 3}, .sampling = p}, CountTokens(tokens));
   while (tokens.load() < 1) std::this_thread::yield();
   Status busy = engine->FlushCache();
   EXPECT_FALSE(busy.ok());
@@ -162,7 +167,7 @@ TEST(EngineTest, SeededSamplingDoesNotDependOnBatchComposition) {
   std::vector<GenerateHandle> others;
   SamplingParams q = p;
   q.seed.reset();
-  for (int i = 0; i < 15; ++i) others.push_back(engine->GenerateAsync({7, static_cast<int32_t>(i + 1), 9}, q, {}));
+  for (int i = 0; i < 15; ++i) others.push_back(engine->Submit({.input_ids = {7, i + 1, 9}, .sampling = q}, {}));
   auto crowded = engine->Generate(prompt, p, {});
   for (auto& h : others) (void)h.result.get();
   ASSERT_TRUE(crowded.ok());

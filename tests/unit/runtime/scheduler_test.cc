@@ -66,7 +66,7 @@ TEST_P(SchedulerTest, GreedyOutputsMatchTransformers) {
         if (token) streamed.push_back(*token);
         if (!done) return;
         ++finished;
-        EXPECT_EQ(r.finish_reason, "length");
+        EXPECT_EQ(r.finish_reason.type, FinishReason::Type::kLength);
         EXPECT_EQ(streamed, r.output_ids) << "streamed tokens differ from the final output";
         EXPECT_EQ(r.output_ids, greedy[p]) << "request " << r.id << " (prompt " << p << ")";
       };
@@ -116,7 +116,7 @@ TEST(SchedulerAbortTest, AbortFreesEverything) {
   req->params.ignore_eos = true;
   req->sampler = std::make_unique<Sampler>(1);
   req->on_update = [&](const Request& r, std::optional<int32_t>, bool done) {
-    if (done) reason = r.finish_reason;
+    if (done) reason = r.finish_reason.TypeName();
   };
   (*scheduler)->Submit(req);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE((*scheduler)->Step());
