@@ -59,21 +59,27 @@ class LocalEngine final : public Engine {
 
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
 
-  GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta) override {
+  GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta, DoneCallback on_done) override {
     struct Pending {
       std::promise<Result<GenerateResult>> promise;
       DeltaCallback on_delta;
+      DoneCallback on_done;
+      void Finish(Result<GenerateResult> result) {
+        if (on_done) on_done(result);
+        promise.set_value(std::move(result));
+      }
       Clock::time_point start = Clock::now(), first_token, last_token;
       bool any_token = false;
     };
     auto pending = std::make_shared<Pending>();
     pending->on_delta = std::move(on_delta);
+    pending->on_done = std::move(on_done);
     GenerateHandle handle;
     handle.result = pending->promise.get_future();
     std::vector<int32_t> input_ids =
         request.input_ids.empty() && !request.text.empty() ? tokenizer_->Encode(request.text, true) : request.input_ids;
     if (Status s = CheckRequest(input_ids, request); !s.ok()) {
-      pending->promise.set_value(s);
+      pending->Finish(s);
       return handle;
     }
     auto req = MakeRequest(std::move(input_ids), request.sampling);
@@ -97,7 +103,7 @@ class LocalEngine final : public Engine {
       const Clock::time_point first = pending->any_token ? pending->first_token : Clock::now();
       result.stats.prefill_seconds = Seconds(pending->start, first);
       result.stats.decode_seconds = pending->any_token ? Seconds(pending->first_token, pending->last_token) : 0;
-      pending->promise.set_value(std::move(result));
+      pending->Finish(std::move(result));
     };
     scheduler_->Submit(req);
     return handle;
