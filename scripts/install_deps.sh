@@ -6,6 +6,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcre2-dev libutf8proc-dev
+  libboost-dev prometheus-cpp-dev
   clang-14 libclang-rt-14-dev
 )
 missing=()
