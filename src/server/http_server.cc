@@ -138,7 +138,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRequest(beast::error_code ec) {
     if (closed_) return;
-    if (ec == http::error::body_limit) return RejectAndClose(413, "request body too large");
+    if (ec == http::error::body_limit) {
+      linger_ = true;  // the client may still be sending its body: read it before closing
+      return RejectAndClose(413, fmt::format("request body too large (limit {} bytes)", server_.options.max_body_bytes));
+    }
     if (ec == http::error::header_limit) return RejectAndClose(431, "request headers too large");
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::eof || ec == net::error::connection_reset)
@@ -224,15 +227,34 @@ class Session : public std::enable_shared_from_this<Session> {
       on_disconnect_ = nullptr;
       if (!keep_alive_ || server_.stopping.load()) {
         writing_ = false;
-        return Close();
+        return linger_ ? Linger() : Close();
       }
       ReadRequest();
     }
     WriteNext();
   }
 
+  // Lingering close: stop sending, then read and drop what the client still sends (up to
+  // a limit and a deadline), so that it sees our answer instead of a reset.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(5));
+    linger_buffer_.resize(64 * 1024);
+    DrainInput(0);
+  }
+
+  void DrainInput(size_t drained) {
+    stream_.async_read_some(net::buffer(linger_buffer_), [self = shared_from_this(), drained](beast::error_code ec, size_t n) {
+      if (ec || drained + n > (size_t{256} << 20)) return self->Close();
+      self->DrainInput(drained + n);
+    });
+  }
+
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
+  bool linger_ = false;
+  std::vector<char> linger_buffer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
