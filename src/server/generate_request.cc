@@ -122,8 +122,8 @@ Result<ParsedGenerate> ParseGenerateRequest(const Json& body, const Tokenizer& t
   for (size_t i = 0; i < batch; ++i) {
     GenerationItem item;
     SGL_ASSIGN_OR_RETURN(Json sp, PerPrompt(f, "sampling_params", i, batch, false));
-    const std::string path = prompts.batch && f.Find("sampling_params")->is_array() ? fmt::format("sampling_params[{}]", i)
-                                                                                   : "sampling_params";
+    const Json* all_sp = f.Find("sampling_params");
+    const std::string path = all_sp != nullptr && all_sp->is_array() ? fmt::format("sampling_params[{}]", i) : "sampling_params";
     SGL_ASSIGN_OR_RETURN(SamplingRequest sampling, ParseSamplingParams(&sp, path, vocab));
     if (i > 0 && sampling.n != n) return InvalidArgument("every prompt of a batch must ask for the same n");
     n = sampling.n;
