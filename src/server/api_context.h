@@ -34,6 +34,7 @@ struct ApiContext {
   std::string NewRequestId();
   // Whether more requests may be queued (--max-queued-requests).
   bool Overloaded() const;
+  GenerationGroup::Context Generation() { return {engine, metrics.get(), live, args.log_requests}; }
 
  private:
   std::mutex rng_mu_;

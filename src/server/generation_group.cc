@@ -1,5 +1,7 @@
 #include "server/generation_group.h"
 
+#include <spdlog/spdlog.h>
+
 namespace sgl::server {
 
 bool LiveRequests::Add(const std::string& rid, uint64_t engine_id) {
@@ -32,9 +34,10 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 // Shared by the engine's callbacks (scheduler thread) and the connection's strand.
 struct Group : std::enable_shared_from_this<Group> {
-  Group(Engine& e, ServerMetrics* m, LiveRequests& l, std::shared_ptr<HttpExchange> x, std::vector<GenerationItem> i,
-        GenerationGroup::Callbacks c)
-      : engine(e), metrics(m), live(l), exchange(std::move(x)), items(std::move(i)), callbacks(std::move(c)),
+  Group(const GenerationGroup::Context& c, std::shared_ptr<HttpExchange> x, std::vector<GenerationItem> i,
+        GenerationGroup::Callbacks cb)
+      : engine(c.engine), metrics(c.metrics), live(c.live), log_requests(c.log_requests), exchange(std::move(x)),
+        items(std::move(i)), callbacks(std::move(cb)),
         timing(items.size()), engine_ids(items.size()), finished(items.size(), false) {}
 
   void Submit(size_t i) {
@@ -72,6 +75,7 @@ struct Group : std::enable_shared_from_this<Group> {
 
   // Scheduler thread, or the submitting thread for a request refused at once.
   void OnDone(size_t i, const Result<GenerateResult>& result) {
+    if (log_requests) Log(items[i], result);
     if (metrics != nullptr && result.ok())
       metrics->OnRequestFinished(result->stats.prompt_tokens, result->stats.completion_tokens,
                                  result->stats.cached_tokens, Seconds(Clock::now() - items[i].submitted));
@@ -93,6 +97,13 @@ struct Group : std::enable_shared_from_this<Group> {
     });
   }
 
+  static void Log(const GenerationItem& item, const Result<GenerateResult>& r) {
+    if (!r.ok()) return spdlog::info("[{}] failed: {}", item.rid, r.status().message());
+    spdlog::info("[{}] finished: {} (prompt {} tokens, {} cached; {} generated; {:.3f} s)", item.rid,
+                 r->finish_reason.TypeName(), r->stats.prompt_tokens, r->stats.cached_tokens, r->stats.completion_tokens,
+                 Seconds(Clock::now() - item.submitted));
+  }
+
   void AbortAll() {
     std::lock_guard<std::mutex> lock(mu);
     for (size_t i = 0; i < items.size(); ++i)
@@ -102,6 +113,7 @@ struct Group : std::enable_shared_from_this<Group> {
   Engine& engine;
   ServerMetrics* metrics;
   LiveRequests& live;
+  bool log_requests;
   std::shared_ptr<HttpExchange> exchange;
   std::vector<GenerationItem> items;  // the strand's (after Start)
   GenerationGroup::Callbacks callbacks;
@@ -119,11 +131,10 @@ struct Group : std::enable_shared_from_this<Group> {
 
 }  // namespace
 
-void GenerationGroup::Start(Engine& engine, ServerMetrics* metrics, LiveRequests& live,
-                            std::shared_ptr<HttpExchange> exchange, std::vector<GenerationItem> items,
-                            Callbacks callbacks) {
+void GenerationGroup::Start(const Context& context, std::shared_ptr<HttpExchange> exchange,
+                            std::vector<GenerationItem> items, Callbacks callbacks) {
   for (size_t i = 0; i < items.size(); ++i) items[i].index = i;
-  auto group = std::make_shared<Group>(engine, metrics, live, exchange, std::move(items), std::move(callbacks));
+  auto group = std::make_shared<Group>(context, exchange, std::move(items), std::move(callbacks));
   exchange->OnDisconnect([weak = std::weak_ptr<Group>(group)] {
     if (auto g = weak.lock()) g->AbortAll();
   });

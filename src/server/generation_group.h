@@ -57,9 +57,15 @@ class GenerationGroup {
     std::function<void(const GenerationItem& item, const GenerateDelta& delta)> on_delta;
     std::function<void(std::vector<GenerationItem>& items)> on_done;  // once, after every item finished
   };
-  // Submits every item. `metrics` may be null.
-  static void Start(Engine& engine, ServerMetrics* metrics, LiveRequests& live, std::shared_ptr<HttpExchange> exchange,
-                    std::vector<GenerationItem> items, Callbacks callbacks);
+  struct Context {
+    Engine& engine;
+    ServerMetrics* metrics;  // may be null
+    LiveRequests& live;
+    bool log_requests = false;  // log each item's finish, with its rid
+  };
+  // Submits every item.
+  static void Start(const Context& context, std::shared_ptr<HttpExchange> exchange, std::vector<GenerationItem> items,
+                    Callbacks callbacks);
 };
 
 }  // namespace sgl::server

@@ -90,7 +90,7 @@ void StreamGenerate(ApiContext& ctx, std::shared_ptr<HttpExchange> exchange, Par
     exchange->WriteChunk("data: [DONE]\n\n");
     exchange->EndStream();
   };
-  GenerationGroup::Start(ctx.engine, ctx.metrics.get(), ctx.live, exchange, std::move(parsed.items), std::move(callbacks));
+  GenerationGroup::Start(ctx.Generation(), exchange, std::move(parsed.items), std::move(callbacks));
 }
 
 }  // namespace
@@ -128,7 +128,7 @@ void HandleGenerate(ApiContext& ctx, const HttpRequest& request, std::shared_ptr
     for (const GenerationItem& item : items) out.push_back(ItemJson(ctx, item));
     ReplyJson(*exchange, 200, out);
   };
-  GenerationGroup::Start(ctx.engine, ctx.metrics.get(), ctx.live, exchange, std::move(parsed->items), std::move(callbacks));
+  GenerationGroup::Start(ctx.Generation(), exchange, std::move(parsed->items), std::move(callbacks));
 }
 
 void HandleHealthGenerate(ApiContext& ctx, const HttpRequest&, std::shared_ptr<HttpExchange> exchange) {
@@ -145,7 +145,7 @@ void HandleHealthGenerate(ApiContext& ctx, const HttpRequest&, std::shared_ptr<H
   };
   std::vector<GenerationItem> items;
   items.push_back(std::move(item));
-  GenerationGroup::Start(ctx.engine, nullptr, ctx.live, exchange, std::move(items), std::move(callbacks));
+  GenerationGroup::Start({ctx.engine, nullptr, ctx.live, false}, exchange, std::move(items), std::move(callbacks));
 }
 
 void HandleModelInfo(ApiContext& ctx, const HttpRequest&, std::shared_ptr<HttpExchange> exchange) {

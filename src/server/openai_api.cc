@@ -223,7 +223,7 @@ class OpenAiRun {
     } else {
       callbacks.on_done = [run](std::vector<GenerationItem>& items) { run->Reply(items); };
     }
-    GenerationGroup::Start(run->ctx_.engine, run->ctx_.metrics.get(), run->ctx_.live, run->exchange_, std::move(items),
+    GenerationGroup::Start(run->ctx_.Generation(), run->exchange_, std::move(items),
                            std::move(callbacks));
   }
 

@@ -186,6 +186,59 @@ class ServerTest(unittest.TestCase):
         self.assertTrue(all(e["meta_info"]["finish_reason"] is None for e in events[:-1]))
         self.assertEqual(ids[-1], cli_greedy([1, 2, 3], 6))
 
+    def test_stream_text_is_cumulative_and_equals_the_whole_answer(self):
+        body = {"text": "Write a short poem about the sea.", "sampling_params": {
+            "max_new_tokens": 24, "temperature": 0, "ignore_eos": True}}
+        status, whole = self.generate(body)
+        self.assertEqual(status, 200)
+        self.assertTrue(whole["text"])
+        c = self.server.conn()
+        c.request("POST", "/generate", json.dumps(dict(body, stream=True)))
+        events, done = sse_events(c.getresponse())
+        self.assertTrue(done)
+        texts = [e["text"] for e in events]
+        for prev, cur in zip(texts, texts[1:]):
+            self.assertTrue(cur.startswith(prev), (prev, cur))
+        self.assertEqual(texts[-1], whole["text"])
+
+    def test_stop_strings(self):
+        body = {"text": "The capital of France is", "sampling_params": {
+            "max_new_tokens": 16, "temperature": 0, "stop": ["."]}}
+        status, out = self.generate(body)
+        self.assertEqual(status, 200, out)
+        self.assertEqual(out["meta_info"]["finish_reason"], {"type": "stop", "matched": "."})
+        self.assertNotIn(".", out["text"])
+        body["sampling_params"]["no_stop_trim"] = True
+        status, kept = self.generate(body)
+        self.assertEqual(kept["text"], out["text"] + ".")
+        # Streamed text never runs past the stop string.
+        c = self.server.conn()
+        c.request("POST", "/generate", json.dumps(dict(body, stream=True)))
+        events, _ = sse_events(c.getresponse())
+        self.assertTrue(all("." not in e["text"][:-1] for e in events))
+
+    def test_logprobs(self):
+        status, out = self.generate({"text": "The capital of France is", "return_logprob": True,
+                                     "logprob_start_len": 0, "top_logprobs_num": 3, "token_ids_logprob": [11, 12],
+                                     "return_text_in_logprobs": True,
+                                     "sampling_params": {"max_new_tokens": 5, "temperature": 0, "ignore_eos": True}})
+        self.assertEqual(status, 200, out)
+        meta = out["meta_info"]
+        inputs, outputs = meta["input_token_logprobs"], meta["output_token_logprobs"]
+        self.assertEqual(len(inputs), meta["prompt_tokens"])
+        self.assertIsNone(inputs[0][0])
+        self.assertEqual(len(outputs), 5)
+        self.assertEqual([t[1] for t in outputs], out["output_ids"])
+        for (lp, tok, text), top, ids in zip(outputs, meta["output_top_logprobs"], meta["output_token_ids_logprobs"]):
+            self.assertLessEqual(lp, 0)
+            self.assertIsInstance(text, str)
+            self.assertEqual(len(top), 3)
+            self.assertEqual(top[0][1], tok)  # greedy picks the best
+            self.assertAlmostEqual(top[0][0], lp, places=4)
+            self.assertEqual([x[0] for x in top], sorted([x[0] for x in top], reverse=True))
+            self.assertEqual([x[1] for x in ids], [11, 12])
+        self.assertEqual(len(meta["input_top_logprobs"]), meta["prompt_tokens"])
+
     def test_bad_requests_get_400_naming_the_field(self):
         cases = [
             ({"text": 5}, "'text'"),
@@ -316,6 +369,22 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(finishes[-1], "length")
         self.assertEqual(chunks[-1].choices, [])
         self.assertEqual(chunks[-1].usage.completion_tokens, 10)
+
+    def test_openai_chat_logprobs_and_stop(self):
+        r = self.client().chat.completions.create(
+            model="default", messages=[{"role": "user", "content": "Count from 1 to 10."}], max_tokens=20,
+            temperature=0, logprobs=True, top_logprobs=2)
+        content = r.choices[0].logprobs.content
+        self.assertEqual(len(content), r.usage.completion_tokens)
+        self.assertTrue(all(len(c.top_logprobs) == 2 and c.logprob <= 0 for c in content))
+        first = r.choices[0].message.content
+        cut = first[len(first) // 2]
+        r = self.client().chat.completions.create(
+            model="default", messages=[{"role": "user", "content": "Count from 1 to 10."}], max_tokens=20,
+            temperature=0, stop=[cut])
+        self.assertEqual(r.choices[0].finish_reason, "stop")
+        self.assertTrue(first.startswith(r.choices[0].message.content))
+        self.assertNotIn(cut, r.choices[0].message.content)
 
     def test_openai_completions(self):
         r = self.client().completions.create(model="default", prompt=["Once upon", "The sky"], max_tokens=5,
