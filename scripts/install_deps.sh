@@ -9,6 +9,7 @@ packages=(
   libpcre2-dev libutf8proc-dev
   libboost-dev prometheus-cpp-dev
   clang-14 libclang-rt-14-dev
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

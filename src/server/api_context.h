@@ -29,12 +29,16 @@ struct ApiContext {
   Result<ChatPrompt> chat = Status(StatusCode::kNotFound, "no chat template loaded");
   std::unique_ptr<ServerMetrics> metrics;  // null without --enable-metrics
   LiveRequests live;
+  ServerActivity activity;
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   // A fresh random 32-hex-digit id (as SGLang's uuid4().hex). Thread-safe.
   std::string NewRequestId();
   // Whether more requests may be queued (--max-queued-requests).
   bool Overloaded() const;
-  GenerationGroup::Context Generation() { return {engine, metrics.get(), live, args.log_requests}; }
+  GenerationGroup::Context Generation(const std::string& route) {
+    return {engine, metrics.get(), &activity, live, route, args.log_requests || args.log_req_id, args.log_format == "json"};
+  }
 
  private:
   std::mutex rng_mu_;

@@ -6,6 +6,7 @@
 
 #include "server/native_api.h"
 #include "server/openai_api.h"
+#include "server/status_page.h"
 
 namespace sgl::server {
 namespace {
@@ -42,6 +43,8 @@ constexpr Route kRoutes[] = {
     {"/v1/tokenize", {"POST", nullptr}, HandleTokenize},
     {"/v1/detokenize", {"POST", nullptr}, HandleDetokenize},
     {"/metrics", {"GET", nullptr}, Metrics},
+    {"/", {"GET", nullptr}, HandleStatusPage},
+    {"/server_status", {"GET", nullptr}, HandleServerStatus},
 };
 
 // Compares in time independent of where the strings differ.
@@ -70,7 +73,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(Engine& engine, const Serve
 }
 
 bool ApiServer::Authorized(const HttpRequest& request) const {
-  if (ctx_.args.api_key.empty() || request.path == "/health") return true;
+  // The status page's HTML holds no data; its numbers come from /server_status.
+  if (ctx_.args.api_key.empty() || request.path == "/health" || request.path == "/") return true;
   const std::string header = request.Header("authorization");
   const std::string prefix = "Bearer ";
   if (header.compare(0, prefix.size(), prefix) != 0) return false;

@@ -36,7 +36,8 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 struct Group : std::enable_shared_from_this<Group> {
   Group(const GenerationGroup::Context& c, std::shared_ptr<HttpExchange> x, std::vector<GenerationItem> i,
         GenerationGroup::Callbacks cb)
-      : engine(c.engine), metrics(c.metrics), live(c.live), log_requests(c.log_requests), exchange(std::move(x)),
+      : engine(c.engine), metrics(c.metrics), activity(c.activity), live(c.live), route(c.route), trace(c.trace),
+        trace_json(c.trace_json), exchange(std::move(x)),
         items(std::move(i)), callbacks(std::move(cb)),
         timing(items.size()), engine_ids(items.size()), finished(items.size(), false) {}
 
@@ -45,6 +46,7 @@ struct Group : std::enable_shared_from_this<Group> {
     GenerationItem& item = items[i];
     item.submitted = Clock::now();
     timing[i].last = item.submitted;
+    if (activity != nullptr) activity->Started(item.rid, route, static_cast<int64_t>(item.request.input_ids.size()));
     GenerateHandle handle = engine.Submit(
         item.request, [self, i](const GenerateDelta& d) { self->OnDelta(i, d); },
         [self, i](const Result<GenerateResult>& r) { self->OnDone(i, r); });
@@ -55,6 +57,7 @@ struct Group : std::enable_shared_from_this<Group> {
 
   // Scheduler thread.
   void OnDelta(size_t i, const GenerateDelta& delta) {
+    if (activity != nullptr && !delta.token_ids.empty()) activity->Generated(static_cast<int64_t>(delta.token_ids.size()));
     if (metrics != nullptr && !delta.token_ids.empty()) {
       const Clock::time_point now = Clock::now();
       if (!timing[i].any) metrics->ObserveTimeToFirstToken(Seconds(now - timing[i].last));
@@ -75,7 +78,10 @@ struct Group : std::enable_shared_from_this<Group> {
 
   // Scheduler thread, or the submitting thread for a request refused at once.
   void OnDone(size_t i, const Result<GenerateResult>& result) {
-    if (log_requests) Log(items[i], result);
+    if (trace) Trace(items[i], result);
+    if (activity != nullptr)
+      activity->Finished(items[i].rid, result.ok() ? result->finish_reason.TypeName() : "error",
+                         result.ok() ? result->stats.cached_tokens : 0, result.ok() ? result->stats.completion_tokens : 0);
     if (metrics != nullptr && result.ok())
       metrics->OnRequestFinished(result->stats.prompt_tokens, result->stats.completion_tokens,
                                  result->stats.cached_tokens, Seconds(Clock::now() - items[i].submitted));
@@ -97,11 +103,32 @@ struct Group : std::enable_shared_from_this<Group> {
     });
   }
 
-  static void Log(const GenerationItem& item, const Result<GenerateResult>& r) {
-    if (!r.ok()) return spdlog::info("[{}] failed: {}", item.rid, r.status().message());
-    spdlog::info("[{}] finished: {} (prompt {} tokens, {} cached; {} generated; {:.3f} s)", item.rid,
-                 r->finish_reason.TypeName(), r->stats.prompt_tokens, r->stats.cached_tokens, r->stats.completion_tokens,
-                 Seconds(Clock::now() - item.submitted));
+  // One record with the timings of every stage of the item's life.
+  void Trace(const GenerationItem& item, const Result<GenerateResult>& r) const {
+    Json t = {{"rid", item.rid}, {"route", route}, {"e2e_ms", Seconds(Clock::now() - item.submitted) * 1e3 + item.tokenize_seconds * 1e3},
+              {"tokenize_ms", item.tokenize_seconds * 1e3}, {"prompt_tokens", item.request.input_ids.size()}};
+    if (!r.ok()) {
+      t["finish"] = "error";
+      t["error"] = r.status().message();
+    } else {
+      const GenerateStats& s = r->stats;
+      const int64_t decoded = std::max<int64_t>(s.completion_tokens - 1, 0);
+      t["cached_tokens"] = s.cached_tokens;
+      t["first_token_ms"] = s.prefill_seconds * 1e3;  // queue wait + prefill
+      t["decode_tokens"] = decoded;
+      t["decode_ms"] = s.decode_seconds * 1e3;
+      t["decode_tok_per_s"] = s.decode_seconds > 0 ? decoded / s.decode_seconds : 0.0;
+      t["completion_tokens"] = s.completion_tokens;
+      t["retractions"] = s.num_retractions;
+      t["finish"] = r->finish_reason.TypeName();
+    }
+    if (trace_json) return spdlog::info("{}", t.dump(-1, ' ', false, Json::error_handler_t::replace));
+    std::string line;
+    for (const auto& [key, value] : t.items())
+      if (key != "rid")
+        line += value.is_number_float() ? fmt::format(" {}={:.3f}", key, value.get<double>())
+                                        : fmt::format(" {}={}", key, value.is_string() ? value.get<std::string>() : value.dump());
+    spdlog::info("[{}] trace:{}", item.rid, line);
   }
 
   void AbortAll() {
@@ -112,8 +139,10 @@ struct Group : std::enable_shared_from_this<Group> {
 
   Engine& engine;
   ServerMetrics* metrics;
+  ServerActivity* activity;
   LiveRequests& live;
-  bool log_requests;
+  std::string route;
+  bool trace, trace_json;
   std::shared_ptr<HttpExchange> exchange;
   std::vector<GenerationItem> items;  // the strand's (after Start)
   GenerationGroup::Callbacks callbacks;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/http_server.h"
+#include "server/server_activity.h"
 #include "server/server_metrics.h"
 #include "sgl/engine.h"
 
@@ -27,6 +28,7 @@ struct GenerationItem {
   std::string rid;
   size_t index = 0;  // in the group
   bool return_text_in_logprobs = false;
+  double tokenize_seconds = 0;  // chat template + tokenization of its HTTP request
 
   // Accumulated output.
   std::vector<int32_t> output_ids;
@@ -59,9 +61,12 @@ class GenerationGroup {
   };
   struct Context {
     Engine& engine;
-    ServerMetrics* metrics;  // may be null
+    ServerMetrics* metrics;      // may be null
+    ServerActivity* activity;    // may be null
     LiveRequests& live;
-    bool log_requests = false;  // log each item's finish, with its rid
+    std::string route;           // for the status page and traces
+    bool trace = false;          // log one trace record per finished item
+    bool trace_json = false;     // ... as a JSON object
   };
   // Submits every item.
   static void Start(const Context& context, std::shared_ptr<HttpExchange> exchange, std::vector<GenerationItem> items,

@@ -274,18 +274,27 @@ class Exchange final : public HttpExchange {
  public:
   Exchange(std::weak_ptr<Session> session, uint64_t id) : session_(std::move(session)), id_(id) {}
 
+  void AddHeader(std::string name, std::string value) override {
+    // Values may come from clients: no control characters (no header injection).
+    std::erase_if(value, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    std::erase_if(name, [](char c) { return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-'); });
+    std::lock_guard<std::mutex> lock(mu_);
+    headers_ += fmt::format("{}: {}\r\n", name, value);
+  }
+
   void Reply(int status, std::string content_type, std::string body,
              std::map<std::string, std::string> extra_headers) override {
     std::string head = StatusLine(status);
     head += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", content_type, body.size());
     for (const auto& [name, value] : extra_headers) head += fmt::format("{}: {}\r\n", name, value);
-    head += "\r\n";
+    head += AddedHeaders() + "\r\n";
     Send(head + body, true);
   }
 
   void StartStream(int status, std::string content_type) override {
     Send(StatusLine(status) +
-             fmt::format("Content-Type: {}\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n", content_type),
+             fmt::format("Content-Type: {}\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n", content_type) +
+             AddedHeaders() + "\r\n",
          false);
   }
 
@@ -306,6 +315,11 @@ class Exchange final : public HttpExchange {
   }
 
  private:
+  std::string AddedHeaders() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return headers_;
+  }
+
   void Send(std::string bytes, bool completes) {
     if (auto s = session_.lock())
       s->Post([s, id = id_, bytes = std::move(bytes), completes]() mutable { s->Send(id, std::move(bytes), completes, false); });
@@ -313,6 +327,8 @@ class Exchange final : public HttpExchange {
 
   std::weak_ptr<Session> session_;
   uint64_t id_;
+  std::mutex mu_;  // guards headers_
+  std::string headers_;
 };
 
 }  // namespace

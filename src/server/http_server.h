@@ -37,6 +37,8 @@ struct HttpRequest {
 class HttpExchange {
  public:
   virtual ~HttpExchange() = default;
+  // Adds a header to the answer (call before Reply or StartStream).
+  virtual void AddHeader(std::string name, std::string value) = 0;
   virtual void Reply(int status, std::string content_type, std::string body,
                      std::map<std::string, std::string> extra_headers = {}) = 0;
   // Sends the status line and headers of a chunked response.

@@ -90,7 +90,7 @@ void StreamGenerate(ApiContext& ctx, std::shared_ptr<HttpExchange> exchange, Par
     exchange->WriteChunk("data: [DONE]\n\n");
     exchange->EndStream();
   };
-  GenerationGroup::Start(ctx.Generation(), exchange, std::move(parsed.items), std::move(callbacks));
+  GenerationGroup::Start(ctx.Generation("/generate"), exchange, std::move(parsed.items), std::move(callbacks));
 }
 
 }  // namespace
@@ -109,8 +109,19 @@ Json FinishReasonJson(const FinishReason& r) {
 void HandleGenerate(ApiContext& ctx, const HttpRequest& request, std::shared_ptr<HttpExchange> exchange) {
   Result<Json> body = JsonFields::ParseObject(request.body);
   if (!body.ok()) return ReplyStatus(*exchange, body.status());
-  Result<ParsedGenerate> parsed = ParseGenerateRequest(*body, ctx.tokenizer, [&ctx] { return ctx.NewRequestId(); });
+  // A client's X-Request-Id names its request when the body gives no rid.
+  const std::string header_id = request.Header("x-request-id");
+  int ids_made = 0;
+  auto new_rid = [&] {
+    if (header_id.empty()) return ctx.NewRequestId();
+    return ids_made++ == 0 ? header_id : fmt::format("{}_{}", header_id, ids_made - 1);
+  };
+  const auto parse_start = Clock::now();
+  Result<ParsedGenerate> parsed = ParseGenerateRequest(*body, ctx.tokenizer, new_rid);
   if (!parsed.ok()) return ReplyStatus(*exchange, parsed.status());
+  const double tokenize_seconds = std::chrono::duration<double>(Clock::now() - parse_start).count();
+  for (GenerationItem& item : parsed->items) item.tokenize_seconds = tokenize_seconds;
+  exchange->AddHeader("X-Request-Id", header_id.empty() ? parsed->items[0].rid : header_id);
   for (const GenerationItem& item : parsed->items)
     if (ctx.live.Find(item.rid)) return ReplyError(*exchange, 400, fmt::format("rid '{}' is already in use", item.rid), "rid");
   if (ctx.Overloaded()) return ReplyError(*exchange, 503, "the server is overloaded: too many queued requests");
@@ -128,7 +139,7 @@ void HandleGenerate(ApiContext& ctx, const HttpRequest& request, std::shared_ptr
     for (const GenerationItem& item : items) out.push_back(ItemJson(ctx, item));
     ReplyJson(*exchange, 200, out);
   };
-  GenerationGroup::Start(ctx.Generation(), exchange, std::move(parsed->items), std::move(callbacks));
+  GenerationGroup::Start(ctx.Generation("/generate"), exchange, std::move(parsed->items), std::move(callbacks));
 }
 
 void HandleHealthGenerate(ApiContext& ctx, const HttpRequest&, std::shared_ptr<HttpExchange> exchange) {
@@ -145,7 +156,7 @@ void HandleHealthGenerate(ApiContext& ctx, const HttpRequest&, std::shared_ptr<H
   };
   std::vector<GenerationItem> items;
   items.push_back(std::move(item));
-  GenerationGroup::Start({ctx.engine, nullptr, ctx.live, false}, exchange, std::move(items), std::move(callbacks));
+  GenerationGroup::Start({ctx.engine, nullptr, nullptr, ctx.live, "/health_generate"}, exchange, std::move(items), std::move(callbacks));
 }
 
 void HandleModelInfo(ApiContext& ctx, const HttpRequest&, std::shared_ptr<HttpExchange> exchange) {

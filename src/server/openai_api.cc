@@ -15,6 +15,8 @@ using OrderedJson = nlohmann::ordered_json;
 
 int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
 
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
 // What /v1/completions and /v1/chat/completions read alike.
 struct OpenAiRequest {
   SamplingParams sampling;
@@ -97,7 +99,8 @@ Result<OpenAiRequest> ReadOpenAiRequest(const JsonFields& f, int64_t vocab, bool
 
 // n items per prompt (prompt i's sample j is item i * n + j), each asking max_tokens.
 Result<std::vector<GenerationItem>> MakeItems(ApiContext& ctx, const OpenAiRequest& r,
-                                              const std::vector<std::vector<int32_t>>& prompts, bool chat) {
+                                              const std::vector<std::vector<int32_t>>& prompts, bool chat,
+                                              const std::string& header_id, double tokenize_seconds) {
   const ModelInfo info = ctx.engine.Info();
   std::vector<GenerationItem> items;
   for (const auto& prompt : prompts) {
@@ -109,7 +112,8 @@ Result<std::vector<GenerationItem>> MakeItems(ApiContext& ctx, const OpenAiReque
     const int64_t max_tokens = r.max_tokens.value_or(chat ? room : 16);
     for (int j = 0; j < r.n; ++j) {
       GenerationItem item;
-      item.rid = ctx.NewRequestId();
+      item.rid = header_id.empty() ? ctx.NewRequestId() : items.empty() ? header_id : fmt::format("{}_{}", header_id, items.size());
+      item.tokenize_seconds = tokenize_seconds;
       item.request.input_ids = prompt;
       item.request.sampling = r.sampling;
       item.request.sampling.max_new_tokens = static_cast<int>(std::min<int64_t>(max_tokens, INT32_MAX));
@@ -223,7 +227,7 @@ class OpenAiRun {
     } else {
       callbacks.on_done = [run](std::vector<GenerationItem>& items) { run->Reply(items); };
     }
-    GenerationGroup::Start(run->ctx_.Generation(), run->exchange_, std::move(items),
+    GenerationGroup::Start(run->ctx_.Generation(run->chat_ ? "/v1/chat/completions" : "/v1/completions"), run->exchange_, std::move(items),
                            std::move(callbacks));
   }
 
@@ -419,10 +423,12 @@ void HandleCompletions(ApiContext& ctx, const HttpRequest& request, std::shared_
     const JsonFields f(body, "");
     SGL_ASSIGN_OR_RETURN(OpenAiRequest r, ReadOpenAiRequest(f, ctx.tokenizer.vocab_size(), false));
     std::vector<std::string> texts;
+    const auto start = Clock::now();
     SGL_ASSIGN_OR_RETURN(auto prompts, ReadCompletionPrompts(f, ctx.tokenizer, &texts));
     bool echo = false;
     SGL_RETURN_IF_ERROR(f.Read("echo", echo));
-    SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, prompts, false));
+    SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, prompts, false, request.Header("x-request-id"), SecondsSince(start)));
+    exchange->AddHeader("X-Request-Id", items[0].rid);
     if (ctx.args.log_requests) spdlog::info("[{}] /v1/completions: {} prompts, n {}", items[0].rid, prompts.size(), r.n);
     auto run = std::make_shared<OpenAiRun>(ctx, exchange, r, false, ModelName(ctx, f));
     OpenAiRun::Start(run, std::move(items), echo ? texts : std::vector<std::string>{});
@@ -437,8 +443,10 @@ void HandleChatCompletions(ApiContext& ctx, const HttpRequest& request, std::sha
     SGL_ASSIGN_OR_RETURN(OpenAiRequest r, ReadOpenAiRequest(f, ctx.tokenizer.vocab_size(), true));
     if (const Json* choice = f.Find("tool_choice"); choice != nullptr && !(choice->is_string() && (*choice == "none" || *choice == "auto")))
       return Unsupported("'tool_choice' other than \"none\" or \"auto\" needs constrained decoding, not available in this build yet");
+    const auto start = Clock::now();
     SGL_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ChatPromptIds(ctx, request.body));
-    SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, {prompt}, true));
+    SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, {prompt}, true, request.Header("x-request-id"), SecondsSince(start)));
+    exchange->AddHeader("X-Request-Id", items[0].rid);
     if (ctx.args.log_requests)
       spdlog::info("[{}] /v1/chat/completions: {} prompt tokens, n {}", items[0].rid, prompt.size(), r.n);
     auto run = std::make_shared<OpenAiRun>(ctx, exchange, r, true, ModelName(ctx, f));

@@ -27,6 +27,9 @@ Json ServerArgs::ToJson() const {
               {"random_seed", e.random_seed},
               {"log_level", log_level},
               {"log_requests", log_requests},
+              {"log_req_id", log_req_id},
+              {"log_format", log_format},
+              {"log_requests_level", log_requests_level},
               {"enable_metrics", enable_metrics},
               {"api_key", api_key.empty() ? Json(nullptr) : Json("<set>")},
               {"skip_server_warmup", skip_server_warmup}};

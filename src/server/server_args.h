@@ -21,6 +21,9 @@ struct ServerArgs {
   std::string api_key;
   std::string log_level = "info";
   bool log_requests = false;
+  bool log_req_id = false;          // one trace record per finished request
+  std::string log_format = "text";  // text or json (trace records as JSON lines)
+  int log_requests_level = 0;       // >= 2: prompt and output text may be logged
   bool enable_metrics = false;
   std::string dtype = "auto";
   int max_queued_requests = 0;  // 0: unlimited; more waiting => 503

@@ -443,6 +443,119 @@ class FlagsTest(unittest.TestCase):
             self.assertIn(flag, r.stdout)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GuideTest(unittest.TestCase):
+    """What the SGLang + GLM-4.xV deployment guides do, with the default model."""
+
+    def test_guide_launch_line_starts_unchanged(self):
+        port = free_port()
+        proc = subprocess.Popen([SGL, "serve", "--model-path", MODEL, "--host", "0.0.0.0", "--port", str(port),
+                                 "--tensor-parallel-size", "1", "--mem-fraction-static", "0.8", "--log-level", "warning"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    c.request("GET", "/health")
+                    if c.getresponse().status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                self.fail("the guide's launch line did not start a server")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(60), 0)
+
+    def test_trace_records_and_request_ids(self):
+        server = Server("--log-req-id", "--log-format", "json")
+        try:
+            c = server.conn()
+            c.request("POST", "/generate", json.dumps({"text": "Tell me about the sea.", "sampling_params": {
+                "max_new_tokens": 8, "ignore_eos": True}}), headers={"X-Request-Id": "guide-req-7"})
+            start = time.time()
+            r = c.getresponse()
+            out = json.loads(r.read())
+            measured_ms = (time.time() - start) * 1e3
+            self.assertEqual(r.getheader("X-Request-Id"), "guide-req-7")
+            self.assertEqual(out["meta_info"]["id"], "guide-req-7")
+            status, body = server.json("POST", "/generate", {"text": "x", "rid": "body-rid",
+                                                             "sampling_params": {"max_new_tokens": 1}})
+            self.assertEqual(body["meta_info"]["id"], "body-rid")
+            deadline = time.time() + 10
+            record = None
+            while record is None and time.time() < deadline:
+                for line in list(server.log):
+                    if "guide-req-7" in line and "{" in line:
+                        record = json.loads(line[line.index("{"):])
+                time.sleep(0.1)
+            self.assertIsNotNone(record, "".join(server.log))
+            for key in ["tokenize_ms", "first_token_ms", "decode_ms", "e2e_ms"]:
+                self.assertGreaterEqual(record[key], 0, key)
+            self.assertEqual((record["prompt_tokens"], record["completion_tokens"], record["finish"]),
+                             (out["meta_info"]["prompt_tokens"], 8, "length"))
+            stages = record["tokenize_ms"] + record["first_token_ms"] + record["decode_ms"]
+            self.assertLessEqual(stages, record["e2e_ms"] * 1.05 + 1)
+            self.assertGreaterEqual(stages, record["e2e_ms"] * 0.8 - 5)
+            self.assertLessEqual(record["e2e_ms"], measured_ms + 5)
+            self.assertNotIn("Tell me about the sea", "".join(server.log))  # no contents in logs
+        finally:
+            server.stop()
+
+
+def chromium_dom(url, screenshot=None):
+    """The page's DOM after its scripts ran for a few (virtual) seconds, by headless Chromium."""
+    args = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--virtual-time-budget=4000"]
+    if screenshot:
+        subprocess.run(args + ["--window-size=1200,800", f"--screenshot={screenshot}", url],
+                       capture_output=True, timeout=120, check=True)
+    return subprocess.run(args + ["--dump-dom", url], capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def element_text(dom, element_id):
+    m = re.search(r'id="' + element_id + r'"[^>]*>([^<]*)<', dom)
+    return m.group(1) if m else None
+
+
+class StatusPageTest(unittest.TestCase):
+    def test_status_page_in_a_browser(self):
+        server = Server("--served-model-name", "status-test-model")
+        try:
+            body = {"text": "A shared prefix for the status page test.", "sampling_params": {"max_new_tokens": 2}}
+            server.json("POST", "/generate", body)
+            server.json("POST", "/generate", body)
+            artifacts = os.path.join(os.getcwd(), "test-artifacts")
+            os.makedirs(artifacts, exist_ok=True)
+            dom = chromium_dom(f"http://127.0.0.1:{server.port}/", os.path.join(artifacts, "status_page.png"))
+            self.assertEqual(element_text(dom, "model"), "status-test-model")
+            self.assertGreaterEqual(int(element_text(dom, "requests-total")), 2)
+            self.assertRegex(element_text(dom, "hit-rate"), r"^\d+\.\d%$")
+            self.assertGreater(float(element_text(dom, "hit-rate")[:-1]), 0)
+            self.assertIn("/generate", dom)
+            self.assertNotIn("A shared prefix", dom)  # counts, never contents
+        finally:
+            server.stop()
+
+    def test_status_page_needs_the_key(self):
+        server = Server("--api-key", "k3y")
+        try:
+            server.json("POST", "/generate", {"text": "x", "sampling_params": {"max_new_tokens": 1}},
+                        headers={"Authorization": "Bearer k3y"})
+            self.assertEqual(server.request("GET", "/server_status")[0], 401)
+            dom = chromium_dom(f"http://127.0.0.1:{server.port}/")
+            self.assertIn(element_text(dom, "requests-total"), ["\u2013", "&ndash;"])
+            self.assertIn("API key", dom)
+        finally:
+            server.stop()
+
+
 class DrainTest(unittest.TestCase):
     def test_sigterm_finishes_in_flight_requests_then_exits_0(self):
         server = Server()

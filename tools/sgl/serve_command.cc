@@ -122,7 +122,10 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--chat-template", a.chat_template, "Chat template: a .jinja file or the template text (default: the model's)");
   cmd->add_option("--api-key", a.api_key, "Require 'Authorization: Bearer <key>' on every route but /health");
   cmd->add_option("--log-level", a.log_level, "Log level")->capture_default_str()->check(CLI::IsMember({"debug", "info", "warning", "error", "critical"}));
-  cmd->add_flag("--log-requests", a.log_requests, "Log every request (with its id)");
+  cmd->add_flag("--log-requests", a.log_requests, "Log every request and its trace record (with its id)");
+  cmd->add_flag("--log-req-id", a.log_req_id, "Log one trace record per finished request: the timings of its stages");
+  cmd->add_option("--log-format", a.log_format, "Trace records as text or json (one object per line)")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-requests-level", a.log_requests_level, "0-1: no prompt or output text in logs; 2+: allowed")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_flag("--enable-metrics", a.enable_metrics, "Serve Prometheus metrics on /metrics");
   cmd->add_option("--device", e.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_option("--dtype", a.dtype, "Weight/activation dtype: auto, half, float16, bfloat16, float, float32")->capture_default_str();
