@@ -182,48 +182,79 @@ inline __m512i BroadcastFourBytes(const uint8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-// kRows decoded weight rows x one activation group: result[r] holds the 16 dot products.
+// BlockValue (quant_x86_decode.h) of outer block o for kRows decoded weight rows x one
+// activation group: value[r] holds it for the 16 activation rows.
 template <typename F, int kRows>
-void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m512* result) {
+inline void GroupBlockValues(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t o, __m512* value) {
   constexpr int kSteps = F::kSub / 4;  // 4-byte steps per sub-block
-  __m512 acc[kRows];
-  for (int r = 0; r < kRows; ++r) acc[r] = _mm512_setzero_ps();
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const int8_t* quants = g.quants + o * F::kOuter * kGroupActs;
-    __m512i total[kRows];
-    for (int r = 0; r < kRows; ++r) total[r] = _mm512_setzero_si512();
-    for (int s = 0; s < F::kNumSub; ++s) {
-      const int64_t sub = o * F::kNumSub + s;
-      __m512i dot[kRows];
-      const __m512i init = F::kBias != 0 ? _mm512_load_si512(g.bias + sub * kGroupActs) : _mm512_setzero_si512();
-      for (int r = 0; r < kRows; ++r) dot[r] = init;
-      for (int j = 0; j < kSteps; ++j) {
-        const __m512i a = _mm512_load_si512(quants + (s * kSteps + j) * 4 * kGroupActs);
-        for (int r = 0; r < kRows; ++r) {
-          const __m512i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
-          dot[r] = _mm512_dpbusd_epi32(dot[r], w, a);
-        }
-      }
+  const int8_t* quants = g.quants + o * F::kOuter * kGroupActs;
+  __m512i total[kRows];
+  for (int r = 0; r < kRows; ++r) total[r] = _mm512_setzero_si512();
+  for (int s = 0; s < F::kNumSub; ++s) {
+    const int64_t sub = o * F::kNumSub + s;
+    __m512i dot[kRows];
+    const __m512i init = F::kBias != 0 ? _mm512_load_si512(g.bias + sub * kGroupActs) : _mm512_setzero_si512();
+    for (int r = 0; r < kRows; ++r) dot[r] = init;
+    for (int j = 0; j < kSteps; ++j) {
+      const __m512i a = _mm512_load_si512(quants + (s * kSteps + j) * 4 * kGroupActs);
       for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales ? _mm512_add_epi32(
-                                       total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
-                                 : dot[r];
+        const __m512i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
+        dot[r] = _mm512_dpbusd_epi32(dot[r], w, a);
       }
     }
-    const __m512 act_scale = _mm512_load_ps(g.scale + o * kGroupActs);
     for (int r = 0; r < kRows; ++r) {
-      const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_scale[o]), act_scale);
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), scale, acc[r]);
-    }
-    if constexpr (F::kMins) {
-      for (int s = 0; s < F::kNumSub; ++s) {
-        const int64_t sub = o * F::kNumSub + s;
-        const __m512 sums = _mm512_load_ps(g.scaled_sum + sub * kGroupActs);
-        for (int r = 0; r < kRows; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(rows[r].min_coef[sub]), sums, acc[r]);
-      }
+      total[r] = F::kIntScales ? _mm512_add_epi32(
+                                     total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
+                               : dot[r];
     }
   }
-  for (int r = 0; r < kRows; ++r) result[r] = acc[r];
+  const __m512 act_scale = _mm512_load_ps(g.scale + o * kGroupActs);
+  for (int r = 0; r < kRows; ++r) {
+    const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_scale[o]), act_scale);
+    value[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(total[r]), scale);
+  }
+  if constexpr (F::kMins) {
+    __m512i min_dot[kRows];
+    for (int r = 0; r < kRows; ++r) min_dot[r] = _mm512_setzero_si512();
+    for (int s = 0; s < F::kNumSub; ++s) {
+      const int64_t sub = o * F::kNumSub + s;
+      const __m512i sums = _mm512_load_si512(g.sub_sum + sub * kGroupActs);
+      for (int r = 0; r < kRows; ++r) {
+        min_dot[r] = F::kIntScales ? _mm512_add_epi32(min_dot[r],
+                                                      _mm512_mullo_epi32(sums, _mm512_set1_epi32(rows[r].sub_min[sub])))
+                                   : sums;
+      }
+    }
+    for (int r = 0; r < kRows; ++r) {
+      const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_scale[o]), act_scale);
+      const __m512 min_scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_min[o]), act_scale);
+      value[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), scale,
+                                 _mm512_mul_ps(_mm512_cvtepi32_ps(min_dot[r]), min_scale));
+    }
+  }
+}
+
+// kRows decoded weight rows x one activation group: result[r] holds the 16 dot products,
+// summed in BlockValue's chains.
+template <typename F, int kRows>
+void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m512* result) {
+  __m512 chain[kNumChains][kRows], value[kRows];
+  for (int c = 0; c < kNumChains; ++c)
+    for (int r = 0; r < kRows; ++r) chain[c][r] = _mm512_setzero_ps();
+  int64_t o = 0;
+  for (; o + kNumChains <= num_outer; o += kNumChains) {
+#pragma GCC unroll 2
+    for (int c = 0; c < kNumChains; ++c) {
+      GroupBlockValues<F, kRows>(rows, g, o + c, value);
+      for (int r = 0; r < kRows; ++r) chain[c][r] = _mm512_add_ps(chain[c][r], value[r]);
+    }
+  }
+  for (int c = 0; o < num_outer; ++o, ++c) {
+    GroupBlockValues<F, kRows>(rows, g, o, value);
+    for (int r = 0; r < kRows; ++r) chain[c][r] = _mm512_add_ps(chain[c][r], value[r]);
+  }
+  for (int r = 0; r < kRows; ++r)
+    result[r] = _mm512_add_ps(chain[0][r], chain[1][r]);  // SumChains
 }
 
 template <typename F, int kRows>
