@@ -158,7 +158,9 @@ TEST_P(FixtureModelTest, MixedRaggedBatchesMatchSeparateRuns) {
 // which kernel path (decode stream, prefill group, leftover rows) each token's activations
 // take. Every position is compared, the last one included: in a 2-layer model most
 // rounding differences vanish when the next layer quantizes its input to 8 bits, so one
-// position alone would rarely show a broken kernel.
+// position alone would rarely show a broken kernel. (Even so, this model did not expose
+// the original path-dependent rounding; the same check on the real models in
+// real_models_test.cc does, and the kernel test MatMulTileIsBatchInvariant pins it down.)
 TEST(QuantizedFixtureModelTest, PromptLogitsDoNotDependOnTheBatch) {
   const Reference ref = LoadReference("llama");
   CpuBackend backend(2);
