@@ -318,34 +318,17 @@ struct Avx512Isa {
 
 // ==================================== tables ============================================
 
-MatMulTileFn Avx512MatMulFor(DType weight_type) {
-  switch (weight_type) {
-    case DType::kF32: return MatMulTileFloat<LoadF32>;
-    case DType::kF16: return MatMulTileFloat<LoadF16>;
-    case DType::kBF16: return MatMulTileFloat<LoadBF16>;
-    case DType::kQ4_0: return MatMulTileQuant<Avx512Isa, DType::kQ4_0>;
-    case DType::kQ4_1: return MatMulTileQuant<Avx512Isa, DType::kQ4_1>;
-    case DType::kQ5_0: return MatMulTileQuant<Avx512Isa, DType::kQ5_0>;
-    case DType::kQ5_1: return MatMulTileQuant<Avx512Isa, DType::kQ5_1>;
-    case DType::kQ8_0: return MatMulTileQuant<Avx512Isa, DType::kQ8_0>;
-    case DType::kQ2_K: return MatMulTileQuant<Avx512Isa, DType::kQ2_K>;
-    case DType::kQ3_K: return MatMulTileQuant<Avx512Isa, DType::kQ3_K>;
-    case DType::kQ4_K: return MatMulTileQuant<Avx512Isa, DType::kQ4_K>;
-    case DType::kQ5_K: return MatMulTileQuant<Avx512Isa, DType::kQ5_K>;
-    case DType::kQ6_K: return MatMulTileQuant<Avx512Isa, DType::kQ6_K>;
-    default: return nullptr;
-  }
-}
-
-QuantizeRowFn Avx512QuantizeFor(DType activation_type) {
-  switch (activation_type) {
-    case DType::kF32: return CopyF32Row;
-    case DType::kQ8_0: return QuantizeQ8_0Row;
-    case DType::kQ8_1: return QuantizeQ8_1Row;
-    case DType::kQ8_K: return QuantizeQ8_KRow;
-    default: return nullptr;
-  }
-}
+// What X86MatMulFor / X86QuantizeFor (quant_x86_tile.h) take from this file.
+struct Avx512Table {
+  using Isa = Avx512Isa;
+  static constexpr MatMulTileFn kF32Tile = MatMulTileFloat<LoadF32>;
+  static constexpr MatMulTileFn kF16Tile = MatMulTileFloat<LoadF16>;
+  static constexpr MatMulTileFn kBF16Tile = MatMulTileFloat<LoadBF16>;
+  static constexpr QuantizeRowFn kCopyF32 = CopyF32Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_0 = QuantizeQ8_0Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_1 = QuantizeQ8_1Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_K = QuantizeQ8_KRow;
+};
 
 bool CpuSupportsAvx512() {
   __builtin_cpu_init();
@@ -358,7 +341,7 @@ bool CpuSupportsAvx512() {
 }  // namespace
 
 const IsaKernels* Avx512Kernels() {
-  static constexpr IsaKernels kTable{"avx512", CpuSupportsAvx512, Avx512MatMulFor, Avx512QuantizeFor};
+  static constexpr IsaKernels kTable{"avx512", CpuSupportsAvx512, X86MatMulFor<Avx512Table>, X86QuantizeFor<Avx512Table>};
   return &kTable;
 }
 
