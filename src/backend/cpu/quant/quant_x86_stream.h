@@ -47,6 +47,13 @@ inline void PrefetchAhead(const void* p, int lines) {
     _mm_prefetch(static_cast<const char*>(p) + kStreamPrefetchBytes + 64 * line, _MM_HINT_T0);
 }
 
+// [A, B, A, B]: the exact totals of two int32 lane vectors.
+inline __m128i PairTotals(__m256i a, __m256i b) {
+  const __m256i pairs = _mm256_hadd_epi32(a, b);
+  const __m128i halves = _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+  return _mm_hadd_epi32(halves, halves);
+}
+
 // [T0, T1, T2, T3]: the exact totals of four blocks' int32 lane vectors.
 inline __m128i QuadTotals(__m256i b0, __m256i b1, __m256i b2, __m256i b3) {
   const __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(b0, b1), _mm256_hadd_epi32(b2, b3));
@@ -171,8 +178,9 @@ void StreamQ4KRow(const uint8_t* w, const PackedAct<Format<DType::kQ4_K>>* acts,
     for (int a = 0; a < kActs; ++a) {
       const auto* q = reinterpret_cast<const BlockQ8_K*>(acts[a].blocks) + o;
       const __m256i mins = _mm256_madd_epi16(mins16, Load32(q->bsums));  // min j * (bsum 2j + bsum 2j+1)
-      const int32_t dot = HorizontalSum(_mm256_add_epi32(sum[a][0], sum[a][1]));
-      chains[a][o % kNumChains] += BlockValue<F>(dot, d * q->d, HorizontalSum(mins), outer_min * q->d);
+      const __m128i totals = PairTotals(_mm256_add_epi32(sum[a][0], sum[a][1]), mins);  // [dot, min dot, ..]
+      chains[a][o % kNumChains] +=
+          BlockValue<F>(_mm_cvtsi128_si32(totals), d * q->d, _mm_extract_epi32(totals, 1), outer_min * q->d);
     }
   }
   for (int a = 0; a < kActs; ++a) results[a] = SumChains(chains[a]);
