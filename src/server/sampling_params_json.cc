@@ -63,12 +63,16 @@ Result<SamplingRequest> ParseSamplingParams(const Json* object, const std::strin
   SGL_RETURN_IF_ERROR(f.Read("sampling_seed", p.seed));
   int stream_interval = 1;
   SGL_RETURN_IF_ERROR(f.Read("stream_interval", stream_interval));
+  // SGLang's Python frontend sends these empty ("" or []) when unused.
+  auto given = [&](const char* name) {
+    const Json* v = f.Find(name);
+    return v != nullptr && !((v->is_string() || v->is_array()) && v->empty());
+  };
   int constraints = 0;
-  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag"}) constraints += f.Has(name) ? 1 : 0;
+  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag"}) constraints += given(name) ? 1 : 0;
   if (constraints > 1) return InvalidArgument("Only one of regex, json_schema, or ebnf can be set.");
   for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag", "stop_regex"})
-    if (f.Has(name))
-      return Unsupported("'{}': constrained decoding is not available in this build yet", f.Name(name));
+    if (given(name)) return Unsupported("'{}': constrained decoding is not available in this build yet", f.Name(name));
   if (out.n < 1) return InvalidArgument("'{}' must be >= 1, got {}", f.Name("n"), out.n);
   SGL_RETURN_IF_ERROR(ValidateSamplingParams(p, vocab_size, path));
   return out;
