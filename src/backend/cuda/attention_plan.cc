@@ -1,0 +1,76 @@
+#include "backend/cuda/attention_plan.h"
+
+#include <algorithm>
+
+namespace sgl::cuda {
+namespace {
+
+constexpr int32_t kKeyTile = 32;  // splits start on multiples of the kernel's key tile
+
+// Page-table entries [begin, end) that the item's tokens may see.
+void KeyRange(const BatchSequence& seq, const AttentionWorkItem& item, int32_t window, int32_t* begin, int32_t* end) {
+  const int32_t prefix = seq.kv_len - seq.num_new_tokens;
+  const int32_t first_self = prefix + item.token_begin;
+  *end = first_self + item.num_tokens;
+  *begin = window > 0 ? std::max(0, first_self - window + 1) : 0;
+}
+
+}  // namespace
+
+AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOptions& o) {
+  AttentionPlan plan;
+  const int heads_per_item = std::min(o.group_size, kAttentionRowsPerBlock);
+  const int tokens_per_item = std::max(1, kAttentionRowsPerBlock / heads_per_item);
+  std::vector<AttentionWorkItem> base;
+  for (size_t s = 0; s < batch.sequences.size(); ++s) {
+    const BatchSequence& seq = batch.sequences[s];
+    for (int32_t t = 0; t < seq.num_new_tokens; t += tokens_per_item) {
+      for (int h = 0; h < o.group_size; h += heads_per_item) {
+        AttentionWorkItem item{};
+        item.sequence = static_cast<int32_t>(s);
+        item.token_begin = t;
+        item.num_tokens = std::min(tokens_per_item, seq.num_new_tokens - t);
+        item.head_begin = h;
+        item.num_heads = std::min(heads_per_item, o.group_size - h);
+        KeyRange(seq, item, o.sliding_window, &item.key_begin, &item.key_end);
+        item.split = 0;
+        item.num_splits = 1;
+        base.push_back(item);
+      }
+    }
+  }
+  const int64_t base_blocks = static_cast<int64_t>(base.size()) * o.num_kv_heads;
+  const int64_t wanted_splits = base_blocks == 0 ? 1 : (o.target_blocks + base_blocks - 1) / base_blocks;
+  for (const AttentionWorkItem& item : base) {
+    const int32_t num_keys = item.key_end - item.key_begin;
+    const int64_t rows = static_cast<int64_t>(item.num_tokens) * item.num_heads * o.num_kv_heads;
+    int64_t splits = std::min<int64_t>(wanted_splits, (num_keys + o.min_keys_per_split - 1) / o.min_keys_per_split);
+    splits = std::min<int64_t>(splits, (o.max_partial_rows - plan.num_partial_rows) / rows);
+    if (splits <= 1) {
+      plan.items.push_back(item);
+      continue;
+    }
+    // Equal ranges rounded up to whole key tiles; trailing empty ranges are dropped.
+    const int32_t per_split = (num_keys + static_cast<int32_t>(splits) - 1) / static_cast<int32_t>(splits);
+    const int32_t step = (per_split + kKeyTile - 1) / kKeyTile * kKeyTile;
+    const int32_t num_splits = (num_keys + step - 1) / step;
+    if (num_splits <= 1) {
+      plan.items.push_back(item);
+      continue;
+    }
+    plan.split_groups.push_back({static_cast<int32_t>(plan.items.size()), num_splits});
+    for (int32_t s = 0; s < num_splits; ++s) {
+      AttentionWorkItem part = item;
+      part.key_begin = item.key_begin + s * step;
+      part.key_end = std::min(item.key_end, part.key_begin + step);
+      part.split = s;
+      part.num_splits = num_splits;
+      part.partial_base = static_cast<int32_t>(plan.num_partial_rows);
+      plan.items.push_back(part);
+    }
+    plan.num_partial_rows += rows * num_splits;
+  }
+  return plan;
+}
+
+}  // namespace sgl::cuda

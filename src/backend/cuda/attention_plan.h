@@ -1,0 +1,58 @@
+// AttentionPlan: how one step's attention is cut into thread blocks, computed on the host
+// from the ForwardBatch. A work item is (sequence, a block of its new tokens, a group of
+// the q heads sharing one KV head, a range of its page-table entries); each becomes one
+// block per KV head. When there are too few items to fill the GPU (decode), each item's
+// keys are split into ranges whose partial softmax results a combine pass merges
+// (flash-decoding). Pure host code: no CUDA here, so it is tested without a GPU.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "backend/forward_batch.h"
+
+namespace sgl::cuda {
+
+// Rows (token x q head pairs) one block attends; a kernel constant.
+constexpr int kAttentionRowsPerBlock = 32;
+
+// Plain data shared with the device (keep the layout in step with attention_kernel.cu).
+struct AttentionWorkItem {
+  int32_t sequence;
+  int32_t token_begin;  // first new token of the item, counted within the sequence's new tokens
+  int32_t num_tokens;
+  int32_t head_begin;  // q heads [head_begin, head_begin + num_heads) of each KV head's group
+  int32_t num_heads;
+  int32_t key_begin;  // page-table entries [key_begin, key_end) of the sequence this item reads
+  int32_t key_end;
+  int32_t split;         // index of this key range among its item's splits
+  int32_t num_splits;    // 1: the item writes the output directly
+  int32_t partial_base;  // with splits: first partial row of the item's group (see below)
+};
+
+// A split item's rows are merged by one combine block per (group, KV head). Partial row of
+// (split s, KV head h, item row r) = partial_base + (s * num_kv_heads + h) * rows + r,
+// with rows = num_tokens * num_heads.
+struct AttentionSplitGroup {
+  int32_t item;  // its first split's index in items
+  int32_t num_splits;
+};
+
+struct AttentionPlanOptions {
+  int group_size = 1;        // q heads per KV head
+  int num_kv_heads = 1;
+  int32_t sliding_window = 0;  // > 0: keys before self - window + 1 are never read
+  int target_blocks = 264;     // split until about this many blocks run
+  int min_keys_per_split = 64;
+  int64_t max_partial_rows = 0;  // capacity of the partial buffers (rows of head_dim floats)
+};
+
+struct AttentionPlan {
+  std::vector<AttentionWorkItem> items;
+  std::vector<AttentionSplitGroup> split_groups;
+  int64_t num_partial_rows = 0;
+};
+
+AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOptions& options);
+
+}  // namespace sgl::cuda
