@@ -1,0 +1,155 @@
+// The tiny fixture models (every supported architecture, from the HF folder and the GGUF
+// conversions) run end to end on the CUDA backend through the Engine: prompt logits match
+// Hugging Face transformers within BF16 tolerance, greedy decoding matches the CPU
+// backend token for token except where the CPU's own top two logits are a near-tie, and
+// a steady-state decode step allocates no device memory.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "backend/cuda/cuda_device.h"
+#include "cuda_test_util.h"
+#include "model/model.h"
+#include "sgl/engine.h"
+#include "testing/test_paths.h"
+
+namespace sgl {
+namespace {
+
+struct Variant {
+  std::string arch, file;
+};
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.arch << "/" << v.file; }
+
+std::string FixturePath(const Variant& v) {
+  return testing::SourcePath("tests/fixtures/models/" + v.arch + "/" + v.file);
+}
+
+// Logits of bf16 activations: max |ours - ref| within this share of the row's max |ref|.
+constexpr double kLogitTolerance = 5e-2;
+// A divergence from the CPU's greedy choice is accepted only where the CPU's top logit
+// beats the token CUDA chose by less than this (relative to the row's max |logit|).
+constexpr double kNearTie = 3e-2;
+
+class CudaFixtureModelTest : public ::testing::TestWithParam<Variant> {
+ protected:
+  void SetUp() override {
+    if (!cuda::DeviceVisible()) GTEST_SKIP() << "no CUDA device is visible: CUDA tests need a GPU";
+  }
+  std::unique_ptr<Engine> MakeEngine(const std::string& device) {
+    EngineOptions options;
+    options.device = device;
+    options.model_path = FixturePath(GetParam());
+    options.num_threads = 2;
+    options.max_total_tokens = 256;
+    options.chunked_prefill_size = 7;  // chunked prefill over cached prefixes on every longer prompt
+    auto engine = Engine::Create(options);
+    EXPECT_TRUE(engine.ok()) << engine.status().message();
+    return engine.ok() ? std::move(engine).value() : nullptr;
+  }
+};
+
+TEST_P(CudaFixtureModelTest, PromptLogitsMatchTransformers) {
+  auto j = nlohmann::json::parse(testing::ReadFileOrEmpty(
+      testing::SourcePath("tests/fixtures/models/" + GetParam().arch + "/reference.json")));
+  const auto prompts = j.at("prompts").get<std::vector<std::vector<int32_t>>>();
+  const auto ref = j.at("logits").get<std::vector<std::vector<std::vector<float>>>>();
+  auto engine = MakeEngine("cuda");
+  ASSERT_NE(engine, nullptr);
+  EXPECT_NE(engine->Info().backend.find("cuda"), std::string::npos);
+  for (size_t p = 0; p < prompts.size(); ++p) {
+    auto logits = engine->PromptLogits(prompts[p]);
+    ASSERT_TRUE(logits.ok()) << logits.status().message();
+    const size_t vocab = ref[p][0].size();
+    ASSERT_EQ(logits->size(), prompts[p].size() * vocab);
+    for (size_t pos = 0; pos < prompts[p].size(); ++pos) {
+      double scale = 0, worst = 0;
+      for (size_t v = 0; v < vocab; ++v) {
+        scale = std::max(scale, std::abs(double(ref[p][pos][v])));
+        worst = std::max(worst, std::abs(double((*logits)[pos * vocab + v]) - ref[p][pos][v]));
+      }
+      ASSERT_LE(worst, kLogitTolerance * std::max(1.0, scale)) << "prompt " << p << " position " << pos;
+    }
+  }
+}
+
+TEST_P(CudaFixtureModelTest, GreedyMatchesTheCpuBackendUpToNearTies) {
+  auto j = nlohmann::json::parse(testing::ReadFileOrEmpty(
+      testing::SourcePath("tests/fixtures/models/" + GetParam().arch + "/reference.json")));
+  const auto prompts = j.at("prompts").get<std::vector<std::vector<int32_t>>>();
+  auto cpu = MakeEngine("cpu");
+  auto gpu = MakeEngine("cuda");
+  ASSERT_TRUE(cpu && gpu);
+  SamplingParams params;
+  params.temperature = 0;
+  params.ignore_eos = true;
+  params.max_new_tokens = 64;
+  for (const auto& prompt : prompts) {
+    auto want = cpu->Generate(prompt, params, {});
+    auto got = gpu->Generate(prompt, params, {});
+    ASSERT_TRUE(want.ok() && got.ok());
+    ASSERT_EQ(got->output_ids.size(), want->output_ids.size());
+    const auto diverge = std::mismatch(got->output_ids.begin(), got->output_ids.end(), want->output_ids.begin());
+    if (diverge.first == got->output_ids.end()) continue;
+    // Where they part, the CPU's logits must show a near-tie between the two choices.
+    const size_t at = diverge.first - got->output_ids.begin();
+    std::vector<int32_t> context = prompt;
+    context.insert(context.end(), want->output_ids.begin(), want->output_ids.begin() + at);
+    auto logits = cpu->PromptLogits(context);
+    ASSERT_TRUE(logits.ok());
+    const int64_t vocab = cpu->Info().vocab_size;
+    const float* row = logits->data() + (context.size() - 1) * vocab;
+    double scale = 1.0;
+    for (int64_t v = 0; v < vocab; ++v) scale = std::max(scale, std::abs(double(row[v])));
+    const double gap = double(row[*diverge.second]) - row[*diverge.first];
+    EXPECT_LT(gap, kNearTie * scale) << "token " << at << ": cuda chose " << *diverge.first << ", cpu "
+                                     << *diverge.second;
+  }
+}
+
+TEST_P(CudaFixtureModelTest, SteadyStateDecodeAllocatesNothing) {
+  auto backend = CudaBackend::Create(0);
+  ASSERT_TRUE(backend.ok());
+  auto model = LoadModel(FixturePath(GetParam()), **backend);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const ModelConfig& c = (*model)->config();
+  ASSERT_TRUE((*backend)->CreateKvCache({c.num_layers, 512, c.num_kv_heads, c.head_dim}).ok());
+  std::vector<int32_t> slots_a, slots_b;
+  std::vector<float> logits;
+  int64_t allocations_after_warmup = -1;
+  for (int step = 0; step < 40; ++step) {
+    slots_a.push_back(2 * step);
+    slots_b.push_back(2 * step + 1);
+    ForwardBatch batch;
+    batch.AddSequence({static_cast<int32_t>(step % 7)}, slots_a, true);
+    batch.AddSequence({static_cast<int32_t>(step % 5)}, slots_b, true);
+    ASSERT_TRUE((*model)->Forward(batch, &logits).ok());
+    if (step == 2) allocations_after_warmup = (*backend)->num_allocations();
+  }
+  EXPECT_EQ((*backend)->num_allocations(), allocations_after_warmup);
+}
+
+std::vector<Variant> AllVariants() {
+  std::vector<Variant> variants;
+  const std::string root = testing::SourcePath("tests/fixtures/models");
+  for (const char* arch : {"llama", "smollm2", "mistral", "qwen2", "qwen3", "gemma3"}) {
+    variants.push_back({arch, "hf"});
+    variants.push_back({arch, "model.gguf"});
+    if (std::filesystem::exists(root + "/" + arch + "/model-f16.gguf")) variants.push_back({arch, "model-f16.gguf"});
+  }
+  return variants;
+}
+
+std::string VariantName(const ::testing::TestParamInfo<Variant>& info) {
+  std::string name = info.param.arch + "_" + info.param.file;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllArchitectures, CudaFixtureModelTest, ::testing::ValuesIn(AllVariants()), VariantName);
+
+}  // namespace
+}  // namespace sgl
