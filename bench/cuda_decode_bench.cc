@@ -3,7 +3,7 @@
 // (model/layers.h) over CudaBackend. Reports the device copy bandwidth measured in this
 // run, the HBM bound of a batch-1 decode step (weight bytes / copy bandwidth), decode
 // tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
-//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N]
+//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -32,6 +32,7 @@ struct BenchOptions {
   int gen = 128;
   int ttft_tokens = 2048;
   std::vector<int> batch_sizes = {1, 16, 64};
+  bool graphs = true;
 };
 
 ModelConfig Llama8BConfig(int layers) {
@@ -253,7 +254,8 @@ Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int toke
 
 Status Run(const BenchOptions& o) {
   SGL_ASSIGN_OR_RETURN(auto backend, CudaBackend::Create(0));
-  std::printf("backend: %s\n", backend->Name().c_str());
+  backend->set_graph_max_batch(o.graphs ? 64 : 0);
+  std::printf("backend: %s, CUDA graphs %s\n", backend->Name().c_str(), o.graphs ? "on" : "off");
   SGL_ASSIGN_OR_RETURN(const double copy_bw, CopyBandwidth(*backend));
   const ModelConfig c = Llama8BConfig(o.layers);
   RandomLlama model(*backend, c);
@@ -288,12 +290,15 @@ Status Run(const BenchOptions& o) {
   }
   SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens));
   std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
+  const int64_t replays_before = backend->num_graph_replays();
   for (int bs : o.batch_sizes) {
     SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen));
     std::printf("RESULT decode_bs%d_step_ms %.3f tok/s %.1f", bs, step * 1e3, bs / step);
     if (bs == 1) std::printf(" ratio_of_hbm_bound %.3f", bound_s / step);
     std::printf("\n");
   }
+  std::printf("CUDA graph replays during decode: %lld\n",
+              static_cast<long long>(backend->num_graph_replays() - replays_before));
   return Status::Ok();
 }
 
@@ -309,6 +314,7 @@ int main(int argc, char** argv) {
     else if (flag == "--prompt") o.prompt = value;
     else if (flag == "--gen") o.gen = value;
     else if (flag == "--ttft-tokens") o.ttft_tokens = value;
+    else if (flag == "--graphs") o.graphs = value != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

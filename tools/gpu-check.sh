@@ -50,6 +50,9 @@ echo "== bench_cuda_decode (Llama-3.1-8B shapes, random bf16 weights)"
 "$BUILD/bench_cuda_decode" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
 bench_rc=${PIPESTATUS[0]}
 
+echo "== bench_cuda_decode --graphs 0 (the same decode without CUDA graphs)"
+"$BUILD/bench_cuda_decode" --graphs 0 --ttft-tokens 128 --gen 64 2>&1 | grep -E 'RESULT decode|error' | tee "$OUT/bench_nographs.log"
+
 peer_rc=skipped
 if [ "$PEER" != none ] && [ -f "$PEER" ]; then
   echo "== peer: $PEER"
@@ -64,6 +67,7 @@ printf '%-34s %s\n' "cuda tests (passed/failed/skipped)" "$passed/$failed/$skipp
 printf '%-34s %s\n' "copy bandwidth" "$(sed -n 's/^copy bandwidth.*: //p' "$OUT/bench.log")"
 printf '%-34s %s\n' "HBM bound at batch 1" "$(sed -n 's/.*HBM bound //p' "$OUT/bench.log")"
 grep '^RESULT' "$OUT/bench.log" | sed 's/^RESULT //' | while read -r line; do printf '%-34s %s\n' "${line%% *}" "${line#* }"; done
+sed 's/^RESULT //' "$OUT/bench_nographs.log" | while read -r line; do printf '%-34s %s\n' "${line%% *} (graphs off)" "${line#* }"; done
 printf '%-34s %s\n' "bench rc" "$bench_rc"
 if [ -f "$OUT/peer.log" ]; then
   grep -E 'gemv sweep|out tok/s|failed' "$OUT/peer.log" | sed 's/^/peer: /'

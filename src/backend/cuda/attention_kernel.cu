@@ -70,8 +70,10 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(AttentionLaunch a) {
   float* k_s = q_s + kAttentionRowsPerBlock * D;
   float* v_s = k_s + kTile * (D + 1);
 
-  const AttentionWorkItem item = a.items[blockIdx.x];
+  AttentionWorkItem item = a.items[blockIdx.x];
   const BatchSequence seq = a.sequences[item.sequence];
+  AttentionKeyRange(seq, item.token_begin, item.num_tokens, a.sliding_window, item.split, item.num_splits,
+                    &item.key_begin, &item.key_end);
   const int kv_head = blockIdx.y;
   const int group = a.num_q_heads / a.num_kv_heads;
   const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;

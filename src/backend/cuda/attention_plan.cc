@@ -3,19 +3,6 @@
 #include <algorithm>
 
 namespace sgl::cuda {
-namespace {
-
-constexpr int32_t kKeyTile = 32;  // splits start on multiples of the kernel's key tile
-
-// Page-table entries [begin, end) that the item's tokens may see.
-void KeyRange(const BatchSequence& seq, const AttentionWorkItem& item, int32_t window, int32_t* begin, int32_t* end) {
-  const int32_t prefix = seq.kv_len - seq.num_new_tokens;
-  const int32_t first_self = prefix + item.token_begin;
-  *end = first_self + item.num_tokens;
-  *begin = window > 0 ? std::max(0, first_self - window + 1) : 0;
-}
-
-}  // namespace
 
 AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOptions& o) {
   AttentionPlan plan;
@@ -32,37 +19,35 @@ AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOption
         item.num_tokens = std::min(tokens_per_item, seq.num_new_tokens - t);
         item.head_begin = h;
         item.num_heads = std::min(heads_per_item, o.group_size - h);
-        KeyRange(seq, item, o.sliding_window, &item.key_begin, &item.key_end);
+        AttentionKeyRange(seq, t, item.num_tokens, o.sliding_window, 0, 1, &item.key_begin, &item.key_end);
         item.split = 0;
         item.num_splits = 1;
         base.push_back(item);
       }
     }
   }
+  bool all_decode = true;
+  for (const BatchSequence& seq : batch.sequences) all_decode = all_decode && seq.num_new_tokens == 1;
+  const bool stable = o.stable_decode_splits && all_decode;
   const int64_t base_blocks = static_cast<int64_t>(base.size()) * o.num_kv_heads;
   const int64_t wanted_splits = base_blocks == 0 ? 1 : (o.target_blocks + base_blocks - 1) / base_blocks;
   for (const AttentionWorkItem& item : base) {
     const int32_t num_keys = item.key_end - item.key_begin;
     const int64_t rows = static_cast<int64_t>(item.num_tokens) * item.num_heads * o.num_kv_heads;
-    int64_t splits = std::min<int64_t>(wanted_splits, (num_keys + o.min_keys_per_split - 1) / o.min_keys_per_split);
+    int64_t splits = wanted_splits;
+    if (!stable) splits = std::min<int64_t>(splits, (num_keys + o.min_keys_per_split - 1) / o.min_keys_per_split);
     splits = std::min<int64_t>(splits, (o.max_partial_rows - plan.num_partial_rows) / rows);
     if (splits <= 1) {
       plan.items.push_back(item);
       continue;
     }
-    // Equal ranges rounded up to whole key tiles; trailing empty ranges are dropped.
-    const int32_t per_split = (num_keys + static_cast<int32_t>(splits) - 1) / static_cast<int32_t>(splits);
-    const int32_t step = (per_split + kKeyTile - 1) / kKeyTile * kKeyTile;
-    const int32_t num_splits = (num_keys + step - 1) / step;
-    if (num_splits <= 1) {
-      plan.items.push_back(item);
-      continue;
-    }
+    const int32_t num_splits = static_cast<int32_t>(splits);
+    const BatchSequence& seq = batch.sequences[item.sequence];
     plan.split_groups.push_back({static_cast<int32_t>(plan.items.size()), num_splits});
     for (int32_t s = 0; s < num_splits; ++s) {
       AttentionWorkItem part = item;
-      part.key_begin = item.key_begin + s * step;
-      part.key_end = std::min(item.key_end, part.key_begin + step);
+      AttentionKeyRange(seq, item.token_begin, item.num_tokens, o.sliding_window, s, num_splits, &part.key_begin,
+                        &part.key_end);
       part.split = s;
       part.num_splits = num_splits;
       part.partial_base = static_cast<int32_t>(plan.num_partial_rows);

@@ -13,8 +13,16 @@
 
 namespace sgl::cuda {
 
+#ifdef __CUDACC__
+#define SGL_HOST_DEVICE __host__ __device__
+#else
+#define SGL_HOST_DEVICE
+#endif
+
 // Rows (token x q head pairs) one block attends; a kernel constant.
 constexpr int kAttentionRowsPerBlock = 32;
+// Splits start on multiples of the kernel's key tile.
+constexpr int32_t kAttentionKeyTile = 32;
 
 // Plain data shared with the device (keep the layout in step with attention_kernel.cu).
 struct AttentionWorkItem {
@@ -23,8 +31,8 @@ struct AttentionWorkItem {
   int32_t num_tokens;
   int32_t head_begin;  // q heads [head_begin, head_begin + num_heads) of each KV head's group
   int32_t num_heads;
-  int32_t key_begin;  // page-table entries [key_begin, key_end) of the sequence this item reads
-  int32_t key_end;
+  int32_t key_begin;  // page-table entries [key_begin, key_end) this item reads at plan time
+  int32_t key_end;    // (AttentionKeyRange; the kernel recomputes them from the sequence)
   int32_t split;         // index of this key range among its item's splits
   int32_t num_splits;    // 1: the item writes the output directly
   int32_t partial_base;  // with splits: first partial row of the item's group (see below)
@@ -38,6 +46,24 @@ struct AttentionSplitGroup {
   int32_t num_splits;
 };
 
+// The page-table entries [*begin, *end) that tokens [first_token, first_token + num_tokens)
+// of a sequence may see, narrowed to split `split` of `num_splits` (equal ranges rounded
+// up to whole key tiles; trailing splits may be empty). The planner and the kernel both
+// use this, so the kernel needs no per-step key ranges (and a decode plan stays the same
+// from step to step, as CUDA graph replay needs).
+SGL_HOST_DEVICE inline void AttentionKeyRange(const BatchSequence& seq, int32_t first_token, int32_t num_tokens,
+                                              int32_t window, int32_t split, int32_t num_splits, int32_t* begin,
+                                              int32_t* end) {
+  const int32_t first_self = seq.kv_len - seq.num_new_tokens + first_token;
+  const int32_t all_end = first_self + num_tokens;
+  const int32_t all_begin = window > 0 && first_self - window + 1 > 0 ? first_self - window + 1 : 0;
+  const int32_t per_split = (all_end - all_begin + num_splits - 1) / num_splits;
+  const int32_t step = (per_split + kAttentionKeyTile - 1) / kAttentionKeyTile * kAttentionKeyTile;
+  const int32_t b = all_begin + split * step;
+  *begin = b < all_end ? b : all_end;
+  *end = b + step < all_end ? b + step : all_end;
+}
+
 struct AttentionPlanOptions {
   int group_size = 1;        // q heads per KV head
   int num_kv_heads = 1;
@@ -45,6 +71,9 @@ struct AttentionPlanOptions {
   int target_blocks = 264;     // split until about this many blocks run
   int min_keys_per_split = 64;
   int64_t max_partial_rows = 0;  // capacity of the partial buffers (rows of head_dim floats)
+  // When every sequence is a decode, choose split counts from the batch's shape alone (not
+  // its lengths), so consecutive decode steps share one plan.
+  bool stable_decode_splits = false;
 };
 
 struct AttentionPlan {

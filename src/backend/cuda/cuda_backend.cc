@@ -55,7 +55,9 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::Create(int device) {
 }
 
 CudaBackend::~CudaBackend() {
+  FinishStep();
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  DropGraphs();
   for (StagedBuffer* buf : {&meta_, &plans_}) {
     if (buf->device != nullptr) cudaFree(buf->device);
     if (buf->host != nullptr) cudaFreeHost(buf->host);
@@ -73,6 +75,7 @@ void CudaBackend::Fail(Status s) {
 void CudaBackend::CheckLaunch(const char* what) { Fail(cuda::FromCuda(cudaGetLastError(), what)); }
 
 Result<std::unique_ptr<DeviceBuffer>> CudaBackend::Allocate(size_t bytes) {
+  if (mode_ == StepMode::kReplay) Fail(Status(StatusCode::kInternal, "an allocation inside a replayed CUDA graph step"));
   void* p = nullptr;
   ++num_allocations_;
   const cudaError_t err = cudaMalloc(&p, std::max<size_t>(bytes, 256));
@@ -85,6 +88,7 @@ Result<std::unique_ptr<DeviceBuffer>> CudaBackend::Allocate(size_t bytes) {
 }
 
 Status CudaBackend::CopyFromHost(const void* src, Tensor dst) {
+  FinishStep();
   SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaMemcpyAsync(dst.data, src, dst.NumBytes(), cudaMemcpyHostToDevice, stream_),
                                      "copy to device"));
   return cuda::FromCuda(cudaStreamSynchronize(stream_), "copy to device");
@@ -168,6 +172,7 @@ const void* CudaBackend::Stage(StagedBuffer& buf, const void* bytes, size_t size
 }
 
 Status CudaBackend::BeginForward(const ForwardBatch& batch) {
+  FinishStep();
   // The previous step's uploads read the pinned buffers about to be rewritten.
   SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaStreamSynchronize(stream_), "previous step"));
   status_ = Status::Ok();
@@ -191,13 +196,82 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   d_input_ids_ = static_cast<const int32_t*>(Stage(meta_, batch.input_ids.data(), bytes(batch.input_ids)));
   d_positions_ = static_cast<const int32_t*>(Stage(meta_, batch.positions.data(), bytes(batch.positions)));
   d_out_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.out_kv_slots.data(), bytes(batch.out_kv_slots)));
-  d_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.kv_slots.data(), bytes(batch.kv_slots)));
   d_logit_rows_ = static_cast<const int32_t*>(Stage(meta_, batch.logit_rows.data(), bytes(batch.logit_rows)));
   d_sequences_ = static_cast<const BatchSequence*>(Stage(meta_, batch.sequences.data(), bytes(batch.sequences)));
+  // kv_slots go last: its length changes every decode step, the other offsets do not.
+  d_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.kv_slots.data(), bytes(batch.kv_slots)));
+  if (!Failed()) ChooseStepMode(batch);
   return status_;
 }
 
+void CudaBackend::DropGraphs() {
+  for (auto& [key, g] : graphs_) cudaGraphExecDestroy(g.exec);
+  graphs_.clear();
+}
+
+void CudaBackend::ChooseStepMode(const ForwardBatch& batch) {
+  mode_ = StepMode::kEager;
+  ops_hash_ = 0;
+  bool decode = graph_max_batch_ > 0 && !batch.sequences.empty() &&
+                static_cast<int64_t>(batch.sequences.size()) <= graph_max_batch_;
+  for (const BatchSequence& seq : batch.sequences) decode = decode && seq.num_new_tokens == 1;
+  if (!decode) return;
+  step_key_ = {batch.num_tokens(), static_cast<int64_t>(batch.sequences.size()),
+               static_cast<int64_t>(batch.logit_rows.size())};
+  if (graphs_epoch_ != num_allocations_) {
+    DropGraphs();
+    graphs_epoch_ = num_allocations_;
+  }
+  const std::pair<GraphKey, int64_t> seen{step_key_, num_allocations_};
+  if (graphs_.count(step_key_) > 0) {
+    mode_ = StepMode::kReplay;
+  } else if (last_decode_ == seen) {
+    const cudaError_t err = cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal);
+    if (err == cudaSuccess) mode_ = StepMode::kCapture;
+    cudaGetLastError();
+  }
+  last_decode_ = seen;
+}
+
+void CudaBackend::FinishStep() {
+  const StepMode mode = mode_;
+  mode_ = StepMode::kEager;
+  if (mode == StepMode::kCapture) {
+    cudaGraph_t graph = nullptr;
+    const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+    Graph g{nullptr, ops_hash_};
+    if (end == cudaSuccess && !Failed()) Fail(cuda::FromCuda(cudaGraphInstantiate(&g.exec, graph, 0), "graph"));
+    else Fail(cuda::FromCuda(end, "graph capture"));
+    if (graph != nullptr) cudaGraphDestroy(graph);
+    if (Failed()) return;
+    graphs_[step_key_] = g;
+  }
+  if (mode == StepMode::kCapture || mode == StepMode::kReplay) {
+    auto it = graphs_.find(step_key_);
+    if (it == graphs_.end()) return;
+    if (mode == StepMode::kReplay && it->second.ops_hash != ops_hash_) {
+      Fail(Status(StatusCode::kInternal, "CUDA graph replay: this step's ops differ from the captured ones"));
+      cudaGraphExecDestroy(it->second.exec);
+      graphs_.erase(it);
+      return;
+    }
+    if (mode == StepMode::kReplay) ++num_graph_replays_;
+    Fail(cuda::FromCuda(cudaGraphLaunch(it->second.exec, stream_), "graph launch"));
+  }
+}
+
+uint64_t CudaBackend::TensorBits(const Tensor& t) {
+  return reinterpret_cast<uintptr_t>(t.data) ^ (static_cast<uint64_t>(t.dtype) << 56) ^
+         (static_cast<uint64_t>(t.rows) << 32) ^ static_cast<uint64_t>(t.cols) * 0x9E3779B97F4A7C15ull;
+}
+
+bool CudaBackend::Launching(std::initializer_list<uint64_t> args) {
+  for (uint64_t a : args) ops_hash_ = (ops_hash_ ^ a) * 0x100000001B3ull;  // FNV-1a over words
+  return mode_ != StepMode::kReplay;
+}
+
 Status CudaBackend::CopyToHost(const Tensor& x, float* dst) {
+  FinishStep();
   if (Failed()) return status_;
   if (x.dtype == DType::kF32) {
     Fail(cuda::FromCuda(cudaMemcpyAsync(dst, x.data, x.NumBytes(), cudaMemcpyDeviceToHost, stream_), "copy to host"));

@@ -6,11 +6,22 @@
 // Ops cannot return errors, so the first failure is kept and returned by the next
 // CopyToHost (or BeginForward), and ops after it do nothing. After warm-up, a decode step
 // of an unchanged batch size allocates no memory (buffers only grow).
+//
+// CUDA graphs: a decode step (every sequence appends one token) of at most
+// graph_max_batch() sequences is captured into a graph the third time its shape
+// (tokens, sequences, logit rows) is seen with no allocation in between, and replayed
+// from then on: BeginForward uploads the step's metadata to the same addresses, the ops
+// only check that they are the captured ones (a hash of their arguments), and the graph
+// runs at the end of the step (CopyToHost, or the next BeginForward). Any allocation
+// drops the graphs (their buffers may have moved).
 // Not thread-safe: one thread drives it (see Backend).
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <cuda_runtime_api.h>
@@ -53,6 +64,10 @@ class CudaBackend final : public Backend {
 
   // Copies host bytes into a tensor's device memory and waits (for tests and tools).
   Status CopyFromHost(const void* src, Tensor dst);
+  // Largest decode batch run through CUDA graphs; 0 turns graphs off.
+  void set_graph_max_batch(int n) { graph_max_batch_ = n; }
+  int graph_max_batch() const { return graph_max_batch_; }
+  int64_t num_graph_replays() const { return num_graph_replays_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }
   // The first error since the last BeginForward, or OK.
@@ -80,7 +95,26 @@ class CudaBackend final : public Backend {
     int num_split_groups;
   };
 
+  enum class StepMode { kEager, kCapture, kReplay };
+  struct GraphKey {
+    int64_t num_tokens, num_sequences, num_logit_rows;
+    auto operator<=>(const GraphKey&) const = default;
+  };
+  struct Graph {
+    cudaGraphExec_t exec = nullptr;
+    uint64_t ops_hash = 0;
+  };
+
   CudaBackend() = default;
+  // Chooses eager, capture or replay for the step just staged.
+  void ChooseStepMode(const ForwardBatch& batch);
+  // Ends a capture or runs a replay; returns whether the step's work is enqueued.
+  void FinishStep();
+  void DropGraphs();
+  // Folds an op's arguments into the step's hash; true when the op should launch
+  // (false while replaying, where the graph does the work).
+  bool Launching(std::initializer_list<uint64_t> args);
+  static uint64_t TensorBits(const Tensor& t);
   bool Failed() const { return !status_.ok(); }
   void Fail(Status s);
   void CheckLaunch(const char* what);
@@ -117,6 +151,15 @@ class CudaBackend final : public Backend {
   const int32_t* d_logit_rows_ = nullptr;
   const BatchSequence* d_sequences_ = nullptr;
   std::vector<CachedPlan> cached_plans_;
+
+  int graph_max_batch_ = 64;
+  StepMode mode_ = StepMode::kEager;
+  GraphKey step_key_{};
+  uint64_t ops_hash_ = 0;
+  std::map<GraphKey, Graph> graphs_;
+  int64_t graphs_epoch_ = -1;  // num_allocations_ the graphs were captured under
+  std::optional<std::pair<GraphKey, int64_t>> last_decode_;  // (key, epoch) of the last decode step
+  int64_t num_graph_replays_ = 0;
   std::vector<uint8_t> host_scratch_;
 };
 

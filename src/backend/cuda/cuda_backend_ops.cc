@@ -1,5 +1,6 @@
 // CudaBackend's ops: argument checks on the host, then kernel launches on the stream.
 #include <algorithm>
+#include <bit>
 
 #include "backend/cuda/attention_kernel.h"
 #include "backend/cuda/cuda_backend.h"
@@ -24,7 +25,7 @@ Status ExpectDType(const Tensor& t, DType want, const char* what) {
 void CudaBackend::Embed(const Tensor& table, float scale, Tensor out) {
   if (Failed()) return;
   Fail(ExpectDType(table, DType::kBF16, "Embed"));
-  if (Failed()) return;
+  if (Failed() || !Launching({1, TensorBits(table), std::bit_cast<uint32_t>(scale), TensorBits(out)})) return;
   cuda::LaunchEmbed(Bf16(table), table.cols, d_input_ids_, batch_->num_tokens(), scale, Bf16(out), stream_);
   CheckLaunch("Embed");
 }
@@ -33,7 +34,7 @@ void CudaBackend::RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tens
   if (Failed()) return;
   Fail(ExpectDType(weight, DType::kF32, "RmsNorm weight"));
   Fail(ExpectDType(x, DType::kBF16, "RmsNorm"));
-  if (Failed()) return;
+  if (Failed() || !Launching({2, TensorBits(x), TensorBits(weight), std::bit_cast<uint32_t>(eps), TensorBits(out)})) return;
   cuda::LaunchRmsNorm(Bf16(x), weight.As<float>(), x.rows * (x.cols / weight.cols), weight.cols, eps, Bf16(out),
                       stream_);
   CheckLaunch("RmsNorm");
@@ -42,7 +43,9 @@ void CudaBackend::RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tens
 void CudaBackend::AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) {
   if (Failed()) return;
   Fail(ExpectDType(weight, DType::kF32, "AddRmsNorm weight"));
-  if (Failed()) return;
+  if (Failed() || !Launching({3, TensorBits(residual), TensorBits(x), TensorBits(weight), std::bit_cast<uint32_t>(eps),
+                               TensorBits(out)}))
+    return;
   cuda::LaunchAddRmsNorm(Bf16(residual), Bf16(x), weight.As<float>(), residual.rows, residual.cols, eps, Bf16(out),
                          stream_);
   CheckLaunch("AddRmsNorm");
@@ -58,7 +61,9 @@ void CudaBackend::MatMuls(const Tensor& x, std::span<const LinearJob> jobs) {
       Fail(InvalidArgument("CUDA MatMul: shapes [{}, {}] x [{}, {}]^T -> [{}, {}] do not fit", x.rows, x.cols,
                            job.w.rows, job.w.cols, job.out.rows, job.out.cols));
   }
-  if (Failed()) return;
+  bool launch = Launching({4, TensorBits(x), jobs.size()});
+  for (const LinearJob& job : jobs) launch = Launching({TensorBits(job.w), TensorBits(job.bias), TensorBits(job.out)});
+  if (Failed() || !launch) return;
   // Decode-sized batches: the weights in as few skinny-matmul launches as possible.
   if (x.rows <= cuda::kMaxGemvRows) {
     auto gemv_jobs = [&](size_t first, int count, cuda::GemvJob* out) {
@@ -124,6 +129,9 @@ void CudaBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
   if (2 * half > head_dim) Fail(InvalidArgument("CUDA Rope: {} frequencies for head_dim {}", half, head_dim));
   const float* freqs = Failed() ? nullptr : RopeFreqsFor(rope);
   if (Failed() || half == 0) return;
+  if (!Launching({5, TensorBits(x), static_cast<uint64_t>(head_dim), reinterpret_cast<uintptr_t>(freqs),
+                  static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor)}))
+    return;
   cuda::LaunchRope(Bf16(x), x.rows, static_cast<int>(x.cols / head_dim), head_dim, d_positions_, freqs, half, rope.neox,
                    rope.attention_factor, stream_);
   CheckLaunch("Rope");
@@ -135,7 +143,7 @@ void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
   if (layer < 0 || layer >= kv_shape_.num_layers || k.cols != width || v.cols != width)
     Fail(InvalidArgument("CUDA StoreKv: layer {} rows of {} for a cache of {} layers x {}", layer, k.cols,
                          kv_shape_.num_layers, width));
-  if (Failed()) return;
+  if (Failed() || !Launching({6, static_cast<uint64_t>(layer), TensorBits(k), TensorBits(v)})) return;
   bf16_bits* base = static_cast<bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
   cuda::LaunchStoreKv(Bf16(k), Bf16(v), d_out_kv_slots_, k.rows, width, base, base + kv_shape_.num_slots * width,
                       stream_);
@@ -153,6 +161,9 @@ const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
   o.sliding_window = spec.sliding_window;
   o.target_blocks = 2 * num_sms_;
   o.max_partial_rows = max_partial_rows_;
+  // Decode plans depend on the batch's shape only: a replayed graph keeps the plan it was
+  // captured with, and graphs on or off compute exactly the same numbers.
+  o.stable_decode_splits = true;
   const cuda::AttentionPlan plan = cuda::PlanAttention(*batch_, o);
   const size_t item_bytes = plan.items.size() * sizeof(plan.items[0]);
   const size_t group_bytes = plan.split_groups.size() * sizeof(plan.split_groups[0]);
@@ -177,8 +188,14 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
     Fail(InvalidArgument("CUDA Attention: layer {} with {} q / {} kv heads of {} does not fit the KV cache", layer,
                          spec.num_q_heads, spec.num_kv_heads, spec.head_dim));
   if (Failed()) return;
-  const CachedPlan* plan = PlanFor(spec);
+  const CachedPlan* plan = PlanFor(spec);  // uploaded in replayed steps too: the graph reads it
   if (plan == nullptr) return;
+  if (!Launching({7, static_cast<uint64_t>(layer), TensorBits(q), TensorBits(out), static_cast<uint64_t>(spec.num_q_heads),
+                  static_cast<uint64_t>(spec.num_kv_heads), static_cast<uint64_t>(spec.head_dim),
+                  std::bit_cast<uint32_t>(spec.scale), static_cast<uint64_t>(spec.sliding_window),
+                  std::bit_cast<uint32_t>(spec.logit_softcap), reinterpret_cast<uintptr_t>(plan->items),
+                  static_cast<uint64_t>(plan->num_items), static_cast<uint64_t>(plan->num_split_groups)}))
+    return;
   const int64_t width = static_cast<int64_t>(kv_shape_.num_kv_heads) * kv_shape_.head_dim;
   const bf16_bits* base = static_cast<const bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
   cuda::AttentionLaunch a;
@@ -204,20 +221,20 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
 }
 
 void CudaBackend::GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) {
-  if (Failed()) return;
+  if (Failed() || !Launching({8, TensorBits(gate), TensorBits(up), static_cast<uint64_t>(act), TensorBits(out)})) return;
   cuda::LaunchGatedActivation(Bf16(gate), Bf16(up), gate.rows * gate.cols, act == Activation::kSilu ? 0 : 1, Bf16(out),
                               stream_);
   CheckLaunch("GatedActivation");
 }
 
 void CudaBackend::Add(Tensor x, const Tensor& y) {
-  if (Failed()) return;
+  if (Failed() || !Launching({9, TensorBits(x), TensorBits(y)})) return;
   cuda::LaunchAdd(Bf16(x), Bf16(y), x.rows * x.cols, stream_);
   CheckLaunch("Add");
 }
 
 void CudaBackend::GatherLogitRows(const Tensor& x, Tensor out) {
-  if (Failed()) return;
+  if (Failed() || !Launching({10, TensorBits(x), TensorBits(out)})) return;
   cuda::LaunchGatherRows(x.data, d_logit_rows_, static_cast<int64_t>(batch_->logit_rows.size()),
                          static_cast<int64_t>(x.RowBytes()), out.data, stream_);
   CheckLaunch("GatherLogitRows");

@@ -127,8 +127,24 @@ void LaunchEmbed(const bf16_bits* table, int64_t cols, const int32_t* ids, int64
   CopyRows(table, ids, out, nullptr, num_tokens, cols, scale, stream);
 }
 
+// K rows in blockIdx.y == 0, V rows in blockIdx.y == 1: one launch per layer.
+__global__ void StoreKvVec8Kernel(const uint4* k, const uint4* v, const int32_t* slots, int64_t row_vecs, uint4* k_cache,
+                                  uint4* v_cache) {
+  const uint4* src = blockIdx.y == 0 ? k : v;
+  uint4* dst = blockIdx.y == 0 ? k_cache : v_cache;
+  const int64_t t = blockIdx.x, slot = slots[t];
+  for (int64_t i = threadIdx.x; i < row_vecs; i += blockDim.x) dst[slot * row_vecs + i] = src[t * row_vecs + i];
+}
+
 void LaunchStoreKv(const bf16_bits* k, const bf16_bits* v, const int32_t* slots, int64_t num_tokens, int64_t width,
                    bf16_bits* k_cache, bf16_bits* v_cache, cudaStream_t stream) {
+  if (num_tokens == 0) return;
+  if (width % 8 == 0 && Aligned16(k) && Aligned16(v) && Aligned16(k_cache) && Aligned16(v_cache)) {
+    StoreKvVec8Kernel<<<dim3(static_cast<unsigned>(num_tokens), 2), 128, 0, stream>>>(
+        reinterpret_cast<const uint4*>(k), reinterpret_cast<const uint4*>(v), slots, width / 8,
+        reinterpret_cast<uint4*>(k_cache), reinterpret_cast<uint4*>(v_cache));
+    return;
+  }
   CopyRows(k, nullptr, k_cache, slots, num_tokens, width, 1.0f, stream);
   CopyRows(v, nullptr, v_cache, slots, num_tokens, width, 1.0f, stream);
 }

@@ -58,8 +58,25 @@ TEST(AttentionPlanTest, SingleDecodeIsSplitToFillTheGpu) {
   ASSERT_EQ(plan.split_groups.size(), 1u);
   EXPECT_EQ(plan.split_groups[0].num_splits, static_cast<int>(plan.items.size()));
   EXPECT_LE(plan.num_partial_rows, o.max_partial_rows);
-  for (const AttentionWorkItem& it : plan.items) EXPECT_EQ((it.key_begin % 32), 0);
+  for (const AttentionWorkItem& it : plan.items)
+    if (it.key_begin < it.key_end) EXPECT_EQ((it.key_begin % 32), 0);
   ExpectExactCover(b, o, plan);
+}
+
+TEST(AttentionPlanTest, StableDecodePlansDependOnlyOnTheBatchShape) {
+  AttentionPlanOptions o{4, 8, 0, 264, 64, 4 * 132 * 32};
+  o.stable_decode_splits = true;
+  const AttentionPlan short_ctx = PlanAttention(MakeBatch({{5, 1}, {40, 1}}), o);
+  const AttentionPlan long_ctx = PlanAttention(MakeBatch({{3000, 1}, {900, 1}}), o);
+  ASSERT_EQ(short_ctx.items.size(), long_ctx.items.size());
+  ASSERT_EQ(short_ctx.split_groups.size(), long_ctx.split_groups.size());
+  for (size_t i = 0; i < short_ctx.items.size(); ++i) {
+    EXPECT_EQ(short_ctx.items[i].split, long_ctx.items[i].split);
+    EXPECT_EQ(short_ctx.items[i].num_splits, long_ctx.items[i].num_splits);
+    EXPECT_EQ(short_ctx.items[i].partial_base, long_ctx.items[i].partial_base);
+  }
+  ExpectExactCover(MakeBatch({{5, 1}, {40, 1}}), o, short_ctx);
+  ExpectExactCover(MakeBatch({{3000, 1}, {900, 1}}), o, long_ctx);
 }
 
 TEST(AttentionPlanTest, LongPrefillIsNotSplit) {

@@ -109,26 +109,39 @@ TEST_P(CudaFixtureModelTest, GreedyMatchesTheCpuBackendUpToNearTies) {
   }
 }
 
-TEST_P(CudaFixtureModelTest, SteadyStateDecodeAllocatesNothing) {
-  auto backend = CudaBackend::Create(0);
-  ASSERT_TRUE(backend.ok());
-  auto model = LoadModel(FixturePath(GetParam()), **backend);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  const ModelConfig& c = (*model)->config();
-  ASSERT_TRUE((*backend)->CreateKvCache({c.num_layers, 512, c.num_kv_heads, c.head_dim}).ok());
-  std::vector<int32_t> slots_a, slots_b;
-  std::vector<float> logits;
-  int64_t allocations_after_warmup = -1;
-  for (int step = 0; step < 40; ++step) {
-    slots_a.push_back(2 * step);
-    slots_b.push_back(2 * step + 1);
-    ForwardBatch batch;
-    batch.AddSequence({static_cast<int32_t>(step % 7)}, slots_a, true);
-    batch.AddSequence({static_cast<int32_t>(step % 5)}, slots_b, true);
-    ASSERT_TRUE((*model)->Forward(batch, &logits).ok());
-    if (step == 2) allocations_after_warmup = (*backend)->num_allocations();
+// Decode steps of a batch of two, first with CUDA graphs off, then on: after warm-up no
+// step allocates, graphs are captured and replayed, and they give the very same logits.
+TEST_P(CudaFixtureModelTest, SteadyStateDecodeAllocatesNothingAndGraphsReplayExactly) {
+  std::vector<std::vector<float>> eager_logits;
+  for (int graph_max_batch : {0, 64}) {
+    SCOPED_TRACE(graph_max_batch == 0 ? "eager" : "graphs");
+    auto backend = CudaBackend::Create(0);
+    ASSERT_TRUE(backend.ok());
+    (*backend)->set_graph_max_batch(graph_max_batch);
+    auto model = LoadModel(FixturePath(GetParam()), **backend);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    const ModelConfig& c = (*model)->config();
+    ASSERT_TRUE((*backend)->CreateKvCache({c.num_layers, 512, c.num_kv_heads, c.head_dim}).ok());
+    std::vector<int32_t> slots_a, slots_b;
+    std::vector<float> logits;
+    int64_t allocations_after_warmup = -1;
+    for (int step = 0; step < 40; ++step) {
+      slots_a.push_back(2 * step);
+      slots_b.push_back(2 * step + 1);
+      ForwardBatch batch;
+      batch.AddSequence({static_cast<int32_t>(step % 7)}, slots_a, true);
+      batch.AddSequence({static_cast<int32_t>(step % 5)}, slots_b, true);
+      ASSERT_TRUE((*model)->Forward(batch, &logits).ok());
+      if (step == 2) allocations_after_warmup = (*backend)->num_allocations();
+      if (graph_max_batch == 0) {
+        eager_logits.push_back(logits);
+      } else {
+        ASSERT_EQ(logits, eager_logits[step]) << "step " << step;
+      }
+    }
+    EXPECT_EQ((*backend)->num_allocations(), allocations_after_warmup);
+    if (graph_max_batch > 0) EXPECT_GE((*backend)->num_graph_replays(), 35);
   }
-  EXPECT_EQ((*backend)->num_allocations(), allocations_after_warmup);
 }
 
 std::vector<Variant> AllVariants() {
