@@ -29,8 +29,17 @@ fi
 echo "== device"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader
 
+echo "== random-weight model of the default model's shapes (for the CPU-vs-CUDA greedy test)"
+extra=/tmp/smollm2-shaped-random
+if python3 "$(dirname "$0")/make_random_llama.py" "$extra" > "$OUT/make_model.log" 2>&1; then
+  export SGL_CUDA_EXTRA_MODELS="$extra"
+  tail -1 "$OUT/make_model.log"
+else
+  echo "could not make it: $(tail -1 "$OUT/make_model.log")"
+fi
+
 echo "== tests"
-"$BUILD/sgl_tests" --gtest_filter='*Cuda*:AttentionPlan*' 2>&1 | tee "$OUT/tests.log" | grep -E '^\[  (FAILED|  OK  ) |Failure|error|Expected|Which is|actual|token|Skipped' | grep -v '^\[       OK' | head -80
+"$BUILD/sgl_tests" --gtest_filter='*Cuda*:AttentionPlan*' 2>&1 | tee "$OUT/tests.log" | grep -E '^\[  (FAILED|  OK  ) |Failure|error|Expected|Which is|actual|token|Skipped|greedy tokens' | grep -v '^\[       OK' | head -80
 tests_rc=${PIPESTATUS[0]}
 passed=$(grep -c '^\[       OK \]' "$OUT/tests.log")
 failed=$(grep -c '^\[  FAILED  \] .*ms)$' "$OUT/tests.log")

@@ -5,6 +5,8 @@
 // a steady-state decode step allocates no device memory.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -143,6 +145,75 @@ TEST_P(CudaFixtureModelTest, SteadyStateDecodeAllocatesNothingAndGraphsReplayExa
     if (graph_max_batch > 0) EXPECT_GE((*backend)->num_graph_replays(), 35);
   }
 }
+
+// Larger models named by SGL_CUDA_EXTRA_MODELS (colon-separated paths; tools/gpu-check.sh
+// makes a random-weight model of the default model's shapes): 64 greedy tokens on CUDA
+// equal the CPU's, up to near-ties, from a few prompts.
+class CudaExtraModelTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!cuda::DeviceVisible()) GTEST_SKIP() << "no CUDA device is visible: CUDA tests need a GPU";
+  }
+};
+
+TEST_P(CudaExtraModelTest, GreedyMatchesTheCpuBackendUpToNearTies) {
+  std::unique_ptr<Engine> engines[2];
+  for (int i = 0; i < 2; ++i) {
+    EngineOptions options;
+    options.device = i == 0 ? "cpu" : "cuda";
+    options.model_path = GetParam();
+    options.max_total_tokens = 1024;
+    auto engine = Engine::Create(options);
+    ASSERT_TRUE(engine.ok()) << engine.status().message();
+    engines[i] = std::move(engine).value();
+  }
+  const int64_t vocab = engines[0]->Info().vocab_size;
+  SamplingParams params;
+  params.temperature = 0;
+  params.ignore_eos = true;
+  params.max_new_tokens = 64;
+  int exact = 0;
+  for (int p = 0; p < 4; ++p) {
+    std::vector<int32_t> prompt;
+    for (int i = 0; i < 9 + 40 * p; ++i) prompt.push_back(static_cast<int32_t>((1 + 7919 * (i + 1) * (p + 1)) % vocab));
+    auto want = engines[0]->Generate(prompt, params, {});
+    auto got = engines[1]->Generate(prompt, params, {});
+    ASSERT_TRUE(want.ok() && got.ok());
+    ASSERT_EQ(got->output_ids.size(), 64u);
+    const auto diverge = std::mismatch(got->output_ids.begin(), got->output_ids.end(), want->output_ids.begin());
+    if (diverge.first == got->output_ids.end()) {
+      ++exact;
+      continue;
+    }
+    const size_t at = diverge.first - got->output_ids.begin();
+    std::vector<int32_t> context = prompt;
+    context.insert(context.end(), want->output_ids.begin(), want->output_ids.begin() + at);
+    auto logits = engines[0]->PromptLogits(context);
+    ASSERT_TRUE(logits.ok());
+    const float* row = logits->data() + (context.size() - 1) * vocab;
+    double scale = 1.0;
+    for (int64_t v = 0; v < vocab; ++v) scale = std::max(scale, std::abs(double(row[v])));
+    const double gap = double(row[*diverge.second]) - row[*diverge.first];
+    EXPECT_LT(gap, kNearTie * scale) << "prompt " << p << " token " << at;
+    std::printf("prompt %d: CUDA and CPU part at token %zu of 64, a near-tie (gap %.4f of %.2f)\n", p, at, gap, scale);
+  }
+  std::printf("%d of 4 prompts: 64 greedy tokens identical on CUDA and CPU\n", exact);
+}
+
+std::vector<std::string> ExtraModels() {
+  std::vector<std::string> paths;
+  const char* env = std::getenv("SGL_CUDA_EXTRA_MODELS");
+  std::string list = env ? env : "";
+  for (size_t begin = 0; begin < list.size();) {
+    const size_t end = std::min(list.find(':', begin), list.size());
+    if (end > begin) paths.push_back(list.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return paths;
+}
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CudaExtraModelTest);
+INSTANTIATE_TEST_SUITE_P(FromEnvironment, CudaExtraModelTest, ::testing::ValuesIn(ExtraModels()));
 
 std::vector<Variant> AllVariants() {
   std::vector<Variant> variants;
