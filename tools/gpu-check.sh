@@ -51,7 +51,7 @@ if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
     --gtest_filter='CudaAttentionTest.*:CudaOpsTest.*' > "$OUT/memcheck.log" 2>&1
   echo "memcheck rc=$? $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)"
   timeout 300 compute-sanitizer --tool racecheck --error-exitcode 9 "$BUILD/sgl_tests" \
-    --gtest_filter='CudaAttentionTest.DecodeBatchWithGqa:CudaAttentionTest.LongDecodeTakesTheSplitPath' > "$OUT/racecheck.log" 2>&1
+    --gtest_filter='CudaAttentionTest.DecodeBatchWithGqa:CudaAttentionTest.LongDecodeTakesTheSplitPath:CudaAttentionTest.TensorCorePrefillOverLongPrefixes' > "$OUT/racecheck.log" 2>&1
   echo "racecheck rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/racecheck.log" | tail -1)"
 fi
 

@@ -245,12 +245,17 @@ cudaError_t AllowSharedMemory() {
 }  // namespace
 
 cudaError_t PrepareAttentionKernels() {
-  for (cudaError_t err : {AllowSharedMemory<1>(), AllowSharedMemory<2>(), AllowSharedMemory<4>(), AllowSharedMemory<8>()})
+  for (cudaError_t err : {AllowSharedMemory<1>(), AllowSharedMemory<2>(), AllowSharedMemory<4>(), AllowSharedMemory<8>(),
+                          PrepareTensorCoreAttention()})
     if (err != cudaSuccess) return err;
   return cudaSuccess;
 }
 
 cudaError_t LaunchAttention(const AttentionLaunch& a, cudaStream_t stream) {
+  if (a.num_tile_items > 0) {
+    const cudaError_t err = LaunchTensorCoreAttention(a, stream);
+    if (err != cudaSuccess) return err;
+  }
   if (a.num_items == 0) return cudaSuccess;
   cudaError_t err;
   if (a.head_dim <= 32) {

@@ -21,6 +21,8 @@ struct AttentionLaunch {
   int num_items = 0;
   const AttentionSplitGroup* split_groups = nullptr;
   int num_split_groups = 0;
+  const AttentionTileItem* tile_items = nullptr;  // for the tensor-core kernel
+  int num_tile_items = 0;
   // q and out: [num_tokens, num_q_heads * head_dim] bf16; caches [slots, kv_heads * head_dim].
   const uint16_t* q = nullptr;
   uint16_t* out = nullptr;
@@ -38,6 +40,13 @@ struct AttentionLaunch {
 
 // Largest head_dim the kernel handles.
 constexpr int kMaxAttentionHeadDim = 256;
+
+// Whether the tensor-core kernel handles this head size (a multiple of 16, at most 256).
+inline bool TensorCoreAttentionSupports(int head_dim) { return head_dim % 16 == 0 && head_dim <= 256; }
+
+// The tile items' part of LaunchAttention (attention_tc_kernel.cu).
+cudaError_t LaunchTensorCoreAttention(const AttentionLaunch& a, cudaStream_t stream);
+cudaError_t PrepareTensorCoreAttention();
 
 // Raises the kernels' shared-memory limit on the current device; call once per device
 // before the first launch.

@@ -11,6 +11,11 @@ AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOption
   std::vector<AttentionWorkItem> base;
   for (size_t s = 0; s < batch.sequences.size(); ++s) {
     const BatchSequence& seq = batch.sequences[s];
+    if (o.min_tensor_core_tokens > 0 && seq.num_new_tokens >= o.min_tensor_core_tokens) {
+      for (int32_t t = 0; t < seq.num_new_tokens; t += kAttentionTensorCoreRows)
+        plan.tile_items.push_back({static_cast<int32_t>(s), t, std::min(kAttentionTensorCoreRows, seq.num_new_tokens - t)});
+      continue;
+    }
     for (int32_t t = 0; t < seq.num_new_tokens; t += tokens_per_item) {
       for (int h = 0; h < o.group_size; h += heads_per_item) {
         AttentionWorkItem item{};

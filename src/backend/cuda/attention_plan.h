@@ -64,6 +64,15 @@ SGL_HOST_DEVICE inline void AttentionKeyRange(const BatchSequence& seq, int32_t 
   *end = b + step < all_end ? b + step : all_end;
 }
 
+// A tile of up to kAttentionTensorCoreRows consecutive new tokens of one sequence,
+// attended by the tensor-core kernel (one block per tile and q head).
+constexpr int kAttentionTensorCoreRows = 64;
+struct AttentionTileItem {
+  int32_t sequence;
+  int32_t token_begin;  // counted within the sequence's new tokens
+  int32_t num_tokens;
+};
+
 struct AttentionPlanOptions {
   int group_size = 1;        // q heads per KV head
   int num_kv_heads = 1;
@@ -74,11 +83,15 @@ struct AttentionPlanOptions {
   // When every sequence is a decode, choose split counts from the batch's shape alone (not
   // its lengths), so consecutive decode steps share one plan.
   bool stable_decode_splits = false;
+  // Sequences with at least this many new tokens go to the tensor-core kernel as
+  // AttentionTileItems (0: none do).
+  int32_t min_tensor_core_tokens = 0;
 };
 
 struct AttentionPlan {
   std::vector<AttentionWorkItem> items;
   std::vector<AttentionSplitGroup> split_groups;
+  std::vector<AttentionTileItem> tile_items;
   int64_t num_partial_rows = 0;
 };
 

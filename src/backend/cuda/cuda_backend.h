@@ -93,6 +93,8 @@ class CudaBackend final : public Backend {
     int num_items;
     const cuda::AttentionSplitGroup* split_groups;
     int num_split_groups;
+    const cuda::AttentionTileItem* tile_items;
+    int num_tile_items;
   };
 
   enum class StepMode { kEager, kCapture, kReplay };

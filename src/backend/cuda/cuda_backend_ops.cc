@@ -13,6 +13,9 @@ namespace {
 
 using cuda::bf16_bits;
 
+// Sequences with this many new tokens or more (prefill chunks) take the tensor-core kernel.
+constexpr int32_t kTensorCoreMinTokens = 16;
+
 bf16_bits* Bf16(const Tensor& t) { return static_cast<bf16_bits*>(t.data); }
 
 Status ExpectDType(const Tensor& t, DType want, const char* what) {
@@ -164,18 +167,22 @@ const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
   // Decode plans depend on the batch's shape only: a replayed graph keeps the plan it was
   // captured with, and graphs on or off compute exactly the same numbers.
   o.stable_decode_splits = true;
+  o.min_tensor_core_tokens = cuda::TensorCoreAttentionSupports(kv_shape_.head_dim) ? kTensorCoreMinTokens : 0;
   const cuda::AttentionPlan plan = cuda::PlanAttention(*batch_, o);
   const size_t item_bytes = plan.items.size() * sizeof(plan.items[0]);
   const size_t group_bytes = plan.split_groups.size() * sizeof(plan.split_groups[0]);
-  if (plans_.used + item_bytes + group_bytes + 32 > plans_.capacity) {
+  const size_t tile_bytes = plan.tile_items.size() * sizeof(plan.tile_items[0]);
+  if (plans_.used + item_bytes + group_bytes + tile_bytes + 48 > plans_.capacity) {
     cached_plans_.clear();  // Reserve may replace the buffer the cached plans live in
-    Fail(Reserve(plans_, item_bytes + group_bytes + 32));
+    Fail(Reserve(plans_, item_bytes + group_bytes + tile_bytes + 48));
     if (Failed()) return nullptr;
   }
-  CachedPlan cached{group, spec.num_kv_heads, spec.sliding_window, nullptr, static_cast<int>(plan.items.size()),
-                    nullptr, static_cast<int>(plan.split_groups.size())};
+  CachedPlan cached{group,   spec.num_kv_heads, spec.sliding_window, nullptr, static_cast<int>(plan.items.size()),
+                    nullptr, static_cast<int>(plan.split_groups.size()), nullptr,
+                    static_cast<int>(plan.tile_items.size())};
   cached.items = static_cast<const cuda::AttentionWorkItem*>(Stage(plans_, plan.items.data(), item_bytes));
   cached.split_groups = static_cast<const cuda::AttentionSplitGroup*>(Stage(plans_, plan.split_groups.data(), group_bytes));
+  cached.tile_items = static_cast<const cuda::AttentionTileItem*>(Stage(plans_, plan.tile_items.data(), tile_bytes));
   if (Failed()) return nullptr;
   return &cached_plans_.emplace_back(cached);
 }
@@ -194,7 +201,8 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
                   static_cast<uint64_t>(spec.num_kv_heads), static_cast<uint64_t>(spec.head_dim),
                   std::bit_cast<uint32_t>(spec.scale), static_cast<uint64_t>(spec.sliding_window),
                   std::bit_cast<uint32_t>(spec.logit_softcap), reinterpret_cast<uintptr_t>(plan->items),
-                  static_cast<uint64_t>(plan->num_items), static_cast<uint64_t>(plan->num_split_groups)}))
+                  static_cast<uint64_t>(plan->num_items), static_cast<uint64_t>(plan->num_split_groups),
+                  static_cast<uint64_t>(plan->num_tile_items)}))
     return;
   const int64_t width = static_cast<int64_t>(kv_shape_.num_kv_heads) * kv_shape_.head_dim;
   const bf16_bits* base = static_cast<const bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
@@ -205,6 +213,8 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   a.num_items = plan->num_items;
   a.split_groups = plan->split_groups;
   a.num_split_groups = plan->num_split_groups;
+  a.tile_items = plan->tile_items;
+  a.num_tile_items = plan->num_tile_items;
   a.q = Bf16(q);
   a.out = Bf16(out);
   a.k_cache = base;

@@ -59,7 +59,9 @@ TEST(AttentionPlanTest, SingleDecodeIsSplitToFillTheGpu) {
   EXPECT_EQ(plan.split_groups[0].num_splits, static_cast<int>(plan.items.size()));
   EXPECT_LE(plan.num_partial_rows, o.max_partial_rows);
   for (const AttentionWorkItem& it : plan.items)
-    if (it.key_begin < it.key_end) EXPECT_EQ((it.key_begin % 32), 0);
+    if (it.key_begin < it.key_end) {
+      EXPECT_EQ((it.key_begin % 32), 0);
+    }
   ExpectExactCover(b, o, plan);
 }
 
@@ -96,10 +98,30 @@ TEST(AttentionPlanTest, MixedBatchWindowAndSmallCapacity) {
       AttentionPlanOptions o{6, 2, window, 264, 64, capacity};
       const AttentionPlan plan = PlanAttention(b, o);
       EXPECT_LE(plan.num_partial_rows, capacity);
-      if (capacity == 0) EXPECT_TRUE(plan.split_groups.empty());
+      if (capacity == 0) {
+        EXPECT_TRUE(plan.split_groups.empty());
+      }
       ExpectExactCover(b, o, plan);
     }
   }
+}
+
+TEST(AttentionPlanTest, LongChunksBecomeTensorCoreTiles) {
+  const ForwardBatch b = MakeBatch({{10, 150}, {300, 1}, {0, 15}, {7, 64}});
+  AttentionPlanOptions o{4, 2, 0, 264, 64, 4 * 132 * 32};
+  o.min_tensor_core_tokens = 16;
+  const AttentionPlan plan = PlanAttention(b, o);
+  std::map<int, std::vector<int>> tokens;  // sequence -> its tokens, from the tiles
+  for (const AttentionTileItem& t : plan.tile_items) {
+    ASSERT_LE(t.num_tokens, kAttentionTensorCoreRows);
+    for (int i = t.token_begin; i < t.token_begin + t.num_tokens; ++i) tokens[t.sequence].push_back(i);
+  }
+  EXPECT_EQ(tokens.size(), 2u);
+  EXPECT_EQ(tokens[0].size(), 150u);
+  EXPECT_EQ(tokens[3].size(), 64u);
+  for (auto& [seq, list] : tokens)
+    for (size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list[i], static_cast<int>(i));
+  for (const AttentionWorkItem& it : plan.items) EXPECT_TRUE(it.sequence == 1 || it.sequence == 2);
 }
 
 TEST(AttentionPlanTest, LargeGroupsAreCutIntoHeadRanges) {

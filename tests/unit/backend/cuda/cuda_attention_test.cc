@@ -94,6 +94,15 @@ TEST_F(CudaAttentionTest, OddHeadSizesAndGroupsOfTheFixtures) {
   Check({40, 8, 80, 0, 0, {{100, 17}, {500, 1}}});      // a group of 5, head_dim 80
 }
 
+// Prefill chunks of 16+ tokens run on the tensor-core kernel: many 64-row tiles, long
+// cached prefixes, windows and softcaps, every head size it takes.
+TEST_F(CudaAttentionTest, TensorCorePrefillOverLongPrefixes) {
+  Check({32, 8, 128, 0, 0, {{0, 300}, {1000, 130}, {77, 1}}});
+  Check({8, 2, 256, 100, 0, {{50, 150}, {0, 64}}});
+  Check({6, 3, 96, 0, 20.0f, {{500, 65}, {3, 16}}});
+  Check({16, 16, 64, 33, 0, {{0, 200}}});
+}
+
 TEST_F(CudaAttentionTest, GroupsLargerThanABlockSplitTheirHeads) {
   Check({64, 1, 64, 0, 0, {{30, 5}, {200, 1}}});
 }

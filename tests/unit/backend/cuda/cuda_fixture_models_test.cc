@@ -142,7 +142,9 @@ TEST_P(CudaFixtureModelTest, SteadyStateDecodeAllocatesNothingAndGraphsReplayExa
       }
     }
     EXPECT_EQ((*backend)->num_allocations(), allocations_after_warmup);
-    if (graph_max_batch > 0) EXPECT_GE((*backend)->num_graph_replays(), 35);
+    if (graph_max_batch > 0) {
+      EXPECT_GE((*backend)->num_graph_replays(), 35);
+    }
   }
 }
 
