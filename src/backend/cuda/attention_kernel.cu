@@ -60,6 +60,33 @@ __device__ __forceinline__ void LoadTileVec8(const AttentionLaunch& a, const int
   }
 }
 
+// Merges the partial results of a split item's rows for one KV head: out = sum_s w_s acc_s
+// / sum_s w_s l_s with w_s = exp(m_s - max_s m_s). Run by the item's last split block to
+// finish; partials are read through L2 (__ldcg), where the other blocks wrote them.
+__device__ void CombineSplits(const AttentionLaunch& a, const AttentionWorkItem& item, const BatchSequence& seq,
+                              int kv_head) {
+  const int D = a.head_dim;
+  const int group = a.num_q_heads / a.num_kv_heads;
+  const int num_rows = item.num_tokens * item.num_heads;
+  const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
+  for (int idx = threadIdx.x; idx < num_rows * D; idx += blockDim.x) {
+    const int r = idx / D, d = idx % D;
+    auto prow = [&](int s) { return item.partial_base + (static_cast<int64_t>(s) * a.num_kv_heads + kv_head) * num_rows + r; };
+    float m_max = -FLT_MAX;
+    for (int s = 0; s < item.num_splits; ++s) m_max = fmaxf(m_max, __ldcg(a.partial_ml + prow(s) * 2));
+    float num = 0.0f, den = 0.0f;
+    for (int s = 0; s < item.num_splits; ++s) {
+      const int64_t pr = prow(s);
+      const float w = __expf(__ldcg(a.partial_ml + pr * 2) - m_max);
+      num += w * __ldcg(a.partial_acc + pr * D + d);
+      den += w * __ldcg(a.partial_ml + pr * 2 + 1);
+    }
+    const int64_t token = seq.token_begin + item.token_begin + r / item.num_heads;
+    const int head = kv_head * group + item.head_begin + r % item.num_heads;
+    a.out[token * q_stride + static_cast<int64_t>(head) * D + d] = FloatToBf16(den > 0.0f ? num / den : 0.0f);
+  }
+}
+
 // DPL: output dims per lane (head_dim <= 32 * DPL).
 template <int DPL>
 __global__ void __launch_bounds__(kThreads) AttentionKernel(AttentionLaunch a) {
@@ -199,35 +226,21 @@ __global__ void __launch_bounds__(kThreads) AttentionKernel(AttentionLaunch a) {
       }
     }
   }
-}
-
-// One block per (split group, KV head): out = sum_s w_s acc_s / sum_s w_s l_s with
-// w_s = exp(m_s - max_s m_s).
-__global__ void CombineKernel(AttentionLaunch a) {
-  const AttentionSplitGroup g = a.split_groups[blockIdx.x];
-  const AttentionWorkItem item = a.items[g.item];
-  const BatchSequence seq = a.sequences[item.sequence];
-  const int kv_head = blockIdx.y;
-  const int D = a.head_dim;
-  const int group = a.num_q_heads / a.num_kv_heads;
-  const int num_rows = item.num_tokens * item.num_heads;
-  const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
-  for (int idx = threadIdx.x; idx < num_rows * D; idx += blockDim.x) {
-    const int r = idx / D, d = idx % D;
-    auto prow = [&](int s) { return item.partial_base + (static_cast<int64_t>(s) * a.num_kv_heads + kv_head) * num_rows + r; };
-    float m_max = -FLT_MAX;
-    for (int s = 0; s < g.num_splits; ++s) m_max = fmaxf(m_max, a.partial_ml[prow(s) * 2]);
-    float num = 0.0f, den = 0.0f;
-    for (int s = 0; s < g.num_splits; ++s) {
-      const int64_t pr = prow(s);
-      const float w = __expf(a.partial_ml[pr * 2] - m_max);
-      num += w * a.partial_acc[pr * D + d];
-      den += w * a.partial_ml[pr * 2 + 1];
-    }
-    const int64_t token = seq.token_begin + item.token_begin + r / item.num_heads;
-    const int head = kv_head * group + item.head_begin + r % item.num_heads;
-    a.out[token * q_stride + static_cast<int64_t>(head) * D + d] = FloatToBf16(den > 0.0f ? num / den : 0.0f);
+  if (item.num_splits == 1) return;
+  // The last split block of (item, KV head) to finish merges them all (the counter is
+  // reset for the next launch, so graphs can replay this).
+  __shared__ bool is_last_split;
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int* counter = a.split_counters + static_cast<int64_t>(item.split_group) * a.num_kv_heads + kv_head;
+    is_last_split = atomicAdd(counter, 1) == item.num_splits - 1;
+    if (is_last_split) *counter = 0;
   }
+  __syncthreads();
+  if (!is_last_split) return;
+  __threadfence();
+  CombineSplits(a, item, seq, kv_head);
 }
 
 template <int DPL>
@@ -267,9 +280,7 @@ cudaError_t LaunchAttention(const AttentionLaunch& a, cudaStream_t stream) {
   } else {
     err = LaunchWith<8>(a, stream);
   }
-  if (err != cudaSuccess || a.num_split_groups == 0) return err;
-  CombineKernel<<<dim3(a.num_split_groups, a.num_kv_heads), 256, 0, stream>>>(a);
-  return cudaGetLastError();
+  return err;
 }
 
 }  // namespace sgl::cuda

@@ -1,7 +1,7 @@
 // Paged attention on the GPU for any mix of prefill chunks and decodes: a tiled,
 // FlashAttention-style kernel (online softmax over key tiles gathered through each
 // sequence's page table; causal, GQA, sliding window, softcap) run over an
-// AttentionPlan's items, then, for split items, a pass merging their partial results.
+// AttentionPlan's items; the last block of a split item merges its partial results.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,7 @@ struct AttentionLaunch {
   const uint16_t* v_cache = nullptr;
   float* partial_acc = nullptr;  // [partial rows, head_dim]
   float* partial_ml = nullptr;   // [partial rows, 2]: running max and sum
+  int* split_counters = nullptr;  // [split groups * kv_heads], zero between launches
   int num_q_heads = 0;
   int num_kv_heads = 0;
   int head_dim = 0;

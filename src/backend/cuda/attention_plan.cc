@@ -56,6 +56,7 @@ AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOption
       part.split = s;
       part.num_splits = num_splits;
       part.partial_base = static_cast<int32_t>(plan.num_partial_rows);
+      part.split_group = static_cast<int32_t>(plan.split_groups.size()) - 1;
       plan.items.push_back(part);
     }
     plan.num_partial_rows += rows * num_splits;

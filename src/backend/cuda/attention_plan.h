@@ -36,9 +36,10 @@ struct AttentionWorkItem {
   int32_t split;         // index of this key range among its item's splits
   int32_t num_splits;    // 1: the item writes the output directly
   int32_t partial_base;  // with splits: first partial row of the item's group (see below)
+  int32_t split_group;   // with splits: its index in split_groups
 };
 
-// A split item's rows are merged by one combine block per (group, KV head). Partial row of
+// A split item's rows are merged by its last block to finish, per (group, KV head). Partial row of
 // (split s, KV head h, item row r) = partial_base + (s * num_kv_heads + h) * rows + r,
 // with rows = num_tokens * num_heads.
 struct AttentionSplitGroup {

@@ -8,6 +8,7 @@
 #include "backend/cpu/quant/quant_kernels.h"
 #include "backend/cuda/attention_kernel.h"
 #include "backend/cuda/cuda_status.h"
+#include "backend/cuda/kernels.h"
 #include "base/float16.h"
 
 namespace sgl {
@@ -136,6 +137,9 @@ Status CudaBackend::CreateKvCache(const KvCacheShape& shape) {
   max_partial_rows_ = static_cast<int64_t>(4) * num_sms_ * cuda::kAttentionRowsPerBlock;
   SGL_ASSIGN_OR_RETURN(partial_acc_, Allocate(sizeof(float) * max_partial_rows_ * shape.head_dim));
   SGL_ASSIGN_OR_RETURN(partial_ml_, Allocate(sizeof(float) * 2 * max_partial_rows_));
+  // One counter per (split group, KV head); there are fewer of those than partial rows.
+  SGL_ASSIGN_OR_RETURN(split_counters_, Allocate(sizeof(int) * max_partial_rows_));
+  SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaMemset(split_counters_->data(), 0, sizeof(int) * max_partial_rows_), "counters"));
   kv_shape_ = shape;
   return Status::Ok();
 }
@@ -234,6 +238,7 @@ void CudaBackend::ChooseStepMode(const ForwardBatch& batch) {
 }
 
 void CudaBackend::FinishStep() {
+  FlushRopes();
   const StepMode mode = mode_;
   mode_ = StepMode::kEager;
   if (mode == StepMode::kCapture) {
@@ -265,9 +270,25 @@ uint64_t CudaBackend::TensorBits(const Tensor& t) {
          (static_cast<uint64_t>(t.rows) << 32) ^ static_cast<uint64_t>(t.cols) * 0x9E3779B97F4A7C15ull;
 }
 
-bool CudaBackend::Launching(std::initializer_list<uint64_t> args) {
+bool CudaBackend::Launching(std::initializer_list<uint64_t> args, bool keeps_ropes) {
   for (uint64_t a : args) ops_hash_ = (ops_hash_ ^ a) * 0x100000001B3ull;  // FNV-1a over words
+  if (!keeps_ropes) FlushRopes();
   return mode_ != StepMode::kReplay;
+}
+
+void CudaBackend::FlushRopes() {
+  for (int i = 0; i < num_pending_ropes_; ++i) {
+    const PendingRope& r = pending_ropes_[i];
+    cuda::LaunchRope(static_cast<cuda::bf16_bits*>(r.x.data), r.x.rows, static_cast<int>(r.x.cols / r.head_dim),
+                     r.head_dim, d_positions_, r.freqs, r.half, r.neox, r.attention_factor, stream_);
+    CheckLaunch("Rope");
+  }
+  num_pending_ropes_ = 0;
+}
+
+bool CudaBackend::SameRope(const PendingRope& a, const PendingRope& b) const {
+  return a.head_dim == b.head_dim && a.half == b.half && a.freqs == b.freqs && a.neox == b.neox &&
+         a.attention_factor == b.attention_factor && a.x.rows == b.x.rows;
 }
 
 Status CudaBackend::CopyToHost(const Tensor& x, float* dst) {

@@ -114,8 +114,20 @@ class CudaBackend final : public Backend {
   void FinishStep();
   void DropGraphs();
   // Folds an op's arguments into the step's hash; true when the op should launch
-  // (false while replaying, where the graph does the work).
-  bool Launching(std::initializer_list<uint64_t> args);
+  // (false while replaying, where the graph does the work). Launches deferred RoPEs
+  // first unless `keeps_ropes` (Rope and StoreKv, which may fuse with them).
+  bool Launching(std::initializer_list<uint64_t> args, bool keeps_ropes = false);
+  // RoPE of q and k is held back until StoreKv, which does both and the KV store in one
+  // kernel; anything else launches them as they were.
+  struct PendingRope {
+    Tensor x;
+    int head_dim, half;
+    const float* freqs;
+    bool neox;
+    float attention_factor;
+  };
+  void FlushRopes();
+  bool SameRope(const PendingRope& a, const PendingRope& b) const;
   static uint64_t TensorBits(const Tensor& t);
   bool Failed() const { return !status_.ok(); }
   void Fail(Status s);
@@ -140,7 +152,7 @@ class CudaBackend final : public Backend {
 
   KvCacheShape kv_shape_;
   std::unique_ptr<DeviceBuffer> kv_cache_;  // per layer: K [slots, width] then V
-  std::unique_ptr<DeviceBuffer> partial_acc_, partial_ml_;
+  std::unique_ptr<DeviceBuffer> partial_acc_, partial_ml_, split_counters_;
   int64_t max_partial_rows_ = 0;
 
   // This step's metadata on the device.
@@ -153,6 +165,8 @@ class CudaBackend final : public Backend {
   const int32_t* d_logit_rows_ = nullptr;
   const BatchSequence* d_sequences_ = nullptr;
   std::vector<CachedPlan> cached_plans_;
+  PendingRope pending_ropes_[2]{};
+  int num_pending_ropes_ = 0;
 
   int graph_max_batch_ = 64;
   StepMode mode_ = StepMode::kEager;

@@ -133,11 +133,11 @@ void CudaBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
   const float* freqs = Failed() ? nullptr : RopeFreqsFor(rope);
   if (Failed() || half == 0) return;
   if (!Launching({5, TensorBits(x), static_cast<uint64_t>(head_dim), reinterpret_cast<uintptr_t>(freqs),
-                  static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor)}))
+                  static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor)},
+                 /*keeps_ropes=*/true))
     return;
-  cuda::LaunchRope(Bf16(x), x.rows, static_cast<int>(x.cols / head_dim), head_dim, d_positions_, freqs, half, rope.neox,
-                   rope.attention_factor, stream_);
-  CheckLaunch("Rope");
+  if (num_pending_ropes_ == 2) FlushRopes();
+  pending_ropes_[num_pending_ropes_++] = {x, head_dim, half, freqs, rope.neox, rope.attention_factor};
 }
 
 void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
@@ -146,8 +146,30 @@ void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
   if (layer < 0 || layer >= kv_shape_.num_layers || k.cols != width || v.cols != width)
     Fail(InvalidArgument("CUDA StoreKv: layer {} rows of {} for a cache of {} layers x {}", layer, k.cols,
                          kv_shape_.num_layers, width));
-  if (Failed() || !Launching({6, static_cast<uint64_t>(layer), TensorBits(k), TensorBits(v)})) return;
+  if (Failed() || !Launching({6, static_cast<uint64_t>(layer), TensorBits(k), TensorBits(v)}, /*keeps_ropes=*/true))
+    return;
   bf16_bits* base = static_cast<bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
+  // Rope(q), Rope(k), StoreKv(k, v) as the layers call them: one kernel.
+  const PendingRope* rope_k = num_pending_ropes_ > 0 ? &pending_ropes_[num_pending_ropes_ - 1] : nullptr;
+  if (rope_k != nullptr && rope_k->x.data == k.data && rope_k->x.rows == k.rows && rope_k->head_dim == kv_shape_.head_dim &&
+      rope_k->half <= 128) {
+    const PendingRope* rope_q = num_pending_ropes_ == 2 && SameRope(pending_ropes_[0], *rope_k) ? &pending_ropes_[0] : nullptr;
+    if (num_pending_ropes_ == 2 && rope_q == nullptr) {  // an unrelated RoPE first, on its own
+      num_pending_ropes_ = 1;
+      FlushRopes();
+      pending_ropes_[0] = *rope_k;
+      rope_k = &pending_ropes_[0];
+    }
+    cuda::LaunchRopeStoreKv(rope_q ? Bf16(rope_q->x) : nullptr,
+                            rope_q ? static_cast<int>(rope_q->x.cols / rope_q->head_dim) : 0, Bf16(k), Bf16(v),
+                            kv_shape_.num_kv_heads, k.rows, rope_k->head_dim, d_positions_, rope_k->freqs, rope_k->half,
+                            rope_k->neox, rope_k->attention_factor, d_out_kv_slots_, base,
+                            base + kv_shape_.num_slots * width, stream_);
+    num_pending_ropes_ = 0;
+    CheckLaunch("RopeStoreKv");
+    return;
+  }
+  FlushRopes();
   cuda::LaunchStoreKv(Bf16(k), Bf16(v), d_out_kv_slots_, k.rows, width, base, base + kv_shape_.num_slots * width,
                       stream_);
   CheckLaunch("StoreKv");
@@ -221,6 +243,7 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   a.v_cache = base + kv_shape_.num_slots * width;
   a.partial_acc = static_cast<float*>(partial_acc_->data());
   a.partial_ml = static_cast<float*>(partial_ml_->data());
+  a.split_counters = static_cast<int*>(split_counters_->data());
   a.num_q_heads = spec.num_q_heads;
   a.num_kv_heads = spec.num_kv_heads;
   a.head_dim = spec.head_dim;

@@ -31,6 +31,14 @@ void LaunchAddRmsNorm(bf16_bits* residual, const bf16_bits* x, const float* w, i
 void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const int32_t* positions,
                 const float* inv_freq, int half, bool neox, float attention_factor, cudaStream_t stream);
 
+// The fusion of LaunchRope on q (q_heads heads; may be 0), LaunchRope on k and
+// LaunchStoreKv: q and k are rotated in place and the rotated k and v written to the
+// cache, in one launch.
+void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits* v, int kv_heads, int64_t num_tokens,
+                       int head_dim, const int32_t* positions, const float* inv_freq, int half, bool neox,
+                       float attention_factor, const int32_t* slots, bf16_bits* k_cache, bf16_bits* v_cache,
+                       cudaStream_t stream);
+
 // k_cache[slots[t], :] = k[t, :], likewise v (rows of `width` elements).
 void LaunchStoreKv(const bf16_bits* k, const bf16_bits* v, const int32_t* slots, int64_t num_tokens, int64_t width,
                    bf16_bits* k_cache, bf16_bits* v_cache, cudaStream_t stream);

@@ -162,6 +162,43 @@ TEST_F(CudaOpsTest, RopeNeoxAndInterleavedAtTheBatchPositions) {
   }
 }
 
+// Rope(q), Rope(k), StoreKv(k, v) as the layers call them run as one fused kernel on
+// CUDA: q and k must come out rotated and the cache must hold the rotated k (checked
+// through attention over it), also with partial rotary dims and GQA.
+TEST_F(CudaOpsTest, RopeAndKvStoreFuseWithTheSameResults) {
+  const int n = 19, q_heads = 4, kv_heads = 2, head_dim = 64;
+  for (int rotary_pairs : {32, 12}) {
+    ForwardBatch b;
+    std::vector<int32_t> slots(n);  // scattered slots, no cached prefix
+    for (size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<int32_t>(3 * i + 1);
+    b.AddSequence(std::vector<int32_t>(n, 1), slots, true);
+    const KvCacheShape shape{1, 4096, kv_heads, head_dim};
+    ASSERT_TRUE(cpu_.CreateKvCache(shape).ok());
+    ASSERT_TRUE(gpu_->CreateKvCache(shape).ok());
+    ASSERT_TRUE(cpu_.BeginForward(b).ok());
+    ASSERT_TRUE(gpu_->BeginForward(b).ok());
+    RopeSpec spec;
+    for (int i = 0; i < rotary_pairs; ++i) spec.inv_freq.push_back(std::pow(10000.0f, -1.0f * i / rotary_pairs));
+    const int qw = q_heads * head_dim, kw = kv_heads * head_dim;
+    auto q = Random(n * qw), k = Random(n * kw), v = Random(n * kw);
+    Tensor gq = Device(q, n, qw), gk = Device(k, n, kw), gv = Device(v, n, kw);
+    gpu_->Rope(gq, head_dim, spec);
+    gpu_->Rope(gk, head_dim, spec);
+    gpu_->StoreKv(0, gk, gv);
+    cpu_.Rope(HostTensor(q, n, qw), head_dim, spec);
+    cpu_.Rope(HostTensor(k, n, kw), head_dim, spec);
+    cpu_.StoreKv(0, HostTensor(k, n, kw), HostTensor(v, n, kw));
+    const AttentionSpec attn{q_heads, kv_heads, head_dim, 0.125f, 0, 0};
+    Tensor out = Poisoned(n, qw);
+    std::vector<float> want(n * qw);
+    gpu_->Attention(0, gq, attn, out);
+    cpu_.Attention(0, HostTensor(q, n, qw), attn, HostTensor(want, n, qw));
+    EXPECT_LT(RelErr(Host(gq), q), kTol) << rotary_pairs;
+    EXPECT_LT(RelErr(Host(gk), k), kTol) << rotary_pairs;
+    EXPECT_LT(RelErr(Host(out), want), kTol) << rotary_pairs;
+  }
+}
+
 TEST_F(CudaOpsTest, GatedActivationsAddAndGather) {
   const int rows = 6, cols = 1000;
   const ForwardBatch b = Batch(rows, 0, 10);
