@@ -3,7 +3,7 @@
 // (model/layers.h) over CudaBackend. Reports the device copy bandwidth measured in this
 // run, the HBM bound of a batch-1 decode step (weight bytes / copy bandwidth), decode
 // tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
-//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1]
+//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <cuda_profiler_api.h>
 #include <cuda_runtime_api.h>
 
 #include "backend/cuda/cuda_backend.h"
@@ -33,6 +34,7 @@ struct BenchOptions {
   int ttft_tokens = 2048;
   std::vector<int> batch_sizes = {1, 16, 64};
   bool graphs = true;
+  bool profile = false;  // bracket one batch-1 decode step with cudaProfilerStart/Stop (for ncu)
 };
 
 ModelConfig Llama8BConfig(int layers) {
@@ -207,7 +209,8 @@ int32_t Argmax(const float* row, int64_t n) { return static_cast<int32_t>(std::m
 
 // Batch `bs` sequences: prefill `prompt` tokens each, then `gen` decode steps; returns the
 // median seconds of one decode step.
-Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int bs, int prompt, int gen) {
+Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int bs, int prompt, int gen,
+                                 bool profile = false) {
   std::vector<std::vector<int32_t>> slots(bs);
   std::vector<int32_t> next(bs);
   std::vector<float> logits;
@@ -228,8 +231,11 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
       slots[s].push_back(slot++);
       batch.AddSequence({next[s]}, slots[s], true);
     }
+    const bool profiled = profile && step == gen / 2;
+    if (profiled) cudaProfilerStart();
     const auto t0 = Clock::now();
     SGL_RETURN_IF_ERROR(model.Forward(batch, &logits));
+    if (profiled) cudaProfilerStop();
     for (int s = 0; s < bs; ++s) next[s] = Argmax(logits.data() + int64_t{s} * c.vocab_size, c.vocab_size);
     times.push_back(Seconds(t0, Clock::now()));
   }
@@ -292,7 +298,7 @@ Status Run(const BenchOptions& o) {
   std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
   const int64_t replays_before = backend->num_graph_replays();
   for (int bs : o.batch_sizes) {
-    SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen));
+    SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen, o.profile && bs == 1));
     std::printf("RESULT decode_bs%d_step_ms %.3f tok/s %.1f", bs, step * 1e3, bs / step);
     if (bs == 1) std::printf(" ratio_of_hbm_bound %.3f", bound_s / step);
     std::printf("\n");
@@ -315,6 +321,7 @@ int main(int argc, char** argv) {
     else if (flag == "--gen") o.gen = value;
     else if (flag == "--ttft-tokens") o.ttft_tokens = value;
     else if (flag == "--graphs") o.graphs = value != 0;
+    else if (flag == "--profile") o.profile = value != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

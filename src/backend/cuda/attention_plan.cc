@@ -39,7 +39,7 @@ AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOption
   for (const AttentionWorkItem& item : base) {
     const int32_t num_keys = item.key_end - item.key_begin;
     const int64_t rows = static_cast<int64_t>(item.num_tokens) * item.num_heads * o.num_kv_heads;
-    int64_t splits = wanted_splits;
+    int64_t splits = std::min<int64_t>(wanted_splits, kMaxAttentionSplits);
     if (!stable) splits = std::min<int64_t>(splits, (num_keys + o.min_keys_per_split - 1) / o.min_keys_per_split);
     splits = std::min<int64_t>(splits, (o.max_partial_rows - plan.num_partial_rows) / rows);
     if (splits <= 1) {

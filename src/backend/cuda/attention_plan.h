@@ -21,6 +21,8 @@ namespace sgl::cuda {
 
 // Rows (token x q head pairs) one block attends; a kernel constant.
 constexpr int kAttentionRowsPerBlock = 32;
+// Most key ranges one item is split into (the merge reads them all).
+constexpr int kMaxAttentionSplits = 16;
 // Splits start on multiples of the kernel's key tile.
 constexpr int32_t kAttentionKeyTile = 32;
 
