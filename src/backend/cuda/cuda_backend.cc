@@ -176,6 +176,8 @@ const void* CudaBackend::Stage(StagedBuffer& buf, const void* bytes, size_t size
 }
 
 Status CudaBackend::BeginForward(const ForwardBatch& batch) {
+  // The driving thread (the scheduler's) may not be the one that created the backend.
+  SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaSetDevice(device_), "cudaSetDevice"));
   FinishStep();
   // The previous step's uploads read the pinned buffers about to be rewritten.
   SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaStreamSynchronize(stream_), "previous step"));

@@ -88,15 +88,15 @@ TEST_F(CudaOpsTest, RmsNormOverRowsAndOverHeads) {
 TEST_F(CudaOpsTest, AddRmsNormUpdatesTheResidual) {
   for (int cols : {576, 4096, 5000}) {  // generic, vectorized and too-wide-for-registers rows
     const int rows = 7;
-  auto res = Random(rows * cols, 4.0f), x = Random(rows * cols), w = Random(cols);
-  Tensor gres = Device(res, rows, cols), gx = Device(x, rows, cols), gw = Device(w, 1, cols, DType::kF32);
-  Tensor out = Poisoned(rows, cols);
-  std::vector<float> want(rows * cols);
-  gpu_->AddRmsNorm(gres, gx, gw, 1e-5f, out);
-  cpu_.AddRmsNorm(HostTensor(res, rows, cols), HostTensor(x, rows, cols), HostTensor(w, 1, cols), 1e-5f,
-                  HostTensor(want, rows, cols));
-  EXPECT_LT(RelErr(Host(gres), res), kTol) << cols;
-  EXPECT_LT(RelErr(Host(out), want), kTol) << cols;
+    auto res = Random(rows * cols, 4.0f), x = Random(rows * cols), w = Random(cols);
+    Tensor gres = Device(res, rows, cols), gx = Device(x, rows, cols), gw = Device(w, 1, cols, DType::kF32);
+    Tensor out = Poisoned(rows, cols);
+    std::vector<float> want(rows * cols);
+    gpu_->AddRmsNorm(gres, gx, gw, 1e-5f, out);
+    cpu_.AddRmsNorm(HostTensor(res, rows, cols), HostTensor(x, rows, cols), HostTensor(w, 1, cols), 1e-5f,
+                    HostTensor(want, rows, cols));
+    EXPECT_LT(RelErr(Host(gres), res), kTol) << cols;
+    EXPECT_LT(RelErr(Host(out), want), kTol) << cols;
   }
 }
 
