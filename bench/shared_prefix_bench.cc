@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   std::printf("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (bool disable : {false, true}) {
     sgl::EngineOptions o;
+    o.device = "cpu";
     o.model_path = model;
     o.num_threads = threads;
     o.max_total_tokens = 32768;

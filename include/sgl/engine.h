@@ -24,7 +24,7 @@ class Tokenizer;
 struct EngineOptions {
   std::string model_path;
   std::string tokenizer_path;         // empty: the model's own (GGUF vocabulary or tokenizer.json beside it)
-  std::string device = "cpu";
+  std::string device = "auto";        // cpu, cuda, or auto (cuda when built with it and a GPU is visible)
   int num_threads = 0;                // CPU threads; 0 = all hardware threads
   int64_t context_length = 0;         // 0: the model's
   int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0: from mem_fraction_static

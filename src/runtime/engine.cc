@@ -1,4 +1,4 @@
-// The Engine: one model on the CPU backend behind a Scheduler running on its own thread.
+// The Engine: one model on a backend (CPU or CUDA, see backend_factory.h) behind a Scheduler running on its own thread.
 // Each call becomes a Request; the caller blocks until the scheduler reports its finish.
 #include "sgl/engine.h"
 
@@ -6,7 +6,7 @@
 #include <chrono>
 #include <future>
 
-#include "backend/cpu/cpu_backend.h"
+#include "backend/backend_factory.h"
 #include "model/model.h"
 #include "runtime/scheduler.h"
 #include "tokenizer/tokenizer.h"
@@ -22,8 +22,7 @@ class LocalEngine final : public Engine {
  public:
   Status Init(const EngineOptions& options) {
     options_ = options;
-    if (options.device != "cpu") return Unsupported("device '{}' is not available in this build (use cpu)", options.device);
-    backend_ = std::make_unique<CpuBackend>(options.num_threads);
+    SGL_ASSIGN_OR_RETURN(backend_, CreateBackend(options.device, options.num_threads));
     SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
     const std::string& tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
     SGL_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::FromModelPath(tokenizer_path));
@@ -164,7 +163,7 @@ class LocalEngine final : public Engine {
   }
 
   EngineOptions options_;
-  std::unique_ptr<CpuBackend> backend_;
+  std::unique_ptr<Backend> backend_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;

@@ -14,6 +14,7 @@ namespace {
 
 std::unique_ptr<Engine> FixtureEngine(bool disable_radix_cache) {
   EngineOptions o;
+  o.device = "cpu";
   o.model_path = testing::SourcePath("tests/fixtures/models/qwen3/model.gguf");
   o.num_threads = 2;
   o.max_total_tokens = 1024;

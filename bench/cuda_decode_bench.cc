@@ -1,0 +1,336 @@
+// CUDA decode/prefill benchmark on a Llama-3.1-8B-shaped model with random BF16 weights
+// made on the GPU (no files, no downloads): the same layer code the model files use
+// (model/layers.h) over CudaBackend. Reports the device copy bandwidth measured in this
+// run, the HBM bound of a batch-1 decode step (weight bytes / copy bandwidth), decode
+// tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
+//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <cuda_profiler_api.h>
+#include <cuda_runtime_api.h>
+
+#include "backend/cuda/cuda_backend.h"
+#include "backend/cuda/cuda_status.h"
+#include "backend/cuda/kernels.h"
+#include "model/layers.h"
+#include "model/workspace.h"
+
+namespace sgl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  int layers = 32;
+  int prompt = 512;
+  int gen = 128;
+  int ttft_tokens = 2048;
+  std::vector<int> batch_sizes = {1, 16, 64};
+  bool graphs = true;
+  bool profile = false;  // bracket one batch-1 decode step with cudaProfilerStart/Stop (for ncu)
+};
+
+ModelConfig Llama8BConfig(int layers) {
+  ModelConfig c;
+  c.arch_name = "llama";
+  c.vocab_size = 128256;
+  c.hidden_size = 4096;
+  c.intermediate_size = 14336;
+  c.num_layers = layers;
+  c.num_heads = 32;
+  c.num_kv_heads = 8;
+  c.head_dim = 128;
+  c.rms_norm_eps = 1e-5f;
+  c.context_length = 8192;
+  c.rope.theta = 500000.0;
+  c.rope.rotary_dim = 128;
+  c.layer_is_sliding.assign(layers, false);
+  return c;
+}
+
+// Random weights on the device; `bytes_read_per_token` counts what a decode step streams.
+class RandomLlama {
+ public:
+  RandomLlama(CudaBackend& backend, const ModelConfig& c) : backend_(backend), c_(c), ws_(backend) {}
+
+  Status Init() {
+    SGL_ASSIGN_OR_RETURN(io_.embed, Matrix(c_.vocab_size, c_.hidden_size, /*streamed=*/false));
+    SGL_ASSIGN_OR_RETURN(io_.lm_head, Matrix(c_.vocab_size, c_.hidden_size, true));
+    SGL_ASSIGN_OR_RETURN(io_.final_norm, Norm(c_.hidden_size));
+    const int64_t q = int64_t{c_.num_heads} * c_.head_dim, kv = int64_t{c_.num_kv_heads} * c_.head_dim;
+    layers_.resize(c_.num_layers);
+    for (Layer& l : layers_) {
+      SGL_ASSIGN_OR_RETURN(l.attn_norm, Norm(c_.hidden_size));
+      SGL_ASSIGN_OR_RETURN(l.ffn_norm, Norm(c_.hidden_size));
+      SGL_ASSIGN_OR_RETURN(l.attn.q, Matrix(q, c_.hidden_size, true));
+      SGL_ASSIGN_OR_RETURN(l.attn.k, Matrix(kv, c_.hidden_size, true));
+      SGL_ASSIGN_OR_RETURN(l.attn.v, Matrix(kv, c_.hidden_size, true));
+      SGL_ASSIGN_OR_RETURN(l.attn.o, Matrix(c_.hidden_size, q, true));
+      SGL_ASSIGN_OR_RETURN(l.mlp.gate, Matrix(c_.intermediate_size, c_.hidden_size, true));
+      SGL_ASSIGN_OR_RETURN(l.mlp.up, Matrix(c_.intermediate_size, c_.hidden_size, true));
+      SGL_ASSIGN_OR_RETURN(l.mlp.down, Matrix(c_.hidden_size, c_.intermediate_size, true));
+    }
+    rope_.inv_freq = c_.rope.InverseFrequencies();
+    rope_.neox = true;
+    return cuda::FromCudaSync(backend_.stream());
+  }
+
+  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) {
+    enum { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
+    const int64_t n = batch.num_tokens();
+    SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
+    SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c_.hidden_size));
+    backend_.Embed(io_.embed, 1.0f, hidden);
+    backend_.RmsNorm(hidden, layers_[0].attn_norm, c_.rms_norm_eps, normed);
+    for (int l = 0; l < c_.num_layers; ++l) {
+      const Layer& layer = layers_[l];
+      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c_, l, layer.attn, rope_, normed, branch));
+      backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, c_.rms_norm_eps, normed);
+      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c_, layer.mlp, normed, branch));
+      if (l + 1 < c_.num_layers) {
+        backend_.AddRmsNorm(hidden, branch, layers_[l + 1].attn_norm, c_.rms_norm_eps, normed);
+      } else {
+        backend_.Add(hidden, branch);
+      }
+    }
+    return ComputeLogits(backend_, ws_, c_, io_, hidden, batch.logit_rows.size(), logits);
+  }
+
+  double bytes_read_per_token() const { return static_cast<double>(streamed_bytes_); }
+
+  // Only the linear layers of one batch-1 step, as a decode step issues them (q/k/v and
+  // gate/up sharing their input): what the weight streaming alone costs.
+  Status LinearSweep() {
+    enum { kX = kFirstFreeWorkspaceId + 8, kQ, kK, kV, kO, kGate, kUp, kDown, kLogits };
+    const int64_t q = int64_t{c_.num_heads} * c_.head_dim, kv = int64_t{c_.num_kv_heads} * c_.head_dim;
+    SGL_ASSIGN_OR_RETURN(Tensor x, ws_.Get(kX, 1, c_.intermediate_size));
+    SGL_ASSIGN_OR_RETURN(Tensor tq, ws_.Get(kQ, 1, q));
+    SGL_ASSIGN_OR_RETURN(Tensor tk, ws_.Get(kK, 1, kv));
+    SGL_ASSIGN_OR_RETURN(Tensor tv, ws_.Get(kV, 1, kv));
+    SGL_ASSIGN_OR_RETURN(Tensor to, ws_.Get(kO, 1, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor tg, ws_.Get(kGate, 1, c_.intermediate_size));
+    SGL_ASSIGN_OR_RETURN(Tensor tu, ws_.Get(kUp, 1, c_.intermediate_size));
+    SGL_ASSIGN_OR_RETURN(Tensor td, ws_.Get(kDown, 1, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor tl, ws_.Get(kLogits, 1, c_.vocab_size, DType::kF32));
+    const Tensor xh{x.data, x.dtype, 1, c_.hidden_size};
+    for (const Layer& l : layers_) {
+      const LinearJob qkv[] = {{l.attn.q, Tensor{}, tq}, {l.attn.k, Tensor{}, tk}, {l.attn.v, Tensor{}, tv}};
+      backend_.MatMuls(xh, qkv);
+      backend_.MatMul(Tensor{x.data, x.dtype, 1, q}, l.attn.o, Tensor{}, to);
+      const LinearJob gate_up[] = {{l.mlp.gate, Tensor{}, tg}, {l.mlp.up, Tensor{}, tu}};
+      backend_.MatMuls(xh, gate_up);
+      backend_.MatMul(x, l.mlp.down, Tensor{}, td);
+    }
+    backend_.MatMul(xh, io_.lm_head, Tensor{}, tl);
+    return backend_.status();
+  }
+
+ private:
+  struct Layer {
+    Tensor attn_norm, ffn_norm;
+    AttentionWeights attn;
+    MlpWeights mlp;
+  };
+
+  Result<Tensor> Matrix(int64_t rows, int64_t cols, bool streamed) {
+    Tensor t{nullptr, DType::kBF16, rows, cols};
+    SGL_ASSIGN_OR_RETURN(auto buf, backend_.Allocate(t.NumBytes()));
+    t.data = buf->data();
+    buffers_.push_back(std::move(buf));
+    // Uniform with the standard deviation of N(0, 0.02), HF's initializer.
+    cuda::LaunchFillRandomBf16(t.As<uint16_t>(), rows * cols, ++seed_, 0.02f * 1.7320508f, 0.0f, backend_.stream());
+    if (streamed) streamed_bytes_ += t.NumBytes();
+    return t;
+  }
+
+  Result<Tensor> Norm(int64_t n) {
+    Tensor t{nullptr, DType::kF32, 1, n};
+    SGL_ASSIGN_OR_RETURN(auto buf, backend_.Allocate(t.NumBytes()));
+    t.data = buf->data();
+    buffers_.push_back(std::move(buf));
+    cuda::LaunchFillRandomF32(t.As<float>(), n, ++seed_, 0.1f, 1.0f, backend_.stream());
+    streamed_bytes_ += t.NumBytes();
+    return t;
+  }
+
+  CudaBackend& backend_;
+  ModelConfig c_;
+  Workspace ws_;
+  EmbeddingWeights io_;
+  std::vector<Layer> layers_;
+  RopeSpec rope_;
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers_;
+  uint64_t seed_ = 1234;
+  size_t streamed_bytes_ = 0;
+};
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// Device-to-device copy bandwidth, bytes read + written per second (median of 20).
+Result<double> CopyBandwidth(CudaBackend& backend) {
+  constexpr size_t kBytes = size_t{2} << 30;
+  SGL_ASSIGN_OR_RETURN(auto a, backend.Allocate(kBytes));
+  SGL_ASSIGN_OR_RETURN(auto b, backend.Allocate(kBytes));
+  cuda::LaunchFillRandomBf16(static_cast<uint16_t*>(a->data()), kBytes / 2, 7, 1.0f, 0.0f, backend.stream());
+  cudaEvent_t start, stop;
+  cudaEventCreate(&start);
+  cudaEventCreate(&stop);
+  std::vector<double> times;
+  for (int i = 0; i < 23; ++i) {
+    cudaEventRecord(start, backend.stream());
+    cudaMemcpyAsync(b->data(), a->data(), kBytes, cudaMemcpyDeviceToDevice, backend.stream());
+    cudaEventRecord(stop, backend.stream());
+    cudaEventSynchronize(stop);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, start, stop);
+    if (i >= 3) times.push_back(ms * 1e-3);
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  SGL_RETURN_IF_ERROR(cuda::FromCudaSync(backend.stream()));
+  return 2.0 * kBytes / Median(times);
+}
+
+int32_t Argmax(const float* row, int64_t n) { return static_cast<int32_t>(std::max_element(row, row + n) - row); }
+
+// Batch `bs` sequences: prefill `prompt` tokens each, then `gen` decode steps; returns the
+// median seconds of one decode step.
+Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int bs, int prompt, int gen,
+                                 bool profile = false) {
+  std::vector<std::vector<int32_t>> slots(bs);
+  std::vector<int32_t> next(bs);
+  std::vector<float> logits;
+  int32_t slot = 0;
+  for (int s = 0; s < bs; ++s) {
+    ForwardBatch prefill;
+    std::vector<int32_t> ids(prompt);
+    for (int i = 0; i < prompt; ++i) ids[i] = static_cast<int32_t>((s * 7919 + i * 104729) % c.vocab_size);
+    for (int i = 0; i < prompt; ++i) slots[s].push_back(slot++);
+    prefill.AddSequence(ids, slots[s], true);
+    SGL_RETURN_IF_ERROR(model.Forward(prefill, &logits));
+    next[s] = Argmax(logits.data(), c.vocab_size);
+  }
+  std::vector<double> times;
+  for (int step = 0; step < gen; ++step) {
+    ForwardBatch batch;
+    for (int s = 0; s < bs; ++s) {
+      slots[s].push_back(slot++);
+      batch.AddSequence({next[s]}, slots[s], true);
+    }
+    const bool profiled = profile && step == gen / 2;
+    if (profiled) cudaProfilerStart();
+    const auto t0 = Clock::now();
+    SGL_RETURN_IF_ERROR(model.Forward(batch, &logits));
+    if (profiled) cudaProfilerStop();
+    for (int s = 0; s < bs; ++s) next[s] = Argmax(logits.data() + int64_t{s} * c.vocab_size, c.vocab_size);
+    times.push_back(Seconds(t0, Clock::now()));
+  }
+  return Median(times);
+}
+
+Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int tokens) {
+  std::vector<int32_t> ids(tokens), slots(tokens);
+  for (int i = 0; i < tokens; ++i) ids[i] = static_cast<int32_t>((i * 104729 + 13) % c.vocab_size);
+  std::iota(slots.begin(), slots.end(), 0);
+  std::vector<double> times;
+  std::vector<float> logits;
+  for (int rep = 0; rep < 4; ++rep) {
+    ForwardBatch batch;
+    batch.AddSequence(ids, slots, true);
+    const auto t0 = Clock::now();
+    SGL_RETURN_IF_ERROR(model.Forward(batch, &logits));
+    if (rep > 0) times.push_back(Seconds(t0, Clock::now()));
+  }
+  return Median(times);
+}
+
+Status Run(const BenchOptions& o) {
+  SGL_ASSIGN_OR_RETURN(auto backend, CudaBackend::Create(0));
+  backend->set_graph_max_batch(o.graphs ? 64 : 0);
+  std::printf("backend: %s, CUDA graphs %s\n", backend->Name().c_str(), o.graphs ? "on" : "off");
+  SGL_ASSIGN_OR_RETURN(const double copy_bw, CopyBandwidth(*backend));
+  const ModelConfig c = Llama8BConfig(o.layers);
+  RandomLlama model(*backend, c);
+  SGL_RETURN_IF_ERROR(model.Init());
+  const int max_bs = *std::max_element(o.batch_sizes.begin(), o.batch_sizes.end());
+  const int64_t slots = std::max<int64_t>(o.ttft_tokens, int64_t{max_bs} * (o.prompt + o.gen + 1));
+  SGL_RETURN_IF_ERROR(backend->CreateKvCache({c.num_layers, slots, c.num_kv_heads, c.head_dim}));
+
+  const double bound_s = model.bytes_read_per_token() / copy_bw;
+  std::printf("copy bandwidth (read+write): %.2f TB/s\n", copy_bw / 1e12);
+  std::printf("weights streamed per decode step: %.2f GB -> HBM bound %.3f ms/step = %.1f tok/s at batch 1\n",
+              model.bytes_read_per_token() / 1e9, bound_s * 1e3, 1.0 / bound_s);
+  {
+    std::vector<double> times;
+    cudaEvent_t start, stop;
+    cudaEventCreate(&start);
+    cudaEventCreate(&stop);
+    for (int i = 0; i < 13; ++i) {
+      cudaEventRecord(start, backend->stream());
+      SGL_RETURN_IF_ERROR(model.LinearSweep());
+      cudaEventRecord(stop, backend->stream());
+      cudaEventSynchronize(stop);
+      float ms = 0;
+      cudaEventElapsedTime(&ms, start, stop);
+      if (i >= 3) times.push_back(ms * 1e-3);
+    }
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+    const double t = Median(times);
+    std::printf("RESULT linear_sweep_bs1_ms %.3f (%.2f TB/s of weights, %.3f of the copy bandwidth)\n", t * 1e3,
+                model.bytes_read_per_token() / t / 1e12, model.bytes_read_per_token() / t / copy_bw);
+  }
+  SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens));
+  std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
+  const int64_t replays_before = backend->num_graph_replays();
+  for (int bs : o.batch_sizes) {
+    SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen, o.profile && bs == 1));
+    std::printf("RESULT decode_bs%d_step_ms %.3f tok/s %.1f", bs, step * 1e3, bs / step);
+    if (bs == 1) std::printf(" ratio_of_hbm_bound %.3f", bound_s / step);
+    std::printf("\n");
+  }
+  std::printf("CUDA graph replays during decode: %lld\n",
+              static_cast<long long>(backend->num_graph_replays() - replays_before));
+  return Status::Ok();
+}
+
+}  // namespace
+}  // namespace sgl
+
+int main(int argc, char** argv) {
+  sgl::BenchOptions o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const int value = std::atoi(argv[i + 1]);
+    if (flag == "--layers") o.layers = value;
+    else if (flag == "--prompt") o.prompt = value;
+    else if (flag == "--gen") o.gen = value;
+    else if (flag == "--ttft-tokens") o.ttft_tokens = value;
+    else if (flag == "--graphs") o.graphs = value != 0;
+    else if (flag == "--profile") o.profile = value != 0;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  const sgl::Status s = sgl::Run(o);
+  if (!s.ok()) {
+    std::fprintf(stderr, "error: %s\n", s.message().c_str());
+    return 1;
+  }
+  return 0;
+}

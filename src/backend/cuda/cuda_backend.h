@@ -1,0 +1,182 @@
+// CudaBackend: the Backend on one NVIDIA GPU. Activations and the KV cache are BF16;
+// weights are converted to BF16 at load (from F32, F16, BF16 or any GGUF quantized type,
+// dequantized on the host), while norm weights and biases ([1, n] vectors) stay float32.
+// GEMMs run through cuBLASLt, attention through the paged kernels of attention_kernel.h.
+// All work is enqueued on one stream owned here; CopyToHost is the only op that waits.
+// Ops cannot return errors, so the first failure is kept and returned by the next
+// CopyToHost (or BeginForward), and ops after it do nothing. After warm-up, a decode step
+// of an unchanged batch size allocates no memory (buffers only grow).
+//
+// CUDA graphs: a decode step (every sequence appends one token) of at most
+// graph_max_batch() sequences is captured into a graph the third time its shape
+// (tokens, sequences, logit rows) is seen with no allocation in between, and replayed
+// from then on: BeginForward uploads the step's metadata to the same addresses, the ops
+// only check that they are the captured ones (a hash of their arguments), and the graph
+// runs at the end of the step (CopyToHost, or the next BeginForward). Any allocation
+// drops the graphs (their buffers may have moved).
+// Not thread-safe: one thread drives it (see Backend).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <cuda_runtime_api.h>
+
+#include "backend/backend.h"
+#include "backend/cuda/attention_plan.h"
+#include "backend/cuda/cublaslt_gemm.h"
+
+namespace sgl {
+
+class CudaBackend final : public Backend {
+ public:
+  // Fails when no GPU is visible or the CUDA runtime cannot start on `device`.
+  static Result<std::unique_ptr<CudaBackend>> Create(int device = 0);
+  ~CudaBackend() override;
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  std::string Name() const override;
+  DType ActivationDType() const override { return DType::kBF16; }
+  cudaStream_t stream() const { return stream_; }
+
+  Result<std::unique_ptr<DeviceBuffer>> Allocate(size_t bytes) override;
+  Result<Tensor> PrepareWeight(const Tensor& host) override;
+  Status CreateKvCache(const KvCacheShape& shape) override;
+  size_t KvBytesPerSlot(const KvCacheShape& shape) const override;
+
+  Status BeginForward(const ForwardBatch& batch) override;
+  void Embed(const Tensor& table, float scale, Tensor out) override;
+  void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
+  void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
+  void MatMuls(const Tensor& x, std::span<const LinearJob> jobs) override;
+  void Rope(Tensor x, int head_dim, const RopeSpec& rope) override;
+  void StoreKv(int layer, const Tensor& k, const Tensor& v) override;
+  void Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) override;
+  void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) override;
+  void Add(Tensor x, const Tensor& y) override;
+  void GatherLogitRows(const Tensor& x, Tensor out) override;
+  Status CopyToHost(const Tensor& x, float* dst) override;
+
+  // Copies host bytes into a tensor's device memory and waits (for tests and tools).
+  Status CopyFromHost(const void* src, Tensor dst);
+  // Largest decode batch run through CUDA graphs; 0 turns graphs off.
+  void set_graph_max_batch(int n) { graph_max_batch_ = n; }
+  int graph_max_batch() const { return graph_max_batch_; }
+  int64_t num_graph_replays() const { return num_graph_replays_; }
+  // Device and pinned allocations made so far (a steady-state decode step adds none).
+  int64_t num_allocations() const { return num_allocations_; }
+  // The first error since the last BeginForward, or OK.
+  const Status& status() const { return status_; }
+
+ private:
+  // Bytes on the device and a pinned host staging copy, both only ever growing.
+  struct StagedBuffer {
+    void* device = nullptr;
+    void* host = nullptr;
+    size_t capacity = 0;
+    size_t used = 0;
+  };
+  struct RopeFreqs {
+    const RopeSpec* spec = nullptr;
+    std::vector<float> inv_freq;  // host copy, to notice a changed spec
+    std::unique_ptr<DeviceBuffer> device;
+  };
+  struct CachedPlan {
+    int group_size, num_kv_heads;
+    int32_t sliding_window;
+    const cuda::AttentionWorkItem* items;
+    int num_items;
+    const cuda::AttentionSplitGroup* split_groups;
+    int num_split_groups;
+    const cuda::AttentionTileItem* tile_items;
+    int num_tile_items;
+  };
+
+  enum class StepMode { kEager, kCapture, kReplay };
+  struct GraphKey {
+    int64_t num_tokens, num_sequences, num_logit_rows;
+    auto operator<=>(const GraphKey&) const = default;
+  };
+  struct Graph {
+    cudaGraphExec_t exec = nullptr;
+    uint64_t ops_hash = 0;
+  };
+
+  CudaBackend() = default;
+  // Chooses eager, capture or replay for the step just staged.
+  void ChooseStepMode(const ForwardBatch& batch);
+  // Ends a capture or runs a replay; returns whether the step's work is enqueued.
+  void FinishStep();
+  void DropGraphs();
+  // Folds an op's arguments into the step's hash; true when the op should launch
+  // (false while replaying, where the graph does the work). Launches deferred RoPEs
+  // first unless `keeps_ropes` (Rope and StoreKv, which may fuse with them).
+  bool Launching(std::initializer_list<uint64_t> args, bool keeps_ropes = false);
+  // RoPE of q and k is held back until StoreKv, which does both and the KV store in one
+  // kernel; anything else launches them as they were.
+  struct PendingRope {
+    Tensor x;
+    int head_dim, half;
+    const float* freqs;
+    bool neox;
+    float attention_factor;
+  };
+  void FlushRopes();
+  bool SameRope(const PendingRope& a, const PendingRope& b) const;
+  static uint64_t TensorBits(const Tensor& t);
+  bool Failed() const { return !status_.ok(); }
+  void Fail(Status s);
+  void CheckLaunch(const char* what);
+  // Appends bytes to a staged buffer and enqueues their upload; returns the device copy,
+  // or nullptr after recording an error.
+  const void* Stage(StagedBuffer& buf, const void* bytes, size_t size);
+  Status Reserve(StagedBuffer& buf, size_t size);
+  const float* RopeFreqsFor(const RopeSpec& spec);
+  const CachedPlan* PlanFor(const AttentionSpec& spec);
+
+  int device_ = 0;
+  int num_sms_ = 0;
+  std::string device_name_;
+  cudaStream_t stream_ = nullptr;
+  std::unique_ptr<cuda::CublasLtGemm> gemm_;
+  Status status_;
+  int64_t num_allocations_ = 0;
+
+  std::vector<std::unique_ptr<DeviceBuffer>> weights_;
+  std::vector<RopeFreqs> rope_freqs_;
+
+  KvCacheShape kv_shape_;
+  std::unique_ptr<DeviceBuffer> kv_cache_;  // per layer: K [slots, width] then V
+  std::unique_ptr<DeviceBuffer> partial_acc_, partial_ml_, split_counters_;
+  int64_t max_partial_rows_ = 0;
+
+  // This step's metadata on the device.
+  const ForwardBatch* batch_ = nullptr;
+  StagedBuffer meta_, plans_;
+  const int32_t* d_input_ids_ = nullptr;
+  const int32_t* d_positions_ = nullptr;
+  const int32_t* d_out_kv_slots_ = nullptr;
+  const int32_t* d_kv_slots_ = nullptr;
+  const int32_t* d_logit_rows_ = nullptr;
+  const BatchSequence* d_sequences_ = nullptr;
+  std::vector<CachedPlan> cached_plans_;
+  PendingRope pending_ropes_[2]{};
+  int num_pending_ropes_ = 0;
+
+  int graph_max_batch_ = 64;
+  StepMode mode_ = StepMode::kEager;
+  GraphKey step_key_{};
+  uint64_t ops_hash_ = 0;
+  std::map<GraphKey, Graph> graphs_;
+  int64_t graphs_epoch_ = -1;  // num_allocations_ the graphs were captured under
+  std::optional<std::pair<GraphKey, int64_t>> last_decode_;  // (key, epoch) of the last decode step
+  int64_t num_graph_replays_ = 0;
+  std::vector<uint8_t> host_scratch_;
+};
+
+}  // namespace sgl

@@ -1,0 +1,276 @@
+// CudaBackend's ops: argument checks on the host, then kernel launches on the stream.
+#include <algorithm>
+#include <bit>
+
+#include "backend/cuda/attention_kernel.h"
+#include "backend/cuda/cuda_backend.h"
+#include "backend/cuda/cuda_status.h"
+#include "backend/cuda/gemv_kernel.h"
+#include "backend/cuda/kernels.h"
+
+namespace sgl {
+namespace {
+
+using cuda::bf16_bits;
+
+// Sequences with this many new tokens or more (prefill chunks) take the tensor-core kernel.
+constexpr int32_t kTensorCoreMinTokens = 16;
+
+bf16_bits* Bf16(const Tensor& t) { return static_cast<bf16_bits*>(t.data); }
+
+Status ExpectDType(const Tensor& t, DType want, const char* what) {
+  if (t.dtype == want) return Status::Ok();
+  return InvalidArgument("CUDA {}: expected a {} tensor, got {}", what, sgl::Name(want), sgl::Name(t.dtype));
+}
+
+}  // namespace
+
+void CudaBackend::Embed(const Tensor& table, float scale, Tensor out) {
+  if (Failed()) return;
+  Fail(ExpectDType(table, DType::kBF16, "Embed"));
+  if (Failed() || !Launching({1, TensorBits(table), std::bit_cast<uint32_t>(scale), TensorBits(out)})) return;
+  cuda::LaunchEmbed(Bf16(table), table.cols, d_input_ids_, batch_->num_tokens(), scale, Bf16(out), stream_);
+  CheckLaunch("Embed");
+}
+
+void CudaBackend::RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) {
+  if (Failed()) return;
+  Fail(ExpectDType(weight, DType::kF32, "RmsNorm weight"));
+  Fail(ExpectDType(x, DType::kBF16, "RmsNorm"));
+  if (Failed() || !Launching({2, TensorBits(x), TensorBits(weight), std::bit_cast<uint32_t>(eps), TensorBits(out)})) return;
+  cuda::LaunchRmsNorm(Bf16(x), weight.As<float>(), x.rows * (x.cols / weight.cols), weight.cols, eps, Bf16(out),
+                      stream_);
+  CheckLaunch("RmsNorm");
+}
+
+void CudaBackend::AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) {
+  if (Failed()) return;
+  Fail(ExpectDType(weight, DType::kF32, "AddRmsNorm weight"));
+  if (Failed() || !Launching({3, TensorBits(residual), TensorBits(x), TensorBits(weight), std::bit_cast<uint32_t>(eps),
+                               TensorBits(out)}))
+    return;
+  cuda::LaunchAddRmsNorm(Bf16(residual), Bf16(x), weight.As<float>(), residual.rows, residual.cols, eps, Bf16(out),
+                         stream_);
+  CheckLaunch("AddRmsNorm");
+}
+
+void CudaBackend::MatMuls(const Tensor& x, std::span<const LinearJob> jobs) {
+  if (Failed()) return;
+  Fail(ExpectDType(x, DType::kBF16, "MatMul input"));
+  for (const LinearJob& job : jobs) {
+    Fail(ExpectDType(job.w, DType::kBF16, "MatMul weight"));
+    if (job.out.dtype != DType::kF32) Fail(ExpectDType(job.out, DType::kBF16, "MatMul output"));
+    if (job.w.cols != x.cols || job.out.cols != job.w.rows || job.out.rows != x.rows)
+      Fail(InvalidArgument("CUDA MatMul: shapes [{}, {}] x [{}, {}]^T -> [{}, {}] do not fit", x.rows, x.cols,
+                           job.w.rows, job.w.cols, job.out.rows, job.out.cols));
+  }
+  bool launch = Launching({4, TensorBits(x), jobs.size()});
+  for (const LinearJob& job : jobs) launch = Launching({TensorBits(job.w), TensorBits(job.bias), TensorBits(job.out)});
+  if (Failed() || !launch) return;
+  // Decode-sized batches: the weights in as few skinny-matmul launches as possible.
+  if (x.rows <= cuda::kMaxGemvRows) {
+    auto gemv_jobs = [&](size_t first, int count, cuda::GemvJob* out) {
+      for (int j = 0; j < count; ++j) {
+        const LinearJob& job = jobs[first + j];
+        out[j] = {job.w.data, job.out.data, job.bias.empty() ? nullptr : job.bias.As<float>(), job.w.rows,
+                  job.out.dtype == DType::kF32};
+      }
+    };
+    cuda::GemvJob gemv[cuda::kMaxGemvJobs];
+    bool supported = true;
+    for (size_t first = 0; first < jobs.size(); first += cuda::kMaxGemvJobs) {
+      const int count = static_cast<int>(std::min<size_t>(cuda::kMaxGemvJobs, jobs.size() - first));
+      gemv_jobs(first, count, gemv);
+      supported = supported && cuda::GemvSupports(x.data, x.rows, x.cols, gemv, count);
+    }
+    if (supported) {
+      for (size_t first = 0; first < jobs.size(); first += cuda::kMaxGemvJobs) {
+        const int count = static_cast<int>(std::min<size_t>(cuda::kMaxGemvJobs, jobs.size() - first));
+        gemv_jobs(first, count, gemv);
+        Fail(cuda::FromCuda(cuda::LaunchGemv(x.data, x.rows, x.cols, gemv, count, stream_), "gemv"));
+      }
+      return;
+    }
+  }
+  for (const LinearJob& job : jobs) {
+    const bool out_f32 = job.out.dtype == DType::kF32;
+    Fail(gemm_->Run(x.data, job.w.data, job.out.data, out_f32, x.rows, job.w.rows, x.cols, stream_));
+    if (!job.bias.empty()) {
+      cuda::LaunchAddBias(job.out.data, out_f32, job.bias.As<float>(), job.out.rows, job.out.cols, stream_);
+      CheckLaunch("bias");
+    }
+    if (Failed()) return;
+  }
+}
+
+const float* CudaBackend::RopeFreqsFor(const RopeSpec& spec) {
+  RopeFreqs* entry = nullptr;
+  for (RopeFreqs& f : rope_freqs_)
+    if (f.spec == &spec) entry = &f;
+  if (entry != nullptr && entry->inv_freq == spec.inv_freq) return static_cast<const float*>(entry->device->data());
+  if (entry == nullptr) entry = &rope_freqs_.emplace_back();
+  entry->spec = &spec;
+  entry->inv_freq = spec.inv_freq;
+  const size_t bytes = spec.inv_freq.size() * sizeof(float);
+  if (!entry->device || entry->device->size() < bytes) {
+    auto buf = Allocate(bytes);
+    if (!buf.ok()) {
+      Fail(buf.status());
+      return nullptr;
+    }
+    entry->device = std::move(buf).value();
+  }
+  // The previous contents may still be read by enqueued kernels.
+  Fail(cuda::FromCuda(cudaStreamSynchronize(stream_), "rope"));
+  Fail(cuda::FromCuda(cudaMemcpy(entry->device->data(), spec.inv_freq.data(), bytes, cudaMemcpyHostToDevice), "rope"));
+  return static_cast<const float*>(entry->device->data());
+}
+
+void CudaBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
+  if (Failed()) return;
+  const int half = static_cast<int>(rope.inv_freq.size());
+  if (2 * half > head_dim) Fail(InvalidArgument("CUDA Rope: {} frequencies for head_dim {}", half, head_dim));
+  const float* freqs = Failed() ? nullptr : RopeFreqsFor(rope);
+  if (Failed() || half == 0) return;
+  if (!Launching({5, TensorBits(x), static_cast<uint64_t>(head_dim), reinterpret_cast<uintptr_t>(freqs),
+                  static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor)},
+                 /*keeps_ropes=*/true))
+    return;
+  if (num_pending_ropes_ == 2) FlushRopes();
+  pending_ropes_[num_pending_ropes_++] = {x, head_dim, half, freqs, rope.neox, rope.attention_factor};
+}
+
+void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
+  if (Failed()) return;
+  const int64_t width = static_cast<int64_t>(kv_shape_.num_kv_heads) * kv_shape_.head_dim;
+  if (layer < 0 || layer >= kv_shape_.num_layers || k.cols != width || v.cols != width)
+    Fail(InvalidArgument("CUDA StoreKv: layer {} rows of {} for a cache of {} layers x {}", layer, k.cols,
+                         kv_shape_.num_layers, width));
+  if (Failed() || !Launching({6, static_cast<uint64_t>(layer), TensorBits(k), TensorBits(v)}, /*keeps_ropes=*/true))
+    return;
+  bf16_bits* base = static_cast<bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
+  // Rope(q), Rope(k), StoreKv(k, v) as the layers call them: one kernel.
+  const PendingRope* rope_k = num_pending_ropes_ > 0 ? &pending_ropes_[num_pending_ropes_ - 1] : nullptr;
+  if (rope_k != nullptr && rope_k->x.data == k.data && rope_k->x.rows == k.rows && rope_k->head_dim == kv_shape_.head_dim &&
+      rope_k->half <= 128) {
+    const PendingRope* rope_q = num_pending_ropes_ == 2 && SameRope(pending_ropes_[0], *rope_k) ? &pending_ropes_[0] : nullptr;
+    if (num_pending_ropes_ == 2 && rope_q == nullptr) {  // an unrelated RoPE first, on its own
+      num_pending_ropes_ = 1;
+      FlushRopes();
+      pending_ropes_[0] = *rope_k;
+      rope_k = &pending_ropes_[0];
+    }
+    cuda::LaunchRopeStoreKv(rope_q ? Bf16(rope_q->x) : nullptr,
+                            rope_q ? static_cast<int>(rope_q->x.cols / rope_q->head_dim) : 0, Bf16(k), Bf16(v),
+                            kv_shape_.num_kv_heads, k.rows, rope_k->head_dim, d_positions_, rope_k->freqs, rope_k->half,
+                            rope_k->neox, rope_k->attention_factor, d_out_kv_slots_, base,
+                            base + kv_shape_.num_slots * width, stream_);
+    num_pending_ropes_ = 0;
+    CheckLaunch("RopeStoreKv");
+    return;
+  }
+  FlushRopes();
+  cuda::LaunchStoreKv(Bf16(k), Bf16(v), d_out_kv_slots_, k.rows, width, base, base + kv_shape_.num_slots * width,
+                      stream_);
+  CheckLaunch("StoreKv");
+}
+
+const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
+  const int group = spec.num_q_heads / spec.num_kv_heads;
+  for (const CachedPlan& p : cached_plans_)
+    if (p.group_size == group && p.num_kv_heads == spec.num_kv_heads && p.sliding_window == spec.sliding_window)
+      return &p;
+  cuda::AttentionPlanOptions o;
+  o.group_size = group;
+  o.num_kv_heads = spec.num_kv_heads;
+  o.sliding_window = spec.sliding_window;
+  o.target_blocks = 2 * num_sms_;
+  o.max_partial_rows = max_partial_rows_;
+  // Decode plans depend on the batch's shape only: a replayed graph keeps the plan it was
+  // captured with, and graphs on or off compute exactly the same numbers.
+  o.stable_decode_splits = true;
+  o.min_tensor_core_tokens = cuda::TensorCoreAttentionSupports(kv_shape_.head_dim) ? kTensorCoreMinTokens : 0;
+  const cuda::AttentionPlan plan = cuda::PlanAttention(*batch_, o);
+  const size_t item_bytes = plan.items.size() * sizeof(plan.items[0]);
+  const size_t group_bytes = plan.split_groups.size() * sizeof(plan.split_groups[0]);
+  const size_t tile_bytes = plan.tile_items.size() * sizeof(plan.tile_items[0]);
+  if (plans_.used + item_bytes + group_bytes + tile_bytes + 48 > plans_.capacity) {
+    cached_plans_.clear();  // Reserve may replace the buffer the cached plans live in
+    Fail(Reserve(plans_, item_bytes + group_bytes + tile_bytes + 48));
+    if (Failed()) return nullptr;
+  }
+  CachedPlan cached{group,   spec.num_kv_heads, spec.sliding_window, nullptr, static_cast<int>(plan.items.size()),
+                    nullptr, static_cast<int>(plan.split_groups.size()), nullptr,
+                    static_cast<int>(plan.tile_items.size())};
+  cached.items = static_cast<const cuda::AttentionWorkItem*>(Stage(plans_, plan.items.data(), item_bytes));
+  cached.split_groups = static_cast<const cuda::AttentionSplitGroup*>(Stage(plans_, plan.split_groups.data(), group_bytes));
+  cached.tile_items = static_cast<const cuda::AttentionTileItem*>(Stage(plans_, plan.tile_items.data(), tile_bytes));
+  if (Failed()) return nullptr;
+  return &cached_plans_.emplace_back(cached);
+}
+
+void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) {
+  if (Failed()) return;
+  if (layer < 0 || layer >= kv_shape_.num_layers || spec.head_dim != kv_shape_.head_dim ||
+      spec.num_kv_heads != kv_shape_.num_kv_heads || spec.num_kv_heads <= 0 ||
+      spec.num_q_heads % spec.num_kv_heads != 0)
+    Fail(InvalidArgument("CUDA Attention: layer {} with {} q / {} kv heads of {} does not fit the KV cache", layer,
+                         spec.num_q_heads, spec.num_kv_heads, spec.head_dim));
+  if (Failed()) return;
+  const CachedPlan* plan = PlanFor(spec);  // uploaded in replayed steps too: the graph reads it
+  if (plan == nullptr) return;
+  if (!Launching({7, static_cast<uint64_t>(layer), TensorBits(q), TensorBits(out), static_cast<uint64_t>(spec.num_q_heads),
+                  static_cast<uint64_t>(spec.num_kv_heads), static_cast<uint64_t>(spec.head_dim),
+                  std::bit_cast<uint32_t>(spec.scale), static_cast<uint64_t>(spec.sliding_window),
+                  std::bit_cast<uint32_t>(spec.logit_softcap), reinterpret_cast<uintptr_t>(plan->items),
+                  static_cast<uint64_t>(plan->num_items), static_cast<uint64_t>(plan->num_split_groups),
+                  static_cast<uint64_t>(plan->num_tile_items)}))
+    return;
+  const int64_t width = static_cast<int64_t>(kv_shape_.num_kv_heads) * kv_shape_.head_dim;
+  const bf16_bits* base = static_cast<const bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
+  cuda::AttentionLaunch a;
+  a.sequences = d_sequences_;
+  a.kv_slots = d_kv_slots_;
+  a.items = plan->items;
+  a.num_items = plan->num_items;
+  a.split_groups = plan->split_groups;
+  a.num_split_groups = plan->num_split_groups;
+  a.tile_items = plan->tile_items;
+  a.num_tile_items = plan->num_tile_items;
+  a.q = Bf16(q);
+  a.out = Bf16(out);
+  a.k_cache = base;
+  a.v_cache = base + kv_shape_.num_slots * width;
+  a.partial_acc = static_cast<float*>(partial_acc_->data());
+  a.partial_ml = static_cast<float*>(partial_ml_->data());
+  a.split_counters = static_cast<int*>(split_counters_->data());
+  a.num_q_heads = spec.num_q_heads;
+  a.num_kv_heads = spec.num_kv_heads;
+  a.head_dim = spec.head_dim;
+  a.scale = spec.scale;
+  a.softcap = spec.logit_softcap;
+  a.sliding_window = spec.sliding_window;
+  Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
+}
+
+void CudaBackend::GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) {
+  if (Failed() || !Launching({8, TensorBits(gate), TensorBits(up), static_cast<uint64_t>(act), TensorBits(out)})) return;
+  cuda::LaunchGatedActivation(Bf16(gate), Bf16(up), gate.rows * gate.cols, act == Activation::kSilu ? 0 : 1, Bf16(out),
+                              stream_);
+  CheckLaunch("GatedActivation");
+}
+
+void CudaBackend::Add(Tensor x, const Tensor& y) {
+  if (Failed() || !Launching({9, TensorBits(x), TensorBits(y)})) return;
+  cuda::LaunchAdd(Bf16(x), Bf16(y), x.rows * x.cols, stream_);
+  CheckLaunch("Add");
+}
+
+void CudaBackend::GatherLogitRows(const Tensor& x, Tensor out) {
+  if (Failed() || !Launching({10, TensorBits(x), TensorBits(out)})) return;
+  cuda::LaunchGatherRows(x.data, d_logit_rows_, static_cast<int64_t>(batch_->logit_rows.size()),
+                         static_cast<int64_t>(x.RowBytes()), out.data, stream_);
+  CheckLaunch("GatherLogitRows");
+}
+
+}  // namespace sgl

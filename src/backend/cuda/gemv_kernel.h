@@ -1,0 +1,31 @@
+// Skinny matmuls for decode: out = x * w^T for a few activation rows (m <= kMaxGemvRows)
+// over BF16 weights, several weights sharing x in one launch (q/k/v, gate/up). Each warp
+// streams whole weight rows with 16-byte loads, several in flight, so the launch runs at
+// close to memory bandwidth where a GEMM tile would idle most of its lanes.
+#pragma once
+
+#include <cstdint>
+
+#include <cuda_runtime_api.h>
+
+namespace sgl::cuda {
+
+constexpr int kMaxGemvRows = 8;
+constexpr int kMaxGemvJobs = 4;
+
+struct GemvJob {
+  const void* w = nullptr;  // [n, k] bf16
+  void* out = nullptr;      // [m, n] bf16, or float when out_f32
+  const float* bias = nullptr;  // [n] or null
+  int64_t n = 0;
+  bool out_f32 = false;
+};
+
+// Whether LaunchGemv handles this shape and these addresses (k a multiple of 8, 16-byte
+// aligned x and weights).
+bool GemvSupports(const void* x, int64_t m, int64_t k, const GemvJob* jobs, int num_jobs);
+
+// REQUIRES: GemvSupports(...), 1 <= num_jobs <= kMaxGemvJobs.
+cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs, int num_jobs, cudaStream_t stream);
+
+}  // namespace sgl::cuda

@@ -1,0 +1,87 @@
+// Rotary embedding: one thread per (token, head, rotated pair). Angles are computed in
+// double precision, as the CPU backend does, so long positions do not lose accuracy.
+#include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/kernels.h"
+
+namespace sgl::cuda {
+namespace {
+
+__global__ void RopeKernel(uint16_t* x, int64_t num_tokens, int num_heads, int head_dim, const int32_t* positions,
+                           const float* inv_freq, int half, bool neox, float attention_factor) {
+  const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t per_token = static_cast<int64_t>(num_heads) * half;
+  if (idx >= num_tokens * per_token) return;
+  const int64_t t = idx / per_token;
+  const int h = static_cast<int>((idx % per_token) / half);
+  const int i = static_cast<int>(idx % half);
+  double s, c;
+  sincos(static_cast<double>(positions[t]) * static_cast<double>(inv_freq[i]), &s, &c);
+  const float cos_v = static_cast<float>(c) * attention_factor, sin_v = static_cast<float>(s) * attention_factor;
+  uint16_t* head = x + t * num_heads * head_dim + static_cast<int64_t>(h) * head_dim;
+  uint16_t* a = neox ? head + i : head + 2 * i;
+  uint16_t* b = neox ? head + i + half : head + 2 * i + 1;
+  const float x0 = Bf16ToFloat(*a), x1 = Bf16ToFloat(*b);
+  *a = FloatToBf16(x0 * cos_v - x1 * sin_v);
+  *b = FloatToBf16(x1 * cos_v + x0 * sin_v);
+}
+
+__device__ __forceinline__ void RotatePair(uint16_t* head, int i, int half, bool neox, float cos_v, float sin_v,
+                                           uint16_t* cache_head) {
+  const int ia = neox ? i : 2 * i, ib = neox ? i + half : 2 * i + 1;
+  const float x0 = Bf16ToFloat(head[ia]), x1 = Bf16ToFloat(head[ib]);
+  const uint16_t a = FloatToBf16(x0 * cos_v - x1 * sin_v), b = FloatToBf16(x1 * cos_v + x0 * sin_v);
+  head[ia] = a;
+  head[ib] = b;
+  if (cache_head != nullptr) {
+    cache_head[ia] = a;
+    cache_head[ib] = b;
+  }
+}
+
+// One block per (token, head) of q then k: thread i rotates pair i; a k head's block also
+// writes its rotated head, the dims RoPE leaves alone and the v head to the cache.
+__global__ void RopeStoreKvKernel(uint16_t* q, int q_heads, uint16_t* k, const uint16_t* v, int kv_heads, int head_dim,
+                                  const int32_t* positions, const float* inv_freq, int half, bool neox,
+                                  float attention_factor, const int32_t* slots, uint16_t* k_cache, uint16_t* v_cache) {
+  const int64_t t = blockIdx.x;
+  const int h = blockIdx.y;
+  const int64_t kv_width = static_cast<int64_t>(kv_heads) * head_dim;
+  const bool is_k = h >= q_heads;
+  const int64_t head_off = static_cast<int64_t>(is_k ? h - q_heads : h) * head_dim;
+  uint16_t* head = is_k ? k + t * kv_width + head_off : q + t * q_heads * head_dim + head_off;
+  uint16_t* cache_head = is_k ? k_cache + static_cast<int64_t>(slots[t]) * kv_width + head_off : nullptr;
+  for (int i = threadIdx.x; i < half; i += blockDim.x) {
+    double s, c;
+    sincos(static_cast<double>(positions[t]) * static_cast<double>(inv_freq[i]), &s, &c);
+    RotatePair(head, i, half, neox, static_cast<float>(c) * attention_factor, static_cast<float>(s) * attention_factor,
+               cache_head);
+  }
+  if (!is_k) return;
+  uint16_t* v_cache_head = v_cache + static_cast<int64_t>(slots[t]) * kv_width + head_off;
+  const uint16_t* v_head = v + t * kv_width + head_off;
+  for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+    if (d >= 2 * half) cache_head[d] = head[d];
+    v_cache_head[d] = v_head[d];
+  }
+}
+
+}  // namespace
+
+void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits* v, int kv_heads, int64_t num_tokens,
+                       int head_dim, const int32_t* positions, const float* inv_freq, int half, bool neox,
+                       float attention_factor, const int32_t* slots, bf16_bits* k_cache, bf16_bits* v_cache,
+                       cudaStream_t stream) {
+  if (num_tokens == 0) return;
+  RopeStoreKvKernel<<<dim3(static_cast<unsigned>(num_tokens), q_heads + kv_heads), 64, 0, stream>>>(
+      q, q_heads, k, v, kv_heads, head_dim, positions, inv_freq, half, neox, attention_factor, slots, k_cache, v_cache);
+}
+
+void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const int32_t* positions,
+                const float* inv_freq, int half, bool neox, float attention_factor, cudaStream_t stream) {
+  const int64_t n = num_tokens * num_heads * half;
+  if (n == 0) return;
+  RopeKernel<<<BlocksFor(n, 256), 256, 0, stream>>>(x, num_tokens, num_heads, head_dim, positions, inv_freq, half,
+                                                    neox, attention_factor);
+}
+
+}  // namespace sgl::cuda

@@ -1,0 +1,111 @@
+// The paged attention kernels against the CPU backend: ragged batches mixing decodes,
+// prefill chunks over cached prefixes and fresh prompts, with KV slots scattered over the
+// cache, GQA, sliding windows, softcaps and head sizes from 12 to 256. Long decodes run
+// through the split-K path and its combine pass.
+#include <algorithm>
+#include <numeric>
+
+#include "cuda_test_util.h"
+
+namespace sgl {
+namespace {
+
+struct Case {
+  int q_heads, kv_heads, head_dim;
+  int32_t window;
+  float softcap;
+  std::vector<std::pair<int, int>> seqs;  // (cached prefix, new tokens)
+};
+
+class CudaAttentionTest : public testing::CudaTest {
+ protected:
+  void Check(const Case& c) {
+    SCOPED_TRACE(::testing::Message() << c.q_heads << "q/" << c.kv_heads << "kv x" << c.head_dim << " window "
+                                      << c.window << " softcap " << c.softcap << " seed " << seed_);
+    const int64_t slots_total = 4096;
+    const KvCacheShape shape{2, slots_total, c.kv_heads, c.head_dim};
+    CpuBackend cpu(2);
+    ASSERT_TRUE(cpu.CreateKvCache(shape).ok());
+    ASSERT_TRUE(gpu_->CreateKvCache(shape).ok());
+    std::vector<int32_t> perm(slots_total);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng_);  // pages scattered over the cache
+    const int kv_width = c.kv_heads * c.head_dim, q_width = c.q_heads * c.head_dim;
+
+    // Step 1 writes the cached prefixes; step 2 appends the new tokens and attends.
+    ForwardBatch history, step;
+    size_t next_slot = 0;
+    for (auto [prefix, fresh] : c.seqs) {
+      std::vector<int32_t> table(perm.begin() + next_slot, perm.begin() + next_slot + prefix + fresh);
+      next_slot += table.size();
+      if (prefix > 0)
+        history.AddSequence(std::vector<int32_t>(prefix, 1), {table.begin(), table.begin() + prefix}, false);
+      step.AddSequence(std::vector<int32_t>(fresh, 1), table, false);
+    }
+    for (const ForwardBatch* b : {&history, &step}) {
+      const int64_t n = b->num_tokens();
+      if (n == 0) continue;
+      auto k = Random(n * kv_width), v = Random(n * kv_width);
+      ASSERT_TRUE(cpu.BeginForward(*b).ok());
+      ASSERT_TRUE(gpu_->BeginForward(*b).ok());
+      cpu.StoreKv(1, HostTensor(k, n, kv_width), HostTensor(v, n, kv_width));
+      gpu_->StoreKv(1, Device(k, n, kv_width), Device(v, n, kv_width));
+    }
+    const int64_t n = step.num_tokens();
+    auto q = Random(n * q_width, 2.0f);
+    AttentionSpec spec{c.q_heads, c.kv_heads, c.head_dim, 1.0f / std::sqrt(float(c.head_dim)), c.window, c.softcap};
+    std::vector<float> want(n * q_width);
+    cpu.Attention(1, HostTensor(q, n, q_width), spec, HostTensor(want, n, q_width));
+    Tensor out = Poisoned(n, q_width);
+    gpu_->Attention(1, Device(q, n, q_width), spec, out);
+    const std::vector<float> got = Host(out);
+    EXPECT_LT(RelErr(got, want), 1e-2);
+    // Every row is checked on its own too, so one wrong token cannot hide in the norm.
+    for (int64_t t = 0; t < n; ++t) {
+      std::vector<float> g(got.begin() + t * q_width, got.begin() + (t + 1) * q_width);
+      std::vector<float> w(want.begin() + t * q_width, want.begin() + (t + 1) * q_width);
+      ASSERT_LT(RelErr(g, w), 3e-2) << "token " << t;
+    }
+  }
+};
+
+TEST_F(CudaAttentionTest, DecodeBatchWithGqa) {
+  Check({32, 8, 128, 0, 0, {{17, 1}, {200, 1}, {1, 1}, {63, 1}}});
+}
+
+TEST_F(CudaAttentionTest, LongDecodeTakesTheSplitPath) {
+  Check({32, 8, 128, 0, 0, {{3000, 1}}});
+  Check({8, 1, 64, 0, 0, {{1500, 1}, {900, 1}}});
+}
+
+TEST_F(CudaAttentionTest, PrefillChunksOverCachedPrefixesMixedWithDecodes) {
+  Check({8, 2, 64, 0, 0, {{37, 29}, {0, 70}, {300, 1}, {5, 3}}});
+}
+
+TEST_F(CudaAttentionTest, SlidingWindowAndSoftcap) {
+  Check({4, 1, 256, 5, 0, {{20, 13}, {0, 9}, {40, 1}}});
+  Check({4, 2, 32, 0, 50.0f, {{10, 40}, {100, 1}}});
+  Check({4, 2, 32, 64, 30.0f, {{700, 1}, {90, 70}}});
+}
+
+TEST_F(CudaAttentionTest, OddHeadSizesAndGroupsOfTheFixtures) {
+  Check({6, 2, 12, 0, 0, {{0, 11}, {4, 1}, {9, 6}}});  // smollm2 fixture shape
+  Check({3, 1, 16, 4, 0, {{0, 23}, {30, 1}}});          // gemma3 fixture shape
+  Check({40, 8, 80, 0, 0, {{100, 17}, {500, 1}}});      // a group of 5, head_dim 80
+}
+
+// Prefill chunks of 16+ tokens run on the tensor-core kernel: many 64-row tiles, long
+// cached prefixes, windows and softcaps, every head size it takes.
+TEST_F(CudaAttentionTest, TensorCorePrefillOverLongPrefixes) {
+  Check({32, 8, 128, 0, 0, {{0, 300}, {1000, 130}, {77, 1}}});
+  Check({8, 2, 256, 100, 0, {{50, 150}, {0, 64}}});
+  Check({6, 3, 96, 0, 20.0f, {{500, 65}, {3, 16}}});
+  Check({16, 16, 64, 33, 0, {{0, 200}}});
+}
+
+TEST_F(CudaAttentionTest, GroupsLargerThanABlockSplitTheirHeads) {
+  Check({64, 1, 64, 0, 0, {{30, 5}, {200, 1}}});
+}
+
+}  // namespace
+}  // namespace sgl

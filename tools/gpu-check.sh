@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# gpu-check.sh: everything the CUDA backend must show on a GPU machine, in one command:
+# the CUDA unit and model tests, the decode/prefill benchmark (with the device copy
+# bandwidth measured in the same run) and the transformers peer, then a short table.
+#
+#   tools/gpu-check.sh [BUILD_DIR]        BUILD_DIR: a CUDA build (default: build) holding
+#                                         sgl_tests and bench_cuda_decode; a lib/ folder
+#                                         inside it is searched for shared libraries first.
+# Environment: PEER=path/to/torch_llama8b.py (default /work/shared/peers/torch_llama8b.py;
+# skipped when missing or PEER=none), SANITIZE=1 also runs the attention tests under
+# compute-sanitizer, OUT=folder for the logs (default /tmp/gpu-check).
+# The tests read fixtures from the source tree the build was configured in; when that
+# path does not exist here (a build carried to another machine), the current directory
+# (a checkout of the same tree) is linked there.
+set -uo pipefail
+BUILD=$(cd "${1:-build}" && pwd)
+OUT=${OUT:-/tmp/gpu-check}
+PEER=${PEER:-/work/shared/peers/torch_llama8b.py}
+mkdir -p "$OUT"
+
+cublas_dir=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
+export LD_LIBRARY_PATH="$BUILD/lib:/usr/local/cuda/lib64:${cublas_dir}:${LD_LIBRARY_PATH:-}"
+
+src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
+if [ -n "$src" ] && [ ! -e "$src/tests/fixtures" ]; then
+  mkdir -p "$(dirname "$src")" && rm -rf "$src" && ln -s "$PWD" "$src"
+fi
+
+echo "== device"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader
+
+echo "== random-weight model of the default model's shapes (for the CPU-vs-CUDA greedy test)"
+extra=/tmp/smollm2-shaped-random
+if python3 "$(dirname "$0")/make_random_llama.py" "$extra" > "$OUT/make_model.log" 2>&1; then
+  export SGL_CUDA_EXTRA_MODELS="$extra"
+  tail -1 "$OUT/make_model.log"
+else
+  echo "could not make it: $(tail -1 "$OUT/make_model.log")"
+fi
+
+echo "== tests"
+"$BUILD/sgl_tests" --gtest_filter='*Cuda*:AttentionPlan*' 2>&1 | tee "$OUT/tests.log" | grep -E '^\[  (FAILED|  OK  ) |Failure|error|Expected|Which is|actual|token|Skipped|greedy tokens' | grep -v '^\[       OK' | head -80
+tests_rc=${PIPESTATUS[0]}
+passed=$(grep -c '^\[       OK \]' "$OUT/tests.log")
+failed=$(grep -c '^\[  FAILED  \] .*ms)$' "$OUT/tests.log")
+skipped=$(grep -c '^\[  SKIPPED \] .*ms)$' "$OUT/tests.log")
+
+if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
+  echo "== compute-sanitizer (attention, memcheck + racecheck)"
+  timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 "$BUILD/sgl_tests" \
+    --gtest_filter='CudaAttentionTest.*:CudaOpsTest.*' > "$OUT/memcheck.log" 2>&1
+  echo "memcheck rc=$? $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)"
+  timeout 300 compute-sanitizer --tool racecheck --error-exitcode 9 "$BUILD/sgl_tests" \
+    --gtest_filter='CudaAttentionTest.DecodeBatchWithGqa:CudaAttentionTest.LongDecodeTakesTheSplitPath:CudaAttentionTest.TensorCorePrefillOverLongPrefixes' > "$OUT/racecheck.log" 2>&1
+  echo "racecheck rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/racecheck.log" | tail -1)"
+fi
+
+echo "== bench_cuda_decode (Llama-3.1-8B shapes, random bf16 weights)"
+"$BUILD/bench_cuda_decode" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
+bench_rc=${PIPESTATUS[0]}
+
+echo "== bench_cuda_decode --graphs 0 (the same decode without CUDA graphs)"
+"$BUILD/bench_cuda_decode" --graphs 0 --ttft-tokens 128 --gen 64 2>&1 | grep -E 'RESULT decode|error' | tee "$OUT/bench_nographs.log"
+
+peer_rc=skipped
+if [ "$PEER" != none ] && [ -f "$PEER" ]; then
+  echo "== peer: $PEER"
+  PYTHONUNBUFFERED=1 timeout "${PEER_TIMEOUT:-420}" python3 "$PEER" all 2>&1 | grep -v Warning | tee "$OUT/peer.log"
+  peer_rc=${PIPESTATUS[0]}
+fi
+
+value() { sed -n "s/^RESULT $1 \([0-9.]*\).*/\1/p" "$OUT/bench.log" | head -1; }
+echo
+echo "== summary"
+printf '%-34s %s\n' "cuda tests (passed/failed/skipped)" "$passed/$failed/$skipped (rc $tests_rc)"
+printf '%-34s %s\n' "copy bandwidth" "$(sed -n 's/^copy bandwidth.*: //p' "$OUT/bench.log")"
+printf '%-34s %s\n' "HBM bound at batch 1" "$(sed -n 's/.*HBM bound //p' "$OUT/bench.log")"
+grep '^RESULT' "$OUT/bench.log" | sed 's/^RESULT //' | while read -r line; do printf '%-34s %s\n' "${line%% *}" "${line#* }"; done
+sed 's/^RESULT //' "$OUT/bench_nographs.log" | while read -r line; do printf '%-34s %s\n' "${line%% *} (graphs off)" "${line#* }"; done
+printf '%-34s %s\n' "bench rc" "$bench_rc"
+if [ -f "$OUT/peer.log" ]; then
+  grep -E 'gemv sweep|out tok/s|failed' "$OUT/peer.log" | sed 's/^/peer: /'
+fi
+printf '%-34s %s\n' "peer rc" "$peer_rc"
+[ "$tests_rc" = 0 ] && [ "$bench_rc" = 0 ]
