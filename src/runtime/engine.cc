@@ -13,6 +13,7 @@
 #include "model/model.h"
 #include "runtime/kv_capacity.h"
 #include "runtime/scheduler.h"
+#include "runtime/validate_sampling_params.h"
 #include "tokenizer/tokenizer.h"
 
 namespace sgl {
@@ -191,8 +192,7 @@ class LocalEngine final : public Engine {
   Status CheckRequest(const std::vector<int32_t>& input_ids, const GenerateRequest& request) const {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
     const SamplingParams& params = request.sampling;
-    if (params.max_new_tokens < 0) return InvalidArgument("max_new_tokens must be >= 0");
-    if (params.min_new_tokens < 0) return InvalidArgument("min_new_tokens must be >= 0");
+    SGL_RETURN_IF_ERROR(ValidateSamplingParams(params));
     SGL_RETURN_IF_ERROR(CheckLogprobOptions(request.logprob));
     const int64_t total = static_cast<int64_t>(input_ids.size()) + params.max_new_tokens;
     if (total > context_length_)
