@@ -1,8 +1,12 @@
 // Scheduler: continuous batching over one model. Each Step() builds one ForwardBatch from
 // the running requests' decodes plus prefill chunks (at most chunked_prefill_size tokens
-// of a request and max_prefill_tokens in all per step), reusing cached prefixes from the RadixCache,
-// allocating KV slots (evicting cached prefixes, or retracting a running request back to
-// the queue when decode runs out), runs the model, samples, and delivers tokens.
+// of a request and max_prefill_tokens in all per step), reusing cached prefixes from the
+// RadixCache (a request that shares an uncached prompt with a running one waits a step so
+// the prompt is computed once), allocating KV slots (evicting cached prefixes, or
+// retracting a running request back to the queue when decode runs out), runs the model,
+// collects prompt logprobs, samples, checks stop tokens, stop strings (through the
+// request's OutputText) and lengths, and delivers tokens. Debug builds check
+// CheckInvariants() after every step.
 // Owns all serving state. Submit/Abort are thread-safe; everything else runs on the
 // thread that calls Step() (the scheduler thread, or a test).
 #pragma once
