@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sglang.cpp builds and tests with (idempotent; run as root).
+# Installs the Debian packages sglang.cpp builds and tests with, and the Python client the
+# server tests use (idempotent; run as root).
 set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config python3 python3-pip unzip
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcre2-dev libutf8proc-dev
+  libboost-dev prometheus-cpp-dev
   clang-14 libclang-rt-14-dev
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -17,4 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
+# The end-to-end server tests talk to `sgl serve` with the official OpenAI client.
+if ! python3 -c "import openai" 2> /dev/null; then
+  echo "installing: openai (pip)"
+  python3 -m pip install -q --disable-pip-version-check openai 2> /dev/null ||
+    python3 -m pip install -q --disable-pip-version-check --break-system-packages openai
 fi

@@ -137,6 +137,7 @@ struct GenerateHandle {
 class Engine {
  public:
   using DeltaCallback = std::function<void(const GenerateDelta&)>;
+  using DoneCallback = std::function<void(const Result<GenerateResult>&)>;
 
   static Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
   virtual ~Engine() = default;
@@ -152,8 +153,11 @@ class Engine {
   // stay callable until the result is ready. An aborted request still gets a result,
   // with finish_reason kAbort. Fails (through the future) with InvalidArgument for an
   // empty prompt, token ids outside the vocabulary, a prompt plus max_new_tokens over the
-  // context or the KV cache, or invalid sampling or logprob options.
-  virtual GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta) = 0;
+  // context or the KV cache, or invalid sampling or logprob options. `on_done` (may be
+  // empty) gets the same result just before the future does: on the scheduler thread, or
+  // on the calling thread for a request refused at once. Event-driven callers (the HTTP
+  // server) use it instead of waiting on the future.
+  virtual GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta, DoneCallback on_done = {}) = 0;
   // Ends request `id` wherever it is; its result gets finish_reason kAbort.
   virtual void Abort(uint64_t id) = 0;
   // Empties the prefix cache; fails while requests are running or waiting.
@@ -164,7 +168,7 @@ class Engine {
 
   // Blocking conveniences over Submit.
   Result<GenerateResult> Generate(const GenerateRequest& request, DeltaCallback on_delta = {}) {
-    return Submit(request, std::move(on_delta)).result.get();
+    return Submit(request, std::move(on_delta), {}).result.get();
   }
   // Continues a prompt of token ids, reporting each new token to `on_token`.
   Result<GenerateResult> Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,

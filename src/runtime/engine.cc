@@ -28,9 +28,16 @@ double Seconds(Clock::time_point from, Clock::time_point to) { return std::chron
 struct Pending {
   std::promise<Result<GenerateResult>> promise;
   Engine::DeltaCallback on_delta;
+  Engine::DoneCallback on_done;
   Clock::time_point start = Clock::now(), first_token, last_token;
   bool any_token = false;
   bool sent_input_logprobs = false;
+
+  // on_done first, then the future (Submit's contract).
+  void Finish(Result<GenerateResult> result) {
+    if (on_done) on_done(result);
+    promise.set_value(std::move(result));
+  }
 };
 
 // On the scheduler thread: one delta for the new token and whatever text it settled
@@ -65,7 +72,7 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
   result.stats.prefill_seconds = Seconds(pending.start, first);
   result.stats.decode_seconds = pending.any_token ? Seconds(pending.first_token, pending.last_token) : 0;
-  pending.promise.set_value(std::move(result));
+  pending.Finish(std::move(result));
 }
 
 class LocalEngine final : public Engine {
@@ -134,15 +141,16 @@ class LocalEngine final : public Engine {
 
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
 
-  GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta) override {
+  GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta, DoneCallback on_done) override {
     auto pending = std::make_shared<Pending>();
     pending->on_delta = std::move(on_delta);
+    pending->on_done = std::move(on_done);
     GenerateHandle handle;
     handle.result = pending->promise.get_future();
     std::vector<int32_t> input_ids =
         request.input_ids.empty() && !request.text.empty() ? tokenizer_->Encode(request.text, true) : request.input_ids;
     if (Status s = CheckRequest(input_ids, request); !s.ok()) {
-      pending->promise.set_value(s);
+      pending->Finish(s);
       return handle;
     }
     auto req = MakeRequest(std::move(input_ids), request.sampling);

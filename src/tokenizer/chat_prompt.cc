@@ -60,8 +60,19 @@ Result<ChatPrompt> ChatPrompt::Load(const std::string& model_path, const Tokeniz
   return ChatPrompt(std::move(tmpl).value(), tokenizer);
 }
 
-Result<std::string> ChatPrompt::Render(const nlohmann::ordered_json& messages, bool add_generation_prompt) const {
-  nlohmann::ordered_json context;
+Result<ChatPrompt> ChatPrompt::FromUser(const std::string& file_or_source, const Tokenizer& tokenizer) {
+  std::string source = file_or_source;
+  if (std::filesystem::is_regular_file(file_or_source)) {
+    SGL_ASSIGN_OR_RETURN(source, ReadFile(file_or_source));
+  }
+  auto tmpl = ChatTemplate::Parse(std::move(source));
+  if (!tmpl.ok()) return tmpl.status().WithContext("--chat-template");
+  return ChatPrompt(std::move(tmpl).value(), tokenizer);
+}
+
+Result<std::string> ChatPrompt::Render(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                                       const nlohmann::ordered_json& extra) const {
+  nlohmann::ordered_json context = extra.is_object() ? extra : nlohmann::ordered_json::object();
   context["messages"] = messages;
   context["add_generation_prompt"] = add_generation_prompt;
   auto token_text = [&](std::optional<int32_t> id) {
@@ -72,9 +83,9 @@ Result<std::string> ChatPrompt::Render(const nlohmann::ordered_json& messages, b
   return template_.Render(context);
 }
 
-Result<std::vector<int32_t>> ChatPrompt::Encode(const nlohmann::ordered_json& messages,
-                                                bool add_generation_prompt) const {
-  SGL_ASSIGN_OR_RETURN(std::string text, Render(messages, add_generation_prompt));
+Result<std::vector<int32_t>> ChatPrompt::Encode(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                                                const nlohmann::ordered_json& extra) const {
+  SGL_ASSIGN_OR_RETURN(std::string text, Render(messages, add_generation_prompt, extra));
   return tokenizer_->Encode(text, /*add_special_tokens=*/false);
 }
 

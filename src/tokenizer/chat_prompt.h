@@ -20,9 +20,15 @@ class ChatPrompt {
  public:
   // `tokenizer` must outlive the ChatPrompt. Fails when the model has no chat template.
   static Result<ChatPrompt> Load(const std::string& model_path, const Tokenizer& tokenizer);
+  // A template given by the user (`--chat-template`): a file path, or else the template text.
+  static Result<ChatPrompt> FromUser(const std::string& file_or_source, const Tokenizer& tokenizer);
 
-  Result<std::string> Render(const nlohmann::ordered_json& messages, bool add_generation_prompt) const;
-  Result<std::vector<int32_t>> Encode(const nlohmann::ordered_json& messages, bool add_generation_prompt) const;
+  // `extra` (an object, may be null) adds variables such as `tools` or a template's own
+  // kwargs (e.g. enable_thinking); it cannot override messages or the special tokens.
+  Result<std::string> Render(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                             const nlohmann::ordered_json& extra = nullptr) const;
+  Result<std::vector<int32_t>> Encode(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                                      const nlohmann::ordered_json& extra = nullptr) const;
 
  private:
   ChatPrompt(ChatTemplate tmpl, const Tokenizer& tokenizer) : template_(std::move(tmpl)), tokenizer_(&tokenizer) {}

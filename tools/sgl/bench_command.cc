@@ -102,7 +102,9 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--repetitions,-r", flags->repetitions, "Timed runs per test")->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
-  cmd->callback([flags, exit_code] {
+  AddBenchServingCommand(*cmd, exit_code);
+  cmd->callback([cmd, flags, exit_code] {
+    if (cmd->got_subcommand("serving")) return;
     flags->engine.max_total_tokens = std::max(flags->n_prompt + 1, flags->n_gen + 2);
     // Like llama-bench: the whole prompt is one batch, and nothing is reused between runs.
     flags->engine.chunked_prefill_size = std::max(1, flags->n_prompt);

@@ -1,4 +1,4 @@
-// sgl: one executable, git-style subcommands (generate, tokenize, detokenize, bench; serve follows).
+// sgl: one executable, git-style subcommands (serve, generate, tokenize, detokenize, bench).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   sgl::cli::AddGenerateCommand(app, &exit_code);
   sgl::cli::AddBenchCommand(app, &exit_code);
   sgl::cli::AddTokenizeCommands(app, &exit_code);
+  sgl::cli::AddServeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
