@@ -3,6 +3,7 @@
 // prompt position NaN), output logprobs (at the sampling temperature, 1 when greedy),
 // top-k sorted and consistent, token_ids_logprob in the order asked, and prompt positions
 // that need logprobs recomputed even when the prefix cache holds them.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -118,6 +119,42 @@ TEST(EngineLogprobsTest, SampledLogprobsUseTheTemperature) {
   auto r = engine->Generate(req);
   ASSERT_TRUE(r.ok()) << r.status().message();
   CheckAgainstPromptLogits(*engine, *r, req.logprob, 0.7f);
+}
+
+// SGLang's default takes output logprobs after the penalties: with a strong presence
+// penalty they must follow the penalized logits, not the raw ones.
+TEST(EngineLogprobsTest, OutputLogprobsComeAfterPenalties) {
+  auto engine = FixtureEngine();
+  GenerateRequest req{.input_ids = kPrompt};
+  req.sampling.temperature = 0;
+  req.sampling.max_new_tokens = 6;
+  req.sampling.ignore_eos = true;
+  req.sampling.presence_penalty = 2.0f;
+  req.sampling.logit_bias = {{7, 1.5f}};
+  req.logprob = Options(-1);
+  auto r = engine->Generate(req);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::vector<int32_t> all = kPrompt;
+  all.insert(all.end(), r->output_ids.begin(), r->output_ids.end() - 1);
+  auto logits = engine->PromptLogits(all);
+  ASSERT_TRUE(logits.ok());
+  const size_t vocab = static_cast<size_t>(engine->Info().vocab_size);
+  bool penalty_mattered = false;
+  for (size_t j = 0; j < r->output_ids.size(); ++j) {
+    std::vector<float> row(logits->begin() + (kPrompt.size() - 1 + j) * vocab,
+                           logits->begin() + (kPrompt.size() + j) * vocab);
+    const std::vector<float> raw = LogSoftmax(row, 1.0f);
+    row[7] += 1.5f;
+    for (size_t k = 0; k < j; ++k) {
+      // Presence penalty: once per distinct earlier output token.
+      if (std::find(r->output_ids.begin(), r->output_ids.begin() + k, r->output_ids[k]) == r->output_ids.begin() + k)
+        row[r->output_ids[k]] -= 2.0f;
+    }
+    ExpectPosition(r->output_logprobs[j], LogSoftmax(row, 1.0f), r->output_ids[j], req.logprob,
+                   "output " + std::to_string(j));
+    if (std::abs(raw[r->output_ids[j]] - r->output_logprobs[j].token.logprob) > 1e-3f) penalty_mattered = true;
+  }
+  EXPECT_TRUE(penalty_mattered) << "the penalties should have changed some logprob";
 }
 
 TEST(EngineLogprobsTest, PromptLogprobsAreRecomputedDespiteTheCache) {

@@ -28,7 +28,7 @@ std::shared_ptr<Request> Make(uint64_t id, const std::vector<int32_t>& prompt, i
   return req;
 }
 
-class RandomSchedulerTest : public ::testing::Test {
+class RandomSchedulerTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     auto model = LoadModel(testing::SourcePath("tests/fixtures/models/llama/model.gguf"), backend_);
@@ -58,7 +58,7 @@ class RandomSchedulerTest : public ::testing::Test {
   std::map<std::vector<int32_t>, std::vector<int32_t>> alone_;
 };
 
-TEST_F(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
+TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   std::mt19937_64 rng(2026);
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   SchedulerOptions o;
@@ -66,7 +66,7 @@ TEST_F(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   o.max_running_requests = 32;
   o.chunked_prefill_size = 4;
   o.max_prefill_tokens = 16;
-  o.page_size = 1;
+  o.page_size = GetParam();
   auto scheduler = Scheduler::Create(*model_, backend_, o);
   ASSERT_TRUE(scheduler.ok());
   Scheduler& s = **scheduler;
@@ -127,6 +127,8 @@ TEST_F(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   ASSERT_TRUE(s.CheckInvariants().ok());
   EXPECT_EQ(s.stats().kv_used_tokens.load(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(PageSizes, RandomSchedulerTest, ::testing::Values(1, 4));
 
 }  // namespace
 }  // namespace sgl
