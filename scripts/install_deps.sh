@@ -28,3 +28,14 @@ if ! python3 -c "import openai" 2> /dev/null; then
   python3 -m pip install -q --disable-pip-version-check openai 2> /dev/null ||
     python3 -m pip install -q --disable-pip-version-check --break-system-packages openai
 fi
+
+# SGLang's own Python frontend (frontend only, no torch; see reference/packages.md), for
+# the test that runs its programs against `sgl serve`.
+frontend="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.deps/sglang-frontend"
+if [ ! -f "$frontend/sglang/__init__.py" ]; then
+  echo "installing: sglang==0.5.6.post1 frontend (pip, into .deps/)"
+  python3 -m pip install -q --disable-pip-version-check --no-deps --target "$frontend" sglang==0.5.6.post1 \
+    numpy tqdm pybase64 requests urllib3 idna certifi charset_normalizer IPython traitlets pygments pydantic \
+    pydantic_core typing_extensions typing_inspection annotated_types aiohttp multidict attrs yarl propcache \
+    aiohappyeyeballs aiosignal frozenlist
+fi

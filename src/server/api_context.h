@@ -37,7 +37,8 @@ struct ApiContext {
   // Whether more requests may be queued (--max-queued-requests).
   bool Overloaded() const;
   GenerationGroup::Context Generation(const std::string& route) {
-    return {engine, metrics.get(), &activity, live, route, args.log_requests || args.log_req_id, args.log_format == "json"};
+    return {engine,        metrics.get(),  &activity, live, route, args.log_requests || args.log_req_id,
+            args.log_format == "json", args.log_requests_level >= 2};
   }
 
  private:

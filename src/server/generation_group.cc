@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "tokenizer/tokenizer.h"
+
 namespace sgl::server {
 
 bool LiveRequests::Add(const std::string& rid, uint64_t engine_id) {
@@ -37,7 +39,7 @@ struct Group : std::enable_shared_from_this<Group> {
   Group(const GenerationGroup::Context& c, std::shared_ptr<HttpExchange> x, std::vector<GenerationItem> i,
         GenerationGroup::Callbacks cb)
       : engine(c.engine), metrics(c.metrics), activity(c.activity), live(c.live), route(c.route), trace(c.trace),
-        trace_json(c.trace_json), exchange(std::move(x)),
+        trace_json(c.trace_json), trace_text(c.trace_text), exchange(std::move(x)),
         items(std::move(i)), callbacks(std::move(cb)),
         timing(items.size()), engine_ids(items.size()), finished(items.size(), false) {}
 
@@ -121,6 +123,10 @@ struct Group : std::enable_shared_from_this<Group> {
       t["completion_tokens"] = s.completion_tokens;
       t["retractions"] = s.num_retractions;
       t["finish"] = r->finish_reason.TypeName();
+      if (trace_text) {
+        t["prompt"] = engine.tokenizer().Decode(item.request.input_ids, false);
+        t["output"] = r->text;
+      }
     }
     if (trace_json) return spdlog::info("{}", t.dump(-1, ' ', false, Json::error_handler_t::replace));
     std::string line;
@@ -142,7 +148,7 @@ struct Group : std::enable_shared_from_this<Group> {
   ServerActivity* activity;
   LiveRequests& live;
   std::string route;
-  bool trace, trace_json;
+  bool trace, trace_json, trace_text;
   std::shared_ptr<HttpExchange> exchange;
   std::vector<GenerationItem> items;  // the strand's (after Start)
   GenerationGroup::Callbacks callbacks;

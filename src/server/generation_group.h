@@ -67,6 +67,7 @@ class GenerationGroup {
     std::string route;           // for the status page and traces
     bool trace = false;          // log one trace record per finished item
     bool trace_json = false;     // ... as a JSON object
+    bool trace_text = false;     // ... with the prompt and output text (--log-requests-level >= 2)
   };
   // Submits every item.
   static void Start(const Context& context, std::shared_ptr<HttpExchange> exchange, std::vector<GenerationItem> items,

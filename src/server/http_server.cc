@@ -92,15 +92,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void SetDisconnectHandler(uint64_t exchange, std::function<void()> fn) {
     if (exchange != exchange_id_) return;
-    if (closed_ && pending_) {
-      fn();
-      return;
-    }
+    if (abandoned_) return fn();  // the client left before the handler asked
     on_disconnect_ = std::move(fn);
   }
-
-  bool pending() const { return pending_; }
-  uint64_t exchange_id() const { return exchange_id_; }
 
   void Close() {
     if (closed_) return;
@@ -111,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Uncount();
     if (pending_) {
       pending_ = false;
+      abandoned_ = true;
       if (on_disconnect_) std::exchange(on_disconnect_, nullptr)();
     }
   }
@@ -266,6 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool writing_ = false;
   bool closed_ = false;
+  bool abandoned_ = false;  // closed while the current exchange awaited its answer
 };
 
 namespace {

@@ -25,6 +25,24 @@ Status ReadLogitBias(const JsonFields& f, std::map<int32_t, float>& out) {
   return Status::Ok();
 }
 
+Status ReadSharedSamplingFields(const JsonFields& f, SamplingParams& p) {
+  SGL_RETURN_IF_ERROR(f.Read("temperature", p.temperature));
+  SGL_RETURN_IF_ERROR(f.Read("top_p", p.top_p));
+  SGL_RETURN_IF_ERROR(f.Read("top_k", p.top_k));
+  SGL_RETURN_IF_ERROR(f.Read("min_p", p.min_p));
+  SGL_RETURN_IF_ERROR(f.Read("frequency_penalty", p.frequency_penalty));
+  SGL_RETURN_IF_ERROR(f.Read("presence_penalty", p.presence_penalty));
+  SGL_RETURN_IF_ERROR(f.Read("repetition_penalty", p.repetition_penalty));
+  SGL_RETURN_IF_ERROR(f.Read("stop", p.stop));
+  SGL_RETURN_IF_ERROR(f.Read("stop_token_ids", p.stop_token_ids));
+  SGL_RETURN_IF_ERROR(f.Read("ignore_eos", p.ignore_eos));
+  SGL_RETURN_IF_ERROR(f.Read("skip_special_tokens", p.skip_special_tokens));
+  SGL_RETURN_IF_ERROR(f.Read("spaces_between_special_tokens", p.spaces_between_special_tokens));
+  SGL_RETURN_IF_ERROR(f.Read("no_stop_trim", p.no_stop_trim));
+  SGL_RETURN_IF_ERROR(f.Read("seed", p.seed));
+  return ReadLogitBias(f, p.logit_bias);
+}
+
 Result<SamplingRequest> ParseSamplingParams(const Json* object, const std::string& path, int64_t vocab_size) {
   SamplingRequest out;
   if (object == nullptr || object->is_null()) return out;
@@ -40,31 +58,21 @@ Result<SamplingRequest> ParseSamplingParams(const Json* object, const std::strin
   SamplingParams& p = out.params;
   SGL_RETURN_IF_ERROR(f.Read("max_new_tokens", p.max_new_tokens));
   SGL_RETURN_IF_ERROR(f.Read("min_new_tokens", p.min_new_tokens));
-  SGL_RETURN_IF_ERROR(f.Read("temperature", p.temperature));
-  SGL_RETURN_IF_ERROR(f.Read("top_p", p.top_p));
-  SGL_RETURN_IF_ERROR(f.Read("top_k", p.top_k));
-  SGL_RETURN_IF_ERROR(f.Read("min_p", p.min_p));
-  SGL_RETURN_IF_ERROR(f.Read("frequency_penalty", p.frequency_penalty));
-  SGL_RETURN_IF_ERROR(f.Read("presence_penalty", p.presence_penalty));
-  SGL_RETURN_IF_ERROR(f.Read("repetition_penalty", p.repetition_penalty));
-  SGL_RETURN_IF_ERROR(f.Read("stop", p.stop));
-  SGL_RETURN_IF_ERROR(f.Read("stop_token_ids", p.stop_token_ids));
-  SGL_RETURN_IF_ERROR(f.Read("ignore_eos", p.ignore_eos));
-  SGL_RETURN_IF_ERROR(f.Read("skip_special_tokens", p.skip_special_tokens));
-  SGL_RETURN_IF_ERROR(f.Read("spaces_between_special_tokens", p.spaces_between_special_tokens));
-  SGL_RETURN_IF_ERROR(f.Read("no_stop_trim", p.no_stop_trim));
+  SGL_RETURN_IF_ERROR(ReadSharedSamplingFields(f, p));
   SGL_RETURN_IF_ERROR(f.Read("n", out.n));
-  SGL_RETURN_IF_ERROR(f.Read("seed", p.seed));
   SGL_RETURN_IF_ERROR(f.Read("sampling_seed", p.seed));
-  SGL_RETURN_IF_ERROR(ReadLogitBias(f, p.logit_bias));
   int stream_interval = 1;
   SGL_RETURN_IF_ERROR(f.Read("stream_interval", stream_interval));
+  // SGLang's Python frontend sends these empty ("" or []) when unused.
+  auto given = [&](const char* name) {
+    const Json* v = f.Find(name);
+    return v != nullptr && !((v->is_string() || v->is_array()) && v->empty());
+  };
   int constraints = 0;
-  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag"}) constraints += f.Has(name) ? 1 : 0;
+  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag"}) constraints += given(name) ? 1 : 0;
   if (constraints > 1) return InvalidArgument("Only one of regex, json_schema, or ebnf can be set.");
   for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag", "stop_regex"})
-    if (f.Has(name))
-      return Unsupported("'{}': constrained decoding is not available in this build yet", f.Name(name));
+    if (given(name)) return Unsupported("'{}': constrained decoding is not available in this build yet", f.Name(name));
   if (out.n < 1) return InvalidArgument("'{}' must be >= 1, got {}", f.Name("n"), out.n);
   SGL_RETURN_IF_ERROR(ValidateSamplingParams(p, vocab_size, path));
   return out;

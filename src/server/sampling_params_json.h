@@ -21,6 +21,11 @@ Result<SamplingRequest> ParseSamplingParams(const Json* object, const std::strin
 // SGLang's range checks; `path` prefixes the field names in messages.
 Status ValidateSamplingParams(const SamplingParams& p, int64_t vocab_size, const std::string& path);
 
+// The fields SGLang's sampling_params and the OpenAI routes (with SGLang's extras) share:
+// temperature, top_p, top_k, min_p, the three penalties, stop, stop_token_ids, ignore_eos,
+// skip_special_tokens, spaces_between_special_tokens, no_stop_trim, seed, logit_bias.
+Status ReadSharedSamplingFields(const JsonFields& fields, SamplingParams& p);
+
 // `logit_bias`: an object of token id (as a string) -> bias.
 Status ReadLogitBias(const JsonFields& fields, std::map<int32_t, float>& out);
 

@@ -91,6 +91,9 @@ int Serve(server::ServerArgs& args) {
   stopped.store(true);
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  // The engine goes first: its last callbacks (aborting what is left) still use the API's
+  // state, which must outlive them.
+  engine->reset();
   spdlog::info("server stopped");
   return 0;
 }

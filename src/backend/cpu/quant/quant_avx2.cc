@@ -226,61 +226,92 @@ inline __m256i BroadcastFourBytes(const uint8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-// kRows decoded weight rows x one group of 8 activation rows: result[r] = 8 dot products.
+// BlockValue (quant_x86_decode.h) of outer block o for kRows decoded weight rows x one
+// group of 8 activation rows: value[r] holds it for the 8 rows.
 template <typename F, int kRows>
-void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m256* result) {
+inline void GroupBlockValues(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t o, __m256* value) {
   constexpr int kSteps = F::kSub / 4;
   constexpr int kFlush = kStepsPer16BitSum<F>;
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc[kRows];
-  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const int8_t* quants = g.quants + o * F::kOuter * kGroupActs;
-    __m256i total[kRows];
-    for (int r = 0; r < kRows; ++r) total[r] = _mm256_setzero_si256();
-    for (int s = 0; s < F::kNumSub; ++s) {
-      const int64_t sub = o * F::kNumSub + s;
-      __m256i dot[kRows];
-      for (int r = 0; r < kRows; ++r) {
-        dot[r] = F::kBias != 0 && !kSigned<F>
-                     ? _mm256_load_si256(reinterpret_cast<const __m256i*>(g.bias + sub * kGroupActs))
-                     : _mm256_setzero_si256();
-      }
-      for (int j0 = 0; j0 < kSteps; j0 += kFlush) {
-        __m256i pairs[kRows];
-        for (int r = 0; r < kRows; ++r) pairs[r] = _mm256_setzero_si256();
-        for (int j = j0; j < j0 + kFlush; ++j) {
-          const __m256i a =
-              _mm256_load_si256(reinterpret_cast<const __m256i*>(quants + (s * kSteps + j) * 4 * kGroupActs));
-          for (int r = 0; r < kRows; ++r) {
-            const __m256i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
-            const __m256i p = kSigned<F> ? _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(a, w))
-                                         : _mm256_maddubs_epi16(w, a);
-            pairs[r] = _mm256_add_epi16(pairs[r], p);
-          }
-        }
-        for (int r = 0; r < kRows; ++r) dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
-      }
-      for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales ? _mm256_add_epi32(
-                                       total[r], _mm256_mullo_epi32(dot[r], _mm256_set1_epi32(rows[r].sub_scale[sub])))
-                                 : dot[r];
-      }
-    }
-    const __m256 act_scale = _mm256_load_ps(g.scale + o * kGroupActs);
+  const int8_t* quants = g.quants + o * F::kOuter * kGroupActs;
+  __m256i total[kRows];
+  for (int r = 0; r < kRows; ++r) total[r] = _mm256_setzero_si256();
+  for (int s = 0; s < F::kNumSub; ++s) {
+    const int64_t sub = o * F::kNumSub + s;
+    __m256i dot[kRows];
     for (int r = 0; r < kRows; ++r) {
-      const __m256 scale = _mm256_mul_ps(_mm256_set1_ps(rows[r].outer_scale[o]), act_scale);
-      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total[r]), scale, acc[r]);
+      dot[r] = F::kBias != 0 && !kSigned<F>
+                   ? _mm256_load_si256(reinterpret_cast<const __m256i*>(g.bias + sub * kGroupActs))
+                   : _mm256_setzero_si256();
     }
-    if constexpr (F::kMins) {
-      for (int s = 0; s < F::kNumSub; ++s) {
-        const int64_t sub = o * F::kNumSub + s;
-        const __m256 sums = _mm256_load_ps(g.scaled_sum + sub * kGroupActs);
-        for (int r = 0; r < kRows; ++r) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(rows[r].min_coef[sub]), sums, acc[r]);
+    for (int j0 = 0; j0 < kSteps; j0 += kFlush) {
+      __m256i pairs[kRows];
+      for (int r = 0; r < kRows; ++r) pairs[r] = _mm256_setzero_si256();
+      for (int j = j0; j < j0 + kFlush; ++j) {
+        const __m256i a =
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(quants + (s * kSteps + j) * 4 * kGroupActs));
+        for (int r = 0; r < kRows; ++r) {
+          const __m256i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
+          const __m256i p = kSigned<F> ? _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(a, w))
+                                       : _mm256_maddubs_epi16(w, a);
+          pairs[r] = _mm256_add_epi16(pairs[r], p);
+        }
       }
+      for (int r = 0; r < kRows; ++r) dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
+    }
+    for (int r = 0; r < kRows; ++r) {
+      total[r] = F::kIntScales ? _mm256_add_epi32(
+                                     total[r], _mm256_mullo_epi32(dot[r], _mm256_set1_epi32(rows[r].sub_scale[sub])))
+                               : dot[r];
     }
   }
-  for (int r = 0; r < kRows; ++r) result[r] = acc[r];
+  const __m256 act_scale = _mm256_load_ps(g.scale + o * kGroupActs);
+  for (int r = 0; r < kRows; ++r) {
+    const __m256 scale = _mm256_mul_ps(_mm256_set1_ps(rows[r].outer_scale[o]), act_scale);
+    value[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(total[r]), scale);
+  }
+  if constexpr (F::kMins) {
+    __m256i min_dot[kRows];
+    for (int r = 0; r < kRows; ++r) min_dot[r] = _mm256_setzero_si256();
+    for (int s = 0; s < F::kNumSub; ++s) {
+      const int64_t sub = o * F::kNumSub + s;
+      const __m256i sums = _mm256_load_si256(reinterpret_cast<const __m256i*>(g.sub_sum + sub * kGroupActs));
+      for (int r = 0; r < kRows; ++r) {
+        min_dot[r] = F::kIntScales ? _mm256_add_epi32(min_dot[r],
+                                                      _mm256_mullo_epi32(sums, _mm256_set1_epi32(rows[r].sub_min[sub])))
+                                   : sums;
+      }
+    }
+    for (int r = 0; r < kRows; ++r) {
+      const __m256 scale = _mm256_mul_ps(_mm256_set1_ps(rows[r].outer_scale[o]), act_scale);
+      const __m256 min_scale = _mm256_mul_ps(_mm256_set1_ps(rows[r].outer_min[o]), act_scale);
+      value[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total[r]), scale,
+                                 _mm256_mul_ps(_mm256_cvtepi32_ps(min_dot[r]), min_scale));
+    }
+  }
+}
+
+// kRows decoded weight rows x one group of 8 activation rows: result[r] = 8 dot products,
+// summed in BlockValue's chains.
+template <typename F, int kRows>
+void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m256* result) {
+  __m256 chain[kNumChains][kRows], value[kRows];
+  for (int c = 0; c < kNumChains; ++c)
+    for (int r = 0; r < kRows; ++r) chain[c][r] = _mm256_setzero_ps();
+  int64_t o = 0;
+  for (; o + kNumChains <= num_outer; o += kNumChains) {
+#pragma GCC unroll 2
+    for (int c = 0; c < kNumChains; ++c) {
+      GroupBlockValues<F, kRows>(rows, g, o + c, value);
+      for (int r = 0; r < kRows; ++r) chain[c][r] = _mm256_add_ps(chain[c][r], value[r]);
+    }
+  }
+  for (int c = 0; o < num_outer; ++o, ++c) {
+    GroupBlockValues<F, kRows>(rows, g, o, value);
+    for (int r = 0; r < kRows; ++r) chain[c][r] = _mm256_add_ps(chain[c][r], value[r]);
+  }
+  for (int r = 0; r < kRows; ++r)
+    result[r] = _mm256_add_ps(chain[0][r], chain[1][r]);  // SumChains
 }
 
 template <typename F, int kRows>
@@ -346,34 +377,17 @@ struct Avx2Isa {
 
 // ==================================== tables ============================================
 
-MatMulTileFn Avx2MatMulFor(DType weight_type) {
-  switch (weight_type) {
-    case DType::kF32: return MatMulTileFloat<LoadF32>;
-    case DType::kF16: return MatMulTileFloat<LoadF16>;
-    case DType::kBF16: return MatMulTileFloat<LoadBF16>;
-    case DType::kQ4_0: return MatMulTileQuant<Avx2Isa, DType::kQ4_0>;
-    case DType::kQ4_1: return MatMulTileQuant<Avx2Isa, DType::kQ4_1>;
-    case DType::kQ5_0: return MatMulTileQuant<Avx2Isa, DType::kQ5_0>;
-    case DType::kQ5_1: return MatMulTileQuant<Avx2Isa, DType::kQ5_1>;
-    case DType::kQ8_0: return MatMulTileQuant<Avx2Isa, DType::kQ8_0>;
-    case DType::kQ2_K: return MatMulTileQuant<Avx2Isa, DType::kQ2_K>;
-    case DType::kQ3_K: return MatMulTileQuant<Avx2Isa, DType::kQ3_K>;
-    case DType::kQ4_K: return MatMulTileQuant<Avx2Isa, DType::kQ4_K>;
-    case DType::kQ5_K: return MatMulTileQuant<Avx2Isa, DType::kQ5_K>;
-    case DType::kQ6_K: return MatMulTileQuant<Avx2Isa, DType::kQ6_K>;
-    default: return nullptr;
-  }
-}
-
-QuantizeRowFn Avx2QuantizeFor(DType activation_type) {
-  switch (activation_type) {
-    case DType::kF32: return CopyF32Row;
-    case DType::kQ8_0: return QuantizeQ8_0Row;
-    case DType::kQ8_1: return QuantizeQ8_1Row;
-    case DType::kQ8_K: return QuantizeQ8_KRow;
-    default: return nullptr;
-  }
-}
+// What X86MatMulFor / X86QuantizeFor (quant_x86_tile.h) take from this file.
+struct Avx2Table {
+  using Isa = Avx2Isa;
+  static constexpr MatMulTileFn kF32Tile = MatMulTileFloat<LoadF32>;
+  static constexpr MatMulTileFn kF16Tile = MatMulTileFloat<LoadF16>;
+  static constexpr MatMulTileFn kBF16Tile = MatMulTileFloat<LoadBF16>;
+  static constexpr QuantizeRowFn kCopyF32 = CopyF32Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_0 = QuantizeQ8_0Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_1 = QuantizeQ8_1Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_K = QuantizeQ8_KRow;
+};
 
 bool CpuSupportsAvx2() {
   __builtin_cpu_init();
@@ -383,7 +397,7 @@ bool CpuSupportsAvx2() {
 }  // namespace
 
 const IsaKernels* Avx2Kernels() {
-  static constexpr IsaKernels kTable{"avx2", CpuSupportsAvx2, Avx2MatMulFor, Avx2QuantizeFor};
+  static constexpr IsaKernels kTable{"avx2", CpuSupportsAvx2, X86MatMulFor<Avx2Table>, X86QuantizeFor<Avx2Table>};
   return &kTable;
 }
 

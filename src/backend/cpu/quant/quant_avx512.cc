@@ -182,48 +182,79 @@ inline __m512i BroadcastFourBytes(const uint8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-// kRows decoded weight rows x one activation group: result[r] holds the 16 dot products.
+// BlockValue (quant_x86_decode.h) of outer block o for kRows decoded weight rows x one
+// activation group: value[r] holds it for the 16 activation rows.
 template <typename F, int kRows>
-void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m512* result) {
+inline void GroupBlockValues(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t o, __m512* value) {
   constexpr int kSteps = F::kSub / 4;  // 4-byte steps per sub-block
-  __m512 acc[kRows];
-  for (int r = 0; r < kRows; ++r) acc[r] = _mm512_setzero_ps();
-  for (int64_t o = 0; o < num_outer; ++o) {
-    const int8_t* quants = g.quants + o * F::kOuter * kGroupActs;
-    __m512i total[kRows];
-    for (int r = 0; r < kRows; ++r) total[r] = _mm512_setzero_si512();
-    for (int s = 0; s < F::kNumSub; ++s) {
-      const int64_t sub = o * F::kNumSub + s;
-      __m512i dot[kRows];
-      const __m512i init = F::kBias != 0 ? _mm512_load_si512(g.bias + sub * kGroupActs) : _mm512_setzero_si512();
-      for (int r = 0; r < kRows; ++r) dot[r] = init;
-      for (int j = 0; j < kSteps; ++j) {
-        const __m512i a = _mm512_load_si512(quants + (s * kSteps + j) * 4 * kGroupActs);
-        for (int r = 0; r < kRows; ++r) {
-          const __m512i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
-          dot[r] = _mm512_dpbusd_epi32(dot[r], w, a);
-        }
-      }
+  const int8_t* quants = g.quants + o * F::kOuter * kGroupActs;
+  __m512i total[kRows];
+  for (int r = 0; r < kRows; ++r) total[r] = _mm512_setzero_si512();
+  for (int s = 0; s < F::kNumSub; ++s) {
+    const int64_t sub = o * F::kNumSub + s;
+    __m512i dot[kRows];
+    const __m512i init = F::kBias != 0 ? _mm512_load_si512(g.bias + sub * kGroupActs) : _mm512_setzero_si512();
+    for (int r = 0; r < kRows; ++r) dot[r] = init;
+    for (int j = 0; j < kSteps; ++j) {
+      const __m512i a = _mm512_load_si512(quants + (s * kSteps + j) * 4 * kGroupActs);
       for (int r = 0; r < kRows; ++r) {
-        total[r] = F::kIntScales ? _mm512_add_epi32(
-                                       total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
-                                 : dot[r];
+        const __m512i w = BroadcastFourBytes(rows[r].levels + o * F::kOuter + s * F::kSub + 4 * j);
+        dot[r] = _mm512_dpbusd_epi32(dot[r], w, a);
       }
     }
-    const __m512 act_scale = _mm512_load_ps(g.scale + o * kGroupActs);
     for (int r = 0; r < kRows; ++r) {
-      const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_scale[o]), act_scale);
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), scale, acc[r]);
-    }
-    if constexpr (F::kMins) {
-      for (int s = 0; s < F::kNumSub; ++s) {
-        const int64_t sub = o * F::kNumSub + s;
-        const __m512 sums = _mm512_load_ps(g.scaled_sum + sub * kGroupActs);
-        for (int r = 0; r < kRows; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(rows[r].min_coef[sub]), sums, acc[r]);
-      }
+      total[r] = F::kIntScales ? _mm512_add_epi32(
+                                     total[r], _mm512_mullo_epi32(dot[r], _mm512_set1_epi32(rows[r].sub_scale[sub])))
+                               : dot[r];
     }
   }
-  for (int r = 0; r < kRows; ++r) result[r] = acc[r];
+  const __m512 act_scale = _mm512_load_ps(g.scale + o * kGroupActs);
+  for (int r = 0; r < kRows; ++r) {
+    const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_scale[o]), act_scale);
+    value[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(total[r]), scale);
+  }
+  if constexpr (F::kMins) {
+    __m512i min_dot[kRows];
+    for (int r = 0; r < kRows; ++r) min_dot[r] = _mm512_setzero_si512();
+    for (int s = 0; s < F::kNumSub; ++s) {
+      const int64_t sub = o * F::kNumSub + s;
+      const __m512i sums = _mm512_load_si512(g.sub_sum + sub * kGroupActs);
+      for (int r = 0; r < kRows; ++r) {
+        min_dot[r] = F::kIntScales ? _mm512_add_epi32(min_dot[r],
+                                                      _mm512_mullo_epi32(sums, _mm512_set1_epi32(rows[r].sub_min[sub])))
+                                   : sums;
+      }
+    }
+    for (int r = 0; r < kRows; ++r) {
+      const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_scale[o]), act_scale);
+      const __m512 min_scale = _mm512_mul_ps(_mm512_set1_ps(rows[r].outer_min[o]), act_scale);
+      value[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), scale,
+                                 _mm512_mul_ps(_mm512_cvtepi32_ps(min_dot[r]), min_scale));
+    }
+  }
+}
+
+// kRows decoded weight rows x one activation group: result[r] holds the 16 dot products,
+// summed in BlockValue's chains.
+template <typename F, int kRows>
+void GroupDot(const DecodedRow<F>* rows, const ActGroup<F, kGroupActs>& g, int64_t num_outer, __m512* result) {
+  __m512 chain[kNumChains][kRows], value[kRows];
+  for (int c = 0; c < kNumChains; ++c)
+    for (int r = 0; r < kRows; ++r) chain[c][r] = _mm512_setzero_ps();
+  int64_t o = 0;
+  for (; o + kNumChains <= num_outer; o += kNumChains) {
+#pragma GCC unroll 2
+    for (int c = 0; c < kNumChains; ++c) {
+      GroupBlockValues<F, kRows>(rows, g, o + c, value);
+      for (int r = 0; r < kRows; ++r) chain[c][r] = _mm512_add_ps(chain[c][r], value[r]);
+    }
+  }
+  for (int c = 0; o < num_outer; ++o, ++c) {
+    GroupBlockValues<F, kRows>(rows, g, o, value);
+    for (int r = 0; r < kRows; ++r) chain[c][r] = _mm512_add_ps(chain[c][r], value[r]);
+  }
+  for (int r = 0; r < kRows; ++r)
+    result[r] = _mm512_add_ps(chain[0][r], chain[1][r]);  // SumChains
 }
 
 template <typename F, int kRows>
@@ -287,34 +318,17 @@ struct Avx512Isa {
 
 // ==================================== tables ============================================
 
-MatMulTileFn Avx512MatMulFor(DType weight_type) {
-  switch (weight_type) {
-    case DType::kF32: return MatMulTileFloat<LoadF32>;
-    case DType::kF16: return MatMulTileFloat<LoadF16>;
-    case DType::kBF16: return MatMulTileFloat<LoadBF16>;
-    case DType::kQ4_0: return MatMulTileQuant<Avx512Isa, DType::kQ4_0>;
-    case DType::kQ4_1: return MatMulTileQuant<Avx512Isa, DType::kQ4_1>;
-    case DType::kQ5_0: return MatMulTileQuant<Avx512Isa, DType::kQ5_0>;
-    case DType::kQ5_1: return MatMulTileQuant<Avx512Isa, DType::kQ5_1>;
-    case DType::kQ8_0: return MatMulTileQuant<Avx512Isa, DType::kQ8_0>;
-    case DType::kQ2_K: return MatMulTileQuant<Avx512Isa, DType::kQ2_K>;
-    case DType::kQ3_K: return MatMulTileQuant<Avx512Isa, DType::kQ3_K>;
-    case DType::kQ4_K: return MatMulTileQuant<Avx512Isa, DType::kQ4_K>;
-    case DType::kQ5_K: return MatMulTileQuant<Avx512Isa, DType::kQ5_K>;
-    case DType::kQ6_K: return MatMulTileQuant<Avx512Isa, DType::kQ6_K>;
-    default: return nullptr;
-  }
-}
-
-QuantizeRowFn Avx512QuantizeFor(DType activation_type) {
-  switch (activation_type) {
-    case DType::kF32: return CopyF32Row;
-    case DType::kQ8_0: return QuantizeQ8_0Row;
-    case DType::kQ8_1: return QuantizeQ8_1Row;
-    case DType::kQ8_K: return QuantizeQ8_KRow;
-    default: return nullptr;
-  }
-}
+// What X86MatMulFor / X86QuantizeFor (quant_x86_tile.h) take from this file.
+struct Avx512Table {
+  using Isa = Avx512Isa;
+  static constexpr MatMulTileFn kF32Tile = MatMulTileFloat<LoadF32>;
+  static constexpr MatMulTileFn kF16Tile = MatMulTileFloat<LoadF16>;
+  static constexpr MatMulTileFn kBF16Tile = MatMulTileFloat<LoadBF16>;
+  static constexpr QuantizeRowFn kCopyF32 = CopyF32Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_0 = QuantizeQ8_0Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_1 = QuantizeQ8_1Row;
+  static constexpr QuantizeRowFn kQuantizeQ8_K = QuantizeQ8_KRow;
+};
 
 bool CpuSupportsAvx512() {
   __builtin_cpu_init();
@@ -327,7 +341,7 @@ bool CpuSupportsAvx512() {
 }  // namespace
 
 const IsaKernels* Avx512Kernels() {
-  static constexpr IsaKernels kTable{"avx512", CpuSupportsAvx512, Avx512MatMulFor, Avx512QuantizeFor};
+  static constexpr IsaKernels kTable{"avx512", CpuSupportsAvx512, X86MatMulFor<Avx512Table>, X86QuantizeFor<Avx512Table>};
   return &kTable;
 }
 

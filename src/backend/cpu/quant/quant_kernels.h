@@ -4,6 +4,8 @@
 // directly on the weight's blocks. The fastest kernel the CPU supports (AVX-512 VNNI,
 // AVX2, or portable scalar code) is chosen once at run time.
 // All functions are thread-safe (pure); callers split work across threads.
+// Batch invariance: MatMulTile's result for an activation row is bit-identical however
+// many rows share the call and wherever the row sits among them, on every ISA.
 //
 // Buffers need only their blocks' natural alignment (2 bytes for fp16-headed blocks, 4 for
 // F32 and Q8_K); there is no SIMD alignment requirement. Row lengths k must be multiples of

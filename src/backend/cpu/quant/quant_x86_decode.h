@@ -1,11 +1,13 @@
 // Shared by the x86 kernel files (quant_avx2.cc, quant_avx512.cc): a uniform integer view
 // of every quantized weight format, and AVX2 code that decodes weight blocks into it.
 // Promise: for every format F, weight element i of an "outer" block (32 or 256 elements) is
-//   outer_scale * sub_scale[i / F::kSub] * (level[i] - F::kBias) + min_coef[i / F::kSub]
-// with level[i] an unsigned byte <= F::kMaxLevel (sub_scale is 1 when !F::kIntScales,
-// min_coef is 0 when !F::kMins). Kernels then need a single unsigned x signed byte dot
-// product per sub-block. Also here: the kernel-ready layouts built from that view
-// (DecodedRow, PackedAct, ActGroup) and per-call scratch memory.
+//   outer_scale * sub_scale[i / F::kSub] * (level[i] - F::kBias)
+//     + outer_min * sub_min[i / F::kSub]
+// with level[i] an unsigned byte <= F::kMaxLevel (sub_scale and sub_min are 1 when
+// !F::kIntScales, outer_min is 0 when !F::kMins). Kernels then need a single unsigned x
+// signed byte dot product per sub-block. Also here: BlockValue, the float arithmetic every
+// x86 path shares (see there), the kernel-ready layouts built from that view (DecodedRow,
+// PackedAct, ActGroup) and per-call scratch memory.
 //
 // Everything here has internal linkage (anonymous namespace) on purpose: each including
 // file is compiled for a different instruction set, and a shared out-of-line copy would
@@ -18,6 +20,7 @@
 
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -85,7 +88,8 @@ struct DecodedBlock {
   uint8_t* levels;     // kOuter bytes
   float* outer_scale;  // 1
   int32_t* sub_scale;  // kNumSub (written only when kIntScales)
-  float* min_coef;     // kNumSub (written only when kMins)
+  float* outer_min;    // 1 (written only when kMins)
+  int32_t* sub_min;    // kNumSub (written only when kMins && kIntScales)
 };
 
 template <DType T>
@@ -121,7 +125,7 @@ struct Format<DType::kQ4_1> : LegacyShape {
     const auto* b = reinterpret_cast<const BlockQ4_1*>(src);
     Store32(out.levels, SplitNibbles(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b->qs))));
     *out.outer_scale = _cvtsh_ss(b->d);
-    *out.min_coef = _cvtsh_ss(b->m);
+    *out.outer_min = _cvtsh_ss(b->m);
   }
 };
 
@@ -158,7 +162,7 @@ struct Format<DType::kQ5_1> : LegacyShape {
     const auto* b = reinterpret_cast<const BlockQ5_1*>(src);
     Store32(out.levels, FiveBitLevels(b->qs, b->qh));
     *out.outer_scale = _cvtsh_ss(b->d);
-    *out.min_coef = _cvtsh_ss(b->m);
+    *out.outer_min = _cvtsh_ss(b->m);
   }
 };
 
@@ -204,11 +208,11 @@ struct Format<DType::kQ2_K> : KQuantShape<16> {
     const auto* b = reinterpret_cast<const BlockQ2_K*>(src);
     StoreTwoBitLevels(b->qs, out.levels);
     StoreTwoBitLevels(b->qs + 32, out.levels + 128);
-    const float dmin = _cvtsh_ss(b->dmin);
     for (int j = 0; j < 16; ++j) {
       out.sub_scale[j] = b->scales[j] & 0x0F;
-      out.min_coef[j] = -dmin * static_cast<float>(b->scales[j] >> 4);
+      out.sub_min[j] = b->scales[j] >> 4;
     }
+    *out.outer_min = -_cvtsh_ss(b->dmin);
     *out.outer_scale = _cvtsh_ss(b->d);
   }
 };
@@ -260,9 +264,8 @@ inline void StoreK4Levels(const uint8_t* qs128, uint8_t* levels256) {
 }
 
 inline void DecodeK4Scales(const uint8_t* packed, float dmin, DecodedBlock out) {
-  int32_t mins[8];
-  UnpackScaleMinsK4(packed, out.sub_scale, mins);
-  for (int j = 0; j < 8; ++j) out.min_coef[j] = -dmin * static_cast<float>(mins[j]);
+  UnpackScaleMinsK4(packed, out.sub_scale, out.sub_min);
+  *out.outer_min = -dmin;
 }
 
 template <>
@@ -329,6 +332,29 @@ struct Format<DType::kQ6_K> : KQuantShape<16> {
     *out.outer_scale = _cvtsh_ss(b->d);
   }
 };
+
+// ------------------------- the shared float arithmetic --------------------------------
+
+// Batch invariance: a row's result must be bit-identical whichever path computes it (a
+// prefill group, a leftover row, a decode stream), or logits would depend on how many
+// tokens share a batch. So every path computes, per outer block o, the exact integer dot
+// products `dot` (levels x quants, biases and sub-scales applied) and `min_dot`
+// (DecodedRow::MinDot), and then exactly this float arithmetic:
+//   value(o) = fma(float(dot), outer_scale * act_scale, float(min_dot) * (outer_min * act_scale))
+//              (without mins: float(dot) * (outer_scale * act_scale))
+//   chain[o % 2] += value(o), from +0, in order of o;  result = chain[0] + chain[1]
+// (two chains: independent additions for a row streamed alone, few registers in groups).
+// Integer sums are exact in any order, so SIMD paths may split and reduce them freely; the
+// float steps above may be vectorised only across rows, never reassociated. (These files
+// are built with -ffp-contract=off so the compiler cannot fuse them differently per path.)
+template <typename F>
+inline float BlockValue(int32_t dot, float scale, int32_t min_dot, float min_scale) {
+  if constexpr (F::kMins) return std::fma(static_cast<float>(dot), scale, static_cast<float>(min_dot) * min_scale);
+  return static_cast<float>(dot) * scale;
+}
+
+inline constexpr int kNumChains = 2;
+inline float SumChains(const float* chain) { return chain[0] + chain[1]; }
 
 // ----------------------------- activation blocks ---------------------------------------
 
@@ -413,10 +439,11 @@ struct DecodedRow {
   uint8_t* levels;     // k
   float* outer_scale;  // num_outer
   int32_t* sub_scale;  // num_outer * kNumSub
-  float* min_coef;     // num_outer * kNumSub
+  float* outer_min;    // num_outer
+  int32_t* sub_min;    // num_outer * kNumSub
 
   static size_t Bytes(int64_t num_outer) {
-    return Arena::RoundUp(num_outer * F::kOuter) + Arena::RoundUp(num_outer * 4) +
+    return Arena::RoundUp(num_outer * F::kOuter) + 2 * Arena::RoundUp(num_outer * 4) +
            2 * Arena::RoundUp(num_outer * F::kNumSub * 4);
   }
   static DecodedRow Carve(Arena& arena, int64_t num_outer) {
@@ -424,26 +451,35 @@ struct DecodedRow {
     row.levels = arena.Take<uint8_t>(num_outer * F::kOuter);
     row.outer_scale = arena.Take<float>(num_outer);
     row.sub_scale = arena.Take<int32_t>(num_outer * F::kNumSub);
-    row.min_coef = arena.Take<float>(num_outer * F::kNumSub);
+    row.outer_min = arena.Take<float>(num_outer);
+    row.sub_min = arena.Take<int32_t>(num_outer * F::kNumSub);
     return row;
   }
   void Decode(const uint8_t* src, int64_t num_outer) const {
     for (int64_t o = 0; o < num_outer; ++o) {
-      F::Decode(src + o * F::kBlockBytes,
-                {levels + o * F::kOuter, outer_scale + o, sub_scale + o * F::kNumSub, min_coef + o * F::kNumSub});
+      F::Decode(src + o * F::kBlockBytes, {levels + o * F::kOuter, outer_scale + o, sub_scale + o * F::kNumSub,
+                                           outer_min + o, sub_min + o * F::kNumSub});
     }
+  }
+  // The integer min dot of outer block o: sum over sub-blocks of sub_min * act_sums[s].
+  int32_t MinDot(int64_t o, const int32_t* act_sums) const {
+    if constexpr (!F::kIntScales) return act_sums[0];
+    int32_t total = 0;
+    for (int s = 0; s < F::kNumSub; ++s) total += sub_min[o * F::kNumSub + s] * act_sums[s];
+    return total;
   }
 };
 
-// One activation row prepared for DotDecoded: per-outer-block scale, per-32-element bias
-// vectors (lane layout matching the dpbusd result) and per-sub-block scaled sums.
+// One activation row prepared for DotDecoded and the stream kernels: per-outer-block
+// scale, per-32-element bias vectors (lane layout matching the dpbusd result) and
+// per-sub-block sums of the quants.
 template <typename F>
 struct PackedAct {
   const uint8_t* blocks;  // the activation row itself
   float* scale;           // num_outer
   __m256i* bias;          // num_outer * kOuter / 32, when kBias
-  float* scaled_sum;      // num_outer * kNumSub: scale * sum(quants), when kMins
-  float* scale_pairs;     // num_outer * 2: {scale, scaled_sum}, legacy formats only
+  int32_t* sub_sum;       // num_outer * kNumSub: sum(quants), when kMins
+  float* scale_dup;       // num_outer * 2: {scale, scale}, legacy formats only
 
   static size_t Bytes(int64_t num_outer) {
     return Arena::RoundUp(num_outer * 4) + Arena::RoundUp(num_outer * F::kOuter) +
@@ -452,7 +488,7 @@ struct PackedAct {
   static PackedAct Make(Arena& arena, const uint8_t* row, int64_t num_outer) {
     using View = ActBlockView<F>;
     PackedAct p{row, arena.Take<float>(num_outer), arena.Take<__m256i>(num_outer * F::kOuter / 32),
-                arena.Take<float>(num_outer * F::kNumSub), arena.Take<float>(num_outer * 2)};
+                arena.Take<int32_t>(num_outer * F::kNumSub), arena.Take<float>(num_outer * 2)};
     for (int64_t o = 0; o < num_outer; ++o) {
       const uint8_t* block = row + o * View::kBytes;
       const float d = View::Scale(block);
@@ -472,10 +508,9 @@ struct PackedAct {
         }
       }
       if constexpr (F::kMins) {
-        for (int s = 0; s < F::kNumSub; ++s) p.scaled_sum[o * F::kNumSub + s] = d * static_cast<float>(sums[s]);
+        for (int s = 0; s < F::kNumSub; ++s) p.sub_sum[o * F::kNumSub + s] = sums[s];
       }
-      p.scale_pairs[2 * o] = d;
-      p.scale_pairs[2 * o + 1] = d * static_cast<float>(sums[0]);
+      p.scale_dup[2 * o] = p.scale_dup[2 * o + 1] = d;
     }
     return p;
   }
@@ -489,7 +524,7 @@ struct ActGroup {
   int8_t* quants;     // [num_outer][kOuter / 4][kLanes][4]
   float* scale;       // [num_outer][kLanes]
   int32_t* bias;      // [num_outer * kNumSub][kLanes], when kBias
-  float* scaled_sum;  // [num_outer * kNumSub][kLanes], when kMins
+  int32_t* sub_sum;   // [num_outer * kNumSub][kLanes]: sum(quants), when kMins
 
   static size_t Bytes(int64_t num_outer) {
     return Arena::RoundUp(num_outer * F::kOuter * kLanes) + Arena::RoundUp(num_outer * kLanes * 4) +
@@ -500,7 +535,7 @@ struct ActGroup {
     using View = ActBlockView<F>;
     ActGroup g{arena.Take<int8_t>(num_outer * F::kOuter * kLanes), arena.Take<float>(num_outer * kLanes),
                arena.Take<int32_t>(num_outer * F::kNumSub * kLanes),
-               arena.Take<float>(num_outer * F::kNumSub * kLanes)};
+               arena.Take<int32_t>(num_outer * F::kNumSub * kLanes)};
     for (int64_t o = 0; o < num_outer; ++o) {
       int32_t* dst = reinterpret_cast<int32_t*>(g.quants + o * F::kOuter * kLanes);
       for (int i = 0; i < kLanes; ++i) {
@@ -509,7 +544,7 @@ struct ActGroup {
           g.scale[o * kLanes + i] = 0.0f;
           for (int s = 0; s < F::kNumSub; ++s) {
             g.bias[(o * F::kNumSub + s) * kLanes + i] = 0;
-            g.scaled_sum[(o * F::kNumSub + s) * kLanes + i] = 0.0f;
+            g.sub_sum[(o * F::kNumSub + s) * kLanes + i] = 0;
           }
           continue;
         }
@@ -522,7 +557,7 @@ struct ActGroup {
         g.scale[o * kLanes + i] = d;
         for (int s = 0; s < F::kNumSub; ++s) {
           g.bias[(o * F::kNumSub + s) * kLanes + i] = -F::kBias * sums[s];
-          g.scaled_sum[(o * F::kNumSub + s) * kLanes + i] = d * static_cast<float>(sums[s]);
+          g.sub_sum[(o * F::kNumSub + s) * kLanes + i] = sums[s];
         }
       }
     }

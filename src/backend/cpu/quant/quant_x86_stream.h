@@ -6,6 +6,8 @@
 //    kHasStreamKernel<T>.
 //  - DotDecoded: one row already decoded to scratch (DecodedRow) . one activation row; any
 //    format. Used for activation rows left over next to prefill groups.
+// Both follow BlockValue's arithmetic (quant_x86_decode.h), so their results are bit for
+// bit those of the prefill groups.
 //
 // Parameterised by `Ops`, the including file's instruction-set primitives:
 //   kSignedQ8_0                     Q8_0 weights are dotted as signed bytes (no +128 bias)
@@ -45,22 +47,32 @@ inline void PrefetchAhead(const void* p, int lines) {
     _mm_prefetch(static_cast<const char*>(p) + kStreamPrefetchBytes + 64 * line, _MM_HINT_T0);
 }
 
-// One legacy weight row . kActs activation rows, two blocks per step. Per step: one
-// fp16 -> f32 conversion gives [d0, m0, d1, m1] for both blocks, one multiply per
-// activation row turns that into [d0 * act scale0, m0 * act scaled sum0, ...]: lanes 0 and
-// 2 scale the two blocks' dot products, lanes 1 and 3 accumulate the min terms.
+// [A, B, A, B]: the exact totals of two int32 lane vectors.
+inline __m128i PairTotals(__m256i a, __m256i b) {
+  const __m256i pairs = _mm256_hadd_epi32(a, b);
+  const __m128i halves = _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+  return _mm_hadd_epi32(halves, halves);
+}
+
+// [T0, T1, T2, T3]: the exact totals of four blocks' int32 lane vectors.
+inline __m128i QuadTotals(__m256i b0, __m256i b1, __m256i b2, __m256i b3) {
+  const __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(b0, b1), _mm256_hadd_epi32(b2, b3));
+  return _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+}
+
+// One legacy weight row . kActs activation rows, four blocks per step, in BlockValue's
+// arithmetic (quant_x86_decode.h): block values come out in lanes 0, 2, 4, 6, and both
+// chains sit in one register (lanes 0 and 2), which adds blocks o, o + 1 then o + 2, o + 3.
+// Per step, one fp16 -> f32 conversion gives [d0, m0, d1, m1, ...] for the four blocks;
+// times the activation scales that is [d0 a0, m0 a0, ...], the multipliers of
+// [dot0, min_dot0, dot1, min_dot1, ...].
 template <typename Ops, DType T, int kActs>
 void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t num_outer, float* results) {
   using F = Format<T>;
   using View = ActBlockView<F>;
   constexpr bool kSignedDot = T == DType::kQ8_0 && Ops::kSignedQ8_0;
-  // The two blocks of a step accumulate separately so their FMAs overlap.
-  __m256 even[kActs], odd[kActs];
-  __m128 mins[kActs];
-  for (int a = 0; a < kActs; ++a) {
-    even[a] = odd[a] = _mm256_setzero_ps();
-    mins[a] = _mm_setzero_ps();
-  }
+  __m128 chains[kActs];
+  for (int a = 0; a < kActs; ++a) chains[a] = _mm_setzero_ps();
   auto dot_block = [&](int64_t o, const __m256i& levels, int a) __attribute__((always_inline)) {
     const __m256i q = Load32(View::Quants(acts[a].blocks + o * View::kBytes));
     if constexpr (kSignedDot)
@@ -68,43 +80,56 @@ void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t
     else
       return Ops::Dot(F::kBias != 0 ? acts[a].bias[o] : _mm256_setzero_si256(), levels, q);
   };
-  // Two blocks o, o + 1 (`pair` false: only block o, the odd tail).
-  auto step = [&](int64_t o, bool pair) __attribute__((always_inline)) {
+  // Blocks [o, o + n), n <= 4; missing blocks have zero scales and dots, so add +0.
+  auto step = [&](int64_t o, int n) __attribute__((always_inline)) {
     const uint8_t* b0 = w + o * F::kBlockBytes;
-    const uint8_t* b1 = b0 + (pair ? F::kBlockBytes : 0);
-    PrefetchAhead(b0, (2 * F::kBlockBytes + 63) / 64);  // every line of the two blocks
+    PrefetchAhead(b0, (4 * F::kBlockBytes + 63) / 64);  // every line of the four blocks
     // Each block's first 4 bytes: d, then m (Q4_1/Q5_1) or payload.
-    int32_t head0, head1;
-    std::memcpy(&head0, b0, sizeof(head0));
-    std::memcpy(&head1, b1, sizeof(head1));
-    const __m128 heads = _mm_cvtph_ps(_mm_insert_epi32(_mm_cvtsi32_si128(head0), pair ? head1 : 0, 1));
-    const __m256i levels0 = Ops::template Levels<T>(b0);
-    const __m256i levels1 = pair ? Ops::template Levels<T>(b1) : _mm256_setzero_si256();
+    int32_t head[4] = {};
+    __m256i levels[4];
+    for (int i = 0; i < 4; ++i) {
+      levels[i] = _mm256_setzero_si256();
+      if (i >= n) continue;
+      std::memcpy(&head[i], b0 + i * F::kBlockBytes, sizeof(int32_t));
+      levels[i] = Ops::template Levels<T>(b0 + i * F::kBlockBytes);
+    }
+    const __m256 heads = _mm256_cvtph_ps(_mm_setr_epi32(head[0], head[1], head[2], head[3]));
+    const __m256i scale_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m128i sum_mask = _mm_cmpgt_epi32(_mm_set1_epi32(n), _mm_setr_epi32(0, 1, 2, 3));
 #pragma GCC unroll 4
     for (int a = 0; a < kActs; ++a) {
-      // Activation [scale, scaled sum] for blocks o and o + 1 (zero past the row end).
-      const __m128 act_pairs =
-          pair ? _mm_loadu_ps(acts[a].scale_pairs + 2 * o)
-               : _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(acts[a].scale_pairs + 2 * o)));
-      const __m128 scales = _mm_mul_ps(heads, act_pairs);
-      even[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_block(o, levels0, a)), _mm256_broadcastss_ps(scales), even[a]);
-      if (pair) {
-        const __m256 scale1 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(scales), _mm256_set1_epi32(2));
-        odd[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_block(o + 1, levels1, a)), scale1, odd[a]);
+      // [a0, a0, a1, a1, ...], zero past the row end.
+      const __m256 act_scales = n == 4 ? _mm256_loadu_ps(acts[a].scale_dup + 2 * o)
+                                       : _mm256_maskload_ps(acts[a].scale_dup + 2 * o, scale_mask);
+      const __m256 scales = _mm256_mul_ps(heads, act_scales);
+      __m256i dots[4];
+      for (int i = 0; i < 4; ++i) dots[i] = i < n ? dot_block(o + i, levels[i], a) : _mm256_setzero_si256();
+      const __m128i totals = QuadTotals(dots[0], dots[1], dots[2], dots[3]);
+      __m128i sums = _mm_setzero_si128();
+      if constexpr (F::kMins) {
+        sums = n == 4 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(acts[a].sub_sum + o))
+                      : _mm_maskload_epi32(acts[a].sub_sum + o, sum_mask);
       }
-      if constexpr (F::kMins) mins[a] = _mm_add_ps(mins[a], scales);
+      // [dot0, sum0, dot1, sum1, dot2, sum2, dot3, sum3]
+      const __m256 values =
+          _mm256_cvtepi32_ps(_mm256_set_m128i(_mm_unpackhi_epi32(totals, sums), _mm_unpacklo_epi32(totals, sums)));
+      __m256 block_values;
+      if constexpr (F::kMins) {
+        const __m256 min_terms = _mm256_movehdup_ps(_mm256_mul_ps(values, scales));  // even lanes: sum * m a
+        block_values = _mm256_fmadd_ps(values, scales, min_terms);
+      } else {
+        block_values = _mm256_mul_ps(values, scales);
+      }
+      chains[a] = _mm_add_ps(_mm_add_ps(chains[a], _mm256_castps256_ps128(block_values)),
+                             _mm256_extractf128_ps(block_values, 1));
     }
   };
   int64_t o = 0;
-  for (; o + 2 <= num_outer; o += 2) step(o, true);
-  if (o < num_outer) step(o, false);
-#pragma GCC unroll 4
+  for (; o + 4 <= num_outer; o += 4) step(o, 4);
+  if (o < num_outer) step(o, static_cast<int>(num_outer - o));
   for (int a = 0; a < kActs; ++a) {
-    results[a] = HorizontalSum(_mm256_add_ps(even[a], odd[a]));
-    if constexpr (F::kMins) {
-      const __m128 m = _mm_add_ps(mins[a], _mm_movehl_ps(mins[a], mins[a]));  // lanes 1 + 3
-      results[a] += _mm_cvtss_f32(_mm_movehdup_ps(m));
-    }
+    const float chain[kNumChains] = {_mm_cvtss_f32(chains[a]), _mm_cvtss_f32(_mm_movehl_ps(chains[a], chains[a]))};
+    results[a] = SumChains(chain);
   }
 }
 
@@ -113,8 +138,8 @@ void StreamLegacyRow(const uint8_t* w, const PackedAct<Format<T>>* acts, int64_t
 // mins meet the activations' 16-element sums once per super-block.
 template <typename Ops, int kActs>
 void StreamQ4KRow(const uint8_t* w, const PackedAct<Format<DType::kQ4_K>>* acts, int64_t num_outer, float* results) {
-  __m256 acc[kActs];
-  for (int a = 0; a < kActs; ++a) acc[a] = _mm256_setzero_ps();
+  using F = Format<DType::kQ4_K>;
+  float chains[kActs][kNumChains] = {};
   const __m256i low_mask = _mm256_set1_epi8(0x0F);
   for (int64_t o = 0; o < num_outer; ++o) {
     const auto* b = reinterpret_cast<const BlockQ4_K*>(w) + o;
@@ -148,24 +173,25 @@ void StreamQ4KRow(const uint8_t* w, const PackedAct<Format<DType::kQ4_K>>* acts,
                                     _mm256_set1_epi32(pairs[2 * c + 1]));
       }
     }
-    const float d = _cvtsh_ss(b->d), dmin = _cvtsh_ss(b->dmin);
+    const float d = _cvtsh_ss(b->d), outer_min = -_cvtsh_ss(b->dmin);
 #pragma GCC unroll 4
     for (int a = 0; a < kActs; ++a) {
       const auto* q = reinterpret_cast<const BlockQ8_K*>(acts[a].blocks) + o;
       const __m256i mins = _mm256_madd_epi16(mins16, Load32(q->bsums));  // min j * (bsum 2j + bsum 2j+1)
-      const __m256i total = _mm256_add_epi32(sum[a][0], sum[a][1]);
-      acc[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(d * q->d), acc[a]);
-      acc[a] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(-dmin * q->d), acc[a]);
+      const __m128i totals = PairTotals(_mm256_add_epi32(sum[a][0], sum[a][1]), mins);  // [dot, min dot, ..]
+      chains[a][o % kNumChains] +=
+          BlockValue<F>(_mm_cvtsi128_si32(totals), d * q->d, _mm_extract_epi32(totals, 1), outer_min * q->d);
     }
   }
-  for (int a = 0; a < kActs; ++a) results[a] = HorizontalSum(acc[a]);
+  for (int a = 0; a < kActs; ++a) results[a] = SumChains(chains[a]);
 }
 
 // One Q6_K row . kActs Q8_K rows. Levels are q + 32 in [0, 64), so vpmaddubsw stays exact
 // (<= 2 * 63 * 127); the +32 is taken back through the activations' 16-element sums.
 template <typename Ops, int kActs>
 void StreamQ6KRow(const uint8_t* w, const PackedAct<Format<DType::kQ6_K>>* acts, int64_t num_outer, float* results) {
-  float acc[kActs] = {};
+  using F = Format<DType::kQ6_K>;
+  float chains[kActs][kNumChains] = {};
   const __m256i mask4 = _mm256_set1_epi8(0x0F), mask2 = _mm256_set1_epi8(0x30);
   for (int64_t o = 0; o < num_outer; ++o) {
     const auto* b = reinterpret_cast<const BlockQ6_K*>(w) + o;
@@ -201,10 +227,10 @@ void StreamQ6KRow(const uint8_t* w, const PackedAct<Format<DType::kQ6_K>>* acts,
       // Summed exactly in int32 first: the offset's lanes pair up sub-blocks differently
       // from the products' lanes, so per-lane values would cancel only after rounding.
       const int32_t total = HorizontalSum(_mm256_sub_epi32(_mm256_add_epi32(sum[a][0], sum[a][1]), offset));
-      acc[a] += static_cast<float>(total) * (d * q->d);
+      chains[a][o % kNumChains] += BlockValue<F>(total, d * q->d, 0, 0.0f);
     }
   }
-  for (int a = 0; a < kActs; ++a) results[a] = acc[a];
+  for (int a = 0; a < kActs; ++a) results[a] = SumChains(chains[a]);
 }
 
 template <typename Ops, DType T, int kActs>
@@ -245,15 +271,6 @@ void StreamMatMul(const uint8_t* w, size_t weight_row_bytes, int64_t num_rows, c
 
 // ------------------------------- decoded rows ----------------------------------------
 
-inline float DotFloats(const float* a, const float* b, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
-  float total = HorizontalSum(acc);
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
-}
-
 // [s[0] x4, s[1] x4]: the int32 lanes covering two 16-element sub-blocks.
 inline __m256i ScalePair(const int32_t* s) {
   return _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s))),
@@ -281,7 +298,7 @@ float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_ou
   using View = ActBlockView<F>;
   constexpr int kChunks = F::kOuter / 32;
   constexpr bool kSignedDot = Ops::kSignedQ8_0 && F::kBias == 128;
-  __m256 acc = _mm256_setzero_ps();
+  float chains[kNumChains] = {};
   for (int64_t o = 0; o < num_outer; ++o) {
     const int8_t* q = View::Quants(act.blocks + o * View::kBytes);
     const uint8_t* levels = w.levels + o * F::kOuter;
@@ -302,11 +319,15 @@ float DotDecoded(const DecodedRow<F>& w, const PackedAct<F>& act, int64_t num_ou
         total = _mm256_add_epi32(total, _mm256_mullo_epi32(dot, ScalePair(w.sub_scale + o * F::kNumSub + 2 * c)));
       }
     }
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(w.outer_scale[o] * act.scale[o]), acc);
+    const float act_scale = act.scale[o];
+    if constexpr (F::kMins) {
+      chains[o % kNumChains] += BlockValue<F>(HorizontalSum(total), w.outer_scale[o] * act_scale,
+                                     w.MinDot(o, act.sub_sum + o * F::kNumSub), w.outer_min[o] * act_scale);
+    } else {
+      chains[o % kNumChains] += BlockValue<F>(HorizontalSum(total), w.outer_scale[o] * act_scale, 0, 0.0f);
+    }
   }
-  float result = HorizontalSum(acc);
-  if constexpr (F::kMins) result += DotFloats(w.min_coef, act.scaled_sum, num_outer * F::kNumSub);
-  return result;
+  return SumChains(chains);
 }
 
 }  // namespace

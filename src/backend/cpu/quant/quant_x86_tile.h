@@ -1,7 +1,8 @@
 // Shared by the x86 kernel files: MatMulTile for quantized weights, i.e. the choice
 // between the decode path (few activation rows: StreamMatMul) and the prefill path
 // (activation rows interleaved into groups of Isa::kGroupActs vector lanes), plus the
-// scratch layout and row chunking. Promise: MatMulTileQuant<Isa, T> implements
+// scratch layout and row chunking, and the per-type kernel tables (X86MatMulFor,
+// X86QuantizeFor). Promise: MatMulTileQuant<Isa, T> implements
 // MatMulTile (quant_kernels.h) for weight type T.
 //
 // `Isa` is the including file's policy struct: the Ops primitives of quant_x86_stream.h,
@@ -14,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backend/cpu/quant/quant_impl.h"
 #include "backend/cpu/quant/quant_x86_decode.h"
 #include "backend/cpu/quant/quant_x86_stream.h"
 
@@ -86,6 +88,40 @@ void MatMulTileQuant(const void* weights, size_t weight_row_bytes, int64_t num_r
       for (int64_t r = 0; r < n; ++r)
         out[(first_single + i) * out_stride + row0 + r] = DotDecoded<Isa>(rows[r], singles[i], num_outer);
     }
+  }
+}
+
+// The IsaKernels table entries, shared by the x86 files. `Table` names the including
+// file's Isa policy and its float tiles and activation quantizers (see Avx2Table).
+template <typename Table>
+MatMulTileFn X86MatMulFor(DType weight_type) {
+  using Isa = typename Table::Isa;
+  switch (weight_type) {
+    case DType::kF32: return Table::kF32Tile;
+    case DType::kF16: return Table::kF16Tile;
+    case DType::kBF16: return Table::kBF16Tile;
+    case DType::kQ4_0: return MatMulTileQuant<Isa, DType::kQ4_0>;
+    case DType::kQ4_1: return MatMulTileQuant<Isa, DType::kQ4_1>;
+    case DType::kQ5_0: return MatMulTileQuant<Isa, DType::kQ5_0>;
+    case DType::kQ5_1: return MatMulTileQuant<Isa, DType::kQ5_1>;
+    case DType::kQ8_0: return MatMulTileQuant<Isa, DType::kQ8_0>;
+    case DType::kQ2_K: return MatMulTileQuant<Isa, DType::kQ2_K>;
+    case DType::kQ3_K: return MatMulTileQuant<Isa, DType::kQ3_K>;
+    case DType::kQ4_K: return MatMulTileQuant<Isa, DType::kQ4_K>;
+    case DType::kQ5_K: return MatMulTileQuant<Isa, DType::kQ5_K>;
+    case DType::kQ6_K: return MatMulTileQuant<Isa, DType::kQ6_K>;
+    default: return nullptr;
+  }
+}
+
+template <typename Table>
+QuantizeRowFn X86QuantizeFor(DType activation_type) {
+  switch (activation_type) {
+    case DType::kF32: return Table::kCopyF32;
+    case DType::kQ8_0: return Table::kQuantizeQ8_0;
+    case DType::kQ8_1: return Table::kQuantizeQ8_1;
+    case DType::kQ8_K: return Table::kQuantizeQ8_K;
+    default: return nullptr;
   }
 }
 

@@ -425,6 +425,44 @@ TEST_P(QuantKernelsIsaTest, MatMulTileExtremeValues) {
   }
 }
 
+// Batch invariance: an activation row's results must not depend on how many other rows
+// share the call or where it sits among them (prefill groups, leftover rows and decode
+// streams must all round the same way), so MatMulTile of M rows starting at row `first`
+// must equal, bit for bit, M calls of one row each.
+TEST_P(QuantKernelsIsaTest, MatMulTileIsBatchInvariant) {
+  std::mt19937 rng(46);
+  constexpr int64_t kRows = 6, kMaxActs = 40, kMaxFirst = 3;
+  for (DType type : internal::kWeightTypes) {
+    SCOPED_TRACE(std::string(Name(type)));
+    const internal::MatMulTileFn matmul = GetParam()->matmul_for(type);
+    if (matmul == nullptr) continue;
+    // An odd number of blocks, so every path also meets a tail.
+    const int64_t block = Info(type).block_size;
+    const int64_t k = block == 1 ? 200 : block == kQK ? 19 * kQK : 3 * kQKK;
+    const MatMulProblem p = MakeProblem(type, {kRows, kMaxActs + kMaxFirst, k}, rng);
+    std::vector<float> alone((kMaxActs + kMaxFirst) * kRows);
+    for (int64_t i = 0; i < kMaxActs + kMaxFirst; ++i)
+      matmul(p.weights.data(), p.weight_row_bytes, kRows, &p.acts[i * p.act_row_bytes], p.act_row_bytes, 1, k,
+             &alone[i * kRows], kRows);
+    int failures = 0;
+    for (int64_t first : {int64_t{0}, kMaxFirst}) {
+      for (int64_t m = 1; m <= kMaxActs; ++m) {
+        std::vector<float> batch(m * kRows);
+        matmul(p.weights.data(), p.weight_row_bytes, kRows, &p.acts[first * p.act_row_bytes], p.act_row_bytes, m, k,
+               batch.data(), kRows);
+        for (int64_t i = 0; i < m * kRows; ++i) {
+          const float want = alone[first * kRows + i];
+          if (std::bit_cast<uint32_t>(batch[i]) != std::bit_cast<uint32_t>(want) && ++failures <= 5) {
+            ADD_FAILURE() << GetParam()->name << " M=" << m << " first=" << first << " act " << i / kRows << " row "
+                          << i % kRows << ": " << batch[i] << " in the batch, " << want << " alone";
+          }
+        }
+      }
+    }
+    EXPECT_EQ(failures, 0);
+  }
+}
+
 // The tolerance must be tight enough that one wrong weight element is caught.
 TEST_P(QuantKernelsIsaTest, ToleranceCatchesOneCorruptedWeight) {
   std::mt19937 rng(44);
