@@ -26,9 +26,9 @@ struct EngineOptions {
   std::string tokenizer_path;         // empty: the model's own (GGUF vocabulary or tokenizer.json beside it)
   std::string device = "auto";        // cpu, cuda, or auto (cuda when built with it and a GPU is visible)
   int num_threads = 0;                // CPU threads; 0 = all hardware threads
-  int64_t context_length = 0;         // 0: the model's
+  int64_t context_length = 0;         // 0: the model's; more than the model's is refused
   int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0: from mem_fraction_static
-  double mem_fraction_static = 0;     // share of the backend's memory for weights + KV; 0: backend default
+  double mem_fraction_static = 0;     // share of the backend's memory for weights + KV; 0: 0.88
   int64_t chunked_prefill_size = 512; // prompt tokens per request per step; -1: no chunking
   int64_t max_prefill_tokens = 16384; // prompt tokens per step
   int page_size = 1;                  // KV cache page size in tokens
@@ -51,9 +51,12 @@ struct TokenLogprob {
   float logprob = 0;  // NaN where undefined (the first prompt token)
 };
 
-// Log-probabilities at one position, after temperature but before penalties and top-k/p
-// (as SGLang reports them): of the token at that position, of the top_logprobs_num most
-// likely tokens (best first), and of token_ids_logprob (in the order asked).
+// Log-probabilities at one position: of the token at that position, of the
+// top_logprobs_num most likely tokens (best first, ties by lower id), and of
+// token_ids_logprob (in the order asked). As SGLang computes them by default
+// (SGLANG_RETURN_ORIGINAL_LOGPROB off): output positions from the logits the sampler sees,
+// i.e. after logit_bias, penalties and the min_new_tokens mask, divided by the temperature
+// (1 for greedy), before top-k/top-p/min-p; prompt positions from the model's raw logits.
 struct PositionLogprobs {
   TokenLogprob token;
   std::vector<TokenLogprob> top;

@@ -27,7 +27,7 @@ struct SamplingParams {
   std::vector<std::string> stop;  // stop strings, matched in the output text across token boundaries
   bool no_stop_trim = false;      // keep the matched stop string (or stop token's text) in the text
   bool skip_special_tokens = true;
-  bool spaces_between_special_tokens = true;
+  bool spaces_between_special_tokens = true;  // accepted for SGLang; fast tokenizers (and ours) ignore it
   std::optional<uint64_t> seed;  // per-request seed; unset: derived from the engine's random seed
 
   bool IsGreedy() const { return temperature < 1e-6f || top_k == 1; }

@@ -1,14 +1,20 @@
-// The Engine: one model on a backend (CPU or CUDA, see backend_factory.h) behind a Scheduler running on its own thread.
-// Each call becomes a Request; the caller blocks until the scheduler reports its finish.
+// The Engine: one model on a backend (CPU or CUDA, see backend_factory.h) behind a
+// Scheduler running on its own thread. Each Submit becomes a Request whose callback (on
+// the scheduler thread) turns its tokens, settled text and logprobs into deltas and, at
+// the end, the result.
 #include "sgl/engine.h"
 
 #include <atomic>
 #include <chrono>
 #include <future>
 
+#include <spdlog/spdlog.h>
+
 #include "backend/backend_factory.h"
 #include "model/model.h"
+#include "runtime/kv_capacity.h"
 #include "runtime/scheduler.h"
+#include "runtime/validate_sampling_params.h"
 #include "tokenizer/tokenizer.h"
 
 namespace sgl {
@@ -17,6 +23,58 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); }
+
+// A submitted request as its caller sees it: the promise of its result, its delta
+// callback and timings. Shared by Submit and the request's callback.
+struct Pending {
+  std::promise<Result<GenerateResult>> promise;
+  Engine::DeltaCallback on_delta;
+  Engine::DoneCallback on_done;
+  Clock::time_point start = Clock::now(), first_token, last_token;
+  bool any_token = false;
+  bool sent_input_logprobs = false;
+
+  // on_done first, then the future (Submit's contract).
+  void Finish(Result<GenerateResult> result) {
+    if (on_done) on_done(result);
+    promise.set_value(std::move(result));
+  }
+};
+
+// On the scheduler thread: one delta for the new token and whatever text it settled
+// (at the end, all text left), then the result once finished.
+void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, bool finished) {
+  GenerateDelta delta;
+  if (token) {
+    pending.last_token = Clock::now();
+    if (!pending.any_token) pending.first_token = pending.last_token;
+    pending.any_token = true;
+    delta.token_ids.push_back(*token);
+    if (r.logprob.return_logprob && !r.output_logprobs.empty()) delta.output_logprobs.push_back(r.output_logprobs.back());
+  }
+  if (r.output_text) delta.text = r.output_text->TakeStreamable();
+  if (!pending.sent_input_logprobs && (token || finished)) {
+    delta.input_logprobs = r.input_logprobs;
+    pending.sent_input_logprobs = true;
+  }
+  const bool any = !delta.token_ids.empty() || !delta.text.empty() || !delta.input_logprobs.empty();
+  if (pending.on_delta && any) pending.on_delta(delta);
+  if (!finished) return;
+  GenerateResult result;
+  result.output_ids = r.output_ids;
+  result.text = r.output_text ? r.output_text->text() : std::string();
+  result.finish_reason = r.finish_reason;
+  result.input_logprobs = r.input_logprobs;
+  result.output_logprobs = r.output_logprobs;
+  result.stats.prompt_tokens = r.prompt_len();
+  result.stats.completion_tokens = static_cast<int64_t>(r.output_ids.size());
+  result.stats.cached_tokens = r.cached_tokens;
+  result.stats.num_retractions = r.num_retractions;
+  const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
+  result.stats.prefill_seconds = Seconds(pending.start, first);
+  result.stats.decode_seconds = pending.any_token ? Seconds(pending.first_token, pending.last_token) : 0;
+  pending.Finish(std::move(result));
+}
 
 class LocalEngine final : public Engine {
  public:
@@ -27,8 +85,12 @@ class LocalEngine final : public Engine {
     const std::string& tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
     SGL_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::FromModelPath(tokenizer_path));
     const ModelConfig& c = model_->config();
+    if (options.context_length < 0 || options.context_length > c.context_length)
+      return InvalidArgument("context_length {} is outside [0, {}] (0: the model's {})", options.context_length,
+                             c.context_length, c.context_length);
+    context_length_ = options.context_length > 0 ? options.context_length : c.context_length;
     SchedulerOptions s;
-    s.max_total_tokens = options.max_total_tokens > 0 ? options.max_total_tokens : std::min<int64_t>(c.context_length, 4096);
+    SGL_ASSIGN_OR_RETURN(s.max_total_tokens, KvCapacity(options));
     s.page_size = options.page_size;
     s.chunked_prefill_size = options.chunked_prefill_size;
     s.max_prefill_tokens = options.max_prefill_tokens;
@@ -41,13 +103,34 @@ class LocalEngine final : public Engine {
     return Status::Ok();
   }
 
+  // max_total_tokens, or what mem_fraction_static of the available memory leaves after
+  // the weights (SGLang's way), capped at what max_running_requests full contexts need.
+  Result<int64_t> KvCapacity(const EngineOptions& options) const {
+    if (options.max_total_tokens > 0) return options.max_total_tokens;
+    const ModelConfig& c = model_->config();
+    KvBudget budget;
+    SGL_ASSIGN_OR_RETURN(budget.available_bytes, MemAvailableBytes());
+    budget.mem_fraction_static = options.mem_fraction_static > 0 ? options.mem_fraction_static : 0.88;
+    budget.weights_bytes = WeightFileBytes(options.model_path);
+    budget.bytes_per_token = static_cast<int64_t>(
+        backend_->KvBytesPerSlot({c.num_layers, 1, c.num_kv_heads, c.head_dim}));
+    budget.max_useful_tokens = context_length_ * std::max(1, options.max_running_requests);
+    SGL_ASSIGN_OR_RETURN(const int64_t tokens, KvCapacityTokens(budget));
+    spdlog::info("KV cache: {} tokens ({} MiB; mem_fraction_static {} of {} MiB available, {} MiB of weights, "
+                 "capped at {} tokens = context {} x {} running requests)",
+                 tokens, tokens * budget.bytes_per_token >> 20, budget.mem_fraction_static,
+                 budget.available_bytes >> 20, budget.weights_bytes >> 20, budget.max_useful_tokens,
+                 context_length_, options.max_running_requests);
+    return tokens;
+  }
+
   ~LocalEngine() override { scheduler_.reset(); }  // stops the thread before the model goes
 
   ModelInfo Info() const override {
     const ModelConfig& c = model_->config();
     return {options_.model_path, options_.tokenizer_path.empty() ? options_.model_path : options_.tokenizer_path,
             model_->files().Description(), c.Summary(), backend_->Name(), c.vocab_size,
-            c.context_length, scheduler_->capacity_tokens()};
+            context_length_, scheduler_->capacity_tokens()};
   }
 
   EngineStats Stats() const override {
@@ -59,17 +142,6 @@ class LocalEngine final : public Engine {
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
 
   GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta, DoneCallback on_done) override {
-    struct Pending {
-      std::promise<Result<GenerateResult>> promise;
-      DeltaCallback on_delta;
-      DoneCallback on_done;
-      void Finish(Result<GenerateResult> result) {
-        if (on_done) on_done(result);
-        promise.set_value(std::move(result));
-      }
-      Clock::time_point start = Clock::now(), first_token, last_token;
-      bool any_token = false;
-    };
     auto pending = std::make_shared<Pending>();
     pending->on_delta = std::move(on_delta);
     pending->on_done = std::move(on_done);
@@ -82,27 +154,11 @@ class LocalEngine final : public Engine {
       return handle;
     }
     auto req = MakeRequest(std::move(input_ids), request.sampling);
+    req->logprob = request.logprob;
+    req->output_text = std::make_unique<OutputText>(*tokenizer_, request.sampling);
     handle.id = req->id;
-    req->on_update = [this, pending](const Request& r, std::optional<int32_t> token, bool finished) {
-      if (token) {
-        pending->last_token = Clock::now();
-        if (!pending->any_token) pending->first_token = pending->last_token;
-        pending->any_token = true;
-        if (pending->on_delta) pending->on_delta(GenerateDelta{.token_ids = {*token}});
-      }
-      if (!finished) return;
-      GenerateResult result;
-      result.output_ids = r.output_ids;
-      result.text = tokenizer_->Decode(r.output_ids, r.params.skip_special_tokens);
-      result.finish_reason = r.finish_reason;
-      result.stats.prompt_tokens = static_cast<int64_t>(r.input_ids.size());
-      result.stats.completion_tokens = static_cast<int64_t>(r.output_ids.size());
-      result.stats.cached_tokens = r.cached_tokens;
-      result.stats.num_retractions = r.num_retractions;
-      const Clock::time_point first = pending->any_token ? pending->first_token : Clock::now();
-      result.stats.prefill_seconds = Seconds(pending->start, first);
-      result.stats.decode_seconds = pending->any_token ? Seconds(pending->first_token, pending->last_token) : 0;
-      pending->Finish(std::move(result));
+    req->on_update = [pending](const Request& r, std::optional<int32_t> token, bool finished) {
+      OnUpdate(*pending, r, token, finished);
     };
     scheduler_->Submit(req);
     return handle;
@@ -144,13 +200,26 @@ class LocalEngine final : public Engine {
   Status CheckRequest(const std::vector<int32_t>& input_ids, const GenerateRequest& request) const {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
     const SamplingParams& params = request.sampling;
-    if (params.max_new_tokens < 0) return InvalidArgument("max_new_tokens must be >= 0");
-    if (!params.stop.empty()) return Unsupported("stop strings are not supported yet");
-    if (request.logprob.return_logprob) return Unsupported("logprobs are not supported yet");
+    SGL_RETURN_IF_ERROR(ValidateSamplingParams(params));
+    SGL_RETURN_IF_ERROR(CheckLogprobOptions(request.logprob));
+    const int64_t total = static_cast<int64_t>(input_ids.size()) + params.max_new_tokens;
+    if (total > context_length_)
+      return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) = {} tokens exceeds the context length of {} tokens",
+                             input_ids.size(), params.max_new_tokens, total, context_length_);
     const int64_t capacity = scheduler_->capacity_tokens();
     if (static_cast<int64_t>(input_ids.size()) + params.max_new_tokens > capacity)
       return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) exceeds the KV cache capacity of {} tokens",
                              input_ids.size(), params.max_new_tokens, capacity);
+    return Status::Ok();
+  }
+
+  Status CheckLogprobOptions(const LogprobOptions& o) const {
+    if (!o.return_logprob) return Status::Ok();
+    if (o.logprob_start_len < -1) return InvalidArgument("logprob_start_len must be >= -1, got {}", o.logprob_start_len);
+    if (o.top_logprobs_num < 0) return InvalidArgument("top_logprobs_num must be >= 0, got {}", o.top_logprobs_num);
+    const int64_t vocab = model_->config().vocab_size;
+    for (int32_t id : o.token_ids_logprob)
+      if (id < 0 || id >= vocab) return InvalidArgument("token_ids_logprob: id {} is outside the vocabulary [0, {})", id, vocab);
     return Status::Ok();
   }
 
@@ -163,6 +232,7 @@ class LocalEngine final : public Engine {
   }
 
   EngineOptions options_;
+  int64_t context_length_ = 0;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;

@@ -5,6 +5,7 @@
 // Created by the Engine, then owned by the scheduler thread until it finishes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/output_text.h"
 #include "runtime/radix_cache.h"
 #include "runtime/sampler.h"
 #include "sgl/engine.h"
@@ -27,7 +29,11 @@ struct Request {
   uint64_t id = 0;
   std::vector<int32_t> input_ids;
   SamplingParams params;
+  LogprobOptions logprob;
   Callback on_update;
+  // The detokenized output and stop strings; null when the request has no tokenizer
+  // (then stop strings are not checked).
+  std::unique_ptr<OutputText> output_text;
 
   std::vector<int32_t> output_ids;
   std::vector<int32_t> slots;
@@ -43,6 +49,19 @@ struct Request {
   bool want_prompt_logits = false;
   std::vector<float> prompt_logits;
 
+  // When logprob.return_logprob: prompt positions [max(logprob_start_len, 0), prompt
+  // length) (when logprob_start_len >= 0), and one entry per output token.
+  std::vector<PositionLogprobs> input_logprobs;
+  std::vector<PositionLogprobs> output_logprobs;
+
+  int64_t prompt_len() const { return static_cast<int64_t>(input_ids.size()); }
+  // The next prompt position whose logprob is still to be computed; prompt_len() when
+  // none is. Its logits row is the previous position's, so tokens from there on must be
+  // computed rather than taken from the prefix cache.
+  int64_t NextInputLogprobPosition() const {
+    if (!logprob.return_logprob || logprob.logprob_start_len < 0) return prompt_len();
+    return std::min(logprob.logprob_start_len, prompt_len()) + static_cast<int64_t>(input_logprobs.size());
+  }
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size() + output_ids.size()); }
   int64_t num_computed() const { return static_cast<int64_t>(slots.size()); }
   int32_t TokenAt(int64_t i) const {

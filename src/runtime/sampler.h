@@ -16,7 +16,7 @@ class Sampler {
  public:
   explicit Sampler(uint64_t seed) : rng_(seed) {}
 
-  // REQUIRES: logits is non-empty and params are valid (ValidateSamplingParams).
+  // REQUIRES: logits is non-empty and params are valid (validate_sampling_params.h).
   int32_t Sample(std::span<const float> logits, const SamplingParams& params);
 
  private:

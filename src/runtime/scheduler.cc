@@ -1,19 +1,13 @@
 #include "runtime/scheduler.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
-#include "runtime/logits_processor.h"
+#include "runtime/logprobs.h"
+#include "runtime/scheduler_reasons.h"
 
 namespace sgl {
-namespace {
-
-FinishReason Aborted(std::string message) {
-  return {.type = FinishReason::Type::kAbort, .message = std::move(message)};
-}
-FinishReason LengthReached(int64_t length) { return {.type = FinishReason::Type::kLength, .length = length}; }
-FinishReason StoppedBy(int32_t token) { return {.type = FinishReason::Type::kStop, .matched_token = token}; }
-
-}  // namespace
 
 Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& backend, const SchedulerOptions& o) {
   if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
@@ -46,10 +40,7 @@ Scheduler::~Scheduler() {
   // Nobody may wait forever on a request the scheduler will never run.
   TakeIncoming();
   while (!running_.empty()) Finish(running_.begin(), Aborted("the engine is shutting down"));
-  for (auto& req : waiting_) {
-    req->finish_reason = Aborted("the engine is shutting down");
-    if (req->on_update) req->on_update(*req, std::nullopt, true);
-  }
+  for (auto& req : waiting_) Deliver(req, Aborted("the engine is shutting down"), std::nullopt);
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& flush : flushes_) flush.set_value(Status(StatusCode::kInternal, "the engine is shutting down"));
 }
@@ -108,9 +99,15 @@ void Scheduler::TakeIncoming() {
     aborts.swap(aborts_);
     flushes.swap(flushes_);
   }
+  // Flushes are checked before this round's new requests are queued, so a flush sent on
+  // an idle engine always succeeds.
+  ApplyFlushes(flushes);
+  for (auto& req : incoming) waiting_.push_back(std::move(req));
+  ApplyAborts(aborts);
+}
+
+void Scheduler::ApplyFlushes(std::vector<std::promise<Status>>& flushes) {
   for (auto& flush : flushes) {
-    // Checked before this round's new requests are queued, so a flush sent on an idle
-    // engine always succeeds.
     if (!running_.empty() || !waiting_.empty()) {
       flush.set_value(InvalidArgument("cannot flush the cache: {} requests are running and {} waiting",
                                       running_.size(), waiting_.size()));
@@ -119,14 +116,15 @@ void Scheduler::TakeIncoming() {
     cache_.Reset([&](std::span<const int32_t> slots) { (void)allocator_.Free(slots); });
     flush.set_value(Status::Ok());
   }
-  for (auto& req : incoming) waiting_.push_back(std::move(req));
-  for (uint64_t id : aborts) {
+}
+
+void Scheduler::ApplyAborts(const std::vector<uint64_t>& ids) {
+  for (uint64_t id : ids) {
     auto waiting = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& r) { return r->id == id; });
     if (waiting != waiting_.end()) {
       auto req = *waiting;
       waiting_.erase(waiting);
-      req->finish_reason = Aborted("aborted by request");
-      if (req->on_update) req->on_update(*req, std::nullopt, true);
+      Deliver(req, Aborted("aborted by request"), std::nullopt);
       continue;
     }
     auto running = std::find_if(running_.begin(), running_.end(), [&](const auto& r) { return r->id == id; });
@@ -135,9 +133,15 @@ void Scheduler::TakeIncoming() {
 }
 
 void Scheduler::Admit(Request& req) {
+  const int64_t next_logprob = req.NextInputLogprobPosition();
+  if (next_logprob == 0) req.input_logprobs.push_back(UndefinedLogprobs(req.input_ids[0]));
   if (options_.disable_radix_cache || req.want_prompt_logits) return;
-  // The last token is always computed, so that its logits exist.
-  RadixCache::Match match = cache_.MatchPrefix(req.Tokens(0, req.num_tokens() - 1));
+  // The last token is always computed, so that its logits exist; so are the tokens whose
+  // logits give prompt logprobs still missing (SGLang limits the prefix match the same way).
+  int64_t max_prefix_len = req.num_tokens() - 1;
+  if (req.NextInputLogprobPosition() < req.prompt_len())
+    max_prefix_len = std::min(max_prefix_len, req.NextInputLogprobPosition() - 1);
+  RadixCache::Match match = cache_.MatchPrefix(req.Tokens(0, max_prefix_len));
   req.slots = std::move(match.slots);
   req.cached_prefix_len = req.num_computed();
   if (req.num_retractions == 0) req.cached_tokens = req.cached_prefix_len;
@@ -195,15 +199,20 @@ void Scheduler::Release(Request& req) {
   req.locked_node = nullptr;
 }
 
-void Scheduler::Finish(std::list<std::shared_ptr<Request>>::iterator it, FinishReason reason) {
+void Scheduler::Finish(RunningIt it, FinishReason reason) {
   std::shared_ptr<Request> req = *it;
   running_.erase(it);
   Release(*req);
-  req->finish_reason = std::move(reason);
-  if (req->on_update) req->on_update(*req, std::nullopt, true);
+  Deliver(req, std::move(reason), std::nullopt);
 }
 
-void Scheduler::Retract(std::list<std::shared_ptr<Request>>::iterator it) {
+void Scheduler::Deliver(const std::shared_ptr<Request>& req, FinishReason reason, std::optional<int32_t> token) {
+  req->finish_reason = std::move(reason);
+  if (req->output_text) req->output_text->Finish();
+  if (req->on_update) req->on_update(*req, token, true);
+}
+
+void Scheduler::Retract(RunningIt it) {
   std::shared_ptr<Request> req = *it;
   running_.erase(it);
   Release(*req);  // its computed tokens stay cached, so resuming recomputes little
@@ -222,6 +231,14 @@ bool Scheduler::ShouldStop(const Request& req, int32_t token) const {
 
 bool Scheduler::Step() {
   const bool worked = StepOnce();
+#ifndef NDEBUG
+  // Debug builds check the KV accounting after every step; a broken invariant is a bug
+  // here, not bad input, so it stops the process where it happened.
+  if (Status s = CheckInvariants(); !s.ok()) {
+    std::fprintf(stderr, "Scheduler invariant broken: %s\n", s.message().c_str());
+    std::abort();
+  }
+#endif
   stats_.num_running = static_cast<int>(running_.size());
   stats_.num_waiting = static_cast<int>(waiting_.size());
   stats_.kv_used_tokens = allocator_.capacity_slots() - allocator_.free_slots();
@@ -230,135 +247,17 @@ bool Scheduler::Step() {
 
 bool Scheduler::StepOnce() {
   TakeIncoming();
-  using RunningIt = std::list<std::shared_ptr<Request>>::iterator;
-  ForwardBatch batch;
-  struct Scheduled {
-    RunningIt it;
-    int64_t first_position;  // prompt position of the first new token
-    size_t first_row;        // its first row in batch.logit_rows
-    size_t num_rows;
-    bool completes;          // its last token is computed: sample from the last row
-  };
-  std::vector<Scheduled> scheduled;
-  // Decodes always run; prefill tokens are limited per request (chunked_prefill_size) and
-  // per step (max_prefill_tokens).
-  int64_t prefill_budget = options_.max_prefill_tokens;
-  auto prefill_chunk = [&](const Request& r) {
-    const int64_t chunk = options_.chunked_prefill_size > 0 ? options_.chunked_prefill_size : INT64_MAX;
-    return std::min({r.num_tokens() - r.num_computed(), chunk, prefill_budget});
-  };
-  auto is_decode = [](const Request& r) {
-    return r.num_computed() >= static_cast<int64_t>(r.input_ids.size()) && r.num_tokens() - r.num_computed() == 1;
-  };
-
-  auto schedule = [&](RunningIt it, int64_t n) {
-    Request& r = **it;
-    const bool decode = is_decode(r);
-    const int64_t begin = r.num_computed();
-    (void)allocator_.Allocate(n, r.slots);  // REQUIRES: EnsureFree succeeded
-    const bool completes = begin + n == r.num_tokens();
-    const size_t first_row = batch.logit_rows.size();
-    const int32_t first_token = static_cast<int32_t>(batch.num_tokens());
-    batch.AddSequence(r.Tokens(begin, begin + n), r.slots, completes && !r.want_prompt_logits);
-    if (r.want_prompt_logits)
-      for (int32_t i = 0; i < n; ++i) batch.logit_rows.push_back(first_token + i);
-    scheduled.push_back({it, begin, first_row, batch.logit_rows.size() - first_row, completes});
-    if (!decode) prefill_budget -= n;
-  };
-
-  // Running requests first: decodes, and prefills that continue in chunks. When KV runs
-  // out, the newest running request (never one already in this batch) goes back to wait.
-  for (auto it = running_.begin(); it != running_.end();) {
-    Request& r = **it;
-    const int64_t n = is_decode(r) ? 1 : prefill_chunk(r);
-    if (n <= 0) {
-      ++it;
-      continue;
-    }
-    if (EnsureFree(r.num_computed(), n)) {
-      schedule(it, n);
-      ++it;
-      continue;
-    }
-    auto victim = std::prev(running_.end());
-    const bool victim_is_this = victim == it;
-    Retract(victim);
-    if (victim_is_this) break;
-  }
-
-  // Then new requests in the policy's order, while the prefill budget and the KV cache allow.
-  if (prefill_budget > 0 && static_cast<int>(running_.size()) < options_.max_running_requests)
-    OrderWaitingQueue(options_.policy, waiting_, options_.disable_radix_cache ? nullptr : &cache_, rng_);
-  while (prefill_budget > 0 && !waiting_.empty() &&
-         static_cast<int>(running_.size()) < options_.max_running_requests) {
-    auto wit = waiting_.begin();
-    std::shared_ptr<Request> req = *wit;
-    Admit(*req);
-    const int64_t n = prefill_chunk(*req);
-    if (!EnsureFree(req->num_computed(), n)) {
-      Release(*req);
-      break;
-    }
-    waiting_.erase(wit);
-    if (req->num_retractions == 0) {
-      stats_.prompt_tokens += static_cast<int64_t>(req->input_ids.size());
-      stats_.cached_prompt_tokens += req->cached_tokens;
-    }
-    running_.push_back(req);
-    schedule(std::prev(running_.end()), n);
-  }
-
-  if (batch.num_tokens() == 0) {
-    if (running_.empty() && !waiting_.empty()) {
-      // Nothing runs and the first request still does not fit: it never will.
-      std::shared_ptr<Request> req = waiting_.front();
-      waiting_.pop_front();
-      req->finish_reason = Aborted(fmt::format("the request needs more KV cache than the {} tokens there are",
-                                               allocator_.capacity_slots()));
-      if (req->on_update) req->on_update(*req, std::nullopt, true);
-      return true;
-    }
-    return false;
-  }
-
-  if (Status s = model_.Forward(batch, &logits_); !s.ok()) {
-    for (const Scheduled& sch : scheduled) Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
+  StepPlan plan;
+  plan.prefill_budget = options_.max_prefill_tokens;
+  ScheduleRunning(plan);
+  AdmitWaiting(plan);
+  if (plan.batch.num_tokens() == 0) return HandleIdle();
+  if (Status s = model_.Forward(plan.batch, &logits_); !s.ok()) {
+    for (const Scheduled& sch : plan.scheduled)
+      Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
     return true;
   }
-  const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
-  for (const Scheduled& sch : scheduled) {
-    Request& r = **sch.it;
-    if (r.want_prompt_logits) {
-      const int64_t prompt_len = static_cast<int64_t>(r.input_ids.size());
-      const size_t rows = static_cast<size_t>(std::max<int64_t>(0, std::min<int64_t>(sch.num_rows, prompt_len - sch.first_position)));
-      const float* first = logits_.data() + sch.first_row * vocab;
-      r.prompt_logits.insert(r.prompt_logits.end(), first, first + rows * vocab);
-    }
-    if (sch.first_position < static_cast<int64_t>(r.input_ids.size())) CacheUnfinished(r);
-    if (!sch.completes) continue;
-    RunningIt it = sch.it;
-    const size_t row = sch.first_row + sch.num_rows - 1;
-    if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
-      Finish(it, LengthReached(r.params.max_new_tokens));  // max_new_tokens == 0: the prompt only
-      continue;
-    }
-    std::span<float> row_logits(logits_.data() + row * vocab, vocab);
-    ApplyLogitsProcessing(row_logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
-    const int32_t token = r.sampler->Sample(row_logits, r.params);
-    r.output_ids.push_back(token);
-    const bool stop = ShouldStop(r, token);
-    const bool length = static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens ||
-                        r.num_tokens() >= allocator_.capacity_slots();
-    if (!stop && !length) {
-      if (r.on_update) r.on_update(r, token, false);
-      continue;
-    }
-    std::shared_ptr<Request> req = *it;
-    running_.erase(it);
-    Release(*req);
-    req->finish_reason = stop ? StoppedBy(token) : LengthReached(static_cast<int64_t>(req->output_ids.size()));
-    if (req->on_update) req->on_update(*req, token, true);
-  }
+  ProcessResults(plan);
   return true;
 }
 

@@ -1,8 +1,12 @@
 // Scheduler: continuous batching over one model. Each Step() builds one ForwardBatch from
 // the running requests' decodes plus prefill chunks (at most chunked_prefill_size tokens
-// of a request and max_prefill_tokens in all per step), reusing cached prefixes from the RadixCache,
-// allocating KV slots (evicting cached prefixes, or retracting a running request back to
-// the queue when decode runs out), runs the model, samples, and delivers tokens.
+// of a request and max_prefill_tokens in all per step), reusing cached prefixes from the
+// RadixCache (a request that shares an uncached prompt with a running one waits a step so
+// the prompt is computed once), allocating KV slots (evicting cached prefixes, or
+// retracting a running request back to the queue when decode runs out), runs the model,
+// collects prompt logprobs, samples, checks stop tokens, stop strings (through the
+// request's OutputText) and lengths, and delivers tokens. Debug builds check
+// CheckInvariants() after every step.
 // Owns all serving state. Submit/Abort are thread-safe; everything else runs on the
 // thread that calls Step() (the scheduler thread, or a test).
 #pragma once
@@ -70,13 +74,63 @@ class Scheduler {
     std::atomic<int64_t> prompt_tokens{0};
     std::atomic<int64_t> cached_prompt_tokens{0};
     std::atomic<int64_t> kv_used_tokens{0};
+    std::atomic<int64_t> computed_prompt_tokens{0};  // prompt tokens run through the model
   };
   const Stats& stats() const { return stats_; }
 
+  // A waiting request whose uncached prompt shares at least this many tokens with a
+  // prompt being computed is held back until that prompt is cached (in-batch prefix
+  // caching, SGLang's IN_BATCH_PREFIX_CACHING_DEPRIORITIZE_THRESHOLD).
+  static constexpr int64_t kInBatchPrefixMinTokens = 32;
+
  private:
+  using RunningIt = std::list<std::shared_ptr<Request>>::iterator;
+  // One request's part of a step: its new tokens [begin, begin + num_new_tokens) and the
+  // logits rows it gets back, for the token positions [row_begin, row_begin + num_rows).
+  struct Scheduled {
+    RunningIt it;
+    int64_t begin;
+    int64_t num_new_tokens;
+    size_t first_row;  // index in batch.logit_rows of position row_begin
+    int64_t row_begin;
+    int64_t num_rows;
+    bool completes;  // its last token is computed: sample from the last row
+  };
+  // What one step runs: built by ScheduleRunning and AdmitWaiting, run by Forward.
+  struct StepPlan {
+    ForwardBatch batch;
+    std::vector<Scheduled> scheduled;
+    int64_t prefill_budget = 0;  // prompt tokens still allowed this step
+  };
+
   Scheduler(Model& model, Backend& backend, const SchedulerOptions& options);
   bool StepOnce();
   void TakeIncoming();
+  void ApplyFlushes(std::vector<std::promise<Status>>& flushes);
+  void ApplyAborts(const std::vector<uint64_t>& ids);
+
+  // --- building the step (scheduler_plan.cc) ---
+  // Running requests' decodes and continuing prefill chunks; retracts the newest running
+  // requests when KV runs out.
+  void ScheduleRunning(StepPlan& plan);
+  // Waiting requests in the policy's order, while the budget, the running limit and the
+  // KV cache allow.
+  void AdmitWaiting(StepPlan& plan);
+  // Adds `num_new_tokens` of a running request to the batch. REQUIRES: EnsureFree succeeded.
+  void Schedule(StepPlan& plan, RunningIt it, int64_t num_new_tokens);
+  int64_t PrefillChunk(const Request& req, int64_t prefill_budget) const;
+  // Whether `req` should wait for a prompt being computed that it shares (in-batch prefix caching).
+  bool SharesPromptBeingComputed(const Request& req) const;
+  // Nothing could run: fails the first waiting request if it can never fit.
+  bool HandleIdle();
+
+  // --- after the forward pass (scheduler_results.cc) ---
+  void ProcessResults(const StepPlan& plan);
+  void CollectPromptRows(Request& req, const Scheduled& sch);
+  void SampleNext(RunningIt it, std::span<float> logits);
+  // Delivers a finished request (already off the running list and released).
+  void Deliver(const std::shared_ptr<Request>& req, FinishReason reason, std::optional<int32_t> token);
+
   // Makes room for `pages`-worth of allocation by evicting cached prefixes.
   bool EnsureFree(int64_t seq_len, int64_t num_tokens);
   void Admit(Request& req);
@@ -88,8 +142,8 @@ class Scheduler {
   // Caches a running request's computed prompt so that others can share it at once; the
   // request then locks the cached copy and keeps only its partial last page.
   void CacheUnfinished(Request& req);
-  void Finish(std::list<std::shared_ptr<Request>>::iterator it, FinishReason reason);
-  void Retract(std::list<std::shared_ptr<Request>>::iterator it);
+  void Finish(RunningIt it, FinishReason reason);
+  void Retract(RunningIt it);
   bool ShouldStop(const Request& req, int32_t token) const;
 
   Model& model_;

@@ -173,6 +173,12 @@ int64_t Tokenizer::vocab_size() const {
   return size;
 }
 
+bool Tokenizer::IsByteFallbackToken(int32_t id) const {
+  const std::string* token = IdToToken(id);
+  return token != nullptr && token->size() == 6 && token->compare(0, 3, "<0x") == 0 && (*token)[5] == '>' &&
+         TokenBytes(id).size() == 1;
+}
+
 bool Tokenizer::IsSpecial(int32_t id) const {
   const auto* added = added_.FindById(id);
   return added != nullptr && added->special;

@@ -49,6 +49,10 @@ class Tokenizer {
   std::optional<int32_t> bos_id() const { return bos_id_; }
   std::optional<int32_t> eos_id() const { return eos_id_; }
   bool IsSpecial(int32_t id) const;
+  // Whether `id` is a <0xNN> token that the decoder turns into one raw byte.
+  bool IsByteFallbackToken(int32_t id) const;
+  // Whether `id` names a token (Decode skips ids that do not).
+  bool HasToken(int32_t id) const { return IdToToken(id) != nullptr; }
 
  private:
   Tokenizer() = default;

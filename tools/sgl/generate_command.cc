@@ -11,7 +11,6 @@
 #include "sgl/engine.h"
 #include "tokenizer/chat_prompt.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/utf8.h"
 
 namespace sgl::cli {
 namespace {
@@ -24,29 +23,6 @@ struct GenerateFlags {
   bool chat = false;
   uint64_t seed = 0;
   bool seed_set = false;
-};
-
-// Prints the text of each new token as it arrives; bytes of an unfinished UTF-8
-// character are held back until the character completes. Special tokens are not shown.
-class TextStreamer {
- public:
-  explicit TextStreamer(const Tokenizer* tokenizer) : tokenizer_(tokenizer) {}
-  void Push(int32_t token) {
-    if (tokenizer_->IsSpecial(token)) return;
-    pending_ += tokenizer_->TokenBytes(token);
-    const size_t complete = tokenizer::CompleteUtf8Prefix(pending_);
-    Write(tokenizer::Utf8Lossy(std::string_view(pending_).substr(0, complete)));
-    pending_.erase(0, complete);
-  }
-  void Finish() {
-    Write(tokenizer::Utf8Lossy(pending_));
-    pending_.clear();
-  }
-
- private:
-  static void Write(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-  const Tokenizer* tokenizer_;
-  std::string pending_;
 };
 
 int Run(GenerateFlags& flags) {
@@ -96,16 +72,15 @@ int Run(GenerateFlags& flags) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
   spdlog::info("loaded in {:.0f} ms: {} | {} | backend {} | KV cache {} tokens", load_ms, info.description,
                info.summary, info.backend, info.kv_capacity_tokens);
-  TextStreamer streamer(tokenizer.get());
-  auto result = (*engine)->Generate(*ids, flags.sampling, [&](int32_t token) {
+  // Text mode prints the engine's settled text (whole characters, stop strings cut off).
+  auto result = (*engine)->Generate({.input_ids = *ids, .sampling = flags.sampling}, [&](const GenerateDelta& d) {
     if (text_mode) {
-      streamer.Push(token);
+      std::fwrite(d.text.data(), 1, d.text.size(), stdout);
     } else {
-      std::printf("%d ", token);
+      for (int32_t token : d.token_ids) std::printf("%d ", token);
     }
     std::fflush(stdout);
   });
-  if (text_mode) streamer.Finish();
   std::printf("\n");
   if (!result.ok()) {
     spdlog::error("{}", result.status().message());
@@ -152,6 +127,12 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
   cmd->add_option_function<uint64_t>("--seed", [flags](uint64_t s) { flags->seed = s; flags->seed_set = true; },
                                      "Random seed for sampling");
   cmd->add_flag("--ignore-eos", flags->sampling.ignore_eos, "Do not stop at the end-of-sequence token");
+  cmd->add_option("--stop", flags->sampling.stop, "Stop when the output text contains this string (repeatable)");
+  cmd->add_option("--context-length", flags->engine.context_length, "Longest prompt + output in tokens (0 = the model's)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--mem-fraction-static", flags->engine.mem_fraction_static,
+                  "Share of available memory for weights + KV cache when --max-total-tokens is 0 (0 = 0.88)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--threads", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_option("--device", flags->engine.device, "cpu, cuda, or auto (cuda when a GPU is visible)")->capture_default_str();
   cmd->add_option("--max-total-tokens", flags->engine.max_total_tokens, "KV cache capacity in tokens (0 = auto)");

@@ -61,8 +61,8 @@ void CpuBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec
       keys.resize(num_keys);
       values.resize(num_keys);
       for (int32_t j = 0; j < num_keys; ++j) {
-        keys[j] = kv.k.data() + slots[j] * kv_width + item.kv_head * head_dim;
-        values[j] = kv.v.data() + slots[j] * kv_width + item.kv_head * head_dim;
+        keys[j] = kv.k.get() + slots[j] * kv_width + item.kv_head * head_dim;
+        values[j] = kv.v.get() + slots[j] * kv_width + item.kv_head * head_dim;
       }
       scores.resize(static_cast<size_t>(cpu::kMaxAttendRows) * num_keys);
 

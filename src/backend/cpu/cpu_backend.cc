@@ -54,12 +54,10 @@ Status CpuBackend::CreateKvCache(const KvCacheShape& shape) {
   kv_layers_.clear();
   kv_layers_.resize(shape.num_layers);
   const size_t floats = static_cast<size_t>(shape.num_slots) * shape.num_kv_heads * shape.head_dim;
-  try {
-    for (auto& layer : kv_layers_) {
-      layer.k.assign(floats, 0.0f);
-      layer.v.assign(floats, 0.0f);
-    }
-  } catch (const std::bad_alloc&) {
+  for (auto& layer : kv_layers_) {
+    layer.k.reset(static_cast<float*>(std::calloc(std::max<size_t>(floats, 1), sizeof(float))));
+    layer.v.reset(static_cast<float*>(std::calloc(std::max<size_t>(floats, 1), sizeof(float))));
+    if (layer.k && layer.v) continue;
     kv_layers_.clear();
     return Status(StatusCode::kOutOfMemory,
                   fmt::format("cannot allocate a KV cache of {} slots ({} MiB)", shape.num_slots,
@@ -163,8 +161,8 @@ void CpuBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
   const int64_t width = k.cols;
   for (int64_t t = 0; t < k.rows; ++t) {
     const int64_t slot = batch_->out_kv_slots[t];
-    std::memcpy(kv.k.data() + slot * width, k.Rows(t, 1).data, width * sizeof(float));
-    std::memcpy(kv.v.data() + slot * width, v.Rows(t, 1).data, width * sizeof(float));
+    std::memcpy(kv.k.get() + slot * width, k.Rows(t, 1).data, width * sizeof(float));
+    std::memcpy(kv.v.get() + slot * width, v.Rows(t, 1).data, width * sizeof(float));
   }
 }
 

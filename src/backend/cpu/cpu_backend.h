@@ -4,6 +4,8 @@
 // Not thread-safe: one thread drives it (see Backend).
 #pragma once
 
+#include <cstdlib>
+
 #include <memory>
 #include <vector>
 
@@ -40,9 +42,14 @@ class CpuBackend final : public Backend {
   Status CopyToHost(const Tensor& x, float* dst) override;
 
  private:
+  struct FreeDeleter {
+    void operator()(float* p) const { std::free(p); }
+  };
+  // From calloc: zero pages are committed only when first written, so a KV cache sized
+  // from mem_fraction_static takes memory as it fills rather than all at creation.
   struct KvLayer {
-    std::vector<float> k;  // [num_slots, kv_heads * head_dim]
-    std::vector<float> v;
+    std::unique_ptr<float[], FreeDeleter> k;  // [num_slots, kv_heads * head_dim]
+    std::unique_ptr<float[], FreeDeleter> v;
   };
 
   // cos/sin of every (new token, frequency) for one RopeSpec, computed once per step.

@@ -1,0 +1,72 @@
+// Scheduler, after the forward pass: prompt logits and prompt logprobs from their rows,
+// the computed prompt cached for others, and for each request whose last token was
+// computed, the next token sampled, stop conditions checked and the result delivered.
+#include <algorithm>
+
+#include "runtime/logits_processor.h"
+#include "runtime/logprobs.h"
+#include "runtime/scheduler.h"
+#include "runtime/scheduler_reasons.h"
+
+namespace sgl {
+
+void Scheduler::ProcessResults(const StepPlan& plan) {
+  const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
+  for (const Scheduled& sch : plan.scheduled) {
+    Request& r = **sch.it;
+    CollectPromptRows(r, sch);
+    if (sch.begin < r.prompt_len()) CacheUnfinished(r);
+    if (!sch.completes) continue;
+    const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
+    SampleNext(sch.it, std::span<float>(logits_.data() + row * vocab, vocab));
+  }
+}
+
+void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch) {
+  const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
+  for (int64_t i = 0; i < sch.num_rows; ++i) {
+    const int64_t position = sch.row_begin + i;
+    if (position >= r.prompt_len()) break;
+    std::span<const float> row(logits_.data() + (sch.first_row + i) * vocab, vocab);
+    if (r.want_prompt_logits) r.prompt_logits.insert(r.prompt_logits.end(), row.begin(), row.end());
+    // Row `position` predicts prompt token position + 1.
+    if (position + 1 < r.prompt_len() && position + 1 == r.NextInputLogprobPosition())
+      r.input_logprobs.push_back(PickLogprobs(LogSoftmax(row, 1.0f), r.input_ids[position + 1], r.logprob));
+  }
+}
+
+void Scheduler::SampleNext(RunningIt it, std::span<float> logits) {
+  Request& r = **it;
+  if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
+    Finish(it, LengthReached(r.params.max_new_tokens));  // max_new_tokens == 0: the prompt only
+    return;
+  }
+  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
+  std::vector<float> logprobs;
+  if (r.logprob.return_logprob) logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
+  const int32_t token = r.sampler->Sample(logits, r.params);
+  r.output_ids.push_back(token);
+  if (r.logprob.return_logprob) r.output_logprobs.push_back(PickLogprobs(logprobs, token, r.logprob));
+
+  const bool stop_token = ShouldStop(r, token);
+  const bool may_stop = static_cast<int64_t>(r.output_ids.size()) > r.params.min_new_tokens;
+  std::optional<std::string> stop_string;
+  // A stop token's text is left out of the output text unless no_stop_trim (as SGLang).
+  if (r.output_text && (!stop_token || r.params.no_stop_trim))
+    stop_string = r.output_text->Append(token, may_stop && !stop_token);
+  const bool length = static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens ||
+                      r.num_tokens() >= allocator_.capacity_slots();
+  if (!stop_token && !stop_string && !length) {
+    if (r.on_update) r.on_update(r, token, false);
+    return;
+  }
+  std::shared_ptr<Request> req = *it;
+  running_.erase(it);
+  Release(*req);
+  FinishReason reason = stop_token    ? StoppedByToken(token)
+                        : stop_string ? StoppedByString(std::move(*stop_string))
+                                      : LengthReached(static_cast<int64_t>(req->output_ids.size()));
+  Deliver(req, std::move(reason), token);
+}
+
+}  // namespace sgl
