@@ -1,4 +1,4 @@
-// Tokenizer: the HF pipeline (added tokens -> normalizer -> pre-tokenizer -> BPE ->
+// Tokenizer: the HF pipeline (added tokens -> normalizer -> pre-tokenizer -> model ->
 // post-processor) and its tokenizer.json loader.
 #include "tokenizer/tokenizer.h"
 
@@ -43,12 +43,9 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(const std::strin
   std::unique_ptr<Tokenizer> tok(new Tokenizer());
   try {
     const auto& model = json.at("model");
-    if (model.value("type", std::string("BPE")) != "BPE") {
-      return Unsupported("{}: tokenizer model '{}' is not supported (only BPE)", path, model.value("type", std::string()));
-    }
-    auto bpe = tokenizer::BpeModel::FromJson(model);
-    if (!bpe.ok()) return bpe.status().WithContext(path);
-    tok->model_ = std::move(bpe).value();
+    auto loaded = tokenizer::Model::FromJson(model);
+    if (!loaded.ok()) return loaded.status().WithContext(path);
+    tok->model_ = std::move(loaded).value();
     auto normalizer = tokenizer::Normalizer::FromJson(json.value("normalizer", nlohmann::json()));
     if (!normalizer.ok()) return normalizer.status().WithContext(path);
     tok->normalizer_ = std::move(normalizer).value();
@@ -122,7 +119,7 @@ void Tokenizer::EncodeText(std::string_view text, bool at_start, std::vector<int
   }
 }
 
-std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special_tokens) const {
+std::vector<int32_t> Tokenizer::EncodeSequence(std::string_view text) const {
   const std::string valid = tokenizer::Utf8Lossy(text);
   std::vector<int32_t> ids;
   for (const auto& segment : added_.Split(valid, /*normalized_tokens=*/false)) {
@@ -132,8 +129,39 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special_t
       EncodeText(segment.text, segment.text.data() == valid.data(), ids);
     }
   }
-  if (add_special_tokens && post_processor_) ids = post_processor_->Process(std::move(ids));
   return ids;
+}
+
+tokenizer::Encoding Tokenizer::PostProcess(std::vector<std::vector<int32_t>> sequences, bool add_special_tokens) const {
+  std::vector<tokenizer::Encoding> parts;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    tokenizer::Encoding part;
+    part.type_ids.assign(sequences[i].size(), static_cast<int32_t>(i));
+    part.ids = std::move(sequences[i]);
+    parts.push_back(std::move(part));
+  }
+  if (post_processor_) parts = post_processor_->Process(std::move(parts), add_special_tokens);
+  tokenizer::Encoding merged;
+  for (const auto& part : parts) {
+    merged.ids.insert(merged.ids.end(), part.ids.begin(), part.ids.end());
+    merged.type_ids.insert(merged.type_ids.end(), part.type_ids.begin(), part.type_ids.end());
+  }
+  return merged;
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special_tokens) const {
+  std::vector<int32_t> ids = EncodeSequence(text);
+  if (!add_special_tokens || !post_processor_) return ids;
+  std::vector<std::vector<int32_t>> sequences;
+  sequences.push_back(std::move(ids));
+  return PostProcess(std::move(sequences), true).ids;
+}
+
+tokenizer::Encoding Tokenizer::EncodePair(std::string_view first, std::string_view second, bool add_special_tokens) const {
+  std::vector<std::vector<int32_t>> sequences;
+  sequences.push_back(EncodeSequence(first));
+  sequences.push_back(EncodeSequence(second));
+  return PostProcess(std::move(sequences), add_special_tokens);
 }
 
 const std::string* Tokenizer::IdToToken(int32_t id) const {
