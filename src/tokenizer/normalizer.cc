@@ -7,6 +7,7 @@
 #include "tokenizer/bert_normalizer.h"
 #include "tokenizer/char_class.h"
 #include "tokenizer/pcre_regex.h"
+#include "tokenizer/precompiled_normalizer.h"
 #include "tokenizer/unicode_transforms.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/string_pattern.h"
@@ -106,6 +107,14 @@ Result<std::unique_ptr<Normalizer>> Normalizer::FromJson(const nlohmann::json& c
   if (type == "Strip") {
     return std::unique_ptr<Normalizer>(new StripNormalizer(config.value("strip_left", true), config.value("strip_right", true)));
   }
+  if (type == "Precompiled") {
+    const auto& charsmap = config.value("precompiled_charsmap", nlohmann::json());
+    if (charsmap.is_null()) return std::unique_ptr<Normalizer>();  // HF: no map, no change
+    if (!charsmap.is_string()) return InvalidArgument("precompiled_charsmap is not a string");
+    auto precompiled = PrecompiledNormalizer::FromBase64(charsmap.get<std::string>());
+    if (!precompiled.ok()) return precompiled.status();
+    return std::unique_ptr<Normalizer>(std::move(precompiled).value());
+  }
   if (type == "BertNormalizer") return std::unique_ptr<Normalizer>(new BertNormalizer(BertNormalizer::ParseOptions(config)));
   if (type == "Lowercase") return std::unique_ptr<Normalizer>(new LowercaseNormalizer());
   if (type == "Prepend") return std::unique_ptr<Normalizer>(new PrependNormalizer(config.at("prepend").get<std::string>()));
@@ -125,7 +134,7 @@ Result<std::unique_ptr<Normalizer>> Normalizer::FromJson(const nlohmann::json& c
     return std::unique_ptr<Normalizer>(new SequenceNormalizer(std::move(steps)));
   }
   return Unsupported("tokenizer normalizer '{}' is not supported (supported: NFC, NFD, NFKC, NFKD, "
-                     "Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Sequence)",
+                     "Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Precompiled, Sequence)",
                      type);
 }
 
