@@ -13,6 +13,9 @@
 namespace sgl::tokenizer {
 namespace {
 
+// Ids beyond this are not a vocabulary but a corrupt file (and would allocate wildly).
+constexpr int32_t kMaxVocabId = int32_t{1} << 24;
+
 uint64_t PairKey(int32_t left, int32_t right) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
 }
@@ -48,7 +51,7 @@ Result<BpeOptions> ParseOptions(const nlohmann::json& config) {
 Status BpeModel::SetVocab(const std::vector<std::pair<std::string, int32_t>>& vocab) {
   int32_t max_id = -1;
   for (const auto& [token, id] : vocab) {
-    if (id < 0) return InvalidArgument("BPE vocab: token '{}' has negative id {}", token, id);
+    if (id < 0 || id >= kMaxVocabId) return InvalidArgument("BPE vocab: token '{}' has id {} out of range", token, id);
     max_id = std::max(max_id, id);
   }
   id_to_token_.assign(static_cast<size_t>(max_id + 1), std::string());

@@ -34,29 +34,56 @@ std::optional<std::string> SpecialTokenContent(const nlohmann::json& config, con
   return std::nullopt;
 }
 
+// Deepest nesting of arrays and objects in JSON text (strings skipped), so that the
+// recursive component loaders never see a document deep enough to exhaust the stack.
+size_t JsonNestingDepth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr size_t kMaxJsonDepth = 128;
+
 }  // namespace
 
-Result<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(const std::string& path) {
-  auto json_or = ReadJson(path);
-  if (!json_or.ok()) return json_or.status();
-  const nlohmann::json& json = *json_or;
+Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJsonText(std::string_view text) {
+  if (JsonNestingDepth(text) > kMaxJsonDepth) return Corrupt("tokenizer.json nests deeper than {} levels", kMaxJsonDepth);
+  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return Corrupt("tokenizer.json is not valid JSON");
+  if (!json.is_object()) return Corrupt("tokenizer.json is not a JSON object");
   std::unique_ptr<Tokenizer> tok(new Tokenizer());
   try {
     const auto& model = json.at("model");
     auto loaded = tokenizer::Model::FromJson(model);
-    if (!loaded.ok()) return loaded.status().WithContext(path);
+    if (!loaded.ok()) return loaded.status();
     tok->model_ = std::move(loaded).value();
     auto normalizer = tokenizer::Normalizer::FromJson(json.value("normalizer", nlohmann::json()));
-    if (!normalizer.ok()) return normalizer.status().WithContext(path);
+    if (!normalizer.ok()) return normalizer.status();
     tok->normalizer_ = std::move(normalizer).value();
     auto pre = tokenizer::PreTokenizer::FromJson(json.value("pre_tokenizer", nlohmann::json()));
-    if (!pre.ok()) return pre.status().WithContext(path);
+    if (!pre.ok()) return pre.status();
     tok->pre_tokenizer_ = std::move(pre).value();
     auto post = tokenizer::PostProcessor::FromJson(json.value("post_processor", nlohmann::json()));
-    if (!post.ok()) return post.status().WithContext(path);
+    if (!post.ok()) return post.status();
     tok->post_processor_ = std::move(post).value();
     auto decoder = tokenizer::Decoder::FromJson(json.value("decoder", nlohmann::json()));
-    if (!decoder.ok()) return decoder.status().WithContext(path);
+    if (!decoder.ok()) return decoder.status();
     tok->decoder_ = std::move(decoder).value();
     std::vector<tokenizer::AddedToken> added;
     for (const auto& entry : json.value("added_tokens", nlohmann::json::array())) {
@@ -73,8 +100,19 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(const std::strin
     const tokenizer::Normalizer* n = tok->normalizer_.get();
     tok->added_ = tokenizer::AddedVocabulary(std::move(added), [n](const std::string& s) { return n ? n->Normalize(s) : s; });
   } catch (const nlohmann::json::exception& e) {
-    return Corrupt("{}: unexpected tokenizer.json structure: {}", path, e.what());
+    return Corrupt("unexpected tokenizer.json structure: {}", e.what());
   }
+  return tok;
+}
+
+Result<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("{}: cannot open", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto loaded = FromJsonText(buffer.str());
+  if (!loaded.ok()) return loaded.status().WithContext(path);
+  std::unique_ptr<Tokenizer> tok = std::move(loaded).value();
   const auto config_path = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
   if (std::filesystem::exists(config_path)) {
     auto config = ReadJson(config_path.string());

@@ -29,6 +29,8 @@ class Tokenizer {
   // tokenizer.json (HF tokenizers format). bos/eos come from a tokenizer_config.json in
   // the same folder when there is one.
   static Result<std::unique_ptr<Tokenizer>> FromTokenizerJson(const std::string& path);
+  // The text of a tokenizer.json (no tokenizer_config.json: bos/eos stay unset).
+  static Result<std::unique_ptr<Tokenizer>> FromJsonText(std::string_view text);
   // tokenizer.ggml.model "gpt2" (byte-level BPE) or "llama" (SentencePiece BPE).
   static Result<std::unique_ptr<Tokenizer>> FromGguf(const GgufFile& gguf);
   // A .gguf file, or a folder holding tokenizer.json.

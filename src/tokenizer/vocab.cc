@@ -26,6 +26,7 @@ Result<Vocab> Vocab::FromJson(const nlohmann::json& vocab) {
     out.token_to_id_[token] = value;
     out.id_to_token_[value] = token;
     out.has_token_[value] = true;
+    out.max_token_len_ = std::max(out.max_token_len_, token.size());
   }
   return out;
 }

@@ -24,6 +24,8 @@ class Vocab {
   std::optional<int32_t> TokenToId(std::string_view token) const;
   const std::string* IdToToken(int32_t id) const;
   int64_t size() const { return static_cast<int64_t>(id_to_token_.size()); }
+  // Bytes in the longest token (bounds greedy longest-match searches).
+  size_t max_token_len() const { return max_token_len_; }
 
  private:
   struct Hash {
@@ -33,6 +35,7 @@ class Vocab {
   std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> token_to_id_;
   std::vector<std::string> id_to_token_;
   std::vector<bool> has_token_;
+  size_t max_token_len_ = 0;
 };
 
 }  // namespace sgl::tokenizer

@@ -46,7 +46,15 @@ void WordPieceModel::Encode(std::string_view piece, std::vector<int32_t>& ids) c
   std::string candidate;
   for (size_t start = 0; start < piece.size();) {
     std::optional<int32_t> found;
+    // No entry is longer than the longest token, so longer candidates need no lookup
+    // (this keeps a long piece linear rather than quadratic).
+    const size_t prefix_len = start > 0 ? continuing_subword_prefix_.size() : 0;
+    const size_t longest = vocab_.max_token_len() > prefix_len ? vocab_.max_token_len() - prefix_len : 0;
     size_t end = piece.size();
+    if (end - start > longest) {
+      end = start + longest;
+      while (end > start && (static_cast<uint8_t>(piece[end]) & 0xC0) == 0x80) --end;  // a character boundary
+    }
     while (end > start) {
       candidate.clear();
       if (start > 0) candidate = continuing_subword_prefix_;

@@ -101,6 +101,47 @@ TEST(TokenizerLoadTest, MalformedFilesAreErrorsNotCrashes) {
   EXPECT_FALSE(Tokenizer::FromTokenizerJson("/nonexistent/tokenizer.json").ok());
 }
 
+TEST(TokenizerLoadTest, HostileFilesAreErrors) {
+  std::string deep = R"({"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": )";
+  for (int i = 0; i < 100000; ++i) deep += R"({"type": "Sequence", "normalizers": [)";
+  EXPECT_FALSE(Tokenizer::FromJsonText(deep).ok()) << "nesting deep enough to overflow a recursive loader";
+  auto config = MinimalTokenizer();
+  config["model"]["vocab"]["huge"] = 2147483000;
+  EXPECT_FALSE(LoadFromJson(config).ok()) << "an id that would allocate billions of entries";
+  config = nlohmann::json::parse(R"({"model": {"type": "WordPiece", "vocab": {"a": 1073741824}}})");
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config = nlohmann::json::parse(R"({"model": {"type": "Unigram", "vocab": [["a", -1.0]], "unk_id": 5}})");
+  EXPECT_FALSE(LoadFromJson(config).ok()) << "unk_id outside the vocabulary";
+  config = MinimalTokenizer();
+  config["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", "not base64!"}};
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config["normalizer"]["precompiled_charsmap"] = "/////w==";  // a trie size far past the data
+  EXPECT_FALSE(LoadFromJson(config).ok());
+}
+
+TEST(TokenizerLoadTest, CorruptPrecompiledTrieNeverReadsOutOfBounds) {
+  // A 2-unit trie whose offsets point far outside it: lookups must just fail.
+  auto config = MinimalTokenizer();
+  config["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", "CAAAAP///3//////YQA="}};
+  auto tok = LoadFromJson(config);
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  EXPECT_EQ((*tok)->Encode("abba", false), (std::vector<int32_t>{2, 1, 0}));
+}
+
+TEST(TokenizerLoadTest, WordPieceLongWordIsFastAndUnk) {
+  // max_input_chars_per_word is huge, so the greedy search runs; it must stay linear.
+  auto config = nlohmann::json::parse(R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "max_input_chars_per_word": 100000000,
+                                          "continuing_subword_prefix": "##", "vocab": {"[UNK]": 0, "ab": 1, "##ab": 2, "##a": 3}},
+                                          "pre_tokenizer": {"type": "WhitespaceSplit"}})");
+  auto tok = LoadFromJson(config);
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  std::string word;
+  for (int i = 0; i < 200000; ++i) word += "ab";
+  EXPECT_EQ((*tok)->Encode(word, false).size(), 200000u);
+  EXPECT_EQ((*tok)->Encode(word + "c", false), std::vector<int32_t>{0});
+  EXPECT_EQ((*tok)->Encode("ab aba abc", false), (std::vector<int32_t>{1, 1, 3, 0}));
+}
+
 TEST(TokenizerLoadTest, MergesInBothFormsAndTokenBytes) {
   auto config = MinimalTokenizer();
   config["model"]["merges"] = nlohmann::json::array({nlohmann::json::array({"a", "b"})});
