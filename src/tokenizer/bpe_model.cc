@@ -142,7 +142,7 @@ Result<std::unique_ptr<BpeModel>> BpeModel::FromPriorities(const std::vector<std
 }
 
 std::optional<int32_t> BpeModel::TokenToId(std::string_view token) const {
-  const auto it = token_to_id_.find(std::string(token));
+  const auto it = token_to_id_.find(token);
   if (it == token_to_id_.end()) return std::nullopt;
   return it->second;
 }

@@ -62,7 +62,11 @@ class BpeModel final : public Model {
   std::optional<Merge> FindMerge(int32_t left, int32_t right) const;
 
   BpeOptions options_;
-  std::unordered_map<std::string, int32_t> token_to_id_;
+  struct Hash {  // lets TokenToId look up a string_view without building a string
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> token_to_id_;
   std::vector<std::string> id_to_token_;
   std::vector<bool> has_token_;
   std::unordered_map<uint64_t, Merge> merges_;  // key: left << 32 | right
