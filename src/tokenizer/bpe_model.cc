@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <queue>
 
+#include "tokenizer/json_int.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl::tokenizer {
@@ -92,7 +93,11 @@ Result<std::unique_ptr<BpeModel>> BpeModel::FromJson(const nlohmann::json& confi
   std::unique_ptr<BpeModel> model(new BpeModel());
   model->options_ = *options;
   std::vector<std::pair<std::string, int32_t>> vocab;
-  for (const auto& [token, id] : config.at("vocab").items()) vocab.emplace_back(token, id.get<int32_t>());
+  for (const auto& [token, id] : config.at("vocab").items()) {
+    auto value = ReadInt(id, 0, kMaxVocabId - 1, "BPE vocab id of '" + token + "'");
+    if (!value.ok()) return value.status();
+    vocab.emplace_back(token, static_cast<int32_t>(*value));
+  }
   if (Status s = model->SetVocab(vocab); !s.ok()) return s;
   int64_t rank = 0;
   for (const auto& merge : config.at("merges")) {

@@ -1,11 +1,13 @@
 // The supported decoders, each following the HF tokenizers decoder of the same name.
 #include "tokenizer/decoder.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <utility>
 
 #include "tokenizer/byte_level_alphabet.h"
+#include "tokenizer/json_int.h"
 #include "tokenizer/string_pattern.h"
 #include "tokenizer/utf8.h"
 
@@ -271,8 +273,12 @@ Result<std::unique_ptr<Decoder>> Decoder::FromJson(const nlohmann::json& config)
   if (type == "ByteFallback") return std::unique_ptr<Decoder>(new ByteFallbackDecoder());
   if (type == "Fuse") return std::unique_ptr<Decoder>(new FuseDecoder());
   if (type == "Strip") {
-    return std::unique_ptr<Decoder>(new StripDecoder(config.at("content").get<std::string>(),
-                                                     config.value("start", size_t{0}), config.value("stop", size_t{0})));
+    auto start = ReadIntField(config, "start", 0, 0, INT32_MAX);
+    if (!start.ok()) return start.status();
+    auto stop = ReadIntField(config, "stop", 0, 0, INT32_MAX);
+    if (!stop.ok()) return stop.status();
+    return std::unique_ptr<Decoder>(new StripDecoder(config.at("content").get<std::string>(), static_cast<size_t>(*start),
+                                                     static_cast<size_t>(*stop)));
   }
   if (type == "Replace") {
     auto pattern = StringPattern::FromJson(config.at("pattern"));

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "tokenizer/json_int.h"
+
 namespace sgl::tokenizer {
 namespace {
 
@@ -100,12 +102,20 @@ Result<std::vector<TemplatePiece>> ParseTemplate(const nlohmann::json& items, co
       const std::string id = item["Sequence"].value("id", std::string("A"));
       if (id != "A" && id != "B") return InvalidArgument("TemplateProcessing: unknown sequence '{}'", id);
       piece.sequence = id == "A" ? 0 : 1;
-      piece.type_id = item["Sequence"].value("type_id", 0);
+      auto type_id = ReadIntField(item["Sequence"], "type_id", 0, 0, INT32_MAX);
+      if (!type_id.ok()) return type_id.status();
+      piece.type_id = static_cast<int32_t>(*type_id);
     } else if (item.contains("SpecialToken")) {
       const std::string name = item["SpecialToken"].at("id").get<std::string>();
       if (!special_tokens.contains(name)) return InvalidArgument("TemplateProcessing: special token '{}' is not defined", name);
-      piece.ids = special_tokens.at(name).at("ids").get<std::vector<int32_t>>();
-      piece.type_id = item["SpecialToken"].value("type_id", 0);
+      for (const auto& id : special_tokens.at(name).at("ids")) {
+        auto value = ReadInt(id, 0, INT32_MAX, "TemplateProcessing special token id");
+        if (!value.ok()) return value.status();
+        piece.ids.push_back(static_cast<int32_t>(*value));
+      }
+      auto type_id = ReadIntField(item["SpecialToken"], "type_id", 0, 0, INT32_MAX);
+      if (!type_id.ok()) return type_id.status();
+      piece.type_id = static_cast<int32_t>(*type_id);
     } else {
       return InvalidArgument("TemplateProcessing: unknown template piece {}", item.dump());
     }
@@ -126,10 +136,10 @@ Result<std::unique_ptr<PostProcessor>> TemplateFromJson(const nlohmann::json& co
 // {"sep": ["</s>", 2], "cls": ["<s>", 0]}
 Result<int32_t> TokenId(const nlohmann::json& config, const char* key) {
   const auto& entry = config.at(key);
-  if (!entry.is_array() || entry.size() != 2 || !entry[1].is_number_integer()) {
-    return InvalidArgument("post_processor {} is not [token, id]", key);
-  }
-  return entry[1].get<int32_t>();
+  if (!entry.is_array() || entry.size() != 2) return InvalidArgument("post_processor {} is not [token, id]", key);
+  auto id = ReadInt(entry[1], 0, INT32_MAX, key);
+  if (!id.ok()) return id.status();
+  return static_cast<int32_t>(*id);
 }
 
 }  // namespace

@@ -2,12 +2,14 @@
 // post-processor) and its tokenizer.json loader.
 #include "tokenizer/tokenizer.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "format/gguf_file.h"
+#include "tokenizer/json_int.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl {
@@ -88,7 +90,9 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJsonText(std::string_view text
     std::vector<tokenizer::AddedToken> added;
     for (const auto& entry : json.value("added_tokens", nlohmann::json::array())) {
       tokenizer::AddedToken t;
-      t.id = entry.at("id").get<int32_t>();
+      auto id = tokenizer::ReadInt(entry.at("id"), 0, INT32_MAX, "added token id");
+      if (!id.ok()) return id.status();
+      t.id = static_cast<int32_t>(*id);
       t.content = entry.at("content").get<std::string>();
       t.special = entry.value("special", false);
       t.single_word = entry.value("single_word", false);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/json_int.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl::tokenizer {
@@ -43,10 +44,10 @@ Result<std::unique_ptr<UnigramModel>> UnigramModel::FromJson(const nlohmann::jso
     model->scores_.push_back(entry[1].get<double>());
   }
   if (config.contains("unk_id") && !config.at("unk_id").is_null()) {
-    const int64_t unk = config.at("unk_id").get<int64_t>();
     if (model->pieces_.empty()) return InvalidArgument("Unigram: unk_id with an empty vocabulary");
-    if (unk < 0 || unk >= model->size()) return InvalidArgument("Unigram: unk_id {} is not in the vocabulary", unk);
-    model->unk_id_ = static_cast<int32_t>(unk);
+    auto unk = ReadInt(config.at("unk_id"), 0, model->size() - 1, "Unigram unk_id");
+    if (!unk.ok()) return unk.status();
+    model->unk_id_ = static_cast<int32_t>(*unk);
   }
   model->piece_to_id_.reserve(model->pieces_.size());
   for (size_t id = 0; id < model->pieces_.size(); ++id) {

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/json_int.h"
+
 namespace sgl::tokenizer {
 
 // Ids beyond this are not a vocabulary but a corrupt file (and would allocate wildly).
@@ -13,10 +15,9 @@ Result<Vocab> Vocab::FromJson(const nlohmann::json& vocab) {
   Vocab out;
   int64_t max_id = -1;
   for (const auto& [token, id] : vocab.items()) {
-    if (!id.is_number_integer()) return InvalidArgument("vocab: token '{}' has a non-integer id", token);
-    const int64_t value = id.get<int64_t>();
-    if (value < 0 || value >= kMaxVocabId) return InvalidArgument("vocab: token '{}' has id {} out of range", token, value);
-    max_id = std::max(max_id, value);
+    auto value = ReadInt(id, 0, kMaxVocabId - 1, "vocab id of '" + token + "'");
+    if (!value.ok()) return value.status();
+    max_id = std::max(max_id, *value);
   }
   out.id_to_token_.assign(static_cast<size_t>(max_id + 1), std::string());
   out.has_token_.assign(static_cast<size_t>(max_id + 1), false);

@@ -2,8 +2,10 @@
 // one code point at a time, so entries always end on a character boundary.
 #include "tokenizer/wordpiece_model.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/json_int.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl::tokenizer {
@@ -32,7 +34,9 @@ Result<std::unique_ptr<WordPieceModel>> WordPieceModel::FromJson(const nlohmann:
   const std::string unk = config.value("unk_token", std::string("[UNK]"));
   model->unk_id_ = model->vocab_.TokenToId(unk);
   model->continuing_subword_prefix_ = config.value("continuing_subword_prefix", std::string("##"));
-  model->max_input_chars_per_word_ = config.value("max_input_chars_per_word", size_t{100});
+  auto max_chars = ReadIntField(config, "max_input_chars_per_word", 100, 0, INT64_MAX);
+  if (!max_chars.ok()) return max_chars.status();
+  model->max_input_chars_per_word_ = static_cast<size_t>(*max_chars);
   return model;
 }
 

@@ -108,6 +108,12 @@ TEST(TokenizerLoadTest, HostileFilesAreErrors) {
   auto config = MinimalTokenizer();
   config["model"]["vocab"]["huge"] = 2147483000;
   EXPECT_FALSE(LoadFromJson(config).ok()) << "an id that would allocate billions of entries";
+  config = MinimalTokenizer();
+  config["model"]["vocab"]["float"] = 2.08e26;  // found by the fuzzer: a float cast to int is UB
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config = MinimalTokenizer();
+  config["added_tokens"] = nlohmann::json::parse(R"([{"id": -1e300, "content": "x"}])");
+  EXPECT_FALSE(LoadFromJson(config).ok());
   config = nlohmann::json::parse(R"({"model": {"type": "WordPiece", "vocab": {"a": 1073741824}}})");
   EXPECT_FALSE(LoadFromJson(config).ok());
   config = nlohmann::json::parse(R"({"model": {"type": "Unigram", "vocab": [["a", -1.0]], "unk_id": 5}})");
