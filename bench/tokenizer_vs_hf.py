@@ -3,14 +3,15 @@
 
 Builds a corpus (the golden texts, tests/fixtures/tokenizers/golden.json, plus generated
 English-like prose, code and multilingual lines; deterministic), then for each tokenizer
-runs build/bench/bench_tokenizer and times `tokenizers` on the same documents: encode one
+runs build/bench/bench_tokenizer and times `tokenizers` (in worker processes, so that
+RAYON_NUM_THREADS can differ) on the same documents: encode one
 document at a time (one thread), encode_batch (all threads), decode of whole documents,
 and per-token id_to_token+decode (what a streaming detokenizer pays). Checks that both give
 the same ids (a checksum), then prints a Markdown table.
 
   python3 bench/tokenizer_vs_hf.py [--threads N] [--rounds R] [--docs N] [names...]
 """
-import argparse, json, os, random, subprocess, tempfile, time
+import argparse, json, os, random, subprocess, sys, tempfile, time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "tokenizers")
@@ -56,6 +57,7 @@ def best(rounds, body):
 
 
 def hf(path, docs, rounds):
+    """Runs in a worker process whose RAYON_NUM_THREADS is already set."""
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(path)
     tok.no_padding()
@@ -71,6 +73,12 @@ def hf(path, docs, rounds):
     return out
 
 
+def hf_in_worker(path, corpus_path, threads, rounds):
+    env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
+    cmd = [sys.executable, __file__, "--hf-worker", path, corpus_path, str(rounds)]
+    return json.loads(subprocess.check_output(cmd, env=env))
+
+
 def fixture_path(name, tmp):
     plain = os.path.join(FIXTURES, name + ".tokenizer.json")
     if os.path.exists(plain):
@@ -82,6 +90,10 @@ def fixture_path(name, tmp):
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--hf-worker":
+        docs = json.load(open(sys.argv[3], encoding="utf-8"))
+        print(json.dumps(hf(sys.argv[2], docs, int(sys.argv[4]))))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--rounds", type=int, default=3)
@@ -89,30 +101,32 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "bench", "bench_tokenizer"))
     ap.add_argument("names", nargs="*", default=["llama3", "qwen2", "gemma3", "bert", "xlmr"])
     args = ap.parse_args()
-    os.environ["RAYON_NUM_THREADS"] = str(args.threads)
     docs = corpus(args.docs)
     mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
-    print(f"corpus: {len(docs)} documents, {mb:.2f} MB; threads {args.threads}; best of {args.rounds}\n")
-    print("| tokenizer | tokens | encode 1 thread MB/s (sgl / HF / ratio) | encode batch MB/s (sgl / HF / ratio) "
-          "| decode Mtok/s (sgl / HF / ratio) | per-token decode ns (sgl / HF / ratio) |")
-    print("| --- | ---: | --- | --- | --- | --- |")
+    print(f"corpus: {len(docs)} documents, {mb:.2f} MB; batch threads {args.threads}; best of {args.rounds}\n")
+    print("One thread: sgl Encode per document vs HF encode_batch with RAYON_NUM_THREADS=1 (no per-call Python\n"
+          "overhead) and HF encode() per document (what a Python server pays). Batch: all threads, encode_batch.\n"
+          "Decode: whole documents. Per token: sgl TokenBytes vs HF decode([id]) (includes a Python call).\n")
+    print("| tokenizer | tokens | encode 1 thread MB/s: sgl / HF batch@1 / HF encode() | ratio vs HF batch@1 "
+          "| encode batch MB/s: sgl / HF | ratio | decode Mtok/s: sgl / HF | ratio | per-token ns: sgl / HF | ratio |")
+    print("| --- | ---: | --- | ---: | --- | ---: | --- | ---: | --- | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         corpus_path = os.path.join(tmp, "corpus.json")
         json.dump(docs, open(corpus_path, "w", encoding="utf-8"), ensure_ascii=False)
         for name in args.names:
             path = fixture_path(name, tmp)
             ours = json.loads(subprocess.check_output([args.binary, path, corpus_path, str(args.threads), str(args.rounds)]))
-            theirs = hf(path, docs, args.rounds)
-            same = "" if ours["checksum"] == theirs["checksum"] and ours["tokens"] == theirs["tokens"] else " (IDS DIFFER)"
+            one = hf_in_worker(path, corpus_path, 1, args.rounds)
+            many = hf_in_worker(path, corpus_path, args.threads, args.rounds)
+            same = "" if ours["checksum"] == one["checksum"] and ours["tokens"] == one["tokens"] else " (IDS DIFFER)"
             tok = ours["tokens"]
-            def trio(key, scale, invert=False):
-                a, b = scale / ours[key], scale / theirs[key]
-                if invert:
-                    a, b = ours[key] / scale, theirs[key] / scale
-                    return f"{a:.0f} / {b:.0f} / {b / a:.2f}x"
-                return f"{a:.1f} / {b:.1f} / {a / b:.2f}x"
-            print(f"| {name}{same} | {tok} | {trio('encode_single_s', mb)} | {trio('encode_batch_s', mb)} | "
-                  f"{trio('decode_s', tok / 1e6)} | {trio('token_bytes_s', tok / 1e9, invert=True)} |", flush=True)
+            sgl1, hfb1, hfe1 = mb / ours["encode_single_s"], mb / one["encode_batch_s"], mb / one["encode_single_s"]
+            sgln, hfn = mb / ours["encode_batch_s"], mb / many["encode_batch_s"]
+            sgld, hfd = tok / 1e6 / ours["decode_s"], tok / 1e6 / one["decode_s"]
+            sglt, hft = ours["token_bytes_s"] * 1e9 / tok, one["token_bytes_s"] * 1e9 / tok
+            print(f"| {name}{same} | {tok} | {sgl1:.1f} / {hfb1:.1f} / {hfe1:.1f} | {sgl1 / hfb1:.2f}x | "
+                  f"{sgln:.1f} / {hfn:.1f} | {sgln / hfn:.2f}x | {sgld:.1f} / {hfd:.1f} | {sgld / hfd:.2f}x | "
+                  f"{sglt:.0f} / {hft:.0f} | {hft / sglt:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":
