@@ -8,10 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <queue>
 
+#include "tokenizer/json_int.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl::tokenizer {
 namespace {
+
+// Ids beyond this are not a vocabulary but a corrupt file (and would allocate wildly).
+constexpr int32_t kMaxVocabId = int32_t{1} << 24;
 
 uint64_t PairKey(int32_t left, int32_t right) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
@@ -48,7 +52,7 @@ Result<BpeOptions> ParseOptions(const nlohmann::json& config) {
 Status BpeModel::SetVocab(const std::vector<std::pair<std::string, int32_t>>& vocab) {
   int32_t max_id = -1;
   for (const auto& [token, id] : vocab) {
-    if (id < 0) return InvalidArgument("BPE vocab: token '{}' has negative id {}", token, id);
+    if (id < 0 || id >= kMaxVocabId) return InvalidArgument("BPE vocab: token '{}' has id {} out of range", token, id);
     max_id = std::max(max_id, id);
   }
   id_to_token_.assign(static_cast<size_t>(max_id + 1), std::string());
@@ -89,7 +93,11 @@ Result<std::unique_ptr<BpeModel>> BpeModel::FromJson(const nlohmann::json& confi
   std::unique_ptr<BpeModel> model(new BpeModel());
   model->options_ = *options;
   std::vector<std::pair<std::string, int32_t>> vocab;
-  for (const auto& [token, id] : config.at("vocab").items()) vocab.emplace_back(token, id.get<int32_t>());
+  for (const auto& [token, id] : config.at("vocab").items()) {
+    auto value = ReadInt(id, 0, kMaxVocabId - 1, "BPE vocab id of '" + token + "'");
+    if (!value.ok()) return value.status();
+    vocab.emplace_back(token, static_cast<int32_t>(*value));
+  }
   if (Status s = model->SetVocab(vocab); !s.ok()) return s;
   int64_t rank = 0;
   for (const auto& merge : config.at("merges")) {
@@ -139,7 +147,7 @@ Result<std::unique_ptr<BpeModel>> BpeModel::FromPriorities(const std::vector<std
 }
 
 std::optional<int32_t> BpeModel::TokenToId(std::string_view token) const {
-  const auto it = token_to_id_.find(std::string(token));
+  const auto it = token_to_id_.find(token);
   if (it == token_to_id_.end()) return std::nullopt;
   return it->second;
 }

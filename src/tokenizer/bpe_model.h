@@ -17,6 +17,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
+#include "tokenizer/model.h"
 
 namespace sgl::tokenizer {
 
@@ -29,7 +30,7 @@ struct BpeOptions {
   bool ignore_merges = false;
 };
 
-class BpeModel {
+class BpeModel final : public Model {
  public:
   // From tokenizer.json's "model" object (type BPE).
   static Result<std::unique_ptr<BpeModel>> FromJson(const nlohmann::json& config);
@@ -43,12 +44,12 @@ class BpeModel {
                                                           std::vector<int64_t> priority, BpeOptions options);
 
   // Appends the ids of one pre-tokenized piece to `ids`.
-  void Encode(std::string_view piece, std::vector<int32_t>& ids) const;
+  void Encode(std::string_view piece, std::vector<int32_t>& ids) const override;
 
-  std::optional<int32_t> TokenToId(std::string_view token) const;
+  std::optional<int32_t> TokenToId(std::string_view token) const override;
   // nullptr if id is not in the vocabulary.
-  const std::string* IdToToken(int32_t id) const;
-  int64_t size() const { return static_cast<int64_t>(id_to_token_.size()); }
+  const std::string* IdToToken(int32_t id) const override;
+  int64_t size() const override { return static_cast<int64_t>(id_to_token_.size()); }
 
  private:
   struct Merge {
@@ -61,7 +62,11 @@ class BpeModel {
   std::optional<Merge> FindMerge(int32_t left, int32_t right) const;
 
   BpeOptions options_;
-  std::unordered_map<std::string, int32_t> token_to_id_;
+  struct Hash {  // lets TokenToId look up a string_view without building a string
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> token_to_id_;
   std::vector<std::string> id_to_token_;
   std::vector<bool> has_token_;
   std::unordered_map<uint64_t, Merge> merges_;  // key: left << 32 | right

@@ -1,9 +1,13 @@
 // The supported decoders, each following the HF tokenizers decoder of the same name.
 #include "tokenizer/decoder.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <utility>
 
 #include "tokenizer/byte_level_alphabet.h"
+#include "tokenizer/json_int.h"
 #include "tokenizer/string_pattern.h"
 #include "tokenizer/utf8.h"
 
@@ -145,6 +149,108 @@ class MetaspaceDecoder final : public Decoder {
   bool strip_first_;
 };
 
+// BERT's detokenization cleanup: no space before punctuation and contractions.
+std::string Cleanup(std::string text) {
+  static constexpr std::pair<std::string_view, std::string_view> kRules[] = {
+      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
+      {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  for (const auto& [from, to] : kRules) {
+    std::string out;
+    size_t last = 0;
+    for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, last)) {
+      out.append(text, last, pos - last);
+      out += to;
+      last = pos + from.size();
+    }
+    out.append(text, last, std::string::npos);
+    text = std::move(out);
+  }
+  return text;
+}
+
+// WordPiece: a token after the first loses its "##" prefix, or gets a space before it.
+class WordPieceDecoder final : public Decoder {
+ public:
+  WordPieceDecoder(std::string prefix, bool cleanup) : prefix_(std::move(prefix)), cleanup_(cleanup) {}
+  std::vector<std::string> DecodeChain(std::vector<std::string> tokens, bool raw) const override {
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      std::string& token = tokens[i];
+      if (i != 0 || raw) {
+        if (token.compare(0, prefix_.size(), prefix_) == 0) {
+          token.erase(0, prefix_.size());
+        } else {
+          token.insert(0, " ");
+        }
+      }
+      if (cleanup_) token = Cleanup(std::move(token));
+    }
+    return tokens;
+  }
+
+ private:
+  std::string prefix_;
+  bool cleanup_;
+};
+
+// CTC (speech models): repeated tokens collapse, the pad token vanishes, the word
+// delimiter becomes a space.
+class CtcDecoder final : public Decoder {
+ public:
+  CtcDecoder(std::string pad, std::string delimiter, bool cleanup)
+      : pad_(std::move(pad)), delimiter_(std::move(delimiter)), cleanup_(cleanup) {}
+  std::vector<std::string> DecodeChain(std::vector<std::string> tokens, bool raw) const override {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (i > 0 && tokens[i] == tokens[i - 1]) continue;
+      std::string token = ReplaceAllOf(tokens[i], pad_, "");
+      if (cleanup_) token = ReplaceAllOf(Cleanup(std::move(token)), delimiter_, " ");
+      if (!token.empty()) out.push_back(std::move(token));
+    }
+    return out;
+  }
+
+ private:
+  static std::string ReplaceAllOf(const std::string& text, const std::string& from, const std::string& to) {
+    if (from.empty()) return text;
+    std::string out;
+    size_t last = 0;
+    for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, last)) {
+      out.append(text, last, pos - last);
+      out += to;
+      last = pos + from.size();
+    }
+    out.append(text, last, std::string::npos);
+    return out;
+  }
+  std::string pad_, delimiter_;
+  bool cleanup_;
+};
+
+// BPEDecoder: the end-of-word suffix becomes a space, except on the last token.
+class BpeSuffixDecoder final : public Decoder {
+ public:
+  explicit BpeSuffixDecoder(std::string suffix) : suffix_(std::move(suffix)) {}
+  std::vector<std::string> DecodeChain(std::vector<std::string> tokens, bool raw) const override {
+    if (suffix_.empty()) return tokens;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      const std::string replacement = i + 1 == tokens.size() && !raw ? "" : " ";
+      std::string out;
+      size_t last = 0;
+      for (size_t pos = tokens[i].find(suffix_); pos != std::string::npos; pos = tokens[i].find(suffix_, last)) {
+        out.append(tokens[i], last, pos - last);
+        out += replacement;
+        last = pos + suffix_.size();
+      }
+      out.append(tokens[i], last, std::string::npos);
+      tokens[i] = std::move(out);
+    }
+    return tokens;
+  }
+
+ private:
+  std::string suffix_;
+};
+
 class SequenceDecoder final : public Decoder {
  public:
   explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps) : steps_(std::move(steps)) {}
@@ -167,8 +273,12 @@ Result<std::unique_ptr<Decoder>> Decoder::FromJson(const nlohmann::json& config)
   if (type == "ByteFallback") return std::unique_ptr<Decoder>(new ByteFallbackDecoder());
   if (type == "Fuse") return std::unique_ptr<Decoder>(new FuseDecoder());
   if (type == "Strip") {
-    return std::unique_ptr<Decoder>(new StripDecoder(config.at("content").get<std::string>(),
-                                                     config.value("start", size_t{0}), config.value("stop", size_t{0})));
+    auto start = ReadIntField(config, "start", 0, 0, INT32_MAX);
+    if (!start.ok()) return start.status();
+    auto stop = ReadIntField(config, "stop", 0, 0, INT32_MAX);
+    if (!stop.ok()) return stop.status();
+    return std::unique_ptr<Decoder>(new StripDecoder(config.at("content").get<std::string>(), static_cast<size_t>(*start),
+                                                     static_cast<size_t>(*stop)));
   }
   if (type == "Replace") {
     auto pattern = StringPattern::FromJson(config.at("pattern"));
@@ -181,6 +291,15 @@ Result<std::unique_ptr<Decoder>> Decoder::FromJson(const nlohmann::json& config)
     return std::unique_ptr<Decoder>(
         new MetaspaceDecoder(config.value("replacement", std::string("\xE2\x96\x81")), strip_first));
   }
+  if (type == "WordPiece") {
+    return std::unique_ptr<Decoder>(new WordPieceDecoder(config.value("prefix", std::string("##")), config.value("cleanup", true)));
+  }
+  if (type == "CTC") {
+    return std::unique_ptr<Decoder>(new CtcDecoder(config.value("pad_token", std::string("<pad>")),
+                                                   config.value("word_delimiter_token", std::string("|")),
+                                                   config.value("cleanup", true)));
+  }
+  if (type == "BPEDecoder") return std::unique_ptr<Decoder>(new BpeSuffixDecoder(config.value("suffix", std::string("</w>"))));
   if (type == "Sequence") {
     std::vector<std::unique_ptr<Decoder>> steps;
     for (const auto& step_config : config.at("decoders")) {
@@ -191,7 +310,7 @@ Result<std::unique_ptr<Decoder>> Decoder::FromJson(const nlohmann::json& config)
     return std::unique_ptr<Decoder>(new SequenceDecoder(std::move(steps)));
   }
   return Unsupported("tokenizer decoder '{}' is not supported (supported: ByteLevel, Metaspace, ByteFallback, Fuse, "
-                     "Strip, Replace, Sequence)",
+                     "Strip, Replace, WordPiece, CTC, BPEDecoder, Sequence)",
                      type);
 }
 

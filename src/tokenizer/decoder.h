@@ -1,8 +1,8 @@
 // Decoder: turns token strings back into text (HF tokenizers' decoders). Supported
-// types: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, Sequence. In raw
-// mode (for Tokenizer::TokenBytes) byte sequences are kept as they are instead of
-// being made valid UTF-8, Strip is skipped and no token counts as the first one.
-// Immutable; thread-safe.
+// types: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, WordPiece, CTC,
+// BPEDecoder, Sequence. In raw mode (for Tokenizer::TokenBytes) byte sequences are
+// kept as they are instead of being made valid UTF-8, Strip is skipped and no token
+// counts as the first one. Immutable; thread-safe.
 #pragma once
 
 #include <memory>

@@ -1,12 +1,14 @@
 // The supported normalizers, each a small class behind Normalizer::FromJson.
 #include "tokenizer/normalizer.h"
 
-#include <utf8proc.h>
-
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "tokenizer/bert_normalizer.h"
+#include "tokenizer/char_class.h"
 #include "tokenizer/pcre_regex.h"
+#include "tokenizer/precompiled_normalizer.h"
+#include "tokenizer/unicode_transforms.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/string_pattern.h"
 
@@ -15,40 +17,45 @@ namespace {
 
 class UnicodeNormalizer final : public Normalizer {
  public:
-  explicit UnicodeNormalizer(bool compatibility) : compatibility_(compatibility) {}
-  std::string Normalize(std::string_view text) const override {
-    if (text.empty()) return {};
-    utf8proc_uint8_t* out = nullptr;
-    const int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE | (compatibility_ ? UTF8PROC_COMPAT : 0);
-    const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                                            static_cast<utf8proc_ssize_t>(text.size()), &out,
-                                            static_cast<utf8proc_option_t>(options));
-    if (n < 0) return std::string(text);  // unreachable for valid UTF-8
-    std::string result(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-    free(out);
-    return result;
-  }
+  explicit UnicodeNormalizer(UnicodeForm form) : form_(form) {}
+  std::string Normalize(std::string_view text) const override { return NormalizeUnicode(text, form_); }
 
  private:
-  bool compatibility_;
+  UnicodeForm form_;
 };
 
 class LowercaseNormalizer final : public Normalizer {
  public:
+  std::string Normalize(std::string_view text) const override { return LowercaseChars(text); }
+};
+
+// HF's StripAccents removes nonspacing marks only; it does not decompose first.
+class StripAccentsNormalizer final : public Normalizer {
+ public:
+  std::string Normalize(std::string_view text) const override { return RemoveNonspacingMarks(text); }
+};
+
+class StripNormalizer final : public Normalizer {
+ public:
+  StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
   std::string Normalize(std::string_view text) const override {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t pos = 0; pos < text.size();) {
-      const CodePoint cp = DecodeUtf8(text, pos);
-      if (cp.value == 0x130) {  // Rust lowercases İ to "i̇"
-        out += "i\xCC\x87";
-      } else {
-        AppendUtf8(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp.value))), out);
-      }
-      pos += cp.len;
+    size_t begin = 0, end = text.size();
+    while (left_ && begin < end) {
+      const CodePoint cp = DecodeUtf8(text, begin);
+      if (!IsWhitespace(cp.value)) break;
+      begin += cp.len;
     }
-    return out;
+    while (right_ && end > begin) {
+      size_t start = end - 1;
+      while (start > begin && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80) --start;
+      if (!IsWhitespace(DecodeUtf8(text, start).value)) break;
+      end = start;
+    }
+    return std::string(text.substr(begin, end - begin));
   }
+
+ private:
+  bool left_, right_;
 };
 
 class PrependNormalizer final : public Normalizer {
@@ -92,7 +99,23 @@ Result<std::unique_ptr<Normalizer>> Normalizer::FromJson(const nlohmann::json& c
   if (config.is_null()) return std::unique_ptr<Normalizer>();
   if (!config.is_object() || !config.contains("type")) return InvalidArgument("normalizer without a type");
   const std::string type = config.at("type").get<std::string>();
-  if (type == "NFC" || type == "NFKC") return std::unique_ptr<Normalizer>(new UnicodeNormalizer(type == "NFKC"));
+  if (type == "NFC") return std::unique_ptr<Normalizer>(new UnicodeNormalizer(UnicodeForm::kNfc));
+  if (type == "NFD") return std::unique_ptr<Normalizer>(new UnicodeNormalizer(UnicodeForm::kNfd));
+  if (type == "NFKC") return std::unique_ptr<Normalizer>(new UnicodeNormalizer(UnicodeForm::kNfkc));
+  if (type == "NFKD") return std::unique_ptr<Normalizer>(new UnicodeNormalizer(UnicodeForm::kNfkd));
+  if (type == "StripAccents") return std::unique_ptr<Normalizer>(new StripAccentsNormalizer());
+  if (type == "Strip") {
+    return std::unique_ptr<Normalizer>(new StripNormalizer(config.value("strip_left", true), config.value("strip_right", true)));
+  }
+  if (type == "Precompiled") {
+    const auto& charsmap = config.value("precompiled_charsmap", nlohmann::json());
+    if (charsmap.is_null()) return std::unique_ptr<Normalizer>();  // HF: no map, no change
+    if (!charsmap.is_string()) return InvalidArgument("precompiled_charsmap is not a string");
+    auto precompiled = PrecompiledNormalizer::FromBase64(charsmap.get<std::string>());
+    if (!precompiled.ok()) return precompiled.status();
+    return std::unique_ptr<Normalizer>(std::move(precompiled).value());
+  }
+  if (type == "BertNormalizer") return std::unique_ptr<Normalizer>(new BertNormalizer(BertNormalizer::ParseOptions(config)));
   if (type == "Lowercase") return std::unique_ptr<Normalizer>(new LowercaseNormalizer());
   if (type == "Prepend") return std::unique_ptr<Normalizer>(new PrependNormalizer(config.at("prepend").get<std::string>()));
   if (type == "Replace") {
@@ -110,8 +133,8 @@ Result<std::unique_ptr<Normalizer>> Normalizer::FromJson(const nlohmann::json& c
     }
     return std::unique_ptr<Normalizer>(new SequenceNormalizer(std::move(steps)));
   }
-  return Unsupported("tokenizer normalizer '{}' is not supported (supported: NFC, NFKC, Replace, Prepend, "
-                     "Lowercase, Sequence)",
+  return Unsupported("tokenizer normalizer '{}' is not supported (supported: NFC, NFD, NFKC, NFKD, "
+                     "Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Precompiled, Sequence)",
                      type);
 }
 

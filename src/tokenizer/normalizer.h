@@ -1,7 +1,7 @@
 // Normalizer: the first stage of HF tokenizers' pipeline, rewriting a piece of text
 // before pre-tokenization. Built from tokenizer.json's "normalizer" object; supported
-// types: NFC, NFKC (utf8proc), Replace, Prepend, Lowercase, Sequence. Immutable;
-// thread-safe.
+// types: NFC, NFD, NFKC, NFKD (utf8proc), Lowercase, Strip, StripAccents, Replace,
+// Prepend, BertNormalizer, Precompiled (SentencePiece), Sequence. Immutable; thread-safe.
 #pragma once
 
 #include <memory>

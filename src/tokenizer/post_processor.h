@@ -1,7 +1,7 @@
-// PostProcessor: adds special tokens around an encoded sequence (HF tokenizers' last
-// encoding stage; runs only when add_special_tokens is true). Supported types:
-// TemplateProcessing (single-sequence template), ByteLevel (no effect on ids),
-// Sequence. Immutable; thread-safe.
+// PostProcessor: adds special tokens around one or two encoded sequences and sets their
+// type ids (HF tokenizers' last encoding stage). Supported types: TemplateProcessing
+// (single and pair templates), BertProcessing, RobertaProcessing, ByteLevel (no effect
+// on ids), Sequence. Immutable; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +14,19 @@
 
 namespace sgl::tokenizer {
 
+// Ids with their token type ids (segment A: 0, B: 1 unless a template says otherwise).
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+};
+
 class PostProcessor {
  public:
   virtual ~PostProcessor() = default;
-  virtual std::vector<int32_t> Process(std::vector<int32_t> ids) const = 0;
+  // `parts` holds one encoding per sequence on entry (1 or 2) and comes back as the
+  // pieces to concatenate, in order. REQUIRES: 1 <= parts.size() <= 2 on entry.
+  // Without add_special_tokens, templates still set type ids but add no tokens.
+  virtual std::vector<Encoding> Process(std::vector<Encoding> parts, bool add_special_tokens) const = 0;
 
   // null JSON => nullptr. Unknown types => Unsupported naming them.
   static Result<std::unique_ptr<PostProcessor>> FromJson(const nlohmann::json& config);

@@ -11,96 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/byte_level_alphabet.h"
+#include "tokenizer/char_class.h"
+#include "tokenizer/split_pieces.h"
 #include "tokenizer/string_pattern.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl::tokenizer {
 namespace {
-
-enum class SplitBehavior { kRemoved, kIsolated, kMergedWithPrevious, kMergedWithNext, kContiguous };
-
-struct Span {
-  size_t begin, end;
-  bool is_match;
-};
-
-// Spans covering [0, size) from the [begin, end) matches.
-std::vector<Span> CoverWithSpans(size_t size, const std::vector<std::pair<size_t, size_t>>& matches, bool invert) {
-  std::vector<Span> spans;
-  size_t last = 0;
-  for (const auto& [begin, end] : matches) {
-    if (begin > last) spans.push_back({last, begin, invert});
-    spans.push_back({begin, end, !invert});
-    last = end;
-  }
-  if (last < size) spans.push_back({last, size, invert});
-  return spans;
-}
-
-std::vector<Span> ApplyBehavior(std::vector<Span> spans, SplitBehavior behavior) {
-  std::vector<Span> out;
-  bool previous_match = false;
-  switch (behavior) {
-    case SplitBehavior::kIsolated:
-      return spans;
-    case SplitBehavior::kRemoved:
-      for (const Span& s : spans)
-        if (!s.is_match) out.push_back(s);
-      return out;
-    case SplitBehavior::kMergedWithPrevious:
-      for (const Span& s : spans) {
-        if (s.is_match && !previous_match && !out.empty()) {
-          out.back().end = s.end;
-        } else {
-          out.push_back(s);
-        }
-        previous_match = s.is_match;
-      }
-      return out;
-    case SplitBehavior::kMergedWithNext:
-      for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
-        if (it->is_match && !previous_match && !out.empty()) {
-          out.back().begin = it->begin;
-        } else {
-          out.push_back(*it);
-        }
-        previous_match = it->is_match;
-      }
-      return {out.rbegin(), out.rend()};
-    case SplitBehavior::kContiguous:
-      for (const Span& s : spans) {
-        if (s.is_match == previous_match && !out.empty()) {
-          out.back().end = s.end;
-        } else {
-          out.push_back(s);
-        }
-        previous_match = s.is_match;
-      }
-      return out;
-  }
-  return spans;
-}
-
-void SplitPieces(std::vector<PreToken>& pieces, SplitBehavior behavior, bool invert,
-                 const std::function<std::vector<std::pair<size_t, size_t>>(std::string_view)>& find) {
-  std::vector<PreToken> out;
-  for (PreToken& piece : pieces) {
-    const auto spans = ApplyBehavior(CoverWithSpans(piece.text.size(), find(piece.text), invert), behavior);
-    for (const Span& s : spans) {
-      if (s.end > s.begin) out.push_back({piece.text.substr(s.begin, s.end - s.begin), piece.at_start && s.begin == 0});
-    }
-  }
-  pieces = std::move(out);
-}
-
-Result<SplitBehavior> ParseBehavior(const std::string& name) {
-  if (name == "Removed") return SplitBehavior::kRemoved;
-  if (name == "Isolated") return SplitBehavior::kIsolated;
-  if (name == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
-  if (name == "MergedWithNext") return SplitBehavior::kMergedWithNext;
-  if (name == "Contiguous") return SplitBehavior::kContiguous;
-  return InvalidArgument("unknown split behavior '{}'", name);
-}
 
 class SplitPreTokenizer final : public PreTokenizer {
  public:
@@ -149,15 +66,7 @@ class DigitsPreTokenizer final : public PreTokenizer {
   explicit DigitsPreTokenizer(bool individual) : individual_(individual) {}
   void PreTokenize(std::vector<PreToken>& pieces) const override {
     SplitPieces(pieces, individual_ ? SplitBehavior::kIsolated : SplitBehavior::kContiguous, false,
-                [](std::string_view text) {
-                  std::vector<std::pair<size_t, size_t>> matches;
-                  for (size_t pos = 0; pos < text.size();) {
-                    const CodePoint cp = DecodeUtf8(text, pos);
-                    if (IsNumeric(cp.value)) matches.emplace_back(pos, pos + cp.len);
-                    pos += cp.len;
-                  }
-                  return matches;
-                });
+                [](std::string_view text) { return MatchChars(text, IsNumeric); });
   }
 
  private:
@@ -203,6 +112,28 @@ class MetaspacePreTokenizer final : public PreTokenizer {
   PrependScheme scheme_;
   bool split_;
 };
+
+// A split at single code points of one class: WhitespaceSplit, Punctuation,
+// CharDelimiterSplit and BertPreTokenizer (whitespace removed, then punctuation
+// isolated) are all this.
+class CharSplitPreTokenizer final : public PreTokenizer {
+ public:
+  CharSplitPreTokenizer(std::function<bool(char32_t)> is_match, SplitBehavior behavior)
+      : is_match_(std::move(is_match)), behavior_(behavior) {}
+  void PreTokenize(std::vector<PreToken>& pieces) const override {
+    SplitPieces(pieces, behavior_, false, [&](std::string_view text) { return MatchChars(text, is_match_); });
+  }
+
+ private:
+  std::function<bool(char32_t)> is_match_;
+  SplitBehavior behavior_;
+};
+
+// Rust regex's \w (Alphabetic, marks, decimal digits, connector punctuation, joiners)
+// and \s (White_Space), spelled out because PCRE2's \w and \s differ at the edges.
+constexpr const char* kWhitespacePattern =
+    R"([\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}]+|)"
+    R"([^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]+)";
 
 class SequencePreTokenizer final : public PreTokenizer {
  public:
@@ -256,6 +187,30 @@ Result<std::unique_ptr<PreTokenizer>> PreTokenizer::FromJson(const nlohmann::jso
     return std::unique_ptr<PreTokenizer>(
         new MetaspacePreTokenizer(config.value("replacement", std::string("\xE2\x96\x81")), scheme, config.value("split", true)));
   }
+  if (type == "Whitespace") {
+    auto pattern = StringPattern::FromRegex(kWhitespacePattern);
+    if (!pattern.ok()) return pattern.status();
+    return std::unique_ptr<PreTokenizer>(new SplitPreTokenizer(std::move(pattern).value(), SplitBehavior::kRemoved, true));
+  }
+  if (type == "WhitespaceSplit") return std::unique_ptr<PreTokenizer>(new CharSplitPreTokenizer(IsWhitespace, SplitBehavior::kRemoved));
+  if (type == "Punctuation") {
+    auto behavior = ParseBehavior(config.value("behavior", std::string("Isolated")));
+    if (!behavior.ok()) return behavior.status();
+    return std::unique_ptr<PreTokenizer>(new CharSplitPreTokenizer(IsBertPunctuation, *behavior));
+  }
+  if (type == "BertPreTokenizer") {
+    std::vector<std::unique_ptr<PreTokenizer>> steps;
+    steps.emplace_back(new CharSplitPreTokenizer(IsWhitespace, SplitBehavior::kRemoved));
+    steps.emplace_back(new CharSplitPreTokenizer(IsBertPunctuation, SplitBehavior::kIsolated));
+    return std::unique_ptr<PreTokenizer>(new SequencePreTokenizer(std::move(steps)));
+  }
+  if (type == "CharDelimiterSplit") {
+    const std::string delimiter = config.at("delimiter").get<std::string>();
+    const CodePoint cp = DecodeUtf8(delimiter, 0);
+    if (delimiter.empty() || cp.len != delimiter.size()) return InvalidArgument("CharDelimiterSplit delimiter '{}' is not one character", delimiter);
+    return std::unique_ptr<PreTokenizer>(
+        new CharSplitPreTokenizer([c = cp.value](char32_t x) { return x == c; }, SplitBehavior::kRemoved));
+  }
   if (type == "Sequence") {
     std::vector<std::unique_ptr<PreTokenizer>> steps;
     for (const auto& step_config : config.at("pretokenizers")) {
@@ -266,7 +221,8 @@ Result<std::unique_ptr<PreTokenizer>> PreTokenizer::FromJson(const nlohmann::jso
     return std::unique_ptr<PreTokenizer>(new SequencePreTokenizer(std::move(steps)));
   }
   return Unsupported("tokenizer pre_tokenizer '{}' is not supported (supported: ByteLevel, Split, Digits, "
-                     "Metaspace, Sequence)",
+                     "Metaspace, Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, CharDelimiterSplit, "
+                     "Sequence)",
                      type);
 }
 

@@ -1,7 +1,7 @@
 // PreTokenizer: cuts normalized text into pieces that the model encodes independently
 // (HF tokenizers' second stage). Built from tokenizer.json's "pre_tokenizer" object;
-// supported types: ByteLevel, Split, Digits, Metaspace, Sequence. Immutable;
-// thread-safe.
+// supported types: ByteLevel, Split, Digits, Metaspace, Whitespace, WhitespaceSplit,
+// Punctuation, BertPreTokenizer, CharDelimiterSplit, Sequence. Immutable; thread-safe.
 #pragma once
 
 #include <memory>

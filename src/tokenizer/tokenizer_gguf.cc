@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "format/gguf_file.h"
+#include "tokenizer/bpe_model.h"
 #include "tokenizer/byte_level_alphabet.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"

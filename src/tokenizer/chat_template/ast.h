@@ -57,6 +57,8 @@ struct Stmt {
     kSetBlock,     // set targets[0] [| filter] %} bodies[0] {% endset
     kMacro,        // macro name(params = defaults) bodies[0]
     kFilterBlock,  // filter (in `filter`, first arg null) bodies[0]
+    kWith,         // with params[i] = defaults[i], ... bodies[0] (a scope of its own)
+    kCallBlock,    // call(params = defaults) expr (a call) bodies[0]: the body is `caller`
     kBreak,
     kContinue,
   };

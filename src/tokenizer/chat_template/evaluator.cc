@@ -121,6 +121,10 @@ Status Evaluator::ExecStmtNode(const Stmt& s, std::string& out) {
       scope_->vars[s.text] = Value(Callable{s.text, std::make_shared<const Function>(std::move(fn))});
       return Status::Ok();
     }
+    case Stmt::Kind::kWith:
+      return Located(ExecWith(s, out), s.pos);
+    case Stmt::Kind::kCallBlock:
+      return Located(ExecCallBlock(s, out), s.pos);
     case Stmt::Kind::kBreak:
       flow_ = Flow::kBreak;
       return Status::Ok();
@@ -255,6 +259,10 @@ Result<Value> Evaluator::CallMacro(const Stmt& macro, const std::shared_ptr<Scop
   for (auto& [key, value] : args.keyword) {
     size_t i = 0;
     while (i < macro.params.size() && macro.params[i] != key) ++i;
+    if (i == macro.params.size() && key == "caller") {  // from a {% call %} block
+      frame->vars[key] = value;
+      continue;
+    }
     if (i == macro.params.size()) return InvalidArgument("macro '{}' takes no keyword argument '{}'", macro.text, key);
     frame->vars[key] = value;
     bound[i] = true;
@@ -281,6 +289,37 @@ Result<Value> Evaluator::CallMacro(const Stmt& macro, const std::shared_ptr<Scop
   flow_ = saved_flow;
   SGL_RETURN_IF_ERROR(st);
   return Value(std::move(out));
+}
+
+Status Evaluator::ExecWith(const Stmt& s, std::string& out) {
+  auto frame = std::make_shared<Scope>();
+  frame->parent = scope_;
+  for (size_t i = 0; i < s.params.size(); ++i) {  // values see the outer scope, as in jinja2
+    SGL_ASSIGN_OR_RETURN(Value v, Eval(*s.defaults[i]));
+    frame->vars[s.params[i]] = std::move(v);
+  }
+  std::shared_ptr<Scope> saved = scope_;
+  scope_ = frame;
+  Status st = ExecBody(s.bodies[0], out);
+  scope_ = saved;
+  return st;
+}
+
+// The body becomes a macro named `caller` (closing over this scope) handed to the call.
+Status Evaluator::ExecCallBlock(const Stmt& s, std::string& out) {
+  std::weak_ptr<Scope> weak_closure = scope_;  // caller() may be stored in that scope: no cycle
+  Function fn = [this, &s, weak_closure](CallArgs& args) -> Result<Value> {
+    std::shared_ptr<Scope> closure = weak_closure.lock();
+    if (!closure) return InvalidArgument("caller() called outside its scope");
+    return CallMacro(s, closure, args);
+  };
+  const Expr& call = *s.expr;
+  SGL_ASSIGN_OR_RETURN(Value callee, Eval(*call.args[0]));
+  SGL_ASSIGN_OR_RETURN(CallArgs args, EvalArgs(call, 1));
+  if (!callee.is_callable()) return InvalidArgument("'call' needs a macro, got '{}'", callee.TypeName());
+  args.keyword.emplace_back("caller", Value(Callable{"caller", std::make_shared<const Function>(std::move(fn))}));
+  SGL_ASSIGN_OR_RETURN(Value result, (*callee.as_callable().fn)(args));
+  return Append(out, ToStr(result));
 }
 
 Result<CallArgs> Evaluator::EvalArgs(const Expr& e, size_t first) {

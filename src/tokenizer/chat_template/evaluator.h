@@ -46,6 +46,8 @@ class Evaluator {
   Status ExecStmtNode(const Stmt& s, std::string& out);
   Status ExecFor(const Stmt& s, std::string& out);
   Status ExecSet(const Stmt& s);
+  Status ExecWith(const Stmt& s, std::string& out);
+  Status ExecCallBlock(const Stmt& s, std::string& out);
   Status Append(std::string& out, const std::string& text);
   Result<Value> Eval(const Expr& e);  // depth-guarded EvalNode
   Result<Value> EvalNode(const Expr& e);

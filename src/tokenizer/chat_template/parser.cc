@@ -142,6 +142,8 @@ class Parser {
       SGL_RETURN_IF_ERROR(ExpectBlockEnd());
       return ParseBlockBody(std::move(s), "endfilter");
     }
+    if (name == "with") return ParseWith(std::move(s));
+    if (name == "call") return ParseCallBlock(std::move(s));
     if (name == "generation") {  // transformers' AssistantTracker: renders its body
       s->kind = Stmt::Kind::kIf;
       auto always = std::make_unique<Expr>();
@@ -158,7 +160,7 @@ class Parser {
       return s;
     }
     if (name == "include" || name == "extends" || name == "import" || name == "from" || name == "block" ||
-        name == "call" || name == "with" || name == "do" || name == "autoescape") {
+        name == "do" || name == "autoescape") {
       return Error(tok, "unsupported statement '" + name + "'");
     }
     return Error(tok, "unknown statement '" + name + "'");
@@ -262,6 +264,57 @@ class Parser {
     }
     SGL_RETURN_IF_ERROR(ExpectBlockEnd());
     return ParseBlockBody(std::move(s), "endset");
+  }
+
+  // {% with a = x, b = y %} ... {% endwith %}
+  Result<StmtPtr> ParseWith(StmtPtr s) {
+    s->kind = Stmt::Kind::kWith;
+    while (Peek().kind != TokenKind::kBlockEnd) {
+      if (!s->params.empty()) SGL_RETURN_IF_ERROR(ExpectOp(","));
+      SGL_ASSIGN_OR_RETURN(std::string name, ExpectName());
+      SGL_RETURN_IF_ERROR(ExpectOp("="));
+      SGL_ASSIGN_OR_RETURN(ExprPtr value, ParseExpr());
+      s->params.push_back(std::move(name));
+      s->defaults.push_back(std::move(value));
+    }
+    SGL_RETURN_IF_ERROR(ExpectBlockEnd());
+    return ParseBlockBody(std::move(s), "endwith");
+  }
+
+  // {% call(args) macro(...) %} body {% endcall %}: the body becomes the macro's caller().
+  Result<StmtPtr> ParseCallBlock(StmtPtr s) {
+    s->kind = Stmt::Kind::kCallBlock;
+    s->text = "caller";
+    if (IsOp("(")) SGL_RETURN_IF_ERROR(ParseParams(*s));
+    const Token& at = Peek();
+    SGL_ASSIGN_OR_RETURN(s->expr, ParseExpr());
+    if (s->expr->kind != Expr::Kind::kCall) return Error(at, "'call' needs a macro call");
+    SGL_RETURN_IF_ERROR(ExpectBlockEnd());
+    int saved_loop_depth = loop_depth_;
+    loop_depth_ = 0;
+    Result<StmtPtr> out = ParseBlockBody(std::move(s), "endcall");
+    loop_depth_ = saved_loop_depth;
+    return out;
+  }
+
+  // "(name [= default], ...)" into s.params / s.defaults.
+  Status ParseParams(Stmt& s) {
+    SGL_RETURN_IF_ERROR(ExpectOp("("));
+    while (!IsOp(")")) {
+      if (!s.params.empty()) SGL_RETURN_IF_ERROR(ExpectOp(","));
+      if (IsOp(")")) break;
+      SGL_ASSIGN_OR_RETURN(std::string param, ExpectName());
+      s.params.push_back(param);
+      ExprPtr def;
+      if (SkipOp("=")) {
+        SGL_ASSIGN_OR_RETURN(def, ParseExpr());
+      } else if (!s.defaults.empty() && s.defaults.back() != nullptr) {
+        return Error(Peek(), "non-default argument follows default argument");
+      }
+      s.defaults.push_back(std::move(def));
+    }
+    Next();
+    return Status::Ok();
   }
 
   Result<StmtPtr> ParseMacro(StmtPtr s) {

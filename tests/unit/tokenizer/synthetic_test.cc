@@ -2,7 +2,8 @@
 // behavior and invert, Digits, Metaspace, byte_fallback with unk, subword affixes,
 // ignore_merges, added-token flags, TemplateProcessing, Strip/Replace decoders), checked
 // against HF `tokenizers` on small trained tokenizers (tests/fixtures/tokenizers/
-// make_synthetic.py), plus the rejection of unsupported components.
+// make_synthetic.py), plus WordPiece, Unigram and WordLevel models with the BERT-style
+// components and pair encodings with type ids, and the rejection of unsupported ones.
 #include <atomic>
 #include <random>
 #include <thread>
@@ -46,11 +47,22 @@ TEST_P(SyntheticTest, EncodeAndDecodeEqualHfTokenizers) {
     EXPECT_EQ((*tok)->Decode(ids, false), cases[i].at("decoded").get<std::string>()) << "decode of text " << i;
     EXPECT_EQ((*tok)->Decode(ids, true), cases[i].at("decoded_skip_special").get<std::string>()) << "text " << i;
   }
+  for (const auto& pair : entry.value("pairs", nlohmann::json::array())) {
+    const std::string a = corpus[pair.at("a").get<size_t>()].get<std::string>();
+    const std::string b = corpus[pair.at("b").get<size_t>()].get<std::string>();
+    const bool special = pair.at("add_special_tokens").get<bool>();
+    const tokenizer::Encoding got = (*tok)->EncodePair(a, b, special);
+    EXPECT_EQ(got.ids, pair.at("ids").get<std::vector<int32_t>>()) << "pair " << pair.dump();
+    EXPECT_EQ(got.type_ids, pair.at("type_ids").get<std::vector<int32_t>>()) << "pair type ids " << pair.dump();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Tokenizers, SyntheticTest,
                          ::testing::Values("bytelevel_splits_nfkc", "metaspace_bytefallback_lowercase",
-                                           "unk_digits_no_decoder", "subword_affixes_strip", "ignore_merges"));
+                                           "unk_digits_no_decoder", "subword_affixes_strip", "ignore_merges",
+                                           "bpe_suffix_whitespace_nfkd", "wordpiece_bert", "wordpiece_cased_template",
+                                           "wordpiece_punct_contiguous", "unigram_metaspace_always",
+                                           "unigram_bytefallback_never", "unigram_first_roberta", "word_level_ctc"));
 
 nlohmann::json MinimalTokenizer() {
   return nlohmann::json::parse(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]},
@@ -60,11 +72,11 @@ nlohmann::json MinimalTokenizer() {
 
 TEST(TokenizerLoadTest, UnsupportedComponentsAreNamed) {
   auto config = MinimalTokenizer();
-  config["normalizer"] = {{"type", "BertNormalizer"}};
+  config["normalizer"] = {{"type", "NoSuchNormalizer"}};
   auto tok = LoadFromJson(config);
   ASSERT_FALSE(tok.ok());
   EXPECT_EQ(tok.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(tok.status().message().find("BertNormalizer"), std::string::npos);
+  EXPECT_NE(tok.status().message().find("NoSuchNormalizer"), std::string::npos);
 
   config = MinimalTokenizer();
   config["model"]["dropout"] = 0.1;
@@ -73,10 +85,10 @@ TEST(TokenizerLoadTest, UnsupportedComponentsAreNamed) {
   EXPECT_NE(tok.status().message().find("dropout"), std::string::npos);
 
   config = MinimalTokenizer();
-  config["model"] = {{"type", "WordPiece"}, {"vocab", {{"a", 0}}}};
+  config["model"] = {{"type", "SentencePieceChar"}, {"vocab", {{"a", 0}}}};
   tok = LoadFromJson(config);
   ASSERT_FALSE(tok.ok());
-  EXPECT_NE(tok.status().message().find("WordPiece"), std::string::npos);
+  EXPECT_NE(tok.status().message().find("SentencePieceChar"), std::string::npos);
 }
 
 TEST(TokenizerLoadTest, MalformedFilesAreErrorsNotCrashes) {
@@ -87,6 +99,53 @@ TEST(TokenizerLoadTest, MalformedFilesAreErrorsNotCrashes) {
   config["model"]["vocab"] = 3;
   EXPECT_FALSE(LoadFromJson(config).ok());
   EXPECT_FALSE(Tokenizer::FromTokenizerJson("/nonexistent/tokenizer.json").ok());
+}
+
+TEST(TokenizerLoadTest, HostileFilesAreErrors) {
+  std::string deep = R"({"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": )";
+  for (int i = 0; i < 100000; ++i) deep += R"({"type": "Sequence", "normalizers": [)";
+  EXPECT_FALSE(Tokenizer::FromJsonText(deep).ok()) << "nesting deep enough to overflow a recursive loader";
+  auto config = MinimalTokenizer();
+  config["model"]["vocab"]["huge"] = 2147483000;
+  EXPECT_FALSE(LoadFromJson(config).ok()) << "an id that would allocate billions of entries";
+  config = MinimalTokenizer();
+  config["model"]["vocab"]["float"] = 2.08e26;  // found by the fuzzer: a float cast to int is UB
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config = MinimalTokenizer();
+  config["added_tokens"] = nlohmann::json::parse(R"([{"id": -1e300, "content": "x"}])");
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config = nlohmann::json::parse(R"({"model": {"type": "WordPiece", "vocab": {"a": 1073741824}}})");
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config = nlohmann::json::parse(R"({"model": {"type": "Unigram", "vocab": [["a", -1.0]], "unk_id": 5}})");
+  EXPECT_FALSE(LoadFromJson(config).ok()) << "unk_id outside the vocabulary";
+  config = MinimalTokenizer();
+  config["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", "not base64!"}};
+  EXPECT_FALSE(LoadFromJson(config).ok());
+  config["normalizer"]["precompiled_charsmap"] = "/////w==";  // a trie size far past the data
+  EXPECT_FALSE(LoadFromJson(config).ok());
+}
+
+TEST(TokenizerLoadTest, CorruptPrecompiledTrieNeverReadsOutOfBounds) {
+  // A 2-unit trie whose offsets point far outside it: lookups must just fail.
+  auto config = MinimalTokenizer();
+  config["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", "CAAAAP///3//////YQA="}};
+  auto tok = LoadFromJson(config);
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  EXPECT_EQ((*tok)->Encode("abba", false), (std::vector<int32_t>{2, 1, 0}));
+}
+
+TEST(TokenizerLoadTest, WordPieceLongWordIsFastAndUnk) {
+  // max_input_chars_per_word is huge, so the greedy search runs; it must stay linear.
+  auto config = nlohmann::json::parse(R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "max_input_chars_per_word": 100000000,
+                                          "continuing_subword_prefix": "##", "vocab": {"[UNK]": 0, "ab": 1, "##ab": 2, "##a": 3}},
+                                          "pre_tokenizer": {"type": "WhitespaceSplit"}})");
+  auto tok = LoadFromJson(config);
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  std::string word;
+  for (int i = 0; i < 200000; ++i) word += "ab";
+  EXPECT_EQ((*tok)->Encode(word, false).size(), 200000u);
+  EXPECT_EQ((*tok)->Encode(word + "c", false), std::vector<int32_t>{0});
+  EXPECT_EQ((*tok)->Encode("ab aba abc", false), (std::vector<int32_t>{1, 1, 3, 0}));
 }
 
 TEST(TokenizerLoadTest, MergesInBothFormsAndTokenBytes) {

@@ -23,9 +23,11 @@ std::string TemplateSource(const std::string& name) {
   return testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/chat_templates/templates/" + name + ".jinja"));
 }
 
-// Checks one golden: the same output byte for byte, or an error where jinja2 raised.
+// Checks one golden: the same output byte for byte, or an error where jinja2 raised
+// (ours may come at parse time: include/extends have no loader in transformers either).
 void ExpectGolden(const std::string& source, const ordered_json& context, const ordered_json& golden) {
   Result<ChatTemplate> tmpl = ChatTemplate::Parse(source);
+  if (!tmpl.ok() && golden.contains("error")) return;
   ASSERT_TRUE(tmpl.ok()) << tmpl.status().message();
   Result<std::string> out = tmpl->Render(context);
   if (golden.contains("output")) {
