@@ -14,7 +14,7 @@ namespace {
 class OutputTextTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto tok = Tokenizer::FromTokenizerJson(testing::SourcePath("tests/fixtures/tokenizers/smollm2.tokenizer.json"));
+    auto tok = Tokenizer::FromTokenizerJson(std::string(SGL_TOKENIZER_FIXTURES) + "/smollm2.tokenizer.json");
     ASSERT_TRUE(tok.ok()) << tok.status().message();
     tok_ = std::move(tok).value();
   }
