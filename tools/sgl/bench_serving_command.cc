@@ -35,6 +35,7 @@ struct ServingFlags {
   bool disable_stream = false;
   bool disable_ignore_eos = false;
   std::string output_file;
+  int request_timeout = 3600;
 };
 
 // Common short English words: each is about one token for BPE vocabularies.
@@ -183,7 +184,7 @@ int RunServing(const ServingFlags& f) {
               f.max_concurrency > 0 ? std::to_string(f.max_concurrency).c_str() : "unlimited",
               f.disable_stream ? "not streamed" : "streamed");
   std::fflush(stdout);
-  const LoadRun run = RunLoad(f.host, f.port, requests, f.max_concurrency);
+  const LoadRun run = RunLoad(f.host, f.port, requests, f.max_concurrency, std::chrono::seconds(f.request_timeout));
   nlohmann::json report = Summarize(run);
   report["overhead"] = MeasureOverhead(f, prompts);
   std::printf("============ Serving Benchmark Result ============\n");
@@ -228,6 +229,7 @@ void AddBenchServingCommand(CLI::App& bench, int* exit_code) {
   cmd->add_flag("--disable-stream", f->disable_stream, "Ask for whole answers instead of streams");
   cmd->add_flag("--disable-ignore-eos", f->disable_ignore_eos, "Let requests stop at EOS");
   cmd->add_option("--output-file", f->output_file, "Also write the results as JSON here");
+  cmd->add_option("--request-timeout", f->request_timeout, "Seconds before an unanswered request counts as failed")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->callback([f, exit_code] { *exit_code = RunServing(*f); });
 }
 

@@ -52,9 +52,10 @@ class Call : public std::enable_shared_from_this<Call> {
 
 class Runner {
  public:
-  Runner(const std::string& host, int port, const std::vector<LoadRequest>& requests, int max_concurrency)
+  Runner(const std::string& host, int port, const std::vector<LoadRequest>& requests, int max_concurrency,
+         std::chrono::seconds timeout)
       : endpoint_(net::ip::make_address(host), static_cast<uint16_t>(port)), requests_(requests),
-        max_concurrency_(max_concurrency), timer_(ioc_) {
+        max_concurrency_(max_concurrency), timeout_(timeout), timer_(ioc_) {
     run_.results.resize(requests.size());
   }
 
@@ -71,6 +72,7 @@ class Runner {
   const tcp::endpoint& endpoint() const { return endpoint_; }
   const LoadRequest& request(size_t i) const { return requests_[i]; }
   LoadResult& result(size_t i) { return run_.results[i]; }
+  std::chrono::seconds timeout() const { return timeout_; }
 
   void OnFinished() {
     --in_flight_;
@@ -99,6 +101,7 @@ class Runner {
   tcp::endpoint endpoint_;
   const std::vector<LoadRequest>& requests_;
   int max_concurrency_;
+  std::chrono::seconds timeout_;
   net::steady_timer timer_;
   Clock::time_point start_;
   LoadRun run_;
@@ -120,6 +123,7 @@ void Call::Start() {
   parser_.body_limit(boost::none);
   on_chunk_ = [this](uint64_t, beast::string_view data, beast::error_code&) { return OnChunk({data.data(), data.size()}); };
   parser_.on_chunk_body(on_chunk_);
+  stream_.expires_after(runner_.timeout());  // connect, write and read together
   stream_.async_connect(runner_.endpoint(), [self = shared_from_this()](beast::error_code ec) {
     if (ec) return self->Fail("connect", ec);
     http::async_write(self->stream_, self->request_, [self](beast::error_code ec, size_t) {
@@ -198,8 +202,9 @@ void Call::Done() {
 
 }  // namespace
 
-LoadRun RunLoad(const std::string& host, int port, const std::vector<LoadRequest>& requests, int max_concurrency) {
-  Runner runner(host, port, requests, max_concurrency);
+LoadRun RunLoad(const std::string& host, int port, const std::vector<LoadRequest>& requests, int max_concurrency,
+                std::chrono::seconds timeout) {
+  Runner runner(host, port, requests, max_concurrency, timeout);
   return runner.Run();
 }
 

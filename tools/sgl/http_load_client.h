@@ -5,6 +5,7 @@
 // answers (a JSON body, or server-sent events whose meta_info.completion_tokens grows).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,7 +35,8 @@ struct LoadRun {
   int peak_concurrency = 0;
 };
 
-// max_concurrency <= 0: unlimited.
-LoadRun RunLoad(const std::string& host, int port, const std::vector<LoadRequest>& requests, int max_concurrency);
+// max_concurrency <= 0: unlimited. A request not answered within `timeout` fails.
+LoadRun RunLoad(const std::string& host, int port, const std::vector<LoadRequest>& requests, int max_concurrency,
+                std::chrono::seconds timeout = std::chrono::seconds(3600));
 
 }  // namespace sgl::cli
