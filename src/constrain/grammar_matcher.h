@@ -1,0 +1,73 @@
+// GrammarMatcher: one request's position in a CompiledGrammar. Accepts tokens, fills the
+// next-token bitmask, says when EOS may come, rolls back accepted tokens (retraction,
+// speculative decoding) and finds forced continuations (jump-forward). Not thread-safe:
+// one request, one thread at a time; the CompiledGrammar it holds is shared and immutable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "constrain/compiled_grammar.h"
+#include "constrain/pda_runner.h"
+#include "constrain/stack_pool.h"
+
+namespace sgl::constrain {
+
+class GrammarMatcher {
+ public:
+  explicit GrammarMatcher(std::shared_ptr<const CompiledGrammar> grammar);
+  GrammarMatcher(const GrammarMatcher&) = delete;
+  GrammarMatcher& operator=(const GrammarMatcher&) = delete;
+
+  // Advances by token `id` when the grammar allows it; returns false (state unchanged)
+  // otherwise. A stop token is allowed only where the grammar can end; it terminates.
+  [[nodiscard]] bool AcceptToken(int32_t id);
+  // Advances by raw bytes (e.g. a jump-forward string); false and unchanged if refused.
+  // Counts as one step for Rollback.
+  [[nodiscard]] bool AcceptString(std::string_view bytes);
+  // Sets bit i of `bitmask` (word i / 32) iff token i may come next.
+  // REQUIRES: bitmask.size() >= grammar().bitmask_words().
+  void FillNextTokenBitmask(std::span<uint32_t> bitmask);
+  // The grammar accepts what was generated so far: a stop token may come next.
+  bool CanEnd() const { return !terminated() && current().can_end; }
+  // A stop token was accepted; nothing more is.
+  bool IsTerminated() const { return terminated(); }
+  // Undoes the last `num_steps` accepted tokens/strings. Returns InvalidArgument if fewer
+  // were accepted (then nothing changes).
+  Status Rollback(int32_t num_steps);
+  // The bytes the grammar forces from here (empty when the next byte is a free choice or
+  // the grammar may end here). Does not change the state.
+  std::string FindJumpForwardString(size_t max_bytes = 4096);
+  // Back to the start, as if just constructed.
+  void Reset();
+  int32_t num_steps() const { return static_cast<int32_t>(history_.size()) - 1; }
+  const CompiledGrammar& grammar() const { return *grammar_; }
+
+ private:
+  struct Step {
+    StackSet set;
+    bool terminated = false;
+  };
+  const StackSet& current() const { return history_.back().set; }
+  bool terminated() const { return history_.back().terminated; }
+  // `from` after `bytes`; false if some byte is refused.
+  bool Run(const StackSet& from, std::string_view bytes, StackSet& out);
+  bool TokenFitsStack(int32_t stack, const std::string& bytes);
+  void CompactPoolIfLarge();
+
+  std::shared_ptr<const CompiledGrammar> grammar_;
+  StackPool pool_;
+  PdaRunner runner_;
+  std::vector<Step> history_;
+  StackSet scratch_a_, scratch_b_;
+};
+
+// Sets logits of tokens whose bit is clear (and those past the bitmask) to -infinity.
+void ApplyTokenBitmask(std::span<float> logits, std::span<const uint32_t> bitmask);
+
+}  // namespace sgl::constrain

@@ -1,0 +1,57 @@
+// TokenVocabulary: what the constrained decoder needs to know about a tokenizer: each
+// token's bytes, which ids end a generation (EOS / stop tokens), which are special (never
+// produced by a grammar), and a byte trie of the ordinary tokens in preorder, so a token's
+// subtree is a contiguous range of `trie_tokens()`. Immutable; share it across threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sgl {
+class Tokenizer;
+}
+
+namespace sgl::constrain {
+
+struct TrieNode {
+  int32_t child_begin = 0, child_end = 0;  // children: trie_children()[begin, end)
+  int32_t token_begin = 0;                 // tokens ending here: trie_tokens()[token_begin, own_end)
+  int32_t own_end = 0;
+  int32_t subtree_end = 0;                 // subtree's tokens: trie_tokens()[token_begin, subtree_end)
+  uint8_t byte = 0;                        // the byte on the edge into this node
+};
+
+class TokenVocabulary {
+ public:
+  // `token_bytes[i]` is token i's bytes; `special` ids are left out of the trie.
+  TokenVocabulary(std::vector<std::string> token_bytes, std::vector<int32_t> stop_ids,
+                  std::vector<int32_t> special_ids);
+  // Every id of `tokenizer`, its special tokens left out, EOS as the stop token.
+  static std::shared_ptr<const TokenVocabulary> FromTokenizer(const Tokenizer& tokenizer);
+
+  int32_t vocab_size() const { return static_cast<int32_t>(token_bytes_.size()); }
+  const std::string& token_bytes(int32_t id) const { return token_bytes_[id]; }
+  std::span<const int32_t> stop_ids() const { return stop_ids_; }
+  bool is_stop(int32_t id) const { return id >= 0 && id < vocab_size() && is_stop_[id]; }
+  // Usable by a grammar: not special and has bytes.
+  bool is_ordinary(int32_t id) const { return id >= 0 && id < vocab_size() && in_trie_[id]; }
+
+  const std::vector<TrieNode>& trie() const { return nodes_; }
+  const std::vector<int32_t>& trie_children() const { return children_; }
+  const std::vector<int32_t>& trie_tokens() const { return tokens_; }
+
+ private:
+  void BuildTrie();
+
+  std::vector<std::string> token_bytes_;
+  std::vector<int32_t> stop_ids_;
+  std::vector<uint8_t> is_stop_, in_trie_;
+  std::vector<TrieNode> nodes_;  // nodes_[0] is the root (empty prefix)
+  std::vector<int32_t> children_;
+  std::vector<int32_t> tokens_;
+};
+
+}  // namespace sgl::constrain
