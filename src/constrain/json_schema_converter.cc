@@ -1,5 +1,6 @@
 #include "constrain/json_schema_converter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -19,7 +20,7 @@ using Json = nlohmann::ordered_json;
 constexpr int kMaxDepth = 64;
 // A property or item sub-grammar bigger than this is made a rule of its own, so the
 // object/array layouts that repeat it stay small.
-constexpr int64_t kInlineLimit = 200;
+constexpr int64_t kInlineLimit = 4000;
 
 // Keywords whose constraints this converter cannot honour: rejected, not ignored.
 constexpr const char* kUnsupported[] = {"not", "if", "then", "else", "multipleOf", "patternProperties",
@@ -132,18 +133,62 @@ class SchemaConverter {
     return RuleRefExpr(g_.AddRule("schema:" + path, std::move(e)));
   }
 
-  static Json Merge(const Json& a, const Json& b) {
+  // allOf as one schema: properties and required combine; a property both sides define
+  // merges recursively; other keywords must agree (or appear on one side only), else the
+  // intersection is not expressible here and the schema is refused.
+  Result<Json> Merge(const Json& a, const Json& b, const std::string& path, int depth) {
+    if (depth > kMaxDepth) return Error(path, "allOf nested too deeply");
+    if (!a.is_object() || !b.is_object()) return Error(path, "allOf entries must be objects");
     Json out = a;
     for (auto it = b.begin(); it != b.end(); ++it) {
-      if (it.key() == "properties" && out.contains("properties") && out["properties"].is_object() && it->is_object()) {
-        for (auto p = it->begin(); p != it->end(); ++p) out["properties"][p.key()] = *p;
-      } else if (it.key() == "required" && out.contains("required") && out["required"].is_array() && it->is_array()) {
-        for (const auto& r : *it) out["required"].push_back(r);
-      } else {
-        out[it.key()] = *it;
+      const std::string& key = it.key();
+      if (!out.contains(key)) {
+        out[key] = *it;
+      } else if (key == "properties" && out[key].is_object() && it->is_object()) {
+        for (auto p = it->begin(); p != it->end(); ++p) {
+          if (out[key].contains(p.key()) && out[key][p.key()] != *p) {
+            SGL_ASSIGN_OR_RETURN(out[key][p.key()], Merge(out[key][p.key()], *p, path + "/properties/" + p.key(), depth + 1));
+          } else {
+            out[key][p.key()] = *p;
+          }
+        }
+      } else if (key == "required" && out[key].is_array() && it->is_array()) {
+        for (const auto& r : *it) out[key].push_back(r);
+      } else if (key == "title" || key == "description" || key == "$defs" || key == "definitions" || key == "default" ||
+                 key == "examples" || key == "$schema" || key == "$id") {
+        // annotations and definitions: either side's is fine
+      } else if (out[key] != *it) {
+        return Error(path, "allOf entries disagree on '" + key + "' (their intersection is not supported)");
       }
     }
     return out;
+  }
+
+  // After an allOf merge: a part with additionalProperties false admits only its own names.
+  Result<Json> RestrictToClosedParts(Json merged, const std::vector<const Json*>& parts, const std::string& path) {
+    for (const Json* part : parts) {
+      if (!part->contains("additionalProperties") || (*part)["additionalProperties"] != false) continue;
+      std::set<std::string> allowed;
+      if (part->contains("properties") && (*part)["properties"].is_object()) {
+        for (auto p = (*part)["properties"].begin(); p != (*part)["properties"].end(); ++p) allowed.insert(p.key());
+      }
+      if (merged.contains("required") && merged["required"].is_array()) {
+        for (const Json& r : merged["required"]) {
+          if (r.is_string() && !allowed.count(r.get<std::string>())) {
+            return Error(path, "allOf cannot be satisfied: '" + r.get<std::string>() +
+                                   "' is required but another entry forbids additional properties");
+          }
+        }
+      }
+      if (merged.contains("properties") && merged["properties"].is_object()) {
+        Json kept = Json::object();
+        for (auto p = merged["properties"].begin(); p != merged["properties"].end(); ++p) {
+          if (allowed.count(p.key())) kept[p.key()] = *p;
+        }
+        merged["properties"] = kept;
+      }
+    }
+    return merged;
   }
 
   Result<Expr> Schema(const Json& s, const std::string& path, int depth) {
@@ -167,14 +212,18 @@ class SchemaConverter {
       if (!all.is_array() || all.empty()) return Error(path, "allOf must be a non-empty array");
       Json merged = s;
       merged.erase("allOf");
+      std::vector<const Json*> parts{&s};
       for (const Json& part : all) {
         const Json* p = &part;
         if (part.is_object() && part.contains("$ref") && part["$ref"].is_string()) {
           SGL_ASSIGN_OR_RETURN(p, Resolve(part["$ref"].get<std::string>(), path));
         }
         if (!p->is_object()) return Error(path, "allOf entries must be objects");
-        merged = Merge(merged, *p);
+        if (p->contains("allOf") || p->contains("$ref")) return Error(path, "nested allOf/$ref inside allOf is not supported");
+        SGL_ASSIGN_OR_RETURN(merged, Merge(merged, *p, path, depth));
+        parts.push_back(p);
       }
+      SGL_ASSIGN_OR_RETURN(merged, RestrictToClosedParts(std::move(merged), parts, path));
       return Schema(merged, path, depth + 1);
     }
     for (const char* key : {"anyOf", "oneOf"}) {
@@ -197,7 +246,8 @@ class SchemaConverter {
           SGL_ASSIGN_OR_RETURN(Expr e, Schema(options[i], sub, depth + 1));
           alts.push_back(std::move(e));
         } else {
-          SGL_ASSIGN_OR_RETURN(Expr e, Schema(Merge(base, options[i]), sub, depth + 1));
+          SGL_ASSIGN_OR_RETURN(Json merged, Merge(base, options[i], sub, depth));
+          SGL_ASSIGN_OR_RETURN(Expr e, Schema(merged, sub, depth + 1));
           alts.push_back(std::move(e));
         }
       }
@@ -379,6 +429,26 @@ class SchemaConverter {
     return SeqExpr(std::move(parts));
   }
 
+  // With many optional members the inline layout repeats each member once per choice of
+  // first member (quadratic automaton); then the tails become rules, shared by all heads.
+  Expr SharedTails(const std::vector<Member>& m, const std::optional<Expr>& extra, const std::string& path) {
+    std::vector<int32_t> tails(m.size() + 1);
+    for (size_t j = 0; j <= m.size(); ++j) tails[j] = g_.AddRule("tail:" + path + "/" + std::to_string(j));
+    g_.rules[tails[m.size()]].body = extra ? StarExpr(SeqExpr({Comma(), *extra})) : EmptyExpr();
+    for (size_t j = 0; j < m.size(); ++j) {
+      Expr e = SeqExpr({Comma(), m[j].expr});
+      g_.rules[tails[j]].body = SeqExpr({m[j].required ? std::move(e) : OptionalExpr(std::move(e)), RuleRefExpr(tails[j + 1])});
+    }
+    std::vector<Expr> heads;
+    for (size_t i = 0; i < m.size(); ++i) {
+      heads.push_back(SeqExpr({m[i].expr, RuleRefExpr(tails[i + 1])}));
+      if (m[i].required) break;
+    }
+    bool all_optional = std::none_of(m.begin(), m.end(), [](const Member& x) { return x.required; });
+    if (all_optional) heads.push_back(Head(m, m.size(), extra));
+    return AltExpr(std::move(heads));
+  }
+
   Expr Head(const std::vector<Member>& m, size_t i, const std::optional<Expr>& extra) {
     if (i == m.size()) {
       if (!extra) return EmptyExpr();
@@ -428,7 +498,11 @@ class SchemaConverter {
       }
       extra = SeqExpr({JsonStringExpr(), Colon(), std::move(value)});
     }
-    return SeqExpr({ByteExpr('{'), Ws(), Head(members, 0, extra), Ws(), ByteExpr('}')});
+    size_t leading_optional = 0;
+    while (leading_optional < members.size() && !members[leading_optional].required) ++leading_optional;
+    size_t optional = std::count_if(members.begin(), members.end(), [](const Member& x) { return !x.required; });
+    Expr body = leading_optional >= 2 && optional >= 3 ? SharedTails(members, extra, path) : Head(members, 0, extra);
+    return SeqExpr({ByteExpr('{'), Ws(), std::move(body), Ws(), ByteExpr('}')});
   }
 
   const Json& root_;

@@ -85,7 +85,9 @@ Expr JsonNumberExpr() {
   ByteSet e;
   e.Add('e');
   e.Add('E');
-  return SeqExpr({JsonIntegerExpr(std::nullopt, std::nullopt), OptionalExpr(Fraction()),
+  // -0 is a valid JSON number (and -0.5 needs it), unlike the integer ranges' spelling.
+  Expr int_part = AltExpr({ByteExpr('0'), SeqExpr({Digits('1', '9'), StarExpr(AnyDigit())})});
+  return SeqExpr({OptionalExpr(ByteExpr('-')), std::move(int_part), OptionalExpr(Fraction()),
                   OptionalExpr(SeqExpr({BytesExpr(e), OptionalExpr(BytesExpr(sign)), PlusExpr(AnyDigit())}))});
 }
 
@@ -121,7 +123,7 @@ Expr JsonBoundedNumberExpr(std::optional<int64_t> lo, std::optional<int64_t> hi)
 
 std::optional<Expr> JsonFormatExpr(std::string_view format) {
   static constexpr std::string_view kDate =
-      R"(\d{4}-((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31))";
+      R"((000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})-((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31))";
   static constexpr std::string_view kTime =
       R"(([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d))";
   std::string pattern;

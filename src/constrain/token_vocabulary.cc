@@ -90,6 +90,16 @@ void TokenVocabulary::BuildTrie() {
     children_.insert(children_.end(), kids[n].begin(), kids[n].end());
     nodes_[n].child_end = static_cast<int32_t>(children_.size());
   }
+  // Children are created after their parent, so a reverse sweep sees them first.
+  bytes_below_.assign(nodes_.size(), ByteSet());
+  depth_below_.assign(nodes_.size(), 0);
+  for (size_t n = nodes_.size(); n-- > 0;) {
+    for (int32_t c : kids[n]) {
+      bytes_below_[n].Add(nodes_[c].byte);
+      bytes_below_[n].Union(bytes_below_[c]);
+      depth_below_[n] = std::max(depth_below_[n], depth_below_[c] + 1);
+    }
+  }
 }
 
 }  // namespace sgl::constrain

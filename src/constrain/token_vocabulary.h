@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "constrain/byte_set.h"
+
 namespace sgl {
 class Tokenizer;
 }
@@ -42,6 +44,10 @@ class TokenVocabulary {
   const std::vector<TrieNode>& trie() const { return nodes_; }
   const std::vector<int32_t>& trie_children() const { return children_; }
   const std::vector<int32_t>& trie_tokens() const { return tokens_; }
+  // Every byte on an edge below `node` (what its subtree's tokens may still contain).
+  const ByteSet& bytes_below(int32_t node) const { return bytes_below_[node]; }
+  // The longest path below `node`, in bytes.
+  int32_t depth_below(int32_t node) const { return depth_below_[node]; }
 
  private:
   void BuildTrie();
@@ -52,6 +58,8 @@ class TokenVocabulary {
   std::vector<TrieNode> nodes_;  // nodes_[0] is the root (empty prefix)
   std::vector<int32_t> children_;
   std::vector<int32_t> tokens_;
+  std::vector<ByteSet> bytes_below_;
+  std::vector<int32_t> depth_below_;
 };
 
 }  // namespace sgl::constrain
