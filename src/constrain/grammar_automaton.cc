@@ -89,14 +89,19 @@ struct Nfa {
     return end;
   }
 
+  // Epoch marks, so a closure costs its own size, not the NFA's.
+  mutable std::vector<uint32_t> seen;
+  mutable uint32_t epoch = 0;
+
   std::vector<int32_t> Closure(std::vector<int32_t> set) const {
-    std::vector<uint8_t> seen(states.size(), 0);
+    if (seen.size() != states.size()) seen.assign(states.size(), 0), epoch = 0;
+    if (++epoch == 0) std::fill(seen.begin(), seen.end(), 0), epoch = 1;
     std::vector<int32_t> work = set, out;
     while (!work.empty()) {
       int32_t s = work.back();
       work.pop_back();
-      if (seen[s]) continue;
-      seen[s] = 1;
+      if (seen[s] == epoch) continue;
+      seen[s] = epoch;
       out.push_back(s);
       for (int32_t t : states[s].eps) work.push_back(t);
     }
@@ -113,7 +118,8 @@ struct RuleDfa {
   std::vector<std::vector<std::pair<int32_t, int32_t>>> calls;  // (callee rule, local target)
 };
 
-Result<RuleDfa> Determinize(const Nfa& nfa, int32_t final_state, int64_t& dfa_budget, const std::string& rule) {
+Result<RuleDfa> Determinize(const Nfa& nfa, int32_t final_state, int64_t& dfa_budget, int64_t& work_budget,
+                           const std::string& rule) {
   RuleDfa dfa;
   std::map<std::vector<int32_t>, int32_t> ids;
   std::vector<std::vector<int32_t>> sets;
@@ -131,23 +137,32 @@ Result<RuleDfa> Determinize(const Nfa& nfa, int32_t final_state, int64_t& dfa_bu
       return InvalidArgument("grammar too complex: its automaton exceeds the state limit (in rule '{}')", rule);
     }
     std::vector<int32_t> set = sets[d];
+    work_budget -= static_cast<int64_t>(set.size());
+    if (work_budget < 0) {
+      return InvalidArgument("grammar too complex: determinizing rule '{}' exceeds the work limit", rule);
+    }
     std::array<int32_t, 256> next;
     next.fill(-1);
+    // Targets per byte, gathered edge by edge.
+    std::array<std::vector<int32_t>, 256> targets;
+    for (int32_t s : set) {
+      for (const auto& [bytes, t] : nfa.states[s].bytes) {
+        for (int b = 0; b < 256; ++b) {
+          if (bytes.Contains(static_cast<uint8_t>(b))) targets[b].push_back(t);
+        }
+        work_budget -= 256;
+      }
+    }
     std::vector<int32_t> prev_targets;
     int32_t prev_id = -1;
     for (int b = 0; b < 256; ++b) {
-      std::vector<int32_t> targets;
-      for (int32_t s : set) {
-        for (const auto& [bytes, t] : nfa.states[s].bytes) {
-          if (bytes.Contains(static_cast<uint8_t>(b))) targets.push_back(t);
-        }
-      }
-      if (targets.empty()) continue;
-      std::sort(targets.begin(), targets.end());
-      targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-      if (targets != prev_targets) {
-        prev_targets = targets;
-        prev_id = intern(nfa.Closure(std::move(targets)));
+      std::vector<int32_t>& tb = targets[b];
+      if (tb.empty()) continue;
+      std::sort(tb.begin(), tb.end());
+      tb.erase(std::unique(tb.begin(), tb.end()), tb.end());
+      if (tb != prev_targets) {
+        prev_targets = tb;
+        prev_id = intern(nfa.Closure(std::move(tb)));
       }
       next[b] = prev_id;
     }
@@ -180,6 +195,7 @@ class AutomatonBuilder {
     a_.root_rule_ = g_.root_rule;
     std::vector<RuleDfa> dfas;
     int64_t nfa_budget = limits_.max_nfa_states, dfa_budget = limits_.max_dfa_states;
+    int64_t work_budget = limits_.max_determinize_work;
     for (const GrammarRule& rule : g_.rules) {
       a_.rule_names_.push_back(rule.name);
       Nfa nfa;
@@ -190,7 +206,7 @@ class AutomatonBuilder {
         return InvalidArgument("grammar too large: rule '{}' exceeds the automaton size limit", rule.name);
       }
       nfa_budget -= static_cast<int64_t>(nfa.states.size());
-      SGL_ASSIGN_OR_RETURN(RuleDfa dfa, Determinize(nfa, final_state, dfa_budget, rule.name));
+      SGL_ASSIGN_OR_RETURN(RuleDfa dfa, Determinize(nfa, final_state, dfa_budget, work_budget, rule.name));
       dfas.push_back(std::move(dfa));
     }
     Assemble(dfas);

@@ -22,6 +22,7 @@ namespace sgl::constrain {
 struct AutomatonLimits {
   int64_t max_nfa_states = 4000000;
   int64_t max_dfa_states = 60000;
+  int64_t max_determinize_work = 400000000;  // NFA states visited + edges scanned, all rules
 };
 
 // A rule reference leaving a state: run `callee_start`'s rule, then continue at `ret`.

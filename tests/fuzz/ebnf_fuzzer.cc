@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto g = sgl::constrain::ParseEbnf(text);
   if (!g.ok()) return 0;
-  auto a = sgl::constrain::GrammarAutomaton::Build(*g, {200000, 4000});
+  auto a = sgl::constrain::GrammarAutomaton::Build(*g, {200000, 4000, 20000000});
   if (!a.ok()) return 0;
   sgl::constrain::StackPool pool;
   sgl::constrain::PdaRunner runner(*a, pool);

@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto g = sgl::constrain::JsonSchemaToGrammar(text);
   if (!g.ok()) return 0;
-  auto a = sgl::constrain::GrammarAutomaton::Build(*g, {200000, 4000});
+  auto a = sgl::constrain::GrammarAutomaton::Build(*g, {200000, 4000, 20000000});
   (void)a;
   return 0;
 }

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!re.ok()) return 0;
   sgl::constrain::Grammar g;
   g.root_rule = g.AddRule("root", re->expr);
-  auto a = sgl::constrain::GrammarAutomaton::Build(g, {200000, 2000});
+  auto a = sgl::constrain::GrammarAutomaton::Build(g, {200000, 2000, 20000000});
   if (!a.ok()) return 0;
   sgl::constrain::StackPool pool;
   sgl::constrain::PdaRunner runner(*a, pool);
