@@ -80,7 +80,7 @@ int32_t Closer(const TokenVocabulary& v, const std::vector<int32_t>& ids, const 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string tokenizer_path = "tests/fixtures/tokenizers/smollm2.tokenizer.json", schemas = "tests/fixtures/json_schemas";
+  std::string tokenizer_path = "build/tokenizer_fixtures/smollm2.tokenizer.json", schemas = "tests/fixtures/json_schemas";
   std::string trace_path;
   int walks = 2, soft_limit = 150, hard_limit = 600;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -60,10 +60,11 @@ inline std::optional<std::string> RandomWalk(const GrammarAutomaton& a, std::mt1
   }
 }
 
-// SmolLM2's vocabulary from the committed tokenizer.json; <|im_end|> (its EOS) stops.
+// SmolLM2's vocabulary from its tokenizer.json (committed compressed, unpacked into the
+// build); <|im_end|> (its EOS) stops.
 inline std::shared_ptr<const TokenVocabulary> SmolLm2Vocab() {
   static std::shared_ptr<const TokenVocabulary> vocab = [] {
-    auto tok = Tokenizer::FromTokenizerJson(sgl::testing::SourcePath("tests/fixtures/tokenizers/smollm2.tokenizer.json"));
+    auto tok = Tokenizer::FromTokenizerJson(std::string(SGL_TOKENIZER_FIXTURES) + "/smollm2.tokenizer.json");
     if (!tok.ok()) return std::shared_ptr<const TokenVocabulary>();
     int32_t n = static_cast<int32_t>((*tok)->vocab_size());
     std::vector<std::string> bytes(n);
