@@ -22,11 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 
-# The end-to-end server tests talk to `sgl serve` with the official OpenAI client.
-if ! python3 -c "import openai" 2> /dev/null; then
-  echo "installing: openai (pip)"
-  python3 -m pip install -q --disable-pip-version-check openai 2> /dev/null ||
-    python3 -m pip install -q --disable-pip-version-check --break-system-packages openai
+# The end-to-end server tests talk to `sgl serve` with the official OpenAI client; the
+# constrained-decoding corpus test validates outputs with `jsonschema` (+ its date-time
+# format checker).
+if ! python3 -c "import openai, jsonschema, rfc3339_validator" 2> /dev/null; then
+  echo "installing: openai jsonschema rfc3339-validator (pip)"
+  python3 -m pip install -q --disable-pip-version-check openai jsonschema rfc3339-validator 2> /dev/null ||
+    python3 -m pip install -q --disable-pip-version-check --break-system-packages openai jsonschema rfc3339-validator
 fi
 
 # SGLang's own Python frontend (frontend only, no torch; see reference/packages.md), for
