@@ -34,6 +34,15 @@ struct ForwardBatch {
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).
   // When `want_logits`, the last new token's row is added to logit_rows.
   void AddSequence(const std::vector<int32_t>& new_ids, const std::vector<int32_t>& slots, bool want_logits);
+
+  // Whether every KV slot the batch reads or writes lies in [0, num_slots) (backends
+  // check this before running ops on it).
+  bool SlotsWithin(int64_t num_slots) const {
+    for (const auto* slots : {&kv_slots, &out_kv_slots})
+      for (int32_t s : *slots)
+        if (s < 0 || s >= num_slots) return false;
+    return true;
+  }
 };
 
 }  // namespace sgl

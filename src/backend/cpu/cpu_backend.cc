@@ -67,12 +67,7 @@ Status CpuBackend::CreateKvCache(const KvCacheShape& shape) {
 }
 
 Status CpuBackend::BeginForward(const ForwardBatch& batch) {
-  auto out_of_range = [&](const std::vector<int32_t>& slots) {
-    for (int32_t s : slots)
-      if (s < 0 || s >= kv_shape_.num_slots) return true;
-    return false;
-  };
-  if (out_of_range(batch.kv_slots) || out_of_range(batch.out_kv_slots))
+  if (!batch.SlotsWithin(kv_shape_.num_slots))
     return InvalidArgument("KV slot outside the cache of {} slots", kv_shape_.num_slots);
   batch_ = &batch;
   rope_tables_.clear();

@@ -183,12 +183,7 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaStreamSynchronize(stream_), "previous step"));
   status_ = Status::Ok();
   if (!kv_cache_) return InvalidArgument("the KV cache has not been created");
-  auto out_of_range = [&](const std::vector<int32_t>& slots) {
-    for (int32_t s : slots)
-      if (s < 0 || s >= kv_shape_.num_slots) return true;
-    return false;
-  };
-  if (out_of_range(batch.kv_slots) || out_of_range(batch.out_kv_slots))
+  if (!batch.SlotsWithin(kv_shape_.num_slots))
     return InvalidArgument("KV slot outside the cache of {} slots", kv_shape_.num_slots);
   batch_ = &batch;
   cached_plans_.clear();

@@ -12,6 +12,7 @@
 
 #include "constrain/grammar_compiler.h"
 #include "constrain/grammar_matcher.h"
+#include "closer_token.h"
 #include "constrain_testing.h"
 
 namespace sgl::constrain {
@@ -28,29 +29,6 @@ std::vector<fs::path> CorpusFiles() {
   return files;
 }
 
-// Past the soft limit: close the open string, else close a bracket, else finish an
-// email-like pattern; `fallback` when none of those bytes is allowed.
-int32_t Closer(const TokenVocabulary& v, const std::vector<int32_t>& ids, const std::string& text, int32_t fallback) {
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (in_string && text[i] == '\\') ++i;
-    else if (text[i] == '"') in_string = !in_string;
-  }
-  // Bytes that bring a string or structure to its end soonest, best first.
-  std::string_view order = in_string ? "\"@:.a0" : "}],0\"a";
-  int32_t best = fallback;
-  size_t best_rank = order.size();
-  for (int32_t c : ids) {
-    const std::string& s = v.token_bytes(c);
-    size_t rank = s.size() == 1 ? order.find(s[0]) : std::string_view::npos;
-    // A byte repeated 8 times without closing anything is a loop: try the next one.
-    if (rank != std::string_view::npos && text.size() >= 8 && text.find_first_not_of(s[0], text.size() - 8) == std::string::npos) {
-      rank = std::string_view::npos;
-    }
-    if (rank != std::string_view::npos && rank < best_rank) best = c, best_rank = rank;
-  }
-  return best;
-}
 
 // Picks allowed tokens at random, leaning towards ending once `soft_limit` tokens are out.
 std::optional<std::string> Generate(GrammarMatcher& m, std::mt19937& rng, int soft_limit, int hard_limit) {
@@ -69,7 +47,7 @@ std::optional<std::string> Generate(GrammarMatcher& m, std::mt19937& rng, int so
     }
     if (ids.empty()) return std::nullopt;
     int32_t id = ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)];
-    if (step >= soft_limit) id = Closer(v, ids, text, id);
+    if (step >= soft_limit) id = testing::Closer(v, ids, text, id);
     EXPECT_TRUE(m.AcceptToken(id));
     text += v.token_bytes(id);
   }
