@@ -30,6 +30,15 @@ struct SamplingParams {
   bool spaces_between_special_tokens = true;  // accepted for SGLang; fast tokenizers (and ours) ignore it
   std::optional<uint64_t> seed;  // per-request seed; unset: derived from the engine's random seed
 
+  // Constrained decoding (at most one): the output must match this regex, validate against
+  // this JSON Schema (a JSON text; "{}"-like schemas allow any JSON), or derive from this
+  // GBNF grammar (start rule `root`).
+  std::optional<std::string> regex;
+  std::optional<std::string> json_schema;
+  std::optional<std::string> ebnf;
+
+  bool IsConstrained() const { return regex || json_schema || ebnf; }
+
   bool IsGreedy() const { return temperature < 1e-6f || top_k == 1; }
 };
 
