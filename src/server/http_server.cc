@@ -187,14 +187,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // A readable socket while the answer is pending means the client either sent more
-  // (pipelining: leave it for the next read) or closed the connection.
+  // (pipelining: leave it for the next read) or closed the connection. The wake-up may be
+  // spurious: the peek must not block (it would stall this connection's strand, and with
+  // it the answer), so nothing to read means watch again.
   void WatchForDisconnect() {
     stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), id = exchange_id_](beast::error_code ec) {
       if (self->closed_ || id != self->exchange_id_ || !self->pending_) return;
       if (ec == net::error::operation_aborted) return;
       char byte;
       beast::error_code peek_ec;
-      const size_t n = self->stream_.socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
+      tcp::socket& socket = self->stream_.socket();
+      socket.non_blocking(true, peek_ec);
+      const size_t n = peek_ec ? 0 : socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
+      if (!ec && (peek_ec == net::error::would_block || peek_ec == net::error::try_again)) return self->WatchForDisconnect();
       if (ec || peek_ec || n == 0) self->Close();
     });
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <utility>
 #include <memory>
 
@@ -120,7 +121,7 @@ void Call::Start() {
   request_.set(http::field::content_type, "application/json");
   request_.body() = r.body;
   request_.prepare_payload();
-  parser_.body_limit(boost::none);
+  parser_.body_limit(std::numeric_limits<std::uint64_t>::max());  // boost::none means "exceeded" in Boost 1.74
   on_chunk_ = [this](uint64_t, beast::string_view data, beast::error_code&) { return OnChunk({data.data(), data.size()}); };
   parser_.on_chunk_body(on_chunk_);
   stream_.expires_after(runner_.timeout());  // connect, write and read together
