@@ -1,5 +1,8 @@
 #include "lang/http_client.h"
 
+#include <cstdint>
+#include <limits>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -79,7 +82,7 @@ Status HttpClient::Send(const char* method, const std::string& path, const std::
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: Boost 1.74 compares it as "exceeded"
   http::read_header(stream, buffer, parser, ec);
   if (ec) return NetError("reading the answer to " + path, ec);
   const unsigned status = parser.get().result_int();

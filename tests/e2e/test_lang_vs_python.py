@@ -6,6 +6,7 @@ and by the C++ EngineBackend in process; every state's text and variables must b
 byte for byte (greedy decoding). With --regex, also a regex-constrained program (needs the
 engine's grammar integration).
 Usage: test_lang_vs_python.py SGL_BINARY LANG_PROGRAMS_BINARY SGLANG_FRONTEND_DIR [--regex]"""
+import faulthandler
 import json
 import os
 import subprocess
@@ -79,18 +80,27 @@ def python_programs(sgl):
     return out
 
 
+def run_programs(*args):
+    done = subprocess.run([LANG_PROGRAMS, *args], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"lang_programs {' '.join(args)} failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
 class LangVsPythonTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = test_server.Server()
-        url = f"http://127.0.0.1:{cls.server.port}"
-        sgl.set_default_backend(sgl.RuntimeEndpoint(url))
-        cls.python = python_programs(sgl)
-        extra = ["--regex"] if WITH_REGEX else []
-        cls.cpp_http = json.loads(subprocess.run([LANG_PROGRAMS, "--url", url, *extra], check=True,
-                                                 capture_output=True, text=True, timeout=600).stdout)
-        cls.cpp_engine = json.loads(subprocess.run([LANG_PROGRAMS, "--engine", test_server.MODEL, *extra], check=True,
-                                                   capture_output=True, text=True, timeout=600).stdout)
+        try:
+            url = f"http://127.0.0.1:{cls.server.port}"
+            sgl.set_default_backend(sgl.RuntimeEndpoint(url))
+            cls.python = python_programs(sgl)
+            extra = ["--regex"] if WITH_REGEX else []
+            cls.cpp_http = run_programs("--url", url, *extra)
+            cls.cpp_engine = run_programs("--engine", test_server.MODEL, *extra)
+        except BaseException:
+            cls.server.stop()
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -135,6 +145,7 @@ class LangVsPythonTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    faulthandler.dump_traceback_later(1200, exit=True)  # a hang fails with every thread's stack
     if "--regex" in sys.argv:
         sys.argv.remove("--regex")
         WITH_REGEX = True
