@@ -27,6 +27,9 @@ struct ForwardBatch {
   std::vector<int32_t> kv_slots;      // concatenated page tables of all sequences
   std::vector<BatchSequence> sequences;
   std::vector<int32_t> logit_rows;    // token indices whose logits the step returns
+  // [axis][num_tokens]: per-axis rotary positions for RopeSpecs with axis_sections
+  // (M-RoPE's t/h/w, a vision tower's row/column); empty otherwise.
+  std::vector<std::vector<int32_t>> axis_positions;
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
 
