@@ -39,7 +39,8 @@ struct RopeSpec {
   float attention_factor = 1.0f;  // multiplies cos and sin (YaRN-style mscale)
   // Multi-axis rotary (M-RoPE, 2-D vision RoPE): when non-empty, frequencies
   // [sum(sections[0, a)), sum(sections[0, a])) take their position from the batch's
-  // axis_positions[a] instead of positions. The sections add up to inv_freq.size().
+  // axis_positions[a] instead of positions (a batch without that axis uses positions, as
+  // text-only M-RoPE does). The sections add up to inv_freq.size().
   std::vector<int> axis_sections;
 };
 

@@ -117,7 +117,8 @@ const CpuBackend::RopeTable& CpuBackend::RopeTableFor(const RopeSpec& spec) {
   // The position source of each frequency: the batch's positions, or one of its axes.
   std::vector<const std::vector<int32_t>*> source(half, &positions);
   for (size_t a = 0, i = 0; a < spec.axis_sections.size(); ++a) {
-    for (int j = 0; j < spec.axis_sections[a] && i < source.size(); ++j) source[i++] = &batch_->axis_positions[a];
+    const auto* axis = a < batch_->axis_positions.size() ? &batch_->axis_positions[a] : &positions;
+    for (int j = 0; j < spec.axis_sections[a] && i < source.size(); ++j) source[i++] = axis;
   }
   table.cos.resize(positions.size() * half);
   table.sin.resize(positions.size() * half);
