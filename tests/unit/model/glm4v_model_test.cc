@@ -36,6 +36,16 @@ ForwardBatch PrefillBatch(const std::vector<int32_t>& ids) {
   return batch;
 }
 
+// The fixture model with a KV cache of `num_slots`; fails the test (nullptr) if it cannot.
+std::unique_ptr<Model> LoadFixtureModel(CpuBackend& backend, int64_t num_slots) {
+  auto model = LoadModel(kFixtureDir, backend);
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  if (!model.ok()) return nullptr;
+  const ModelConfig& c = (*model)->config();
+  EXPECT_TRUE(backend.CreateKvCache({c.num_layers, num_slots, c.num_kv_heads, c.head_dim}).ok());
+  return std::move(model).value();
+}
+
 TEST(Glm4vModelTest, ConfigAndNamesComeFromTheNestedTextConfig) {
   CpuBackend backend(1);
   auto model = LoadModel(kFixtureDir, backend);
@@ -52,10 +62,9 @@ TEST(Glm4vModelTest, ConfigAndNamesComeFromTheNestedTextConfig) {
 
 TEST(Glm4vModelTest, LogitsWithImagesMatchTransformers) {
   CpuBackend backend(2);
-  auto model = LoadModel(kFixtureDir, backend);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  const ModelConfig& c = (*model)->config();
-  ASSERT_TRUE(backend.CreateKvCache({c.num_layers, 256, c.num_kv_heads, c.head_dim}).ok());
+  std::unique_ptr<Model> model = LoadFixtureModel(backend, 256);
+  ASSERT_NE(model, nullptr);
+  const ModelConfig& c = model->config();
   auto tower = mm::Glm4vVisionTower::Load(kFixtureDir, backend);
   ASSERT_TRUE(tower.ok()) << tower.status().message();
   const nlohmann::json reference = mm::test::Glm4vReference();
@@ -79,7 +88,7 @@ TEST(Glm4vModelTest, LogitsWithImagesMatchTransformers) {
     batch.input_embeds.push_back({static_cast<int32_t>(first_image), grids[0].num_merged_tokens(2), 0,
                                   std::make_shared<const std::vector<float>>(std::move(*features))});
     std::vector<float> logits;
-    ASSERT_TRUE((*model)->Forward(batch, &logits).ok());
+    ASSERT_TRUE(model->Forward(batch, &logits).ok());
     ASSERT_EQ(logits.size(), ids.size() * c.vocab_size);
     float max_error = 0;
     for (size_t t = 0; t < ids.size(); ++t) {
@@ -93,34 +102,32 @@ TEST(Glm4vModelTest, LogitsWithImagesMatchTransformers) {
 
 TEST(Glm4vModelTest, RefusesInputEmbedsOutsideTheBatch) {
   CpuBackend backend(1);
-  auto model = LoadModel(kFixtureDir, backend);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  const ModelConfig& c = (*model)->config();
-  ASSERT_TRUE(backend.CreateKvCache({c.num_layers, 16, c.num_kv_heads, c.head_dim}).ok());
+  std::unique_ptr<Model> model = LoadFixtureModel(backend, 16);
+  ASSERT_NE(model, nullptr);
+  const ModelConfig& c = model->config();
   ForwardBatch batch = PrefillBatch({5, 6, 7});
   batch.input_embeds.push_back({2, 4, 0, std::make_shared<const std::vector<float>>(4 * 64, 0.0f)});
   std::vector<float> logits;
-  const Status status = (*model)->Forward(batch, &logits);
+  const Status status = model->Forward(batch, &logits);
   ASSERT_FALSE(status.ok());
   EXPECT_THAT(status.message(), ::testing::HasSubstr("do not fit"));
 }
 
 TEST(Glm4vModelTest, TextOnlyBatchesUseTheTokenPositionOnEveryAxis) {
   CpuBackend backend(1);
-  auto model = LoadModel(kFixtureDir, backend);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  const ModelConfig& c = (*model)->config();
-  ASSERT_TRUE(backend.CreateKvCache({c.num_layers, 16, c.num_kv_heads, c.head_dim}).ok());
+  std::unique_ptr<Model> model = LoadFixtureModel(backend, 16);
+  ASSERT_NE(model, nullptr);
+  const ModelConfig& c = model->config();
   const std::vector<int32_t> ids = {5, 6, 7, 8};
   ForwardBatch implicit = PrefillBatch(ids);
   ForwardBatch explicit_axes = PrefillBatch(ids);
   explicit_axes.axis_positions.assign(3, implicit.positions);
   std::vector<float> a, b;
-  ASSERT_TRUE((*model)->Forward(implicit, &a).ok());
-  ASSERT_TRUE((*model)->Forward(explicit_axes, &b).ok());
+  ASSERT_TRUE(model->Forward(implicit, &a).ok());
+  ASSERT_TRUE(model->Forward(explicit_axes, &b).ok());
   EXPECT_EQ(a, b);
   explicit_axes.axis_positions[1][2] += 3;  // a different h position must change the result
-  ASSERT_TRUE((*model)->Forward(explicit_axes, &b).ok());
+  ASSERT_TRUE(model->Forward(explicit_axes, &b).ok());
   EXPECT_NE(a, b);
 }
 
