@@ -8,7 +8,7 @@ set -euo pipefail
 seconds="${1:-30}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-fuzz"
-fuzzers=(gguf safetensors hf_config chat_template generate_request tokenizer_json regex json_schema ebnf tool_call)
+fuzzers=(gguf safetensors hf_config chat_template generate_request tokenizer_json regex json_schema ebnf tool_call image)
 
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSGL_BUILD_FUZZERS=ON -DSGL_BUILD_TESTS=OFF -DSGL_ENABLE_CUDA=OFF >/dev/null

@@ -7,6 +7,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcre2-dev libutf8proc-dev
+  libstb-dev libwebp-dev libxxhash-dev
   libboost-dev prometheus-cpp-dev
   clang-14 libclang-rt-14-dev
   chromium

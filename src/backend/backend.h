@@ -43,6 +43,11 @@ struct RopeSpec {
   std::vector<float> inv_freq;
   bool neox = true;
   float attention_factor = 1.0f;  // multiplies cos and sin (YaRN-style mscale)
+  // Multi-axis rotary (M-RoPE, 2-D vision RoPE): when non-empty, frequencies
+  // [sum(sections[0, a)), sum(sections[0, a])) take their position from the batch's
+  // axis_positions[a] instead of positions (a batch without that axis uses positions, as
+  // text-only M-RoPE does). The sections add up to inv_freq.size().
+  std::vector<int> axis_sections;
 };
 
 struct AttentionSpec {
@@ -122,6 +127,19 @@ class Backend {
   virtual void GatherLogitRows(const Tensor& x, Tensor out) = 0;
   // Copies a float tensor to host memory (dst holds rows * cols floats).
   virtual Status CopyToHost(const Tensor& x, float* dst) = 0;
+
+  // --- encoder ops (vision towers); the CUDA backend does not have them yet and fails
+  // the step with Unsupported ---
+  // Copies dst.rows * dst.cols host floats into an activation tensor.
+  virtual void Upload(const float* src, Tensor dst) = 0;
+  // out = (x - mean) / sqrt(var + eps) * weight + bias over each row. out may alias x.
+  virtual void LayerNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps, Tensor out) = 0;
+  // out = gelu(x) with the exact erf form. out may alias x.
+  virtual void Gelu(const Tensor& x, Tensor out) = 0;
+  // Full (non-causal) attention of each batch sequence's tokens over that sequence's
+  // k/v rows, without the KV cache; spec.sliding_window and softcap must be 0.
+  virtual void BidirectionalAttention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionSpec& spec,
+                                      Tensor out) = 0;
 };
 
 }  // namespace sgl

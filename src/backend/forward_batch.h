@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace sgl {
@@ -20,6 +21,16 @@ struct BatchSequence {
   int32_t kv_len = 0;          // cached prefix + new tokens
 };
 
+// Rows that replace the token embedding of tokens [token_begin, token_begin + num_tokens):
+// an image's encoder output, from its row `first_row` on (a prefill chunk may hold part
+// of an image).
+struct InputEmbeds {
+  int32_t token_begin = 0;
+  int32_t num_tokens = 0;
+  int64_t first_row = 0;
+  std::shared_ptr<const std::vector<float>> rows;  // row-major, hidden_size floats per row
+};
+
 struct ForwardBatch {
   std::vector<int32_t> input_ids;     // [num_tokens]
   std::vector<int32_t> positions;     // [num_tokens] rotary position of each new token
@@ -27,6 +38,10 @@ struct ForwardBatch {
   std::vector<int32_t> kv_slots;      // concatenated page tables of all sequences
   std::vector<BatchSequence> sequences;
   std::vector<int32_t> logit_rows;    // token indices whose logits the step returns
+  // [axis][num_tokens]: per-axis rotary positions for RopeSpecs with axis_sections
+  // (M-RoPE's t/h/w, a vision tower's row/column); empty otherwise.
+  std::vector<std::vector<int32_t>> axis_positions;
+  std::vector<InputEmbeds> input_embeds;  // models that take them (VLMs) apply them after Embed
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
 

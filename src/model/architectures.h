@@ -19,5 +19,8 @@ Result<std::unique_ptr<Model>> ConstructAndLoad(std::unique_ptr<ModelFiles> file
 Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files, Backend& backend);
 // Gemma 3 text decoder (sandwich norms, local/global attention, scaled embeddings).
 Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Backend& backend);
+// GLM-4.1V's language model (sandwich norms, fused gate/up, partial M-RoPE); image
+// embeddings come in through ForwardBatch::input_embeds.
+Result<std::unique_ptr<Model>> LoadGlm4v(std::unique_ptr<ModelFiles> files, Backend& backend);
 
 }  // namespace sgl

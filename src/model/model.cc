@@ -13,6 +13,8 @@ Result<std::unique_ptr<Model>> LoadModel(const std::string& path, Backend& backe
       return LoadLlamaFamily(std::move(files), backend);
     case Architecture::kGemma3:
       return LoadGemma3(std::move(files), backend);
+    case Architecture::kGlm4v:
+      return LoadGlm4v(std::move(files), backend);
   }
   return Unsupported("{}: unknown architecture", path);
 }

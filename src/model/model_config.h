@@ -17,7 +17,7 @@ namespace sgl {
 
 class GgufFile;
 
-enum class Architecture { kLlama, kQwen2, kQwen3, kGemma3 };
+enum class Architecture { kLlama, kQwen2, kQwen3, kGemma3, kGlm4v };
 
 enum class RopeScalingType { kNone, kLinear, kLlama3 };
 
@@ -31,6 +31,9 @@ struct RopeConfig {
   double high_freq_factor = 4.0;          // llama3
   int64_t original_max_positions = 8192;  // llama3
   std::vector<float> freq_factors;        // GGUF rope_freqs: inv_freq[i] /= freq_factors[i]
+  // M-RoPE (GLM-4.1V, Qwen2.5-VL): frequencies per position axis (t, h, w), summing to
+  // rotary_dim / 2; empty for one-axis RoPE.
+  std::vector<int> mrope_section;
 
   // The per-pair inverse frequencies this configuration rotates with.
   std::vector<float> InverseFrequencies() const;
@@ -65,6 +68,9 @@ struct ModelConfig {
   float norm_weight_offset = 0.0f;   // added to every RMS norm weight at load (HF Gemma: 1)
   float final_logit_softcap = 0.0f;
   float attn_logit_softcap = 0.0f;
+
+  // Vision-language models: the placeholder token image embeddings replace.
+  std::optional<int32_t> image_token_id;
 
   std::optional<int32_t> bos_token_id;
   std::vector<int32_t> eos_token_ids;

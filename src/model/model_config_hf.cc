@@ -39,7 +39,9 @@ Result<Architecture> ArchitectureFromModelType(const std::string& t) {
   if (t == "qwen2") return Architecture::kQwen2;
   if (t == "qwen3") return Architecture::kQwen3;
   if (t == "gemma3_text") return Architecture::kGemma3;
-  return Unsupported("config.json: model_type '{}' is not supported (llama, mistral, qwen2, qwen3, gemma3_text)", t);
+  if (t == "glm4v") return Architecture::kGlm4v;
+  return Unsupported("config.json: model_type '{}' is not supported (llama, mistral, qwen2, qwen3, gemma3_text, glm4v)",
+                     t);
 }
 
 // Fills theta and scaling from one rope parameter object: transformers 5's
@@ -116,6 +118,44 @@ Status ReadSpecialTokens(const json& j, ModelConfig& c) {
   return Status::Ok();
 }
 
+// GLM-4.1V's text RoPE: partial (partial_rotary_factor of each head), adjacent pairs,
+// M-RoPE sections; q/k/v always have biases.
+Status ReadGlm4vRope(const json& j, ModelConfig& c) {
+  c.attention_bias = true;
+  c.rope.neox = false;
+  const json* params = Get(j, "rope_parameters");
+  if (params == nullptr || !params->is_object()) params = &j;
+  SGL_ASSIGN_OR_RETURN(double partial, GetFloat(*params, "partial_rotary_factor", 0.5));
+  c.rope.rotary_dim = static_cast<int>(c.head_dim * partial);
+  if (const json* sections = Get(*params, "mrope_section"); sections && sections->is_array()) {
+    int total = 0;
+    for (const json& s : *sections) {
+      if (!s.is_number_integer() || s.get<int>() < 0) return InvalidArgument("config.json: bad mrope_section");
+      c.rope.mrope_section.push_back(s.get<int>());
+      total += s.get<int>();
+    }
+    if (total != c.rope.rotary_dim / 2) {
+      return InvalidArgument("config.json: mrope_section sums to {}, rotary dims / 2 is {}", total,
+                             c.rope.rotary_dim / 2);
+    }
+  }
+  c.rope_local = c.rope;
+  return Status::Ok();
+}
+
+// A GLM-4.1V config.json keeps the language model's fields in text_config; the rest
+// (tied embeddings, special tokens) at the top.
+Result<json> FlattenGlm4v(const json& j) {
+  const json* text = Get(j, "text_config");
+  if (text == nullptr || !text->is_object()) return NotFound("config.json: glm4v without 'text_config'");
+  json flat = *text;
+  flat["model_type"] = "glm4v";
+  for (const char* key : {"tie_word_embeddings", "image_token_id", "eos_token_id", "bos_token_id"}) {
+    if (const json* v = Get(j, key)) flat[key] = *v;
+  }
+  return flat;
+}
+
 Result<ModelConfig> Parse(const json& j) {
   ModelConfig c;
   const json* model_type = Get(j, "model_type");
@@ -147,8 +187,12 @@ Result<ModelConfig> Parse(const json& j) {
 
   SGL_RETURN_IF_ERROR(ReadRopeConfigs(j, c));
   c.rope.rotary_dim = c.rope_local.rotary_dim = c.head_dim;
+  if (c.arch == Architecture::kGlm4v) SGL_RETURN_IF_ERROR(ReadGlm4vRope(j, c));
   SGL_RETURN_IF_ERROR(ReadSlidingWindow(j, c));
   SGL_RETURN_IF_ERROR(ReadSpecialTokens(j, c));
+  if (const json* image = Get(j, "image_token_id"); image && image->is_number_integer()) {
+    c.image_token_id = image->get<int32_t>();
+  }
 
   std::string act = gemma ? "gelu_pytorch_tanh" : "silu";  // transformers' defaults
   if (const json* a = Get(j, gemma ? "hidden_activation" : "hidden_act"); a && a->is_string()) act = a->get<std::string>();
@@ -174,6 +218,10 @@ Result<ModelConfig> Parse(const json& j) {
 Result<ModelConfig> ModelConfigFromHf(const json& j) {
   if (!j.is_object()) return InvalidArgument("config.json: must be a JSON object");
   try {
+    if (const json* type = Get(j, "model_type"); type && type->is_string() && type->get<std::string>() == "glm4v") {
+      SGL_ASSIGN_OR_RETURN(const json flat, FlattenGlm4v(j));
+      return Parse(flat);
+    }
     return Parse(j);
   } catch (const json::exception& e) {
     return InvalidArgument("config.json: a value has the wrong type ({})", e.what());

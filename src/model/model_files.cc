@@ -17,7 +17,15 @@ std::string HfTensorName(const std::string& gguf_name, Architecture arch) {
       {"output_norm.weight", "model.norm.weight"},
       {"output.weight", "lm_head.weight"},
   };
-  if (auto it = kGlobal.find(gguf_name); it != kGlobal.end()) return it->second;
+  const bool glm4v = arch == Architecture::kGlm4v;
+  // GLM-4.1V nests its language model under model.language_model.
+  static const std::map<std::string, std::string> kGlm4vGlobal = {
+      {"token_embd.weight", "model.language_model.embed_tokens.weight"},
+      {"output_norm.weight", "model.language_model.norm.weight"},
+      {"output.weight", "lm_head.weight"},
+  };
+  const auto& global = glm4v ? kGlm4vGlobal : kGlobal;
+  if (auto it = global.find(gguf_name); it != global.end()) return it->second;
   // "blk.<layer>.<part>.<weight|bias>"
   const std::string prefix = "blk.";
   if (gguf_name.rfind(prefix, 0) != 0) return "";
@@ -38,11 +46,14 @@ std::string HfTensorName(const std::string& gguf_name, Architecture arch) {
       {"post_ffw_norm", "post_feedforward_layernorm"},
   };
   std::string hf;
-  if (part == "ffn_norm") hf = gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm";
+  if (glm4v && part == "post_attention_norm") hf = "post_self_attn_layernorm";
+  else if (glm4v && part == "post_ffw_norm") hf = "post_mlp_layernorm";
+  else if (part == "ffn_gate_up") hf = "mlp.gate_up_proj";
+  else if (part == "ffn_norm") hf = gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm";
   else if (part == "post_attention_norm") hf = "post_attention_layernorm";
   else if (auto it = kLayer.find(part); it != kLayer.end()) hf = it->second;
   else return "";
-  return fmt::format("model.layers.{}.{}.{}", layer, hf, kind);
+  return fmt::format("{}.{}.{}.{}", glm4v ? "model.language_model.layers" : "model.layers", layer, hf, kind);
 }
 
 Result<std::unique_ptr<ModelFiles>> ModelFiles::Open(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "base/base64.h"
 #include "tokenizer/utf8.h"
 
 namespace sgl::tokenizer {
@@ -16,37 +17,10 @@ uint32_t Value(uint32_t unit) { return unit & ((1u << 31) - 1); }
 uint32_t Label(uint32_t unit) { return unit & ((1u << 31) | 0xFF); }
 uint32_t Offset(uint32_t unit) { return (unit >> 10) << ((unit & (1u << 9)) >> 6); }
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-Result<std::string> DecodeBase64(std::string_view text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (const char c : text) {
-    if (c == '=') break;
-    const int v = Base64Value(c);
-    if (v < 0) return InvalidArgument("precompiled_charsmap is not base64");
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<PrecompiledNormalizer>> PrecompiledNormalizer::FromBase64(std::string_view base64) {
-  auto bytes = DecodeBase64(base64);
+  auto bytes = DecodeBase64(base64, "precompiled_charsmap");
   if (!bytes.ok()) return bytes.status();
   return FromCharsmap(*bytes);
 }

@@ -114,12 +114,18 @@ const CpuBackend::RopeTable& CpuBackend::RopeTableFor(const RopeSpec& spec) {
   table.spec = &spec;
   const int64_t half = static_cast<int64_t>(spec.inv_freq.size());
   const auto& positions = batch_->positions;
+  // The position source of each frequency: the batch's positions, or one of its axes.
+  std::vector<const std::vector<int32_t>*> source(half, &positions);
+  for (size_t a = 0, i = 0; a < spec.axis_sections.size(); ++a) {
+    const auto* axis = a < batch_->axis_positions.size() ? &batch_->axis_positions[a] : &positions;
+    for (int j = 0; j < spec.axis_sections[a] && i < source.size(); ++j) source[i++] = axis;
+  }
   table.cos.resize(positions.size() * half);
   table.sin.resize(positions.size() * half);
   pool_.ParallelFor(static_cast<int64_t>(positions.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       for (int64_t i = 0; i < half; ++i) {
-        const double angle = static_cast<double>(positions[t]) * spec.inv_freq[i];
+        const double angle = static_cast<double>((*source[i])[t]) * spec.inv_freq[i];
         table.cos[t * half + i] = static_cast<float>(std::cos(angle)) * spec.attention_factor;
         table.sin[t * half + i] = static_cast<float>(std::sin(angle)) * spec.attention_factor;
       }

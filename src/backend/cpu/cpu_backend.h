@@ -40,6 +40,11 @@ class CpuBackend final : public Backend {
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
+  void Upload(const float* src, Tensor dst) override;
+  void LayerNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps, Tensor out) override;
+  void Gelu(const Tensor& x, Tensor out) override;
+  void BidirectionalAttention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionSpec& spec,
+                              Tensor out) override;
 
  private:
   struct FreeDeleter {

@@ -62,6 +62,11 @@ class CudaBackend final : public Backend {
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
+  void Upload(const float* src, Tensor dst) override;
+  void LayerNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps, Tensor out) override;
+  void Gelu(const Tensor& x, Tensor out) override;
+  void BidirectionalAttention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionSpec& spec,
+                              Tensor out) override;
 
   // Copies host bytes into a tensor's device memory and waits (for tests and tools).
   Status CopyFromHost(const void* src, Tensor dst);

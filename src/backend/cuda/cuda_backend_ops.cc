@@ -126,8 +126,26 @@ const float* CudaBackend::RopeFreqsFor(const RopeSpec& spec) {
   return static_cast<const float*>(entry->device->data());
 }
 
+void CudaBackend::Upload(const float*, Tensor) { Fail(Unsupported("CUDA backend: Upload (vision encoders) is not implemented yet")); }
+
+void CudaBackend::LayerNorm(const Tensor&, const Tensor&, const Tensor&, float, Tensor) {
+  Fail(Unsupported("CUDA backend: LayerNorm (vision encoders) is not implemented yet"));
+}
+
+void CudaBackend::Gelu(const Tensor&, Tensor) {
+  Fail(Unsupported("CUDA backend: Gelu (vision encoders) is not implemented yet"));
+}
+
+void CudaBackend::BidirectionalAttention(const Tensor&, const Tensor&, const Tensor&, const AttentionSpec&, Tensor) {
+  Fail(Unsupported("CUDA backend: BidirectionalAttention (vision encoders) is not implemented yet"));
+}
+
 void CudaBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
   if (Failed()) return;
+  if (!rope.axis_sections.empty()) {
+    Fail(Unsupported("CUDA backend: multi-axis RoPE (M-RoPE, vision) is not implemented yet"));
+    return;
+  }
   const int half = static_cast<int>(rope.inv_freq.size());
   if (2 * half > head_dim) Fail(InvalidArgument("CUDA Rope: {} frequencies for head_dim {}", half, head_dim));
   const float* freqs = Failed() ? nullptr : RopeFreqsFor(rope);

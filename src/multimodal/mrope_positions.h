@@ -1,0 +1,33 @@
+// MropePositions: the 3-D (temporal, height, width) rotary positions GLM-4.1V's language
+// model gives a prompt with images (transformers' Glm4vModel.get_rope_index, 5.x): text
+// tokens count up on all three axes; an image's merged tokens get t = start and
+// h/w = start + their row/column in the merged grid; the next token starts at
+// start + max(merged rows, merged columns). Decode positions continue from `next_position`.
+// Pure function.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "multimodal/vision_grid.h"
+
+namespace sgl::multimodal {
+
+struct MropePositions {
+  std::array<std::vector<int32_t>, 3> axes;  // [t, h, w], each one entry per prompt token
+  int32_t next_position = 0;                 // the position of the token after the prompt
+
+  // next_position - prompt length: what transformers calls rope_deltas.
+  int32_t rope_delta() const { return next_position - static_cast<int32_t>(axes[0].size()); }
+};
+
+// `grids`: one per run of `image_token_id` in `input_ids`, in order. Errors when the runs
+// and grids disagree (count, or a run's length vs the grid's merged tokens).
+Result<MropePositions> ComputeMropePositions(std::span<const int32_t> input_ids, int32_t image_token_id,
+                                             std::span<const VisionGrid> grids, int merge_size);
+
+}  // namespace sgl::multimodal

@@ -1,0 +1,43 @@
+// Access to tests/fixtures/vision/preprocess/ (made by make_preprocess_fixtures.py):
+// the reference JSON and images decoded with DecodeImage.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "multimodal/image.h"
+#include "multimodal/image_decoder.h"
+#include "testing/test_paths.h"
+
+namespace sgl::multimodal::test {
+
+inline std::string PreprocessFixturePath(const std::string& name) {
+  return sgl::testing::SourcePath("tests/fixtures/vision/preprocess/" + name);
+}
+
+inline std::string ReadPreprocessFixture(const std::string& name) {
+  return sgl::testing::ReadFileOrEmpty(PreprocessFixturePath(name));
+}
+
+inline nlohmann::json PreprocessReference() {
+  return nlohmann::json::parse(ReadPreprocessFixture("preprocess.json"));
+}
+
+inline std::span<const uint8_t> AsBytes(const std::string& bytes) {
+  return {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()};
+}
+
+// Decodes a fixture image; fails the test (and returns an empty image) if it cannot.
+inline Image LoadFixtureImage(const std::string& name) {
+  const std::string bytes = ReadPreprocessFixture(name);
+  auto image = DecodeImage(AsBytes(bytes), ImageLimits{}, name);
+  EXPECT_TRUE(image.ok()) << image.status().message();
+  return image.ok() ? *image : Image{};
+}
+
+}  // namespace sgl::multimodal::test
