@@ -26,9 +26,12 @@ struct EngineOptions {
   std::string tokenizer_path;         // empty: the model's own (GGUF vocabulary or tokenizer.json beside it)
   std::string device = "auto";        // cpu, cuda, or auto (cuda when built with it and a GPU is visible)
   int num_threads = 0;                // CPU threads; 0 = all hardware threads
+  int cuda_graph_max_bs = 64;         // decode batches up to this size run as CUDA graphs; 0: none
   int64_t context_length = 0;         // 0: the model's; more than the model's is refused
   int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0: from mem_fraction_static
-  double mem_fraction_static = 0;     // share of the backend's memory for weights + KV; 0: 0.88
+  // Share of the device's memory for weights + KV (the rest: activations, graphs); 0: 0.88.
+  // On a GPU, of its total memory; on the CPU, of MemAvailable.
+  double mem_fraction_static = 0;
   int64_t chunked_prefill_size = 512; // prompt tokens per request per step; -1: no chunking
   int64_t max_prefill_tokens = 16384; // prompt tokens per step
   int page_size = 1;                  // KV cache page size in tokens
@@ -88,7 +91,9 @@ struct GenerateStats {
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;  // prompt tokens reused from the prefix cache
   int num_retractions = 0;
-  double prefill_seconds = 0;
+  double queue_seconds = 0;    // from Submit to its first admission into a batch
+  double prefill_seconds = 0;  // from its first admission to its first token
+  int prefill_chunks = 0;      // forward passes that computed part of its prompt
   double decode_seconds = 0;  // from the first sampled token to the last
   // Constrained requests: the time from Submit until the grammar was compiled (queueing
   // and waiting for the same grammar compiled by another request included), and whether

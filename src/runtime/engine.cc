@@ -78,7 +78,10 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.grammar_compile_seconds = r.grammar_compile_seconds;
   result.stats.grammar_cache_hit = r.grammar_cache_hit;
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
-  result.stats.prefill_seconds = Seconds(pending.start, first);
+  const Clock::time_point admitted = std::min(r.admitted_at.value_or(first), first);
+  result.stats.queue_seconds = Seconds(pending.start, admitted);
+  result.stats.prefill_seconds = Seconds(admitted, first);
+  result.stats.prefill_chunks = r.prefill_chunks;
   result.stats.decode_seconds = pending.any_token ? Seconds(pending.first_token, pending.last_token) : 0;
   pending.Finish(std::move(result));
 }
@@ -88,7 +91,7 @@ class LocalEngine final : public Engine {
   Status Init(const EngineOptions& options) {
     options_ = options;
     SGL_RETURN_IF_ERROR(StartGrammarQueue(options.grammar_backend));
-    SGL_ASSIGN_OR_RETURN(backend_, CreateBackend(options.device, options.num_threads));
+    SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
     SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
     const std::string& tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
     SGL_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::FromModelPath(tokenizer_path));
@@ -124,20 +127,26 @@ class LocalEngine final : public Engine {
     return Status::Ok();
   }
 
-  // max_total_tokens, or what mem_fraction_static of the available memory leaves after
-  // the weights (SGLang's way), capped at what max_running_requests full contexts need.
+  // max_total_tokens, or what mem_fraction_static of the memory leaves after the weights
+  // (SGLang's way), capped at what max_running_requests full contexts need. On a GPU the
+  // weights are loaded by now: the share is of its total memory, minus all that is in use.
   Result<int64_t> KvCapacity(const EngineOptions& options) const {
     if (options.max_total_tokens > 0) return options.max_total_tokens;
     const ModelConfig& c = model_->config();
     KvBudget budget;
-    SGL_ASSIGN_OR_RETURN(budget.available_bytes, MemAvailableBytes());
+    if (const std::optional<DeviceMemory> device = backend_->QueryDeviceMemory()) {
+      budget.available_bytes = device->total_bytes;
+      budget.weights_bytes = device->total_bytes - device->free_bytes;
+    } else {
+      SGL_ASSIGN_OR_RETURN(budget.available_bytes, MemAvailableBytes());
+      budget.weights_bytes = WeightFileBytes(options.model_path);
+    }
     budget.mem_fraction_static = options.mem_fraction_static > 0 ? options.mem_fraction_static : 0.88;
-    budget.weights_bytes = WeightFileBytes(options.model_path);
     budget.bytes_per_token = static_cast<int64_t>(
         backend_->KvBytesPerSlot({c.num_layers, 1, c.num_kv_heads, c.head_dim}));
     budget.max_useful_tokens = context_length_ * std::max(1, options.max_running_requests);
     SGL_ASSIGN_OR_RETURN(const int64_t tokens, KvCapacityTokens(budget));
-    spdlog::info("KV cache: {} tokens ({} MiB; mem_fraction_static {} of {} MiB available, {} MiB of weights, "
+    spdlog::info("KV cache: {} tokens ({} MiB; mem_fraction_static {} of {} MiB available, {} MiB in use by the weights, "
                  "capped at {} tokens = context {} x {} running requests)",
                  tokens, tokens * budget.bytes_per_token >> 20, budget.mem_fraction_static,
                  budget.available_bytes >> 20, budget.weights_bytes >> 20, budget.max_useful_tokens,
