@@ -39,6 +39,9 @@ struct EngineOptions {
   bool disable_radix_cache = false;
   std::string schedule_policy = "fcfs";  // fcfs, lpm, dfs-weight, lof, random
   uint64_t random_seed = 0;
+  // Constrained decoding (regex / json_schema / ebnf): xgrammar, outlines or llguidance
+  // (SGLang's names; all mean this engine's own grammar backend), or none (refused).
+  std::string grammar_backend = "xgrammar";
 };
 
 // What to report about log-probabilities (SGLang's GenerateReqInput fields).
@@ -92,6 +95,11 @@ struct GenerateStats {
   double prefill_seconds = 0;  // from its first admission to its first token
   int prefill_chunks = 0;      // forward passes that computed part of its prompt
   double decode_seconds = 0;  // from the first sampled token to the last
+  // Constrained requests: the time from Submit until the grammar was compiled (queueing
+  // and waiting for the same grammar compiled by another request included), and whether
+  // it came from the engine's grammar cache.
+  double grammar_compile_seconds = 0;
+  bool grammar_cache_hit = false;
 };
 
 // What a streamed request produced since its previous delta.
@@ -158,10 +166,13 @@ class Engine {
   // stay callable until the result is ready. An aborted request still gets a result,
   // with finish_reason kAbort. Fails (through the future) with InvalidArgument for an
   // empty prompt, token ids outside the vocabulary, a prompt plus max_new_tokens over the
-  // context or the KV cache, or invalid sampling or logprob options. `on_done` (may be
-  // empty) gets the same result just before the future does: on the scheduler thread, or
-  // on the calling thread for a request refused at once. Event-driven callers (the HTTP
-  // server) use it instead of waiting on the future.
+  // context or the KV cache, invalid sampling or logprob options, or a regex / JSON Schema
+  // / EBNF grammar that does not compile (the message names the problem). A constrained
+  // request is compiled off the scheduler thread and queued once its grammar is ready.
+  // `on_done` (may be empty) gets the same result just before the future does: on the
+  // scheduler thread, on a grammar-compile thread for a grammar that fails, or on the
+  // calling thread for a request refused at once. Event-driven callers (the HTTP server)
+  // use it instead of waiting on the future.
   virtual GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta, DoneCallback on_done = {}) = 0;
   // Ends request `id` wherever it is; its result gets finish_reason kAbort.
   virtual void Abort(uint64_t id) = 0;

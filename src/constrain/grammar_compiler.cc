@@ -37,7 +37,7 @@ GrammarCompiler::GrammarCompiler(std::shared_ptr<const TokenVocabulary> vocab, s
                                  AutomatonLimits limits)
     : vocab_(std::move(vocab)), max_cached_(max_cached == 0 ? 1 : max_cached), limits_(limits) {}
 
-GrammarCompiler::CompileResult GrammarCompiler::Compile(const GrammarSpec& spec) {
+GrammarCompiler::Outcome GrammarCompiler::CompileWithOutcome(const GrammarSpec& spec) {
   std::string key = CacheKey(spec);
   std::promise<CompileResult> promise;
   std::shared_future<CompileResult> in_cache;
@@ -55,13 +55,13 @@ GrammarCompiler::CompileResult GrammarCompiler::Compile(const GrammarSpec& spec)
       }
     }
   }
-  if (in_cache.valid()) return in_cache.get();  // waits if another thread is compiling it
+  if (in_cache.valid()) return {in_cache.get(), true};  // waits if another thread is compiling it
   CompileResult result = [&]() -> CompileResult {
     SGL_ASSIGN_OR_RETURN(Grammar g, BuildGrammar(spec));
     return CompiledGrammar::Compile(g, vocab_, limits_);
   }();
   promise.set_value(result);
-  return result;
+  return {std::move(result), false};
 }
 
 size_t GrammarCompiler::num_cached() const {

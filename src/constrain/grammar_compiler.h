@@ -34,13 +34,20 @@ Result<Grammar> BuildGrammar(const GrammarSpec& spec);
 class GrammarCompiler {
  public:
   using CompileResult = Result<std::shared_ptr<const CompiledGrammar>>;
+  // A compile's result and whether it came from the cache (also when it waited for
+  // another thread compiling the same key).
+  struct Outcome {
+    CompileResult grammar;
+    bool cache_hit = false;
+  };
 
   explicit GrammarCompiler(std::shared_ptr<const TokenVocabulary> vocab, size_t max_cached = 256,
                            AutomatonLimits limits = {});
   GrammarCompiler(const GrammarCompiler&) = delete;
   GrammarCompiler& operator=(const GrammarCompiler&) = delete;
 
-  CompileResult Compile(const GrammarSpec& spec);
+  CompileResult Compile(const GrammarSpec& spec) { return CompileWithOutcome(spec).grammar; }
+  Outcome CompileWithOutcome(const GrammarSpec& spec);
   size_t num_cached() const;
   const TokenVocabulary& vocab() const { return *vocab_; }
 

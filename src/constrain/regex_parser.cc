@@ -1,5 +1,6 @@
 #include "constrain/regex_parser.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -50,6 +51,8 @@ class RegexParser {
     options.push_back(std::move(first));
     while (!AtEnd() && Peek() == '|') {
       ++pos_;
+      // A '$' closed into a deeper group ends only the branch this '|' leaves.
+      if (dollar_depth_ && *dollar_depth_ > depth) dollar_depth_.reset();
       SGL_ASSIGN_OR_RETURN(Expr next, ParseSequence(depth));
       options.push_back(std::move(next));
     }
@@ -63,8 +66,10 @@ class RegexParser {
         ++pos_;
         if (!AtEnd() && Peek() != '|' && Peek() != ')') return NotSupported("'$' before the end of the pattern is");
         if (AtEnd()) ended_with_dollar_ = true;
+        if (!AtEnd() && depth > 0) dollar_depth_ = std::min(dollar_depth_.value_or(depth), depth);
         continue;
       }
+      if (dollar_depth_ > depth) return NotSupported("'$' inside a group followed by more pattern is");
       if (Peek() == '^') {
         if (!(depth == 0 && parts.empty() && pos_ > 0 && p_[pos_ - 1] == '|')) {
           return NotSupported("'^' after the start of the pattern is");
@@ -73,7 +78,7 @@ class RegexParser {
         continue;
       }
       SGL_ASSIGN_OR_RETURN(Expr atom, ParseAtom(depth));
-      SGL_ASSIGN_OR_RETURN(atom, ParseQuantifiers(std::move(atom)));
+      SGL_ASSIGN_OR_RETURN(atom, ParseQuantifiers(std::move(atom), depth));
       parts.push_back(std::move(atom));
     }
     return SeqExpr(std::move(parts));
@@ -100,7 +105,7 @@ class RegexParser {
     return std::make_pair(m, max);
   }
 
-  Result<Expr> ParseQuantifiers(Expr atom) {
+  Result<Expr> ParseQuantifiers(Expr atom, int depth) {
     while (!AtEnd()) {
       char c = Peek();
       int64_t min = 0;
@@ -121,6 +126,8 @@ class RegexParser {
       } else {
         return atom;
       }
+      // A group ending in '$' repeated: the copies after the first would follow the end.
+      if (dollar_depth_ > depth && max != 1) return NotSupported("'$' inside a repeated group is");
       if (!AtEnd() && Peek() == '?') {
         ++pos_;  // lazy: same language as greedy
       } else if (!AtEnd() && Peek() == '+') {
@@ -329,6 +336,10 @@ class RegexParser {
   const RegexLimits& limits_;
   size_t pos_ = 0;
   bool ended_with_dollar_ = false;
+  // Set by a '$' ending a branch inside a group: the shallowest group depth such a '$'
+  // was at. Once the parse is back outside that group nothing may follow, nor may the
+  // group repeat, until a '|' at a shallower depth starts another branch.
+  std::optional<int> dollar_depth_;
 };
 
 }  // namespace

@@ -28,7 +28,8 @@ TokenVocabulary::TokenVocabulary(std::vector<std::string> token_bytes, std::vect
   BuildTrie();
 }
 
-std::shared_ptr<const TokenVocabulary> TokenVocabulary::FromTokenizer(const Tokenizer& tokenizer) {
+std::shared_ptr<const TokenVocabulary> TokenVocabulary::FromTokenizer(const Tokenizer& tokenizer,
+                                                                      std::span<const int32_t> extra_stop_ids) {
   int32_t n = static_cast<int32_t>(tokenizer.vocab_size());
   std::vector<std::string> bytes(n);
   std::vector<int32_t> special, stop;
@@ -37,6 +38,7 @@ std::shared_ptr<const TokenVocabulary> TokenVocabulary::FromTokenizer(const Toke
     if (tokenizer.IsSpecial(id)) special.push_back(id);
   }
   if (tokenizer.eos_id()) stop.push_back(*tokenizer.eos_id());
+  stop.insert(stop.end(), extra_stop_ids.begin(), extra_stop_ids.end());  // the constructor drops repeats
   return std::make_shared<TokenVocabulary>(std::move(bytes), std::move(stop), std::move(special));
 }
 

@@ -31,8 +31,10 @@ class TokenVocabulary {
   // `token_bytes[i]` is token i's bytes; `special` ids are left out of the trie.
   TokenVocabulary(std::vector<std::string> token_bytes, std::vector<int32_t> stop_ids,
                   std::vector<int32_t> special_ids);
-  // Every id of `tokenizer`, its special tokens left out, EOS as the stop token.
-  static std::shared_ptr<const TokenVocabulary> FromTokenizer(const Tokenizer& tokenizer);
+  // Every id of `tokenizer`, its special tokens left out, EOS and `extra_stop_ids` (e.g.
+  // the model's EOS ids) as stop tokens.
+  static std::shared_ptr<const TokenVocabulary> FromTokenizer(const Tokenizer& tokenizer,
+                                                              std::span<const int32_t> extra_stop_ids = {});
 
   int32_t vocab_size() const { return static_cast<int32_t>(token_bytes_.size()); }
   const std::string& token_bytes(int32_t id) const { return token_bytes_[id]; }

@@ -7,11 +7,16 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
 #include "backend/backend_factory.h"
+#include "constrain/token_vocabulary.h"
 #include "model/model.h"
+#include "runtime/grammar_queue.h"
+#include "runtime/grammar_step.h"
 #include "runtime/kv_capacity.h"
 #include "runtime/scheduler.h"
 #include "runtime/validate_sampling_params.h"
@@ -70,6 +75,8 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.completion_tokens = static_cast<int64_t>(r.output_ids.size());
   result.stats.cached_tokens = r.cached_tokens;
   result.stats.num_retractions = r.num_retractions;
+  result.stats.grammar_compile_seconds = r.grammar_compile_seconds;
+  result.stats.grammar_cache_hit = r.grammar_cache_hit;
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
   const Clock::time_point admitted = std::min(r.admitted_at.value_or(first), first);
   result.stats.queue_seconds = Seconds(pending.start, admitted);
@@ -83,6 +90,7 @@ class LocalEngine final : public Engine {
  public:
   Status Init(const EngineOptions& options) {
     options_ = options;
+    SGL_RETURN_IF_ERROR(StartGrammarQueue(options.grammar_backend));
     SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
     SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
     const std::string& tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
@@ -103,6 +111,19 @@ class LocalEngine final : public Engine {
     s.random_seed = options.random_seed;
     SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, *backend_, s));
     scheduler_->Start();
+    return Status::Ok();
+  }
+
+  // SGLang's backend names all mean ours; "none" refuses constrained requests. The
+  // vocabulary is built at the first compile, from the tokenizer and model loaded by then.
+  Status StartGrammarQueue(const std::string& backend) {
+    if (backend == "none") return Status::Ok();
+    if (backend != "xgrammar" && backend != "outlines" && backend != "llguidance")
+      return InvalidArgument("grammar backend '{}' is not one of xgrammar, outlines, llguidance, none", backend);
+    auto make_vocab = [this] {
+      return constrain::TokenVocabulary::FromTokenizer(*tokenizer_, model_->config().eos_token_ids);
+    };
+    grammar_queue_ = std::make_unique<GrammarQueue>(make_vocab, kGrammarThreads);
     return Status::Ok();
   }
 
@@ -133,7 +154,10 @@ class LocalEngine final : public Engine {
     return tokens;
   }
 
-  ~LocalEngine() override { scheduler_.reset(); }  // stops the thread before the model goes
+  ~LocalEngine() override {
+    grammar_queue_.reset();  // its last requests may still go to the scheduler
+    scheduler_.reset();      // stops the thread before the model goes
+  }
 
   ModelInfo Info() const override {
     const ModelConfig& c = model_->config();
@@ -169,11 +193,24 @@ class LocalEngine final : public Engine {
     req->on_update = [pending](const Request& r, std::optional<int32_t> token, bool finished) {
       OnUpdate(*pending, r, token, finished);
     };
+    if (std::optional<constrain::GrammarSpec> spec = GrammarSpecFor(request.sampling)) {
+      CompileThenSubmit(std::move(req), std::move(pending), std::move(*spec));
+      return handle;
+    }
     scheduler_->Submit(req);
     return handle;
   }
 
-  void Abort(uint64_t id) override { scheduler_->Abort(id); }
+  void Abort(uint64_t id) override {
+    {
+      std::lock_guard<std::mutex> lock(compiling_mu_);
+      if (auto it = compiling_.find(id); it != compiling_.end()) {
+        it->second = true;  // aborted once its grammar is ready
+        return;
+      }
+    }
+    scheduler_->Abort(id);
+  }
 
   Status FlushCache() override { return scheduler_->FlushCache().get(); }
 
@@ -206,10 +243,37 @@ class LocalEngine final : public Engine {
     return req;
   }
 
+  // The request waits for its grammar on a GrammarQueue thread; a compile error fails it
+  // there. It reaches the scheduler under compiling_mu_, so an Abort that finds it no
+  // longer compiling reaches the scheduler after it.
+  void CompileThenSubmit(std::shared_ptr<Request> req, std::shared_ptr<Pending> pending, constrain::GrammarSpec spec) {
+    {
+      std::lock_guard<std::mutex> lock(compiling_mu_);
+      compiling_[req->id] = false;
+    }
+    grammar_queue_->Enqueue(std::move(spec), [this, req, pending](Result<PreparedGrammar> prepared) {
+      std::unique_lock<std::mutex> lock(compiling_mu_);
+      const bool aborted = compiling_[req->id];
+      compiling_.erase(req->id);
+      if (!prepared.ok()) {
+        lock.unlock();
+        pending->Finish(prepared.status());
+        return;
+      }
+      req->grammar = std::move(prepared->matcher);
+      req->grammar_compile_seconds = prepared->compile_seconds;
+      req->grammar_cache_hit = prepared->cache_hit;
+      scheduler_->Submit(req);
+      if (aborted) scheduler_->Abort(req->id);
+    });
+  }
+
   Status CheckRequest(const std::vector<int32_t>& input_ids, const GenerateRequest& request) const {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
     const SamplingParams& params = request.sampling;
     SGL_RETURN_IF_ERROR(ValidateSamplingParams(params));
+    if (params.IsConstrained() && !grammar_queue_)
+      return InvalidArgument("constrained decoding (regex, json_schema, ebnf) is off: the grammar backend is none");
     SGL_RETURN_IF_ERROR(CheckLogprobOptions(request.logprob));
     const int64_t total = static_cast<int64_t>(input_ids.size()) + params.max_new_tokens;
     if (total > context_length_)
@@ -246,7 +310,11 @@ class LocalEngine final : public Engine {
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<GrammarQueue> grammar_queue_;  // null with grammar backend "none"
+  std::mutex compiling_mu_;
+  std::unordered_map<uint64_t, bool> compiling_;  // GUARDED_BY(compiling_mu_): id -> aborted meanwhile
   std::atomic<uint64_t> next_id_{0};
+  static constexpr int kGrammarThreads = 2;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "constrain/grammar_matcher.h"
 #include "runtime/output_text.h"
 #include "runtime/radix_cache.h"
 #include "runtime/sampler.h"
@@ -48,6 +49,12 @@ struct Request {
   // computed part of its prompt (chunked prefill; again after a retraction).
   std::optional<std::chrono::steady_clock::time_point> admitted_at;
   int prefill_chunks = 0;
+
+  // Constrained decoding: the grammar's state after output_ids (null when unconstrained).
+  // It moves only with output_ids, which retraction keeps, so it needs no rollback then.
+  std::unique_ptr<constrain::GrammarMatcher> grammar;
+  double grammar_compile_seconds = 0;
+  bool grammar_cache_hit = false;
 
   // When set, the logits of every prompt position are kept in prompt_logits
   // ([prompt_len, vocab]); the prompt is then computed in full (no cached prefix).

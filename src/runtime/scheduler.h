@@ -5,7 +5,8 @@
 // the prompt is computed once), allocating KV slots (evicting cached prefixes, or
 // retracting a running request back to the queue when decode runs out), runs the model,
 // collects prompt logprobs, samples, checks stop tokens, stop strings (through the
-// request's OutputText) and lengths, and delivers tokens. Debug builds check
+// request's OutputText) and lengths, and delivers tokens. A constrained request's logits
+// are masked by its grammar before sampling; it finishes when the grammar is terminated. Debug builds check
 // CheckInvariants() after every step.
 // Owns all serving state. Submit/Abort are thread-safe; everything else runs on the
 // thread that calls Step() (the scheduler thread, or a test).
@@ -128,6 +129,8 @@ class Scheduler {
   void ProcessResults(const StepPlan& plan);
   void CollectPromptRows(Request& req, const Scheduled& sch);
   void SampleNext(RunningIt it, std::span<float> logits);
+  // A constrained request's mask on its logits; false (request finished) when nothing is allowed.
+  bool MaskByGrammar(RunningIt it, std::span<float> logits);
   // Delivers a finished request (already off the running list and released).
   void Deliver(const std::shared_ptr<Request>& req, FinishReason reason, std::optional<int32_t> token);
 
@@ -154,6 +157,7 @@ class Scheduler {
   std::deque<std::shared_ptr<Request>> waiting_;
   std::list<std::shared_ptr<Request>> running_;
   std::vector<float> logits_;
+  std::vector<uint32_t> grammar_bitmask_;  // scratch for constrained requests' masks
   std::mt19937_64 rng_;  // for the random policy
   Stats stats_;
 

@@ -3,6 +3,7 @@
 // computed, the next token sampled, stop conditions checked and the result delivered.
 #include <algorithm>
 
+#include "runtime/grammar_step.h"
 #include "runtime/logits_processor.h"
 #include "runtime/logprobs.h"
 #include "runtime/scheduler.h"
@@ -42,13 +43,19 @@ void Scheduler::SampleNext(RunningIt it, std::span<float> logits) {
     return;
   }
   ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
+  if (r.grammar && !MaskByGrammar(it, logits)) return;
   std::vector<float> logprobs;
   if (r.logprob.return_logprob) logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
   const int32_t token = r.sampler->Sample(logits, r.params);
+  if (r.grammar && !AcceptGrammarToken(*r.grammar, r.params.stop_token_ids, token)) {
+    Finish(it, Aborted(fmt::format("the grammar refused the sampled token {}", token)));  // a bug, not bad input
+    return;
+  }
   r.output_ids.push_back(token);
   if (r.logprob.return_logprob) r.output_logprobs.push_back(PickLogprobs(logprobs, token, r.logprob));
 
-  const bool stop_token = ShouldStop(r, token);
+  // A terminated grammar (it accepted a stop token) ends the request as that token would.
+  const bool stop_token = ShouldStop(r, token) || (r.grammar && r.grammar->IsTerminated());
   const bool may_stop = static_cast<int64_t>(r.output_ids.size()) > r.params.min_new_tokens;
   std::optional<std::string> stop_string;
   // A stop token's text is left out of the output text unless no_stop_trim (as SGLang).
@@ -67,6 +74,14 @@ void Scheduler::SampleNext(RunningIt it, std::span<float> logits) {
                         : stop_string ? StoppedByString(std::move(*stop_string))
                                       : LengthReached(static_cast<int64_t>(req->output_ids.size()));
   Deliver(req, std::move(reason), token);
+}
+
+bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
+  Request& r = **it;
+  if (MaskLogitsByGrammar(*r.grammar, r.params.stop_token_ids, logits, grammar_bitmask_)) return true;
+  // Only a stop token could come, and min_new_tokens forbids it.
+  Finish(it, Aborted("the grammar allows no next token (it can only end, and min_new_tokens forbids that)"));
+  return false;
 }
 
 }  // namespace sgl

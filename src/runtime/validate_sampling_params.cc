@@ -24,7 +24,6 @@ Status ValidateSamplingParams(const SamplingParams& p) {
     if (!std::isfinite(bias)) return InvalidArgument("logit_bias for token {} is not finite", token);
   if (int(p.regex.has_value()) + int(p.json_schema.has_value()) + int(p.ebnf.has_value()) > 1)
     return InvalidArgument("only one of regex, json_schema and ebnf can be given");
-  if (p.IsConstrained()) return Unsupported("constrained decoding is not wired into the engine yet");
   return Status::Ok();
 }
 

@@ -124,6 +124,10 @@ struct Group : std::enable_shared_from_this<Group> {
       t["decode_tok_per_s"] = s.decode_seconds > 0 ? decoded / s.decode_seconds : 0.0;
       t["completion_tokens"] = s.completion_tokens;
       t["retractions"] = s.num_retractions;
+      if (item.request.sampling.IsConstrained()) {
+        t["grammar_compile_ms"] = s.grammar_compile_seconds * 1e3;
+        t["grammar_cache_hit"] = s.grammar_cache_hit;
+      }
       t["finish"] = r->finish_reason.TypeName();
       if (trace_text) {
         t["prompt"] = engine.tokenizer().Decode(item.request.input_ids, false);

@@ -36,16 +36,43 @@ Status ReadStreamOptions(const JsonFields& f, OpenAiRequest& r) {
   return JsonFields(*options, "stream_options").Read("include_usage", r.include_usage);
 }
 
-Status RefuseConstraints(const JsonFields& f) {
-  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag", "stop_regex"})
-    if (f.Has(name)) return Unsupported("'{}': constrained decoding is not available in this build yet", name);
-  if (const Json* format = f.Find("response_format")) {
-    if (!format->is_object() || !format->contains("type") || !(*format)["type"].is_string())
-      return InvalidArgument("'response_format' must be an object with a string 'type'");
-    if ((*format)["type"] != "text")
-      return Unsupported("'response_format' of type '{}' needs constrained decoding, not available in this build yet",
-                         (*format)["type"].get<std::string>());
+// OpenAI's response_format as SGLang maps it: json_object -> the schema {"type": "object"}
+// (any JSON object); json_schema -> its `schema` (`strict` or not, the output follows it).
+Status ReadResponseFormat(const JsonFields& f, SamplingParams& p) {
+  const Json* format = f.Find("response_format");
+  if (format == nullptr || format->is_null()) return Status::Ok();
+  if (!format->is_object() || !format->contains("type") || !(*format)["type"].is_string())
+    return InvalidArgument("'response_format' must be an object with a string 'type'");
+  const std::string type = (*format)["type"].get<std::string>();
+  if (type == "text") return Status::Ok();
+  if (type != "json_object" && type != "json_schema")
+    return Unsupported("'response_format' of type '{}' is not supported (text, json_object, json_schema are)", type);
+  if (p.IsConstrained())
+    return InvalidArgument("'response_format' {} cannot be combined with regex, json_schema or ebnf", type);
+  if (type == "json_object") {
+    p.json_schema = R"({"type": "object"})";
+    return Status::Ok();
   }
+  const Json* spec = format->contains("json_schema") ? &(*format)["json_schema"] : nullptr;
+  if (spec == nullptr || !spec->is_object())
+    return InvalidArgument("'response_format.json_schema' must be an object with 'name' and 'schema'");
+  const JsonFields g(*spec, "response_format.json_schema");
+  std::string name;
+  bool strict = false;
+  SGL_RETURN_IF_ERROR(g.Read("name", name));
+  SGL_RETURN_IF_ERROR(g.Read("strict", strict));  // checked for its type; the schema is always enforced
+  if (!g.Has("name")) return InvalidArgument("'response_format.json_schema.name' is required");
+  const Json* schema = g.Find("schema");
+  if (schema == nullptr || !(schema->is_object() || schema->is_boolean()))
+    return InvalidArgument("'response_format.json_schema.schema' must be a JSON Schema object");
+  p.json_schema = schema->dump();
+  (void)strict;
+  return Status::Ok();
+}
+
+Status ReadConstraints(const JsonFields& f, SamplingParams& p) {
+  SGL_RETURN_IF_ERROR(ReadConstraintFields(f, p));  // SGLang's extras, sent through extra_body
+  SGL_RETURN_IF_ERROR(ReadResponseFormat(f, p));
   if (f.Has("suffix")) return Unsupported("'suffix' is not supported");
   return Status::Ok();
 }
@@ -59,7 +86,7 @@ Result<OpenAiRequest> ReadOpenAiRequest(const JsonFields& f, int64_t vocab, bool
   SGL_RETURN_IF_ERROR(ReadStreamOptions(f, r));
   SGL_RETURN_IF_ERROR(ReadSharedSamplingFields(f, p));
   SGL_RETURN_IF_ERROR(f.Read("min_tokens", p.min_new_tokens));
-  SGL_RETURN_IF_ERROR(RefuseConstraints(f));
+  SGL_RETURN_IF_ERROR(ReadConstraints(f, p));
   int64_t max_tokens = -1;
   SGL_RETURN_IF_ERROR(f.Read("max_tokens", max_tokens));
   if (chat) SGL_RETURN_IF_ERROR(f.Read("max_completion_tokens", max_tokens));
@@ -428,7 +455,7 @@ void HandleChatCompletions(ApiContext& ctx, const HttpRequest& request, std::sha
     if (!f.Has("messages")) return InvalidArgument("'messages' is required");
     SGL_ASSIGN_OR_RETURN(OpenAiRequest r, ReadOpenAiRequest(f, ctx.tokenizer.vocab_size(), true));
     if (const Json* choice = f.Find("tool_choice"); choice != nullptr && !(choice->is_string() && (*choice == "none" || *choice == "auto")))
-      return Unsupported("'tool_choice' other than \"none\" or \"auto\" needs constrained decoding, not available in this build yet");
+      return Unsupported("'tool_choice' other than \"none\" or \"auto\" is not supported: tool calls are not parsed from the output yet");
     const auto start = Clock::now();
     SGL_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ChatPromptIds(ctx, request.body));
     SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, {prompt}, true, request.Header("x-request-id"), SecondsSince(start)));

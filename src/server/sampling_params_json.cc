@@ -25,6 +25,36 @@ Status ReadLogitBias(const JsonFields& f, std::map<int32_t, float>& out) {
   return Status::Ok();
 }
 
+Status ReadConstraintFields(const JsonFields& f, SamplingParams& p) {
+  // SGLang's Python frontend sends these empty ("" or []) when unused.
+  auto given = [&](const char* name) {
+    const Json* v = f.Find(name);
+    if (v == nullptr) return false;
+    if (v->is_string()) return !v->get_ref<const std::string&>().empty();  // Json::empty() is false for any string
+    return !(v->is_array() && v->empty());
+  };
+  int constraints = 0;
+  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag"}) constraints += given(name) ? 1 : 0;
+  if (constraints > 1) return InvalidArgument("Only one of regex, json_schema, or ebnf can be set.");
+  for (const char* name : {"structural_tag", "stop_regex"})
+    if (given(name)) return Unsupported("'{}' is not supported", f.Name(name));
+  auto read_text = [&](const char* name, std::optional<std::string>& out) -> Status {
+    if (!given(name)) return Status::Ok();
+    const Json& v = *f.Find(name);
+    if (v.is_string()) {
+      out = v.get<std::string>();
+    } else if (std::string_view(name) == "json_schema" && v.is_object()) {
+      out = v.dump();
+    } else {
+      return f.WrongType(name, std::string_view(name) == "json_schema" ? "a string (or a schema object)" : "a string");
+    }
+    return Status::Ok();
+  };
+  SGL_RETURN_IF_ERROR(read_text("regex", p.regex));
+  SGL_RETURN_IF_ERROR(read_text("json_schema", p.json_schema));
+  return read_text("ebnf", p.ebnf);
+}
+
 Status ReadSharedSamplingFields(const JsonFields& f, SamplingParams& p) {
   SGL_RETURN_IF_ERROR(f.Read("temperature", p.temperature));
   SGL_RETURN_IF_ERROR(f.Read("top_p", p.top_p));
@@ -63,16 +93,7 @@ Result<SamplingRequest> ParseSamplingParams(const Json* object, const std::strin
   SGL_RETURN_IF_ERROR(f.Read("sampling_seed", p.seed));
   int stream_interval = 1;
   SGL_RETURN_IF_ERROR(f.Read("stream_interval", stream_interval));
-  // SGLang's Python frontend sends these empty ("" or []) when unused.
-  auto given = [&](const char* name) {
-    const Json* v = f.Find(name);
-    return v != nullptr && !((v->is_string() || v->is_array()) && v->empty());
-  };
-  int constraints = 0;
-  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag"}) constraints += given(name) ? 1 : 0;
-  if (constraints > 1) return InvalidArgument("Only one of regex, json_schema, or ebnf can be set.");
-  for (const char* name : {"regex", "json_schema", "ebnf", "structural_tag", "stop_regex"})
-    if (given(name)) return Unsupported("'{}': constrained decoding is not available in this build yet", f.Name(name));
+  SGL_RETURN_IF_ERROR(ReadConstraintFields(f, p));
   if (out.n < 1) return InvalidArgument("'{}' must be >= 1, got {}", f.Name("n"), out.n);
   SGL_RETURN_IF_ERROR(ValidateSamplingParams(p, vocab_size, path));
   return out;
@@ -119,6 +140,9 @@ Json SamplingParamsToJson(const SamplingParams& p) {
             {"spaces_between_special_tokens", p.spaces_between_special_tokens},
             {"no_stop_trim", p.no_stop_trim}};
   j["seed"] = p.seed ? Json(*p.seed) : Json(nullptr);
+  j["regex"] = p.regex ? Json(*p.regex) : Json(nullptr);
+  j["json_schema"] = p.json_schema ? Json(*p.json_schema) : Json(nullptr);
+  j["ebnf"] = p.ebnf ? Json(*p.ebnf) : Json(nullptr);
   return j;
 }
 

@@ -26,6 +26,11 @@ Status ValidateSamplingParams(const SamplingParams& p, int64_t vocab_size, const
 // skip_special_tokens, spaces_between_special_tokens, no_stop_trim, seed, logit_bias.
 Status ReadSharedSamplingFields(const JsonFields& fields, SamplingParams& p);
 
+// The constraint fields, SGLang's names: `regex`, `json_schema` (a string; an object is
+// taken as its JSON text) and `ebnf`, at most one; "" or null means unset (SGLang's
+// frontend sends ""). `structural_tag` and `stop_regex` are refused as unsupported.
+Status ReadConstraintFields(const JsonFields& fields, SamplingParams& p);
+
 // `logit_bias`: an object of token id (as a string) -> bias.
 Status ReadLogitBias(const JsonFields& fields, std::map<int32_t, float>& out);
 

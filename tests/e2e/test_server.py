@@ -2,7 +2,9 @@
 """Black-box tests of `sgl serve`: start the real server on a loopback port with the
 default model (SmolLM2) and talk to it with raw HTTP and with the official `openai`
 client: every route, streaming and not, errors, auth, metrics, client disconnects
-(their KV is freed), /abort_request, 200 concurrent streams, and the SIGTERM drain.
+(their KV is freed), /abort_request, 200 concurrent streams, the SIGTERM drain, and
+constrained decoding (regex / json_schema / ebnf, OpenAI response_format, bad grammars,
+--grammar-backend none).
 Usage: test_server.py SGL_BINARY"""
 import http.client
 import json
@@ -260,6 +262,110 @@ class ServerTest(unittest.TestCase):
             status, out = self.server.request("POST", "/generate", raw=raw.encode("latin-1"))
             self.assertEqual(status, 400, raw)
 
+    # --- constrained decoding ---------------------------------------------------------
+    PERSON_SCHEMA = {
+        "type": "object",
+        "properties": {"name": {"type": "string", "maxLength": 20},
+                       "age": {"type": "integer", "minimum": 0, "maximum": 120},
+                       "email": {"type": "string", "pattern": "^[a-z]{1,12}@[a-z]{1,12}\\.com$"},
+                       "born": {"type": "string", "format": "date"},
+                       "role": {"enum": ["admin", "user", "guest"]}},
+        "required": ["name", "age", "email", "born", "role"],
+    }
+
+    def constrained(self, prompt, temperature, **constraint):
+        status, out = self.generate({"text": prompt, "sampling_params": {
+            "max_new_tokens": 128, "temperature": temperature, "seed": 7, **constraint}})
+        self.assertEqual(status, 200, out)
+        self.assertEqual(out["meta_info"]["finish_reason"]["type"], "stop", out)
+        return out["text"]
+
+    def test_generate_regex(self):
+        pattern = r"(\d{3})-(\d{4}) \((home|work)\)"
+        for temperature in (0, 0.9):
+            text = self.constrained("Call me at", temperature, regex=pattern)
+            self.assertRegex(text, "^" + pattern + "$")
+
+    def test_generate_json_schema(self):
+        import jsonschema
+        for temperature in (0, 0.9):
+            text = self.constrained("A person as JSON:", temperature, json_schema=json.dumps(self.PERSON_SCHEMA))
+            jsonschema.validate(json.loads(text), self.PERSON_SCHEMA, format_checker=jsonschema.FormatChecker())
+
+    def test_generate_ebnf(self):
+        grammar = 'root ::= "Answer: " ("yes" | "no") ", " word (" " word)? "."\nword ::= [a-z] [a-z]? [a-z]? [a-z]? [a-z]? [a-z]?'
+        for temperature in (0, 0.9):
+            self.assertRegex(self.constrained("Is water wet?", temperature, ebnf=grammar),
+                             r"^Answer: (yes|no), [a-z]{1,6}( [a-z]{1,6})?\.$")
+
+    def test_generate_constrained_stream(self):
+        c = self.server.conn()
+        c.request("POST", "/generate", body=json.dumps({"text": "Count:", "stream": True, "sampling_params": {
+            "max_new_tokens": 32, "temperature": 0, "regex": "[0-9]{1,4}(, [0-9]{1,4}){2}"}}))
+        events, done = sse_events(c.getresponse())
+        self.assertTrue(done)
+        self.assertRegex(events[-1]["text"], r"^[0-9]{1,4}(, [0-9]{1,4}){2}$")
+
+    def test_bad_grammars_get_400_naming_the_problem(self):
+        cases = [
+            ({"regex": "a(?=b)"}, "lookahead"),
+            ({"regex": "(ab"}, "regex"),
+            ({"json_schema": "{not json"}, "json"),
+            ({"json_schema": json.dumps({"type": "object", "not": {"type": "null"}})}, "not"),
+            ({"ebnf": "root ::= undefined_rule"}, "undefined_rule"),
+            ({"regex": "a", "ebnf": "root ::= \"a\""}, "Only one of"),
+            ({"structural_tag": "{}"}, "structural_tag"),
+        ]
+        for constraint, needle in cases:
+            status, out = self.generate({"text": "hi", "sampling_params": {"max_new_tokens": 4, **constraint}})
+            self.assertEqual(status, 400, (constraint, out))
+            self.assertIn(needle.lower(), out["error"]["message"].lower(), constraint)
+        # A bad grammar in a batch fails the request; the server goes on serving others.
+        status, out = self.generate({"text": ["hi", "there"], "sampling_params": {"regex": "a(?<=b)"}})
+        self.assertEqual(status, 400, out)
+        self.assertIn("lookbehind", out["error"]["message"])
+        self.assertRegex(self.constrained("Call me at", 0, regex="[0-9]{3}"), r"^[0-9]{3}$")
+
+    def test_openai_response_format(self):
+        import jsonschema
+        client = self.client()
+        messages = [{"role": "user", "content": "Give me a person as JSON."}]
+        r = client.chat.completions.create(model="default", messages=messages, max_tokens=128, temperature=0,
+                                           response_format={"type": "json_schema", "json_schema": {
+                                               "name": "person", "schema": self.PERSON_SCHEMA, "strict": True}})
+        self.assertEqual(r.choices[0].finish_reason, "stop")
+        jsonschema.validate(json.loads(r.choices[0].message.content), self.PERSON_SCHEMA,
+                            format_checker=jsonschema.FormatChecker())
+        r = client.completions.create(model="default", prompt="Numbers:", max_tokens=24, temperature=0,
+                                      extra_body={"regex": "[0-9]{1,3}( [0-9]{1,3}){3}"})
+        self.assertRegex(r.choices[0].text, r"^[0-9]{1,3}( [0-9]{1,3}){3}$")
+        # json_object allows any object, so a small model may run on; what it wrote must
+        # still be an object, whole when it stopped.
+        short = [{"role": "user", "content": 'Reply with the JSON object {"ok": true} and nothing else.'}]
+        for stream in (False, True):
+            r = client.chat.completions.create(model="default", messages=short, max_tokens=64, temperature=0,
+                                               stream=stream, response_format={"type": "json_object"})
+            if stream:
+                chunks = [c for c in r if c.choices]
+                content = "".join(c.choices[0].delta.content or "" for c in chunks)
+                finish = chunks[-1].choices[0].finish_reason
+            else:
+                content, finish = r.choices[0].message.content, r.choices[0].finish_reason
+            self.assertTrue(content.startswith("{"), content)
+            if finish == "stop":
+                self.assertIsInstance(json.loads(content), dict)
+
+    def test_openai_bad_response_format(self):
+        import openai
+        messages = [{"role": "user", "content": "x"}]
+        for fmt, needle in [({"type": "json_schema"}, "json_schema"),
+                            ({"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "if": {}}}}, "if"),
+                            ({"type": "yaml"}, "yaml")]:
+            with self.assertRaises(openai.BadRequestError) as e:
+                self.client().chat.completions.create(model="default", messages=messages, max_tokens=4,
+                                                      response_format=fmt)
+            self.assertIn(needle, str(e.exception))
+
     def test_unknown_route_method_and_large_body(self):
         self.assertEqual(self.server.request("GET", "/nope")[0], 404)
         self.assertEqual(self.server.request("DELETE", "/generate")[0], 405)
@@ -449,6 +555,19 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class GrammarBackendTest(unittest.TestCase):
+    def test_backend_none_refuses_constrained_requests(self):
+        server = Server("--grammar-backend", "none")
+        try:
+            status, out = server.json("POST", "/generate", {"text": "hi", "sampling_params": {"regex": "[0-9]+"}})
+            self.assertEqual(status, 400, out)
+            self.assertIn("grammar backend is none", out["error"]["message"])
+            status, _ = server.json("POST", "/generate", {"text": "hi", "sampling_params": {"max_new_tokens": 2}})
+            self.assertEqual(status, 200)
+        finally:
+            server.stop()
 
 
 class GuideTest(unittest.TestCase):

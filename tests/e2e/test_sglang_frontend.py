@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """SGLang's own Python frontend (the `sglang` package, frontend only) runs its programs
 unchanged against `sgl serve` through RuntimeEndpoint: gen with stop strings, multi-turn
-roles, fork and join, select (by prompt logprobs), run_batch.
+roles, fork and join, select (by prompt logprobs), run_batch, and constrained gen
+(regex, dtype).
 Usage: test_sglang_frontend.py SGL_BINARY SGLANG_FRONTEND_DIR"""
 import os
 import sys
@@ -72,6 +73,17 @@ class FrontendTest(unittest.TestCase):
         states = complete.run_batch([{"word": w} for w in ["hot", "up", "big"]])
         self.assertEqual(len(states), 3)
         self.assertTrue(all(st["opposite"] for st in states))
+
+    def test_gen_with_regex_and_dtype(self):
+        @sgl.function
+        def contact(s):
+            s += "Name: Ada Lovelace\nPhone:" + sgl.gen("phone", max_tokens=16, temperature=0,
+                                                       regex=r" \(\d{3}\) \d{3}-\d{4}")
+            s += "\nAge:" + sgl.gen("age", max_tokens=8, temperature=0, dtype=int)
+
+        state = contact.run()
+        self.assertRegex(state["phone"], r"^ \(\d{3}\) \d{3}-\d{4}$")
+        self.assertRegex(state["age"], r"^[-+]?\d+[ \n]*$")  # the frontend's REGEX_INT
 
 
 if __name__ == "__main__":

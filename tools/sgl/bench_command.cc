@@ -2,10 +2,16 @@
 // two can be compared: ppN = prefill of N random tokens from an empty cache (logits of the
 // last token only); tgN = N decode steps of one token each, starting from a one-token
 // context. Each test runs `--repetitions` times after one warm-up; mean and stddev of
-// tokens/s are printed as a markdown table.
+// tokens/s are printed as a markdown table. With --json-schema FILE the decode test also
+// runs with its output constrained by that schema, alternating with unconstrained runs
+// (same prompt, same max tokens; the grammar may end it sooner), giving the per-token
+// cost of the constraint in the real loop.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +26,7 @@ struct BenchFlags {
   int n_prompt = 512;
   int n_gen = 128;
   int repetitions = 5;
+  std::string json_schema_path;  // when set: the decode test again, constrained by this schema
 };
 
 struct Measurement {
@@ -37,8 +44,9 @@ Measurement Summarize(const std::vector<double>& tps) {
 
 // Runs `runs` timed repetitions (after one warm-up) and returns tokens/s of each.
 Result<std::vector<double>> Repeat(Engine& engine, int runs, const std::vector<int32_t>& prompt, int max_new_tokens,
-                                   bool decode) {
+                                   bool decode, std::optional<std::string> json_schema = std::nullopt) {
   SamplingParams params;
+  params.json_schema = std::move(json_schema);
   params.temperature = 0;
   params.ignore_eos = true;
   params.max_new_tokens = max_new_tokens;
@@ -47,9 +55,42 @@ Result<std::vector<double>> Repeat(Engine& engine, int runs, const std::vector<i
     SGL_ASSIGN_OR_RETURN(GenerateResult result, engine.Generate(prompt, params, {}));
     const GenerateStats& s = result.stats;
     if (r < 0) continue;
+    if (s.completion_tokens < 2) return InvalidArgument("the run produced {} tokens: too few to time decoding", s.completion_tokens);
     tps.push_back(decode ? (s.completion_tokens - 1) / s.decode_seconds : s.prompt_tokens / s.prefill_seconds);
   }
   return tps;
+}
+
+// The decode test with and without the JSON Schema, runs alternating so that load from
+// elsewhere hits both alike; prints the median rate of each and their ratio.
+int RunConstrained(Engine& engine, const BenchFlags& flags, const std::vector<int32_t>& prompt) {
+  std::ifstream file(flags.json_schema_path);
+  std::stringstream schema;
+  schema << file.rdbuf();
+  if (!file) {
+    spdlog::error("cannot read {}", flags.json_schema_path);
+    return 1;
+  }
+  const std::vector<int32_t> start = {prompt.empty() ? 1 : prompt[0]};
+  std::vector<double> plain, constrained;
+  for (int r = 0; r < flags.repetitions; ++r) {
+    auto p = Repeat(engine, 1, start, flags.n_gen + 1, true);
+    auto c = Repeat(engine, 1, start, flags.n_gen + 1, true, schema.str());
+    if (!p.ok() || !c.ok()) {
+      spdlog::error("{}", (p.ok() ? c.status() : p.status()).message());
+      return 1;
+    }
+    plain.push_back(p->front());
+    constrained.push_back(c->front());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::printf("| tg%d (median of %d, alternating) | %.2f |\n| tg%d json_schema | %.2f |\n\nconstrained / unconstrained: %.3f\n",
+              flags.n_gen, flags.repetitions, median(plain), flags.n_gen, median(constrained),
+              median(constrained) / median(plain));
+  return 0;
 }
 
 int Run(const BenchFlags& flags) {
@@ -83,6 +124,7 @@ int Run(const BenchFlags& flags) {
     }
     const Measurement m = Summarize(*tps);
     std::printf("| tg%d | %.2f ± %.2f |\n", flags.n_gen, m.mean, m.stddev);
+    if (!flags.json_schema_path.empty()) return RunConstrained(**engine, flags, prompt);
   }
   return 0;
 }
@@ -99,6 +141,8 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--n-gen,-n", flags->n_gen, "Tokens for the decode test")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--json-schema", flags->json_schema_path,
+                  "Also run the decode test constrained by the JSON Schema in this file");
   cmd->add_option("--repetitions,-r", flags->repetitions, "Timed runs per test")->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();

@@ -119,6 +119,11 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--max-prefill-tokens", e.max_prefill_tokens, "Prompt tokens per step")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--schedule-policy", e.schedule_policy, "Waiting-queue order")->capture_default_str()->check(CLI::IsMember({"fcfs", "lpm", "dfs-weight", "lof", "random"}));
   cmd->add_flag("--disable-radix-cache", e.disable_radix_cache, "Do not reuse KV of shared prefixes");
+  cmd->add_option("--grammar-backend", e.grammar_backend,
+                  "Constrained decoding (regex, json_schema, ebnf): xgrammar, outlines and llguidance all mean the "
+                  "built-in backend; none refuses constrained requests")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"xgrammar", "outlines", "llguidance", "none"}));
   cmd->add_option("--context-length", e.context_length, "Context length (default: the model's)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--page-size", e.page_size, "KV cache page size in tokens")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--served-model-name", a.served_model_name, "Model name in the API (default: the model path)");

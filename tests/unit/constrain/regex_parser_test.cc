@@ -96,6 +96,14 @@ TEST(RegexParserTest, UnsupportedFeaturesAreNamed) {
   ExpectRejected("\\p{L}", "Unicode property");
   ExpectRejected("a^b", "'^'");
   ExpectRejected("a$b", "'$'");
+  // '$' before ')': nothing may follow the group, nor may it repeat.
+  ExpectRejected("(a$)b", "'$'");
+  ExpectRejected("((a$))b", "'$'");
+  ExpectRejected("(a$|c)b", "'$'");
+  ExpectRejected("(a$)+", "'$'");
+  ExpectRejected("(a$){2}", "'$'");
+  for (std::string_view ok : {"(a$)", "(a$)?", "(a$|b)", "(a$)|bc", "x(y|(a$))", "((a$)|b)|cd"})
+    EXPECT_TRUE(ParseRegex(ok).ok()) << ok;
 }
 
 TEST(RegexParserTest, MalformedPatternsAreErrors) {

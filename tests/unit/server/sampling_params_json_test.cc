@@ -65,5 +65,25 @@ TEST(SamplingParamsJsonTest, RangesAreCheckedLikeSGLang) {
   EXPECT_NE(r.status().message().find("sampling_params.top_k"), std::string::npos) << r.status().message();
 }
 
+TEST(SamplingParamsJsonTest, ReadsOneConstraint) {
+  auto regex = Parse(R"({"regex": "[0-9]+", "json_schema": "", "ebnf": null, "stop_regex": []})");
+  ASSERT_TRUE(regex.ok()) << regex.status().message();
+  EXPECT_EQ(regex->params.regex, "[0-9]+");
+  EXPECT_FALSE(regex->params.json_schema || regex->params.ebnf);
+  auto schema_object = Parse(R"({"json_schema": {"type": "integer"}})");
+  ASSERT_TRUE(schema_object.ok());
+  EXPECT_EQ(Json::parse(*schema_object->params.json_schema), Json::parse(R"({"type": "integer"})"));
+  auto ebnf = Parse(R"({"ebnf": "root ::= \"x\""})");
+  ASSERT_TRUE(ebnf.ok());
+  EXPECT_EQ(ebnf->params.ebnf, "root ::= \"x\"");
+  for (const char* bad : {R"({"regex": 5})", R"({"ebnf": {"x": 1}})", R"({"json_schema": 1})",
+                          R"({"structural_tag": "{}"})", R"({"stop_regex": "x"})", R"({"regex": "a", "ebnf": "b"})"}) {
+    auto r = Parse(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+  auto tag = Parse(R"({"structural_tag": "{}"})");
+  EXPECT_NE(tag.status().message().find("structural_tag"), std::string::npos) << tag.status().message();
+}
+
 }  // namespace
 }  // namespace sgl::server

@@ -1,0 +1,42 @@
+#include "runtime/grammar_step.h"
+
+#include <algorithm>
+
+namespace sgl {
+namespace {
+
+bool Contains(std::span<const int32_t> ids, int32_t id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
+
+}  // namespace
+
+std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& params) {
+  using constrain::GrammarKind;
+  if (params.regex) return constrain::GrammarSpec{GrammarKind::kRegex, *params.regex, {}};
+  if (params.json_schema) return constrain::GrammarSpec{GrammarKind::kJsonSchema, *params.json_schema, {}};
+  if (params.ebnf) return constrain::GrammarSpec{GrammarKind::kEbnf, *params.ebnf, {}};
+  return std::nullopt;
+}
+
+bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                         std::span<float> logits, std::vector<uint32_t>& bitmask) {
+  bitmask.assign(static_cast<size_t>(matcher.grammar().bitmask_words()), 0);
+  matcher.FillNextTokenBitmask(bitmask);
+  const int64_t vocab = matcher.grammar().vocab().vocab_size();
+  if (matcher.CanEnd())
+    for (int32_t id : extra_stop_ids)
+      if (id >= 0 && id < vocab) bitmask[id / 32] |= 1u << (id % 32);
+  constrain::ApplyTokenBitmask(logits, bitmask);
+  return std::any_of(bitmask.begin(), bitmask.end(), [](uint32_t word) { return word != 0; });
+}
+
+bool AcceptGrammarToken(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids, int32_t token) {
+  if (matcher.AcceptToken(token)) return true;
+  // A request's own stop token is not in the vocabulary's stop list: it ends the grammar
+  // as EOS would (the mask offered it only where the grammar can end).
+  if (!Contains(extra_stop_ids, token) || !matcher.CanEnd()) return false;
+  std::span<const int32_t> stops = matcher.grammar().vocab().stop_ids();
+  if (!stops.empty()) (void)matcher.AcceptToken(stops.front());
+  return true;
+}
+
+}  // namespace sgl

@@ -1,0 +1,34 @@
+// The grammar's part of one decoding step of a constrained request: which grammar a
+// request's SamplingParams ask for, the mask applied to its logits before sampling (as
+// SGLang applies its vocab mask: after penalties, before the logprobs and the sampler),
+// and the sampled token fed back to the matcher. Not thread-safe: the matcher is the
+// request's (scheduler thread).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "constrain/grammar_compiler.h"
+#include "constrain/grammar_matcher.h"
+#include "sgl/sampling_params.h"
+
+namespace sgl {
+
+// The grammar `params` ask for, if any. REQUIRES: at most one of regex / json_schema / ebnf.
+std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& params);
+
+// Sets to -infinity the logits of every token `matcher` does not allow next. Its stop
+// tokens, and `extra_stop_ids` (the request's stop_token_ids), stay only where the grammar
+// can end. `bitmask` is scratch. Returns false when no token is allowed.
+bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                         std::span<float> logits, std::vector<uint32_t>& bitmask);
+
+// Advances `matcher` by the sampled `token`. A stop token (the vocabulary's or one of
+// `extra_stop_ids`) where the grammar can end terminates it. Returns false (matcher
+// unchanged) when the grammar refuses the token.
+[[nodiscard]] bool AcceptGrammarToken(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                                      int32_t token);
+
+}  // namespace sgl

@@ -1,0 +1,267 @@
+// Constrained decoding through the Engine on the real default model (SmolLM2-135M, from
+// models/): every regex / JSON Schema / EBNF-constrained output matches its constraint,
+// greedy and sampled, with the radix cache on and off, under retraction (a tiny KV
+// cache), and batched with unconstrained requests whose outputs stay what they are alone.
+// A grammar that does not compile fails its own request with a message naming the
+// problem; the compile time and cache hit are reported.
+#include <cmath>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sgl/engine.h"
+#include "testing/test_paths.h"
+#include "tokenizer/tokenizer.h"
+
+namespace sgl {
+namespace {
+
+const char* const kModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
+
+struct EngineSetup {
+  bool disable_radix_cache = false;
+  int64_t max_total_tokens = 2048;
+  std::string grammar_backend = "xgrammar";
+};
+
+std::unique_ptr<Engine> MakeEngine(const EngineSetup& setup) {
+  const std::string path = testing::SourcePath(kModel);
+  EXPECT_TRUE(std::filesystem::exists(path)) << path << " is missing: run scripts/fetch_models.sh";
+  EngineOptions o;
+  o.device = "cpu";
+  o.model_path = path;
+  o.num_threads = 2;
+  o.max_total_tokens = setup.max_total_tokens;
+  o.disable_radix_cache = setup.disable_radix_cache;
+  o.grammar_backend = setup.grammar_backend;
+  auto engine = Engine::Create(o);
+  EXPECT_TRUE(engine.ok()) << engine.status().message();
+  return engine.ok() ? std::move(engine).value() : nullptr;
+}
+
+// The output of a constrained request must be complete (the grammar ended it), so it
+// can be checked whole.
+const std::string kRegex = R"((yes|no), because [a-z ]{1,40}\.)";
+const std::string kSchema = R"({"type": "object", "properties": {
+    "name": {"type": "string", "maxLength": 16},
+    "age": {"type": "integer", "minimum": 0, "maximum": 120},
+    "tags": {"type": "array", "items": {"enum": ["red", "green", "blue"]}, "maxItems": 3}},
+  "required": ["name", "age", "tags"]})";
+const std::string kEbnf = R"(root ::= "The answer is " number "."
+number ::= [1-9] [0-9]*)";
+
+bool MatchesSchema(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.size() != 3) return false;
+  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().size() > 16) return false;
+  if (!j.contains("age") || !j["age"].is_number_integer() || j["age"] < 0 || j["age"] > 120) return false;
+  if (!j.contains("tags") || !j["tags"].is_array() || j["tags"].size() > 3) return false;
+  for (const auto& tag : j["tags"])
+    if (tag != "red" && tag != "green" && tag != "blue") return false;
+  return true;
+}
+
+bool Matches(const SamplingParams& p, const std::string& text) {
+  if (p.regex) return std::regex_match(text, std::regex(*p.regex));
+  if (p.json_schema) return MatchesSchema(text);
+  if (p.ebnf) return std::regex_match(text, std::regex(R"(The answer is [1-9][0-9]*\.)"));
+  return false;
+}
+
+GenerateRequest Constrained(const std::string& prompt, const std::string& kind, float temperature, uint64_t seed) {
+  GenerateRequest r;
+  r.text = prompt;
+  r.sampling.max_new_tokens = 96;
+  r.sampling.temperature = temperature;
+  r.sampling.seed = seed;
+  if (kind == "regex") r.sampling.regex = kRegex;
+  if (kind == "json") r.sampling.json_schema = kSchema;
+  if (kind == "ebnf") r.sampling.ebnf = kEbnf;
+  return r;
+}
+
+GenerateRequest Unconstrained(const std::string& prompt, int max_new_tokens) {
+  GenerateRequest r;
+  r.text = prompt;
+  r.sampling.temperature = 0;
+  r.sampling.ignore_eos = true;
+  r.sampling.max_new_tokens = max_new_tokens;
+  return r;
+}
+
+void ExpectValid(const GenerateRequest& request, const Result<GenerateResult>& result) {
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kStop) << result->text;
+  EXPECT_TRUE(Matches(request.sampling, result->text)) << "output: " << result->text;
+}
+
+const std::vector<std::string> kKinds = {"regex", "json", "ebnf"};
+const std::vector<std::string> kPrompts = {
+    "Is the sky blue? Answer:", "Describe a person as JSON:", "What is 6 times 7?", "Say something about cats."};
+
+class EngineGrammarTest : public ::testing::TestWithParam<bool> {};  // radix cache disabled?
+
+// Submits every request at once (they share batches) and returns their results in order.
+std::vector<Result<GenerateResult>> RunTogether(Engine& engine, const std::vector<GenerateRequest>& requests) {
+  std::vector<GenerateHandle> handles;
+  for (const auto& r : requests) handles.push_back(engine.Submit(r, {}));
+  std::vector<Result<GenerateResult>> results;
+  for (auto& h : handles) results.push_back(h.result.get());
+  return results;
+}
+
+TEST_P(EngineGrammarTest, GreedyAndSampledOutputsMatchTheConstraint) {
+  auto engine = MakeEngine({.disable_radix_cache = GetParam()});
+  ASSERT_NE(engine, nullptr);
+  std::vector<GenerateRequest> requests;
+  for (const std::string& kind : kKinds)
+    for (float temperature : {0.0f, 1.0f})
+      for (uint64_t seed : {1u, 2u}) requests.push_back(Constrained(kPrompts[seed % kPrompts.size()], kind, temperature, seed));
+  const auto results = RunTogether(*engine, requests);
+  for (size_t i = 0; i < requests.size(); ++i) ExpectValid(requests[i], results[i]);
+}
+
+// Many constrained requests at once in a KV cache too small for all: some are retracted
+// and resume; their outputs must still be complete and valid, and greedy ones equal to
+// the same request run alone.
+TEST_P(EngineGrammarTest, RetractedRequestsStayValid) {
+  auto engine = MakeEngine({.disable_radix_cache = GetParam(), .max_total_tokens = 112});
+  ASSERT_NE(engine, nullptr);
+  std::vector<GenerateRequest> requests;
+  for (int i = 0; i < 8; ++i)
+    requests.push_back(Constrained(kPrompts[i % kPrompts.size()], i % 4 == 3 ? "ebnf" : "json", i % 2 ? 1.0f : 0.0f, i));
+  const auto together = RunTogether(*engine, requests);
+  int retractions = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ExpectValid(requests[i], together[i]);
+    if (together[i].ok()) retractions += together[i]->stats.num_retractions;
+  }
+  EXPECT_GT(retractions, 0) << "the KV cache was meant to be too small for all requests at once";
+  for (size_t i = 0; i < 4; i += 2) {  // greedy ones
+    auto alone = engine->Generate(requests[i]);
+    ASSERT_TRUE(alone.ok() && together[i].ok());
+    EXPECT_EQ(alone->output_ids, together[i]->output_ids);
+  }
+}
+
+// Constrained requests in the same batches as unconstrained ones change nothing for the
+// unconstrained ones (their logits, masks and samplers are their own). The reference is
+// the unconstrained requests batched alone (the CPU kernels are batch-invariant, which
+// engine_test checks).
+TEST_P(EngineGrammarTest, UnconstrainedOutputsUnchangedByConstrainedNeighbours) {
+  auto engine = MakeEngine({.disable_radix_cache = GetParam()});
+  ASSERT_NE(engine, nullptr);
+  std::vector<GenerateRequest> plain, mixed;
+  for (size_t i = 0; i < kPrompts.size(); ++i) plain.push_back(Unconstrained(kPrompts[i], 24));
+  const auto alone = RunTogether(*engine, plain);
+  for (size_t i = 0; i < kPrompts.size(); ++i) {
+    mixed.push_back(Constrained(kPrompts[i], kKinds[i % 3], 1.0f, 10 + i));
+    mixed.push_back(plain[i]);
+  }
+  const auto results = RunTogether(*engine, mixed);
+  for (size_t i = 0; i < kPrompts.size(); ++i) {
+    ASSERT_TRUE(alone[i].ok() && results[2 * i + 1].ok());
+    EXPECT_EQ(results[2 * i + 1]->output_ids, alone[i]->output_ids) << kPrompts[i];
+    ExpectValid(mixed[2 * i], results[2 * i]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(RadixCache, EngineGrammarTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Disabled" : "Enabled"; });
+
+TEST(EngineGrammarErrorsTest, BadGrammarFailsOnlyItsRequestWithTheProblemNamed) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest bad = Constrained(kPrompts[0], "regex", 0, 0);
+  bad.sampling.regex = "a(?=b)";
+  const GenerateRequest good = Constrained(kPrompts[0], "regex", 0, 0);
+  GenerateHandle bad_handle = engine->Submit(bad, {});
+  GenerateHandle good_handle = engine->Submit(good, {});
+  auto failed = bad_handle.result.get();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(failed.status().message().find("lookahead"), std::string::npos) << failed.status().message();
+  ExpectValid(good, good_handle.result.get());
+
+  GenerateRequest bad_schema = Constrained(kPrompts[0], "json", 0, 0);
+  bad_schema.sampling.json_schema = R"({"type": "object", "not": {}})";
+  auto schema_failed = engine->Generate(bad_schema);
+  ASSERT_FALSE(schema_failed.ok());
+  EXPECT_NE(schema_failed.status().message().find("not"), std::string::npos) << schema_failed.status().message();
+
+  GenerateRequest bad_ebnf = Constrained(kPrompts[0], "ebnf", 0, 0);
+  bad_ebnf.sampling.ebnf = "root ::= missing";
+  auto ebnf_failed = engine->Generate(bad_ebnf);
+  ASSERT_FALSE(ebnf_failed.ok());
+  EXPECT_NE(ebnf_failed.status().message().find("missing"), std::string::npos) << ebnf_failed.status().message();
+}
+
+TEST(EngineGrammarErrorsTest, BackendNoneRefusesConstrainedRequests) {
+  auto engine = MakeEngine({.grammar_backend = "none"});
+  ASSERT_NE(engine, nullptr);
+  auto refused = engine->Generate(Constrained(kPrompts[0], "regex", 0, 0));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("none"), std::string::npos) << refused.status().message();
+  EXPECT_TRUE(engine->Generate(Unconstrained(kPrompts[0], 4)).ok());
+}
+
+TEST(EngineGrammarStatsTest, CompileTimeAndCacheHitReported) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest r = Constrained(kPrompts[1], "regex", 0, 0);
+  r.sampling.regex = "[0-9]{2}";
+  auto first = engine->Generate(r);
+  r.text = kPrompts[2];
+  auto second = engine->Generate(r);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_FALSE(first->stats.grammar_cache_hit);
+  EXPECT_GT(first->stats.grammar_compile_seconds, 0);
+  EXPECT_TRUE(second->stats.grammar_cache_hit);
+  auto plain = engine->Generate(Unconstrained(kPrompts[0], 2));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->stats.grammar_compile_seconds, 0);
+}
+
+// Logprobs come from the masked logits (as SGLang's): the top alternatives at each step
+// are tokens the grammar allowed, so for a digits-only regex each is a digit string.
+TEST(EngineGrammarStatsTest, TopLogprobsOnlyListAllowedTokens) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest r = Constrained(kPrompts[2], "regex", 0, 0);
+  r.sampling.regex = "[0-9]{6}";
+  r.logprob.return_logprob = true;
+  r.logprob.top_logprobs_num = 5;
+  auto result = engine->Generate(r);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_EQ(result->output_logprobs.size(), result->output_ids.size());
+  for (const PositionLogprobs& p : result->output_logprobs) {
+    // Masked tokens' logprobs are -inf, reported as the lowest float (JSON has no -inf).
+    constexpr float kMasked = std::numeric_limits<float>::lowest();
+    EXPECT_GT(p.token.logprob, kMasked);
+    for (const TokenLogprob& t : p.top) {
+      if (t.logprob == kMasked) continue;  // fewer than 5 allowed tokens
+      const std::string text = engine->tokenizer().Decode(std::vector<int32_t>{t.token_id}, false);
+      const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      EXPECT_TRUE(digits || t.token_id == p.token.token_id) << "'" << text << "' offered after a digit regex";
+    }
+  }
+}
+
+TEST(EngineGrammarStatsTest, AbortWhileCompilingOrRunningEndsTheRequest) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest r = Constrained(kPrompts[1], "json", 1.0f, 3);
+  r.sampling.json_schema = R"({"type": "object", "properties": {"s": {"type": "string", "maxLength": 100}}})";
+  GenerateHandle handle = engine->Submit(r, {});
+  engine->Abort(handle.id);
+  auto result = handle.result.get();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kAbort);
+}
+
+}  // namespace
+}  // namespace sgl

@@ -1,0 +1,85 @@
+// A constrained step on a toy vocabulary: the mask leaves exactly the tokens the grammar
+// allows (stop tokens, the vocabulary's and the request's, only where it can end), the
+// accepted token moves the matcher, a request's own stop token ends the grammar, and
+// GrammarSpecFor reads the one constraint a request gives.
+#include "runtime/grammar_step.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace sgl {
+namespace {
+
+using constrain::CompiledGrammar;
+using constrain::GrammarKind;
+using constrain::GrammarMatcher;
+using constrain::TokenVocabulary;
+
+const std::vector<int32_t> kStop = {5}, kNoStop = {};
+
+// Ids: 0 "a", 1 "b", 2 "ab", 3 "c", 4 EOS (stop), 5 a special token (request stop).
+std::unique_ptr<GrammarMatcher> Matcher(const std::string& regex) {
+  auto vocab = std::make_shared<TokenVocabulary>(std::vector<std::string>{"a", "b", "ab", "c", "</s>", "<x>"},
+                                                 std::vector<int32_t>{4}, std::vector<int32_t>{5});
+  auto grammar = constrain::BuildGrammar({GrammarKind::kRegex, regex, {}});
+  EXPECT_TRUE(grammar.ok()) << grammar.status().message();
+  auto compiled = CompiledGrammar::Compile(*grammar, vocab);
+  EXPECT_TRUE(compiled.ok()) << compiled.status().message();
+  return std::make_unique<GrammarMatcher>(*compiled);
+}
+
+// Which of the 7 logits (one past the vocabulary) stay finite after the mask.
+std::vector<int> Finite(GrammarMatcher& m, const std::vector<int32_t>& request_stops) {
+  std::vector<float> logits(7, 1.0f);
+  std::vector<uint32_t> scratch;
+  EXPECT_TRUE(MaskLogitsByGrammar(m, request_stops, logits, scratch));
+  std::vector<int> finite;
+  for (int i = 0; i < 7; ++i)
+    if (std::isfinite(logits[i])) finite.push_back(i);
+  return finite;
+}
+
+TEST(GrammarStepTest, MaskAllowsGrammarTokensAndStopsOnlyWhereItCanEnd) {
+  auto m = Matcher("ab?c?");
+  EXPECT_EQ(Finite(*m, kStop), (std::vector<int>{0, 2}));  // "a", "ab"; cannot end yet
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 0));
+  EXPECT_EQ(Finite(*m, kStop), (std::vector<int>{1, 3, 4, 5}));  // "b", "c", EOS, the request's stop
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 4));
+  EXPECT_TRUE(m->IsTerminated());
+}
+
+TEST(GrammarStepTest, RequestStopTokenEndsTheGrammarOnlyWhereItCanEnd) {
+  auto m = Matcher("ab");
+  EXPECT_FALSE(AcceptGrammarToken(*m, kStop, 5));  // cannot end before "ab"
+  EXPECT_FALSE(AcceptGrammarToken(*m, kStop, 3));  // "c" is refused
+  EXPECT_EQ(m->num_steps(), 0);
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 2));
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 5));
+  EXPECT_TRUE(m->IsTerminated());
+}
+
+TEST(GrammarStepTest, NothingAllowedIsReported) {
+  auto m = Matcher("a");
+  ASSERT_TRUE(AcceptGrammarToken(*m, kNoStop, 0));
+  ASSERT_TRUE(AcceptGrammarToken(*m, kNoStop, 4));
+  std::vector<float> logits(7, 0.0f);
+  std::vector<uint32_t> scratch;
+  EXPECT_FALSE(MaskLogitsByGrammar(*m, kNoStop, logits, scratch));  // terminated: nothing more
+}
+
+TEST(GrammarStepTest, SpecForReadsTheConstraint) {
+  SamplingParams p;
+  EXPECT_FALSE(GrammarSpecFor(p).has_value());
+  p.json_schema = R"({"type": "object"})";
+  auto spec = GrammarSpecFor(p);
+  ASSERT_TRUE(spec.has_value());
+  EXPECT_EQ(spec->kind, GrammarKind::kJsonSchema);
+  EXPECT_EQ(spec->text, *p.json_schema);
+  p.json_schema.reset();
+  p.ebnf = "root ::= \"x\"";
+  EXPECT_EQ(GrammarSpecFor(p)->kind, GrammarKind::kEbnf);
+}
+
+}  // namespace
+}  // namespace sgl
