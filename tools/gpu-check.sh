@@ -6,7 +6,8 @@
 #   tools/gpu-check.sh [BUILD_DIR]        BUILD_DIR: a CUDA build (default: build) holding
 #                                         sgl_tests and bench_cuda_decode; a lib/ folder
 #                                         inside it is searched for shared libraries first.
-# Environment: PEER=path/to/torch_llama8b.py (default /work/shared/peers/torch_llama8b.py;
+# Environment: DECODE=0 skips the decode benchmark, OFFLINE=1 adds offline throughput (below),
+# PEER=path/to/torch_llama8b.py (default /work/shared/peers/torch_llama8b.py;
 # skipped when missing or PEER=none), SANITIZE=1 also runs the attention tests under
 # compute-sanitizer, OUT=folder for the logs (default /tmp/gpu-check).
 # The tests read fixtures from the source tree the build was configured in; when that
@@ -55,18 +56,41 @@ if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
   echo "racecheck rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/racecheck.log" | tail -1)"
 fi
 
-echo "== bench_cuda_decode (Llama-3.1-8B shapes, random bf16 weights)"
-"$BUILD/bench_cuda_decode" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
-bench_rc=${PIPESTATUS[0]}
+bench_rc=skipped
+: > "$OUT/bench.log"; : > "$OUT/bench_nographs.log"
+if [ "${DECODE:-1}" = 1 ]; then
+  echo "== bench_cuda_decode (Llama-3.1-8B shapes, random bf16 weights)"
+  "$BUILD/bench_cuda_decode" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log"
+  bench_rc=${PIPESTATUS[0]}
 
-echo "== bench_cuda_decode --graphs 0 (the same decode without CUDA graphs)"
-"$BUILD/bench_cuda_decode" --graphs 0 --ttft-tokens 128 --gen 64 2>&1 | grep -E 'RESULT decode|error' | tee "$OUT/bench_nographs.log"
+  echo "== bench_cuda_decode --graphs 0 (the same decode without CUDA graphs)"
+  "$BUILD/bench_cuda_decode" --graphs 0 --ttft-tokens 128 --gen 64 2>&1 | grep -E 'RESULT decode|error' | tee "$OUT/bench_nographs.log"
+fi
 
 peer_rc=skipped
 if [ "$PEER" != none ] && [ -f "$PEER" ]; then
   echo "== peer: $PEER"
   PYTHONUNBUFFERED=1 timeout "${PEER_TIMEOUT:-420}" python3 "$PEER" all 2>&1 | grep -v Warning | tee "$OUT/peer.log"
   peer_rc=${PIPESTATUS[0]}
+fi
+
+# Offline throughput (OFFLINE=1): `sgl bench offline` on a random Llama-3.1-8B-shaped
+# model written here, up to 256 requests at once, and transformers on the same shapes.
+if [ "${OFFLINE:-0}" = 1 ]; then
+  echo "== offline throughput, Llama-3.1-8B shapes (random bf16 weights)"
+  m8=/tmp/llama8b-random
+  [ -f "$m8/config.json" ] || python3 "$(dirname "$0")/make_random_llama.py" "$m8" --shape llama8b > "$OUT/make_8b.log" 2>&1 || tail -3 "$OUT/make_8b.log"
+  for shape in ${OFFLINE_SHAPES:-500:128:128 100:1000:1000 200:2048:128}; do
+    IFS=: read -r n in out <<< "$shape"
+    "$BUILD/sgl" bench offline --device cuda --model-path "$m8" --num-prompts "$n" --random-input-len "$in" \
+      --random-output-len "$out" --random-range-ratio 1.0 --max-running-requests 256 \
+      --output-file "$OUT/offline-$in-$out.json" > "$OUT/offline-$in-$out.log" 2>&1
+    echo "ours in$in/out$out x$n: $(grep -E 'Output token|Total token' "$OUT/offline-$in-$out.log" | tr -s ' ' | tr '\n' ' ') $(grep -iE 'error|KV cache:' "$OUT/offline-$in-$out.log" | head -2)"
+  done | tee "$OUT/offline.log"
+  for shape in ${OFFLINE_PEER_SHAPES:-128:128 2048:128}; do
+    IFS=: read -r in out <<< "$shape"
+    timeout 300 python3 "$(dirname "$0")/../bench/hf_offline_throughput.py" "$m8" "$in" "$out" 2>&1 | grep -E 'tok/s|Error' | sed 's/^/peer: /'
+  done | tee -a "$OUT/offline.log"
 fi
 
 value() { sed -n "s/^RESULT $1 \([0-9.]*\).*/\1/p" "$OUT/bench.log" | head -1; }
@@ -82,4 +106,5 @@ if [ -f "$OUT/peer.log" ]; then
   grep -E 'gemv sweep|out tok/s|failed' "$OUT/peer.log" | sed 's/^/peer: /'
 fi
 printf '%-34s %s\n' "peer rc" "$peer_rc"
-[ "$tests_rc" = 0 ] && [ "$bench_rc" = 0 ]
+[ -f "$OUT/offline.log" ] && sed 's/^/offline: /' "$OUT/offline.log"
+[ "$tests_rc" = 0 ] && { [ "$bench_rc" = 0 ] || [ "$bench_rc" = skipped ]; }

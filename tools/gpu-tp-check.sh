@@ -2,8 +2,8 @@
 # gpu-tp-check.sh: tensor parallelism on a machine with 2+ GPUs (nvidia-h200-x2), in one
 # command: the CUDA tensor-parallel tests (TP=2 logits and greedy output vs TP=1 on every
 # fixture model), the CPU tensor-parallel tests, then `sgl bench` decode (batch 1) and
-# prefill tokens/s at TP=1 and TP=2, and `sgl bench serving` throughput against
-# `sgl serve --tp-size 1` and `--tp-size 2`, then a short table.
+# prefill tokens/s at TP=1 and TP=2, and `sgl bench offline` throughput (in-process
+# engine, 256 requests) at TP=1 and TP=2, then a short table.
 #
 #   tools/gpu-tp-check.sh [BUILD_DIR]     BUILD_DIR: a CUDA + NCCL build (default: build)
 # Environment: MODEL=path (default models/gemma-3-270m-q4_k_m.gguf: the default SmolLM2's
@@ -45,14 +45,10 @@ for tp in 1 2; do
   "$BUILD/sgl" bench --device cuda --tp-size $tp --model-path "$MODEL" -p 512 -n 128 -r 5 2>&1 | tee "$OUT/bench_tp$tp.log"
 done
 
-echo "== sgl bench serving (throughput, 256 requests): TP=1 vs TP=2"
+echo "== sgl bench offline (throughput, 256 requests in-process): TP=1 vs TP=2"
 for tp in 1 2; do
-  port=$((31000 + tp))
-  "$BUILD/sgl" serve --device cuda --tp-size $tp --model-path "$MODEL" --port $port > "$OUT/serve_tp$tp.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 1; done
-  "$BUILD/sgl" bench serving --port $port --num-prompts 256 --request-timeout 120 2>&1 | tee "$OUT/serving_tp$tp.log"
-  kill "$pid"; wait "$pid" 2>/dev/null
+  "$BUILD/sgl" bench offline --device cuda --tp-size $tp --model-path "$MODEL" --num-prompts 256 \
+    --output-file "$OUT/offline_tp$tp.json" 2>&1 | tee "$OUT/offline_tp$tp.log"
 done
 
 row() { sed -n "s/^| $1 | \([0-9.]* ± [0-9.]*\) |/\1/p" "$2" | head -1; }
@@ -63,5 +59,5 @@ printf '%-40s %s\n' "greedy text TP=1 == TP=2" "$same"
 for tp in 1 2; do
   printf '%-40s %s\n' "TP=$tp decode t/s (tg128, batch 1)" "$(row tg128 "$OUT/bench_tp$tp.log")"
   printf '%-40s %s\n' "TP=$tp prefill t/s (pp512)" "$(row pp512 "$OUT/bench_tp$tp.log")"
-  printf '%-40s %s\n' "TP=$tp serving" "$(grep -iE 'throughput' "$OUT/serving_tp$tp.log" | head -2 | tr '\n' ' ')"
+  printf '%-40s %s\n' "TP=$tp offline throughput" "$(grep -iE 'throughput' "$OUT/offline_tp$tp.log" | head -3 | tr -s ' ' | tr '\n' ';')"
 done

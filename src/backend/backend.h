@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ enum class Activation { kSilu, kGeluTanh };
 // Rotary embedding of the first 2 * inv_freq.size() dims of each head:
 // angle(pos, i) = pos * inv_freq[i]. `neox` rotates pairs (i, i + rotary_dim / 2)
 // (Hugging Face's rotate_half); otherwise adjacent pairs (2i, 2i + 1) (GGUF llama).
+struct DeviceMemory {
+  int64_t free_bytes = 0;
+  int64_t total_bytes = 0;
+};
+
 struct RopeSpec {
   std::vector<float> inv_freq;
   bool neox = true;
@@ -78,6 +84,8 @@ class Backend {
   virtual Status CreateKvCache(const KvCacheShape& shape) = 0;
   // Bytes of KV cache one token slot takes across all layers (for capacity planning).
   virtual size_t KvBytesPerSlot(const KvCacheShape& shape) const = 0;
+  // The device's free and total memory now; nullopt for a backend working in host memory.
+  virtual std::optional<DeviceMemory> QueryDeviceMemory() const { return std::nullopt; }
 
   // --- one step ---
   // REQUIRES: every slot in batch.kv_slots / out_kv_slots < the KV cache's num_slots.

@@ -12,8 +12,14 @@ namespace sgl {
 // "auto" resolved to "cpu" or "cuda"; other names are returned unchanged.
 std::string ResolveDevice(const std::string& device);
 
-// num_threads: CPU threads (0: all hardware threads); unused on CUDA. Fails for an
-// unknown device, or "cuda" in a build without CUDA or on a machine without a GPU.
-Result<std::unique_ptr<Backend>> CreateBackend(const std::string& device, int num_threads);
+struct BackendOptions {
+  std::string device = "auto";  // cpu, cuda or auto
+  int num_threads = 0;          // CPU threads (0: all hardware threads); unused on CUDA
+  int cuda_graph_max_bs = 64;   // largest decode batch run through CUDA graphs; 0: no graphs
+};
+
+// Fails for an unknown device, or "cuda" in a build without CUDA or on a machine
+// without a GPU.
+Result<std::unique_ptr<Backend>> CreateBackend(const BackendOptions& options);
 
 }  // namespace sgl

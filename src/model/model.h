@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,11 @@ class Model {
   // (Re)creates the KV cache with `num_slots` token slots (on every rank); previous
   // contents are lost.
   virtual Status CreateKvCache(int64_t num_slots) = 0;
-  // Bytes of KV cache one token slot takes, all ranks together (for capacity planning).
+  // Memory of the device the KV cache goes to (nullopt on the host); with ranks on
+  // several GPUs, that of the GPU with the least free memory.
+  virtual std::optional<DeviceMemory> QueryDeviceMemory() const = 0;
+  // Bytes of KV cache one token slot takes in that memory (for capacity planning): per
+  // GPU when ranks have GPUs of their own, all ranks together on the host.
   virtual size_t KvBytesPerSlot() const = 0;
   // The backend it runs on, e.g. "cpu (avx2, 8 threads)", or "2 x ..." for several ranks.
   virtual std::string BackendName() const = 0;
@@ -44,6 +49,7 @@ class Model {
 class RankModel : public Model {
  public:
   Status CreateKvCache(int64_t num_slots) override { return backend_.CreateKvCache(KvShape(num_slots)); }
+  std::optional<DeviceMemory> QueryDeviceMemory() const override { return backend_.QueryDeviceMemory(); }
   size_t KvBytesPerSlot() const override { return backend_.KvBytesPerSlot(KvShape(1)); }
   std::string BackendName() const override { return backend_.Name(); }
 

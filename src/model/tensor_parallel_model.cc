@@ -1,5 +1,6 @@
 #include "model/tensor_parallel_model.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -38,9 +39,22 @@ Result<std::unique_ptr<Model>> TensorParallelModel::Load(const std::string& path
     if (status.ok() && !s.ok()) status = s;
   }
   SGL_RETURN_IF_ERROR(status);
-  for (const Rank& rank : model->ranks_) model->kv_bytes_per_slot_ += rank.model->KvBytesPerSlot();
+  model->SizeKvBudget();
   model->backend_name_ = fmt::format("{} x {}", size, model->ranks_[0].model->BackendName());
   return std::unique_ptr<Model>(std::move(model));
+}
+
+void TensorParallelModel::SizeKvBudget() {
+  // Ranks with devices of their own each hold a KV shard for every slot in their own
+  // memory, so the fullest device decides; ranks on the host share its memory.
+  for (const Rank& rank : ranks_) {
+    if (!rank.device_memory) {
+      kv_bytes_per_slot_ += rank.model->KvBytesPerSlot();
+      continue;
+    }
+    kv_bytes_per_slot_ = std::max(kv_bytes_per_slot_, rank.model->KvBytesPerSlot());
+    if (!device_memory_ || rank.device_memory->free_bytes < device_memory_->free_bytes) device_memory_ = rank.device_memory;
+  }
 }
 
 Status TensorParallelModel::LoadRank(int rank, const std::string& path, const RankFactory& factory) {
@@ -51,6 +65,7 @@ Status TensorParallelModel::LoadRank(int rank, const std::string& path, const Ra
   auto model = LoadModelShard(path, *r.resources.backend, *r.resources.comm);
   if (!model.ok()) return model.status().WithContext(fmt::format("tensor-parallel rank {}", rank));
   r.model = std::move(model).value();
+  r.device_memory = r.model->QueryDeviceMemory();
   return Status::Ok();
 }
 

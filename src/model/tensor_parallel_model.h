@@ -29,6 +29,7 @@ class TensorParallelModel final : public Model {
 
   Status Forward(const ForwardBatch& batch, std::vector<float>* logits) override;
   Status CreateKvCache(int64_t num_slots) override;
+  std::optional<DeviceMemory> QueryDeviceMemory() const override { return device_memory_; }
   size_t KvBytesPerSlot() const override { return kv_bytes_per_slot_; }
   std::string BackendName() const override { return backend_name_; }
   int size() const { return static_cast<int>(ranks_.size()); }
@@ -38,10 +39,13 @@ class TensorParallelModel final : public Model {
     RankResources resources;
     std::unique_ptr<Model> model;
     std::vector<float> logits;  // ranks > 0: their copy, unused
+    std::optional<DeviceMemory> device_memory;  // just after loading, asked on the rank's thread
   };
 
   explicit TensorParallelModel(std::unique_ptr<ModelFiles> files, int size);
   Status LoadRank(int rank, const std::string& path, const RankFactory& factory);
+  // kv_bytes_per_slot_ and device_memory_ from the loaded ranks.
+  void SizeKvBudget();
   // Runs task(rank) on every rank (rank 0 here) and returns the first failure; a rank
   // that fails aborts the group first, so the others leave their collectives.
   Status OnAllRanks(const std::function<Status(Rank&)>& task);
@@ -49,6 +53,7 @@ class TensorParallelModel final : public Model {
   std::vector<Rank> ranks_;  // ranks_[r > 0] is touched only by workers_[r - 1]'s tasks
   std::vector<std::unique_ptr<RankWorker>> workers_;
   int64_t num_kv_slots_ = 0;  // of every rank's KV cache
+  std::optional<DeviceMemory> device_memory_;  // of the fullest rank's device, after loading
   size_t kv_bytes_per_slot_ = 0;
   std::string backend_name_;
 };

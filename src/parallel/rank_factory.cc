@@ -24,7 +24,7 @@ Result<RankFactory> CpuRanks(int size, int num_threads) {
   auto group = std::make_shared<std::vector<std::unique_ptr<Communicator>>>(SharedMemoryCommunicator::CreateGroup(size));
   return RankFactory([group, per_rank](int rank) -> Result<RankResources> {
     RankResources r;
-    SGL_ASSIGN_OR_RETURN(r.backend, CreateBackend("cpu", per_rank));
+    SGL_ASSIGN_OR_RETURN(r.backend, CreateBackend({"cpu", per_rank, 0}));
     r.comm = std::move((*group)[rank]);
     return r;
   });

@@ -108,7 +108,7 @@ class LocalEngine final : public Engine {
   Status LoadModelOnRanks(const EngineOptions& options) {
     if (options.tp_size < 1) return InvalidArgument("tp_size must be >= 1, got {}", options.tp_size);
     if (options.tp_size == 1) {
-      SGL_ASSIGN_OR_RETURN(backend_, CreateBackend(options.device, options.num_threads));
+      SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
       SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
       return Status::Ok();
     }
@@ -117,18 +117,25 @@ class LocalEngine final : public Engine {
     return Status::Ok();
   }
 
-  // max_total_tokens, or what mem_fraction_static of the available memory leaves after
-  // the weights (SGLang's way), capped at what max_running_requests full contexts need.
+  // max_total_tokens, or what mem_fraction_static of the memory leaves after the weights
+  // (SGLang's way), capped at what max_running_requests full contexts need. On a GPU the
+  // weights are loaded by now: the share is of its total memory, minus all that is in use
+  // (with tensor parallelism: per GPU, the fullest one).
   Result<int64_t> KvCapacity(const EngineOptions& options) const {
     if (options.max_total_tokens > 0) return options.max_total_tokens;
     KvBudget budget;
-    SGL_ASSIGN_OR_RETURN(budget.available_bytes, MemAvailableBytes());
+    if (const std::optional<DeviceMemory> device = model_->QueryDeviceMemory()) {
+      budget.available_bytes = device->total_bytes;
+      budget.weights_bytes = device->total_bytes - device->free_bytes;
+    } else {
+      SGL_ASSIGN_OR_RETURN(budget.available_bytes, MemAvailableBytes());
+      budget.weights_bytes = WeightFileBytes(options.model_path);
+    }
     budget.mem_fraction_static = options.mem_fraction_static > 0 ? options.mem_fraction_static : 0.88;
-    budget.weights_bytes = WeightFileBytes(options.model_path);
     budget.bytes_per_token = static_cast<int64_t>(model_->KvBytesPerSlot());
     budget.max_useful_tokens = context_length_ * std::max(1, options.max_running_requests);
     SGL_ASSIGN_OR_RETURN(const int64_t tokens, KvCapacityTokens(budget));
-    spdlog::info("KV cache: {} tokens ({} MiB; mem_fraction_static {} of {} MiB available, {} MiB of weights, "
+    spdlog::info("KV cache: {} tokens ({} MiB; mem_fraction_static {} of {} MiB available, {} MiB in use by the weights, "
                  "capped at {} tokens = context {} x {} running requests)",
                  tokens, tokens * budget.bytes_per_token >> 20, budget.mem_fraction_static,
                  budget.available_bytes >> 20, budget.weights_bytes >> 20, budget.max_useful_tokens,

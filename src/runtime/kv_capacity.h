@@ -12,9 +12,9 @@
 namespace sgl {
 
 struct KvBudget {
-  int64_t available_bytes = 0;   // memory the backend may use (MemAvailable on the CPU)
+  int64_t available_bytes = 0;   // MemAvailable on the CPU; a GPU's total memory
   double mem_fraction_static = 0.88;
-  int64_t weights_bytes = 0;
+  int64_t weights_bytes = 0;     // on a GPU: all memory in use once the weights are loaded
   int64_t bytes_per_token = 0;   // KV of one token over all layers
   int64_t max_useful_tokens = 0; // context length x max running requests
 };

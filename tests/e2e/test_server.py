@@ -427,7 +427,8 @@ class AuthTest(unittest.TestCase):
 class FlagsTest(unittest.TestCase):
     def test_invalid_flags_exit_2(self):
         for args in [["--port", "99999"], ["--schedule-policy", "nope"], ["--no-such-flag"],
-                     ["--mem-fraction-static", "1.5"], ["--tp-size", "0"]]:
+                     ["--mem-fraction-static", "1.5"], ["--tp-size", "0"],
+                     ["--cuda-graph-max-bs", "-1"], ["--device", "tpu"]]:
             r = subprocess.run([SGL, "serve", "--model-path", MODEL, *args], capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertTrue(r.stderr.strip(), args)
@@ -439,7 +440,8 @@ class FlagsTest(unittest.TestCase):
                      "--mem-fraction-static", "--max-running-requests", "--max-total-tokens", "--chunked-prefill-size",
                      "--schedule-policy", "--disable-radix-cache", "--context-length", "--page-size",
                      "--served-model-name", "--chat-template", "--api-key", "--log-level", "--log-requests",
-                     "--enable-metrics", "--device", "--dtype", "--random-seed"]:
+                     "--enable-metrics", "--device", "--dtype", "--random-seed", "--cuda-graph-max-bs",
+                     "--disable-cuda-graph"]:
             self.assertIn(flag, r.stdout)
 
 

@@ -105,8 +105,9 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--device", flags->engine.device, "cpu, cuda, or auto (cuda when a GPU is visible)")->capture_default_str();
   AddTpSizeOption(*cmd, &flags->engine.tp_size);
   AddBenchServingCommand(*cmd, exit_code);
+  AddBenchOfflineCommand(*cmd, exit_code);
   cmd->callback([cmd, flags, exit_code] {
-    if (cmd->got_subcommand("serving")) return;
+    if (cmd->got_subcommand("serving") || cmd->got_subcommand("offline")) return;
     flags->engine.max_total_tokens = std::max(flags->n_prompt + 1, flags->n_gen + 2);
     // Like llama-bench: the whole prompt is one batch, and nothing is reused between runs.
     flags->engine.chunked_prefill_size = std::max(1, flags->n_prompt);

@@ -16,8 +16,9 @@ void AddGenerateCommand(CLI::App& root, int* exit_code);
 void AddBenchCommand(CLI::App& root, int* exit_code);
 void AddTokenizeCommands(CLI::App& root, int* exit_code);  // tokenize and detokenize
 void AddServeCommand(CLI::App& root, int* exit_code);
-// `bench serving`, under `bench`.
+// `bench serving` and `bench offline`, under `bench`.
 void AddBenchServingCommand(CLI::App& bench, int* exit_code);
+void AddBenchOfflineCommand(CLI::App& bench, int* exit_code);
 
 // The model used when --model-path is not given: $SGL_MODEL_PATH, else the default model
 // (SmolLM2-135M-Instruct) in models/ under the working directory or beside the executable.

@@ -129,7 +129,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--log-format", a.log_format, "Trace records as text or json (one object per line)")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--log-requests-level", a.log_requests_level, "0-1: no prompt or output text in logs; 2+: allowed")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_flag("--enable-metrics", a.enable_metrics, "Serve Prometheus metrics on /metrics");
-  cmd->add_option("--device", e.device, "cpu or cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--device", e.device, "cpu, cuda, or auto (cuda when a GPU is visible)")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+  cmd->add_option("--cuda-graph-max-bs", e.cuda_graph_max_bs, "Largest decode batch run as a CUDA graph")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag_callback("--disable-cuda-graph", [&e] { e.cuda_graph_max_bs = 0; }, "Run every step without CUDA graphs");
   cmd->add_option("--dtype", a.dtype, "Weight/activation dtype: auto, half, float16, bfloat16, float, float32")->capture_default_str();
   cmd->add_option("--random-seed", e.random_seed, "Seed of requests without their own")->capture_default_str();
   cmd->add_option("--threads", e.num_threads, "CPU threads for the model (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -125,6 +125,12 @@ size_t CudaBackend::KvBytesPerSlot(const KvCacheShape& shape) const {
   return 2 * sizeof(uint16_t) * static_cast<size_t>(shape.num_layers) * shape.num_kv_heads * shape.head_dim;
 }
 
+std::optional<DeviceMemory> CudaBackend::QueryDeviceMemory() const {
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return std::nullopt;
+  return DeviceMemory{static_cast<int64_t>(free_bytes), static_cast<int64_t>(total_bytes)};
+}
+
 Status CudaBackend::CreateKvCache(const KvCacheShape& shape) {
   if (shape.head_dim <= 0 || shape.head_dim > cuda::kMaxAttentionHeadDim)
     return Unsupported("head_dim {} is not supported by the CUDA attention kernel (1..{})", shape.head_dim,

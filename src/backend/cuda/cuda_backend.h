@@ -48,6 +48,7 @@ class CudaBackend final : public Backend {
   Result<Tensor> PrepareWeight(const Tensor& host) override;
   Status CreateKvCache(const KvCacheShape& shape) override;
   size_t KvBytesPerSlot(const KvCacheShape& shape) const override;
+  std::optional<DeviceMemory> QueryDeviceMemory() const override;
 
   Status BeginForward(const ForwardBatch& batch) override;
   void Embed(const Tensor& table, int64_t first_id, float scale, Tensor out) override;

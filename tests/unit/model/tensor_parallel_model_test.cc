@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sgl/engine.h"
+#include "backend/cuda/near_tie.h"  // FindDivergence: plain C++ over the Engine
 #include "testing/test_paths.h"
 #include "tokenizer/tokenizer.h"
 
@@ -169,23 +170,12 @@ TEST(TensorParallelRealModels, GreedyOutputEqualsTpOne) {
     auto want = (*single)->Generate(request, {});
     auto got = (*split)->Generate(request, {});
     ASSERT_TRUE(want.ok() && got.ok());
-    ASSERT_EQ(got->output_ids.size(), want->output_ids.size());
-    const auto diverge = std::mismatch(want->output_ids.begin(), want->output_ids.end(), got->output_ids.begin());
-    if (diverge.first == want->output_ids.end()) continue;
-    // tp=1's logits where the two parted: the token tp=N chose must be (almost) tied.
-    std::vector<int32_t> context = (*single)->tokenizer().Encode(request.text, true);
-    context.insert(context.end(), want->output_ids.begin(), diverge.first);
-    auto logits = (*single)->PromptLogits(context);
-    ASSERT_TRUE(logits.ok());
-    const size_t vocab = static_cast<size_t>((*single)->Info().vocab_size);
-    const float* row = logits->data() + (context.size() - 1) * vocab;
-    double scale = 1;
-    for (size_t v = 0; v < vocab; ++v) scale = std::max(scale, std::abs(double(row[v])));
-    const double gap = double(row[*diverge.first]) - row[*diverge.second];
-    EXPECT_LE(gap, real.near_tie * scale) << real.gguf << ": tp=" << real.tp_size << " parted from tp=1 at token "
-                                          << (diverge.first - want->output_ids.begin()) << " by a logit gap of " << gap
-                                          << " (tp=1: '" << want->text << "', tp=" << real.tp_size << ": '" << got->text
-                                          << "')";
+    const std::vector<int32_t> prompt = (*single)->tokenizer().Encode(request.text, true);
+    const auto d = testing::FindDivergence(**single, prompt, want->output_ids, got->output_ids);
+    if (d)
+      EXPECT_LE(d->gap, real.near_tie * d->scale) << real.gguf << ": tp=" << real.tp_size << " parted from tp=1 at token "
+                                                  << d->at << " by a logit gap of " << d->gap << " (tp=1: '"
+                                                  << want->text << "', tp=" << real.tp_size << ": '" << got->text << "')";
   }
 }
 

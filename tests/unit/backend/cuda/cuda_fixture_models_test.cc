@@ -13,6 +13,7 @@
 
 #include "backend/cuda/cuda_device.h"
 #include "cuda_test_util.h"
+#include "near_tie.h"
 #include "model/model.h"
 #include "sgl/engine.h"
 #include "testing/test_paths.h"
@@ -31,9 +32,6 @@ std::string FixturePath(const Variant& v) {
 
 // Logits of bf16 activations: max |ours - ref| within this share of the row's max |ref|.
 constexpr double kLogitTolerance = 5e-2;
-// A divergence from the CPU's greedy choice is accepted only where the CPU's top logit
-// beats the token CUDA chose by less than this (relative to the row's max |logit|).
-constexpr double kNearTie = 3e-2;
 
 class CudaFixtureModelTest : public ::testing::TestWithParam<Variant> {
  protected:
@@ -92,22 +90,8 @@ TEST_P(CudaFixtureModelTest, GreedyMatchesTheCpuBackendUpToNearTies) {
     auto want = cpu->Generate(prompt, params, {});
     auto got = gpu->Generate(prompt, params, {});
     ASSERT_TRUE(want.ok() && got.ok());
-    ASSERT_EQ(got->output_ids.size(), want->output_ids.size());
-    const auto diverge = std::mismatch(got->output_ids.begin(), got->output_ids.end(), want->output_ids.begin());
-    if (diverge.first == got->output_ids.end()) continue;
-    // Where they part, the CPU's logits must show a near-tie between the two choices.
-    const size_t at = diverge.first - got->output_ids.begin();
-    std::vector<int32_t> context = prompt;
-    context.insert(context.end(), want->output_ids.begin(), want->output_ids.begin() + at);
-    auto logits = cpu->PromptLogits(context);
-    ASSERT_TRUE(logits.ok());
-    const int64_t vocab = cpu->Info().vocab_size;
-    const float* row = logits->data() + (context.size() - 1) * vocab;
-    double scale = 1.0;
-    for (int64_t v = 0; v < vocab; ++v) scale = std::max(scale, std::abs(double(row[v])));
-    const double gap = double(row[*diverge.second]) - row[*diverge.first];
-    EXPECT_LT(gap, kNearTie * scale) << "token " << at << ": cuda chose " << *diverge.first << ", cpu "
-                                     << *diverge.second;
+    const auto d = testing::FindDivergence(*cpu, prompt, want->output_ids, got->output_ids);
+    if (d) EXPECT_TRUE(d->near_tie()) << "token " << d->at << ": cuda and cpu part, gap " << d->gap << " of " << d->scale;
   }
 }
 
@@ -182,22 +166,13 @@ TEST_P(CudaExtraModelTest, GreedyMatchesTheCpuBackendUpToNearTies) {
     auto got = engines[1]->Generate(prompt, params, {});
     ASSERT_TRUE(want.ok() && got.ok());
     ASSERT_EQ(got->output_ids.size(), 64u);
-    const auto diverge = std::mismatch(got->output_ids.begin(), got->output_ids.end(), want->output_ids.begin());
-    if (diverge.first == got->output_ids.end()) {
+    const auto d = testing::FindDivergence(*engines[0], prompt, want->output_ids, got->output_ids);
+    if (!d) {
       ++exact;
       continue;
     }
-    const size_t at = diverge.first - got->output_ids.begin();
-    std::vector<int32_t> context = prompt;
-    context.insert(context.end(), want->output_ids.begin(), want->output_ids.begin() + at);
-    auto logits = engines[0]->PromptLogits(context);
-    ASSERT_TRUE(logits.ok());
-    const float* row = logits->data() + (context.size() - 1) * vocab;
-    double scale = 1.0;
-    for (int64_t v = 0; v < vocab; ++v) scale = std::max(scale, std::abs(double(row[v])));
-    const double gap = double(row[*diverge.second]) - row[*diverge.first];
-    EXPECT_LT(gap, kNearTie * scale) << "prompt " << p << " token " << at;
-    std::printf("prompt %d: CUDA and CPU part at token %zu of 64, a near-tie (gap %.4f of %.2f)\n", p, at, gap, scale);
+    EXPECT_TRUE(d->near_tie()) << "prompt " << p << " token " << d->at;
+    std::printf("prompt %d: CUDA and CPU part at token %zu of 64 (gap %.4f of %.2f)\n", p, d->at, d->gap, d->scale);
   }
   std::printf("%d of 4 prompts: 64 greedy tokens identical on CUDA and CPU\n", exact);
 }

@@ -1,6 +1,6 @@
 // Tensor parallelism over NCCL, one thread per GPU: on a machine with at least 2 GPUs the
 // fixture models give tp=1's logits within BF16 tolerance and the same greedy tokens
-// (except at near-ties), and asking for more GPUs than are visible is a clear error.
+// (except where tp=1's own top two logits are a near-tie), and asking for more GPUs than are visible is a clear error.
 // With fewer than 2 GPUs the tests that need them skip, saying so.
 #include <algorithm>
 #include <cmath>
@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/cuda/cuda_device.h"
+#include "near_tie.h"
 #include "sgl/engine.h"
 #include "testing/test_paths.h"
 
@@ -62,7 +63,9 @@ TEST_P(CudaTensorParallelTest, LogitsAndGreedyOutputMatchTpOne) {
     auto a = (*single)->Generate(prompt, params, {});
     auto b = (*split)->Generate(prompt, params, {});
     ASSERT_TRUE(a.ok() && b.ok());
-    EXPECT_EQ(a->output_ids, b->output_ids);
+    // BF16 partial sums round differently than one GEMM's: only near-ties may flip.
+    const auto d = testing::FindDivergence(**single, prompt, a->output_ids, b->output_ids);
+    if (d) EXPECT_TRUE(d->near_tie()) << "token " << d->at << ": tp=2 parts from tp=1, gap " << d->gap << " of " << d->scale;
   }
 }
 
