@@ -15,7 +15,10 @@ OUT=${OUT:-/tmp/gpu-tp-check}
 MODEL=${MODEL:-models/gemma-3-270m-q4_k_m.gguf}
 export NCCL_DEBUG=${NCCL_DEBUG:-WARN}
 mkdir -p "$OUT"
-export LD_LIBRARY_PATH="$BUILD/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:${LD_LIBRARY_PATH:-}"
+# sgl and sgl_tests link libnccl.so.2: BUILD/lib (copy it there when carrying a build),
+# the CUDA toolkit's folders, or the nvidia-nccl wheel of the machine's Python.
+nccl_dir=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)
+export LD_LIBRARY_PATH="$BUILD/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib:${nccl_dir}:${LD_LIBRARY_PATH:-}"
 src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
 if [ -n "$src" ] && [ ! -e "$src/tests/fixtures" ]; then
   mkdir -p "$(dirname "$src")" && rm -rf "$src" && ln -s "$PWD" "$src"
