@@ -89,7 +89,9 @@ struct GenerateStats {
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;  // prompt tokens reused from the prefix cache
   int num_retractions = 0;
-  double prefill_seconds = 0;
+  double queue_seconds = 0;    // from Submit to its first admission into a batch
+  double prefill_seconds = 0;  // from its first admission to its first token
+  int prefill_chunks = 0;      // forward passes that computed part of its prompt
   double decode_seconds = 0;  // from the first sampled token to the last
 };
 

@@ -73,7 +73,10 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.cached_tokens = r.cached_tokens;
   result.stats.num_retractions = r.num_retractions;
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
-  result.stats.prefill_seconds = Seconds(pending.start, first);
+  const Clock::time_point admitted = std::min(r.admitted_at.value_or(first), first);
+  result.stats.queue_seconds = Seconds(pending.start, admitted);
+  result.stats.prefill_seconds = Seconds(admitted, first);
+  result.stats.prefill_chunks = r.prefill_chunks;
   result.stats.decode_seconds = pending.any_token ? Seconds(pending.first_token, pending.last_token) : 0;
   pending.Finish(std::move(result));
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,6 +44,10 @@ struct Request {
   FinishReason finish_reason;  // once finished
   int num_retractions = 0;
   int64_t cached_tokens = 0;  // prompt tokens found in the prefix cache at (first) admission
+  // When it was first admitted (its queue wait ended), and how many forward passes
+  // computed part of its prompt (chunked prefill; again after a retraction).
+  std::optional<std::chrono::steady_clock::time_point> admitted_at;
+  int prefill_chunks = 0;
 
   // When set, the logits of every prompt position are kept in prompt_logits
   // ([prompt_len, vocab]); the prompt is then computed in full (no cached prefix).

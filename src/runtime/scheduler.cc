@@ -131,6 +131,7 @@ void Scheduler::ApplyAborts(const std::vector<uint64_t>& ids) {
 }
 
 void Scheduler::Admit(Request& req) {
+  if (!req.admitted_at) req.admitted_at = std::chrono::steady_clock::now();
   const int64_t next_logprob = req.NextInputLogprobPosition();
   if (next_logprob == 0) req.input_logprobs.push_back(UndefinedLogprobs(req.input_ids[0]));
   if (options_.disable_radix_cache || req.want_prompt_logits) return;

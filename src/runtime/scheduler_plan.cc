@@ -57,6 +57,7 @@ void Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   for (int64_t p = row_begin; p < row_end; ++p) batch.logit_rows.push_back(first_token + static_cast<int32_t>(p - begin));
   plan.scheduled.push_back({it, begin, n, first_row, row_begin, row_end - row_begin, completes});
   if (!decode) {
+    if (begin < r.prompt_len()) ++r.prefill_chunks;
     plan.prefill_budget -= n;
     stats_.computed_prompt_tokens += std::max<int64_t>(0, std::min(begin + n, r.prompt_len()) - begin);
   }

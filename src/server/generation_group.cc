@@ -116,7 +116,9 @@ struct Group : std::enable_shared_from_this<Group> {
       const GenerateStats& s = r->stats;
       const int64_t decoded = std::max<int64_t>(s.completion_tokens - 1, 0);
       t["cached_tokens"] = s.cached_tokens;
-      t["first_token_ms"] = s.prefill_seconds * 1e3;  // queue wait + prefill
+      t["queue_ms"] = s.queue_seconds * 1e3;
+      t["prefill_ms"] = s.prefill_seconds * 1e3;
+      t["prefill_chunks"] = s.prefill_chunks;
       t["decode_tokens"] = decoded;
       t["decode_ms"] = s.decode_seconds * 1e3;
       t["decode_tok_per_s"] = s.decode_seconds > 0 ? decoded / s.decode_seconds : 0.0;

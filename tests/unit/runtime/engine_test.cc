@@ -53,6 +53,29 @@ TEST(EngineTest, StatsCountCachedPromptTokens) {
   }
 }
 
+TEST(EngineTest, StatsSplitQueueWaitFromChunkedPrefill) {
+  EngineOptions o;
+  o.device = "cpu";
+  o.model_path = testing::SourcePath("tests/fixtures/models/qwen3/model.gguf");
+  o.num_threads = 2;
+  o.max_total_tokens = 1024;
+  o.chunked_prefill_size = 4;
+  auto engine = Engine::Create(o);
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  SamplingParams p;
+  p.max_new_tokens = 3;
+  p.ignore_eos = true;
+  for (const int64_t len : {3, 4, 10}) {
+    std::vector<int32_t> prompt(static_cast<size_t>(len));
+    for (int64_t i = 0; i < len; ++i) prompt[i] = static_cast<int32_t>(100 + 13 * len + i);  // nothing cached
+    auto r = (*engine)->Generate(prompt, p, {});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->stats.prefill_chunks, (len + 3) / 4) << "prompt of " << len;
+    EXPECT_GE(r->stats.queue_seconds, 0);
+    EXPECT_GT(r->stats.prefill_seconds, 0);
+  }
+}
+
 TEST(EngineTest, ConcurrentCallersGetTheirOwnResults) {
   const auto ref = nlohmann::json::parse(
       testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/models/qwen3/reference.json")));
