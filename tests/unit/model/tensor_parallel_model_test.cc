@@ -172,10 +172,11 @@ TEST(TensorParallelRealModels, GreedyOutputEqualsTpOne) {
     ASSERT_TRUE(want.ok() && got.ok());
     const std::vector<int32_t> prompt = (*single)->tokenizer().Encode(request.text, true);
     const auto d = testing::FindDivergence(**single, prompt, want->output_ids, got->output_ids);
-    if (d)
+    if (d) {
       EXPECT_LE(d->gap, real.near_tie * d->scale) << real.gguf << ": tp=" << real.tp_size << " parted from tp=1 at token "
                                                   << d->at << " by a logit gap of " << d->gap << " (tp=1: '"
                                                   << want->text << "', tp=" << real.tp_size << ": '" << got->text << "')";
+    }
   }
 }
 

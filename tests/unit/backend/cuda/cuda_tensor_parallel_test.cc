@@ -65,7 +65,9 @@ TEST_P(CudaTensorParallelTest, LogitsAndGreedyOutputMatchTpOne) {
     ASSERT_TRUE(a.ok() && b.ok());
     // BF16 partial sums round differently than one GEMM's: only near-ties may flip.
     const auto d = testing::FindDivergence(**single, prompt, a->output_ids, b->output_ids);
-    if (d) EXPECT_TRUE(d->near_tie()) << "token " << d->at << ": tp=2 parts from tp=1, gap " << d->gap << " of " << d->scale;
+    if (d) {
+      EXPECT_TRUE(d->near_tie()) << "token " << d->at << ": tp=2 parts from tp=1, gap " << d->gap << " of " << d->scale;
+    }
   }
 }
 
