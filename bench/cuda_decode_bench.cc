@@ -58,7 +58,8 @@ ModelConfig Llama8BConfig(int layers) {
 // Random weights on the device; `bytes_read_per_token` counts what a decode step streams.
 class RandomLlama {
  public:
-  RandomLlama(CudaBackend& backend, const ModelConfig& c) : backend_(backend), c_(c), ws_(backend) {}
+  RandomLlama(CudaBackend& backend, const ModelConfig& c)
+      : backend_(backend), c_(c), whole_(ModelShard::Whole(c)), ws_(backend) {}
 
   Status Init() {
     SGL_ASSIGN_OR_RETURN(io_.embed, Matrix(c_.vocab_size, c_.hidden_size, /*streamed=*/false));
@@ -89,20 +90,20 @@ class RandomLlama {
     SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c_.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c_.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c_.hidden_size));
-    backend_.Embed(io_.embed, 1.0f, hidden);
+    backend_.Embed(io_.embed, 0, 1.0f, hidden);
     backend_.RmsNorm(hidden, layers_[0].attn_norm, c_.rms_norm_eps, normed);
     for (int l = 0; l < c_.num_layers; ++l) {
       const Layer& layer = layers_[l];
-      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c_, l, layer.attn, rope_, normed, branch));
+      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c_, whole_, l, layer.attn, rope_, normed, branch));
       backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, c_.rms_norm_eps, normed);
-      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c_, layer.mlp, normed, branch));
+      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c_, whole_, layer.mlp, normed, branch));
       if (l + 1 < c_.num_layers) {
         backend_.AddRmsNorm(hidden, branch, layers_[l + 1].attn_norm, c_.rms_norm_eps, normed);
       } else {
         backend_.Add(hidden, branch);
       }
     }
-    return ComputeLogits(backend_, ws_, c_, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c_, whole_, io_, hidden, batch.logit_rows.size(), logits);
   }
 
   double bytes_read_per_token() const { return static_cast<double>(streamed_bytes_); }
@@ -164,6 +165,7 @@ class RandomLlama {
 
   CudaBackend& backend_;
   ModelConfig c_;
+  ModelShard whole_;
   Workspace ws_;
   EmbeddingWeights io_;
   std::vector<Layer> layers_;

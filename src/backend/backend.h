@@ -96,8 +96,10 @@ class Backend {
   // REQUIRES: every slot in batch.kv_slots / out_kv_slots < the KV cache's num_slots.
   virtual Status BeginForward(const ForwardBatch& batch) = 0;
 
-  // out[t] = table[input_ids[t]] * scale.
-  virtual void Embed(const Tensor& table, float scale, Tensor out) = 0;
+  // out[t] = table[input_ids[t] - first_id] * scale for ids in [first_id, first_id +
+  // table.rows), zeros for other ids (a tensor-parallel rank's vocabulary shard; first_id
+  // is 0 for the whole table).
+  virtual void Embed(const Tensor& table, int64_t first_id, float scale, Tensor out) = 0;
   // RMS norm over groups of weight.cols elements (whole rows, or each head when
   // x.cols is a multiple of weight.cols): out = x / rms(x) * weight. out may alias x.
   virtual void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) = 0;

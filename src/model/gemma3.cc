@@ -9,14 +9,15 @@ namespace {
 
 enum WorkspaceId { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
 
-class Gemma3Model final : public Model {
+class Gemma3Model final : public RankModel {
  public:
-  Gemma3Model(std::unique_ptr<ModelFiles> files, Backend& backend) : Model(std::move(files)), backend_(backend), ws_(backend) {}
+  Gemma3Model(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard)
+      : RankModel(std::move(files), backend, shard), ws_(backend) {}
 
   Status Load() {
     const ModelConfig& c = config();
     ModelFiles& f = *files_;
-    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_));
+    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_, shard_.layout));
     layers_.resize(c.num_layers);
     for (int l = 0; l < c.num_layers; ++l) {
       Layer& layer = layers_[l];
@@ -25,8 +26,8 @@ class Gemma3Model final : public Model {
       SGL_ASSIGN_OR_RETURN(layer.post_attn_norm, LoadNorm(f, backend_, p + "post_attention_norm.weight", c.hidden_size));
       SGL_ASSIGN_OR_RETURN(layer.ffn_norm, LoadNorm(f, backend_, p + "ffn_norm.weight", c.hidden_size));
       SGL_ASSIGN_OR_RETURN(layer.post_ffn_norm, LoadNorm(f, backend_, p + "post_ffw_norm.weight", c.hidden_size));
-      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, l));
-      SGL_ASSIGN_OR_RETURN(layer.mlp, LoadMlp(f, backend_, l));
+      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, shard_.layout, l));
+      SGL_ASSIGN_OR_RETURN(layer.mlp, LoadMlp(f, backend_, shard_.layout, l));
     }
     rope_global_ = {c.rope.InverseFrequencies(), c.rope.neox};
     rope_local_ = {c.rope_local.InverseFrequencies(), c.rope_local.neox};
@@ -41,15 +42,15 @@ class Gemma3Model final : public Model {
     SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c.hidden_size));
-    backend_.Embed(io_.embed, c.embedding_scale, hidden);
+    SGL_RETURN_IF_ERROR(EmbedTokens(backend_, c, shard_, io_, hidden));
     backend_.RmsNorm(hidden, layers_[0].attn_norm, eps, normed);
     for (int l = 0; l < c.num_layers; ++l) {
       const Layer& layer = layers_[l];
       const RopeSpec& rope = c.layer_is_sliding[l] ? rope_local_ : rope_global_;
-      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, l, layer.attn, rope, normed, branch));
+      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, shard_, l, layer.attn, rope, normed, branch));
       backend_.RmsNorm(branch, layer.post_attn_norm, eps, branch);
       backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, eps, normed);
-      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, layer.mlp, normed, branch));
+      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, shard_, layer.mlp, normed, branch));
       backend_.RmsNorm(branch, layer.post_ffn_norm, eps, branch);
       if (l + 1 < c.num_layers) {
         backend_.AddRmsNorm(hidden, branch, layers_[l + 1].attn_norm, eps, normed);
@@ -57,7 +58,7 @@ class Gemma3Model final : public Model {
         backend_.Add(hidden, branch);
       }
     }
-    return ComputeLogits(backend_, ws_, c, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch.logit_rows.size(), logits);
   }
 
  private:
@@ -67,7 +68,6 @@ class Gemma3Model final : public Model {
     MlpWeights mlp;
   };
 
-  Backend& backend_;
   Workspace ws_;
   EmbeddingWeights io_;
   std::vector<Layer> layers_;
@@ -76,8 +76,8 @@ class Gemma3Model final : public Model {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Backend& backend) {
-  return ConstructAndLoad<Gemma3Model>(std::move(files), backend);
+Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard) {
+  return ConstructAndLoad<Gemma3Model>(std::move(files), backend, shard);
 }
 
 }  // namespace sgl

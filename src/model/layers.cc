@@ -4,7 +4,26 @@
 
 namespace sgl {
 namespace {
-enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits };
+enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits, kGatheredLogits };
+
+Result<Tensor> LoadRows(ModelFiles& files, Backend& backend, const std::string& name, int64_t rows, int64_t cols,
+                        int64_t begin, int64_t count) {
+  SGL_ASSIGN_OR_RETURN(Tensor host, files.MatrixRows(name, rows, cols, begin, count));
+  return backend.PrepareWeight(host);
+}
+
+Result<Tensor> LoadCols(ModelFiles& files, Backend& backend, const std::string& name, int64_t rows, int64_t cols,
+                        int64_t begin, int64_t count) {
+  if (begin == 0 && count == cols) return LoadMatrix(files, backend, name, rows, cols);
+  SGL_ASSIGN_OR_RETURN(Tensor host, files.MatrixCols(name, rows, cols, begin, count));
+  return backend.PrepareWeight(host);
+}
+
+Result<Tensor> LoadBias(ModelFiles& files, Backend& backend, const std::string& name, int64_t size, int64_t begin,
+                        int64_t count) {
+  SGL_ASSIGN_OR_RETURN(Tensor host, files.VectorRange(name, size, begin, count));
+  return backend.PrepareWeight(host);
+}
 }  // namespace
 
 Result<Tensor> LoadMatrix(ModelFiles& files, Backend& backend, const std::string& name, int64_t rows, int64_t cols) {
@@ -17,38 +36,38 @@ Result<Tensor> LoadNorm(ModelFiles& files, Backend& backend, const std::string& 
   return backend.PrepareWeight(host);
 }
 
-static Result<Tensor> LoadBias(ModelFiles& files, Backend& backend, const std::string& name, int64_t size) {
-  SGL_ASSIGN_OR_RETURN(Tensor host, files.Vector(name, size, /*is_norm=*/false));
-  return backend.PrepareWeight(host);
-}
-
-Result<EmbeddingWeights> LoadEmbeddings(ModelFiles& files, Backend& backend) {
+Result<EmbeddingWeights> LoadEmbeddings(ModelFiles& files, Backend& backend, const ShardLayout& s) {
   const ModelConfig& c = files.config();
   EmbeddingWeights w;
-  SGL_ASSIGN_OR_RETURN(w.embed, LoadMatrix(files, backend, "token_embd.weight", c.vocab_size, c.hidden_size));
+  SGL_ASSIGN_OR_RETURN(w.embed,
+                       LoadRows(files, backend, "token_embd.weight", c.vocab_size, c.hidden_size, s.vocab_begin, s.vocab_size));
   SGL_ASSIGN_OR_RETURN(w.final_norm, LoadNorm(files, backend, "output_norm.weight", c.hidden_size));
   if (c.tie_word_embeddings) {
     w.lm_head = w.embed;
   } else {
-    SGL_ASSIGN_OR_RETURN(w.lm_head, LoadMatrix(files, backend, "output.weight", c.vocab_size, c.hidden_size));
+    SGL_ASSIGN_OR_RETURN(w.lm_head,
+                         LoadRows(files, backend, "output.weight", c.vocab_size, c.hidden_size, s.vocab_begin, s.vocab_size));
   }
   return w;
 }
 
-Result<AttentionWeights> LoadAttention(ModelFiles& files, Backend& backend, int layer) {
+Result<AttentionWeights> LoadAttention(ModelFiles& files, Backend& backend, const ShardLayout& s, int layer) {
   const ModelConfig& c = files.config();
   const std::string p = fmt::format("blk.{}.", layer);
   const int64_t q_width = static_cast<int64_t>(c.num_heads) * c.head_dim;
   const int64_t kv_width = static_cast<int64_t>(c.num_kv_heads) * c.head_dim;
+  // This rank's q heads and KV heads, as row ranges [begin, begin + count) of q and k/v.
+  const int64_t q_begin = int64_t{s.q_head_begin} * c.head_dim, q_count = int64_t{s.num_q_heads} * c.head_dim;
+  const int64_t kv_begin = int64_t{s.kv_head_begin} * c.head_dim, kv_count = int64_t{s.num_kv_heads} * c.head_dim;
   AttentionWeights w;
-  SGL_ASSIGN_OR_RETURN(w.q, LoadMatrix(files, backend, p + "attn_q.weight", q_width, c.hidden_size));
-  SGL_ASSIGN_OR_RETURN(w.k, LoadMatrix(files, backend, p + "attn_k.weight", kv_width, c.hidden_size));
-  SGL_ASSIGN_OR_RETURN(w.v, LoadMatrix(files, backend, p + "attn_v.weight", kv_width, c.hidden_size));
-  SGL_ASSIGN_OR_RETURN(w.o, LoadMatrix(files, backend, p + "attn_output.weight", c.hidden_size, q_width));
+  SGL_ASSIGN_OR_RETURN(w.q, LoadRows(files, backend, p + "attn_q.weight", q_width, c.hidden_size, q_begin, q_count));
+  SGL_ASSIGN_OR_RETURN(w.k, LoadRows(files, backend, p + "attn_k.weight", kv_width, c.hidden_size, kv_begin, kv_count));
+  SGL_ASSIGN_OR_RETURN(w.v, LoadRows(files, backend, p + "attn_v.weight", kv_width, c.hidden_size, kv_begin, kv_count));
+  SGL_ASSIGN_OR_RETURN(w.o, LoadCols(files, backend, p + "attn_output.weight", c.hidden_size, q_width, q_begin, q_count));
   if (c.attention_bias) {
-    SGL_ASSIGN_OR_RETURN(w.q_bias, LoadBias(files, backend, p + "attn_q.bias", q_width));
-    SGL_ASSIGN_OR_RETURN(w.k_bias, LoadBias(files, backend, p + "attn_k.bias", kv_width));
-    SGL_ASSIGN_OR_RETURN(w.v_bias, LoadBias(files, backend, p + "attn_v.bias", kv_width));
+    SGL_ASSIGN_OR_RETURN(w.q_bias, LoadBias(files, backend, p + "attn_q.bias", q_width, q_begin, q_count));
+    SGL_ASSIGN_OR_RETURN(w.k_bias, LoadBias(files, backend, p + "attn_k.bias", kv_width, kv_begin, kv_count));
+    SGL_ASSIGN_OR_RETURN(w.v_bias, LoadBias(files, backend, p + "attn_v.bias", kv_width, kv_begin, kv_count));
   }
   if (c.qk_norm) {
     SGL_ASSIGN_OR_RETURN(w.q_norm, LoadNorm(files, backend, p + "attn_q_norm.weight", c.head_dim));
@@ -57,20 +76,21 @@ Result<AttentionWeights> LoadAttention(ModelFiles& files, Backend& backend, int 
   return w;
 }
 
-Result<MlpWeights> LoadMlp(ModelFiles& files, Backend& backend, int layer) {
+Result<MlpWeights> LoadMlp(ModelFiles& files, Backend& backend, const ShardLayout& s, int layer) {
   const ModelConfig& c = files.config();
   const std::string p = fmt::format("blk.{}.", layer);
+  const int64_t h = c.hidden_size, i = c.intermediate_size;
   MlpWeights w;
-  SGL_ASSIGN_OR_RETURN(w.gate, LoadMatrix(files, backend, p + "ffn_gate.weight", c.intermediate_size, c.hidden_size));
-  SGL_ASSIGN_OR_RETURN(w.up, LoadMatrix(files, backend, p + "ffn_up.weight", c.intermediate_size, c.hidden_size));
-  SGL_ASSIGN_OR_RETURN(w.down, LoadMatrix(files, backend, p + "ffn_down.weight", c.hidden_size, c.intermediate_size));
+  SGL_ASSIGN_OR_RETURN(w.gate, LoadRows(files, backend, p + "ffn_gate.weight", i, h, s.intermediate_begin, s.intermediate_size));
+  SGL_ASSIGN_OR_RETURN(w.up, LoadRows(files, backend, p + "ffn_up.weight", i, h, s.intermediate_begin, s.intermediate_size));
+  SGL_ASSIGN_OR_RETURN(w.down, LoadCols(files, backend, p + "ffn_down.weight", h, i, s.intermediate_begin, s.intermediate_size));
   return w;
 }
 
-AttentionSpec AttentionSpecFor(const ModelConfig& c, int layer) {
+AttentionSpec AttentionSpecFor(const ModelConfig& c, const ShardLayout& s, int layer) {
   AttentionSpec spec;
-  spec.num_q_heads = c.num_heads;
-  spec.num_kv_heads = c.num_kv_heads;
+  spec.num_q_heads = s.num_q_heads;
+  spec.num_kv_heads = s.num_kv_heads;
   spec.head_dim = c.head_dim;
   spec.scale = c.attention_scale > 0 ? c.attention_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   spec.sliding_window = c.layer_is_sliding[layer] ? c.sliding_window : 0;
@@ -78,8 +98,15 @@ AttentionSpec AttentionSpecFor(const ModelConfig& c, int layer) {
   return spec;
 }
 
-Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& c, int layer, const AttentionWeights& w,
-                     const RopeSpec& rope, const Tensor& x, Tensor out) {
+Status EmbedTokens(Backend& backend, const ModelConfig& c, const ModelShard& shard, const EmbeddingWeights& io,
+                   Tensor out) {
+  // Each rank fills the rows of tokens in its vocabulary range and zeros the rest.
+  backend.Embed(io.embed, shard.layout.vocab_begin, c.embedding_scale, out);
+  return shard.AllReduce(out);
+}
+
+Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& c, const ModelShard& shard, int layer,
+                     const AttentionWeights& w, const RopeSpec& rope, const Tensor& x, Tensor out) {
   const int64_t n = x.rows;
   SGL_ASSIGN_OR_RETURN(Tensor q, ws.Get(kQ, n, w.q.rows));
   SGL_ASSIGN_OR_RETURN(Tensor k, ws.Get(kK, n, w.k.rows));
@@ -94,32 +121,38 @@ Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& c, int 
   backend.Rope(q, c.head_dim, rope);
   backend.Rope(k, c.head_dim, rope);
   backend.StoreKv(layer, k, v);
-  backend.Attention(layer, q, AttentionSpecFor(c, layer), attn);
+  backend.Attention(layer, q, AttentionSpecFor(c, shard.layout, layer), attn);
   backend.MatMul(attn, w.o, Tensor{}, out);
-  return Status::Ok();
+  return shard.AllReduce(out);
 }
 
-Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const MlpWeights& w, const Tensor& x,
-                Tensor out) {
+Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const ModelShard& shard, const MlpWeights& w,
+                const Tensor& x, Tensor out) {
   SGL_ASSIGN_OR_RETURN(Tensor gate, ws.Get(kGate, x.rows, w.gate.rows));
   SGL_ASSIGN_OR_RETURN(Tensor up, ws.Get(kUp, x.rows, w.up.rows));
   const LinearJob gate_up[] = {{w.gate, Tensor{}, gate}, {w.up, Tensor{}, up}};
   backend.MatMuls(x, gate_up);
   backend.GatedActivation(gate, up, c.hidden_act, gate);
   backend.MatMul(gate, w.down, Tensor{}, out);
-  return Status::Ok();
+  return shard.AllReduce(out);
 }
 
-Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, const EmbeddingWeights& io,
-                     const Tensor& hidden, size_t num_logit_rows, std::vector<float>* logits) {
+Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, const ModelShard& shard,
+                     const EmbeddingWeights& io, const Tensor& hidden, size_t num_logit_rows,
+                     std::vector<float>* logits) {
   const int64_t rows = static_cast<int64_t>(num_logit_rows);
   logits->resize(rows * c.vocab_size);
   if (rows == 0) return Status::Ok();
   SGL_ASSIGN_OR_RETURN(Tensor picked, ws.Get(kLogitHidden, rows, hidden.cols));
-  SGL_ASSIGN_OR_RETURN(Tensor out, ws.Get(kLogits, rows, c.vocab_size, DType::kF32));
+  SGL_ASSIGN_OR_RETURN(Tensor out, ws.Get(kLogits, rows, shard.layout.vocab_size, DType::kF32));
   backend.GatherLogitRows(hidden, picked);
   backend.RmsNorm(picked, io.final_norm, c.rms_norm_eps, picked);
   backend.MatMul(picked, io.lm_head, Tensor{}, out);
+  if (shard.split()) {
+    SGL_ASSIGN_OR_RETURN(Tensor all, ws.Get(kGatheredLogits, rows, c.vocab_size, DType::kF32));
+    SGL_RETURN_IF_ERROR(shard.comm->AllGatherLastDim(out, all));
+    out = all;
+  }
   SGL_RETURN_IF_ERROR(backend.CopyToHost(out, logits->data()));
   if (c.final_logit_softcap > 0)
     for (float& v : *logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);

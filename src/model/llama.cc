@@ -9,22 +9,23 @@ namespace {
 
 enum WorkspaceId { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
 
-class LlamaModel final : public Model {
+class LlamaModel final : public RankModel {
  public:
-  LlamaModel(std::unique_ptr<ModelFiles> files, Backend& backend) : Model(std::move(files)), backend_(backend), ws_(backend) {}
+  LlamaModel(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard)
+      : RankModel(std::move(files), backend, shard), ws_(backend) {}
 
   Status Load() {
     const ModelConfig& c = config();
     ModelFiles& f = *files_;
-    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_));
+    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_, shard_.layout));
     layers_.resize(c.num_layers);
     for (int l = 0; l < c.num_layers; ++l) {
       Layer& layer = layers_[l];
       const std::string p = fmt::format("blk.{}.", l);
       SGL_ASSIGN_OR_RETURN(layer.attn_norm, LoadNorm(f, backend_, p + "attn_norm.weight", c.hidden_size));
       SGL_ASSIGN_OR_RETURN(layer.ffn_norm, LoadNorm(f, backend_, p + "ffn_norm.weight", c.hidden_size));
-      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, l));
-      SGL_ASSIGN_OR_RETURN(layer.mlp, LoadMlp(f, backend_, l));
+      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, shard_.layout, l));
+      SGL_ASSIGN_OR_RETURN(layer.mlp, LoadMlp(f, backend_, shard_.layout, l));
     }
     rope_.inv_freq = c.rope.InverseFrequencies();
     rope_.neox = c.rope.neox;
@@ -38,20 +39,20 @@ class LlamaModel final : public Model {
     SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c.hidden_size));
-    backend_.Embed(io_.embed, c.embedding_scale, hidden);
+    SGL_RETURN_IF_ERROR(EmbedTokens(backend_, c, shard_, io_, hidden));
     backend_.RmsNorm(hidden, layers_[0].attn_norm, c.rms_norm_eps, normed);
     for (int l = 0; l < c.num_layers; ++l) {
       const Layer& layer = layers_[l];
-      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, l, layer.attn, rope_, normed, branch));
+      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, shard_, l, layer.attn, rope_, normed, branch));
       backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, c.rms_norm_eps, normed);
-      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, layer.mlp, normed, branch));
+      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, shard_, layer.mlp, normed, branch));
       if (l + 1 < c.num_layers) {
         backend_.AddRmsNorm(hidden, branch, layers_[l + 1].attn_norm, c.rms_norm_eps, normed);
       } else {
         backend_.Add(hidden, branch);
       }
     }
-    return ComputeLogits(backend_, ws_, c, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch.logit_rows.size(), logits);
   }
 
  private:
@@ -61,7 +62,6 @@ class LlamaModel final : public Model {
     MlpWeights mlp;
   };
 
-  Backend& backend_;
   Workspace ws_;
   EmbeddingWeights io_;
   std::vector<Layer> layers_;
@@ -70,8 +70,9 @@ class LlamaModel final : public Model {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files, Backend& backend) {
-  return ConstructAndLoad<LlamaModel>(std::move(files), backend);
+Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files, Backend& backend,
+                                               const ModelShard& shard) {
+  return ConstructAndLoad<LlamaModel>(std::move(files), backend, shard);
 }
 
 }  // namespace sgl

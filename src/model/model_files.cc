@@ -1,5 +1,6 @@
 #include "model/model_files.h"
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -109,6 +110,39 @@ Result<Tensor> ModelFiles::Matrix(const std::string& name, int64_t rows, int64_t
     return InvalidArgument("{}: tensor '{}' has shape [{}], expected [{}, {}]", path_, name,
                            fmt::join(t->shape, ", "), rows, cols);
   return Tensor{const_cast<void*>(t->data), t->dtype, rows, cols};
+}
+
+Result<Tensor> ModelFiles::MatrixRows(const std::string& name, int64_t rows, int64_t cols, int64_t begin,
+                                      int64_t count) const {
+  SGL_ASSIGN_OR_RETURN(Tensor whole, Matrix(name, rows, cols));
+  if (begin < 0 || count < 0 || begin + count > rows)
+    return InvalidArgument("{}: rows [{}, {}) of tensor '{}' are outside its {} rows", path_, begin, begin + count, name, rows);
+  return whole.Rows(begin, count);
+}
+
+Result<Tensor> ModelFiles::MatrixCols(const std::string& name, int64_t rows, int64_t cols, int64_t begin,
+                                      int64_t count) {
+  SGL_ASSIGN_OR_RETURN(Tensor whole, Matrix(name, rows, cols));
+  if (begin < 0 || count < 0 || begin + count > cols)
+    return InvalidArgument("{}: columns [{}, {}) of tensor '{}' are outside its {} columns", path_, begin,
+                           begin + count, name, cols);
+  const int64_t block = Info(whole.dtype).block_size;
+  if (begin % block != 0 || count % block != 0)
+    return Unsupported("{}: tensor '{}' ({}, blocks of {} columns) cannot be split at columns [{}, {}) for tensor "
+                       "parallelism; use a tp size that splits it at whole blocks, or an unquantized file",
+                       path_, name, Name(whole.dtype), block, begin, begin + count);
+  const size_t offset = RowBytes(whole.dtype, begin), slice_bytes = RowBytes(whole.dtype, count);
+  std::vector<uint8_t>& out = owned_matrices_.emplace_back(slice_bytes * static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out.data() + r * slice_bytes, whole.Rows(r, 1).As<uint8_t>() + offset, slice_bytes);
+  return Tensor{out.data(), whole.dtype, rows, count};
+}
+
+Result<Tensor> ModelFiles::VectorRange(const std::string& name, int64_t size, int64_t begin, int64_t count) {
+  SGL_ASSIGN_OR_RETURN(Tensor whole, Vector(name, size, /*is_norm=*/false));
+  if (begin < 0 || count < 0 || begin + count > size)
+    return InvalidArgument("{}: elements [{}, {}) of vector '{}' are outside its {}", path_, begin, begin + count, name, size);
+  return Tensor{whole.As<float>() + begin, DType::kF32, 1, count};
 }
 
 Result<Tensor> ModelFiles::Vector(const std::string& name, int64_t size, bool is_norm) {

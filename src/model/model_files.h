@@ -34,9 +34,18 @@ class ModelFiles {
   // A [rows, cols] matrix in its stored dtype. Fails naming the tensor if it is missing
   // or has another shape.
   Result<Tensor> Matrix(const std::string& name, int64_t rows, int64_t cols) const;
+  // Rows [begin, begin + count) of a [rows, cols] matrix (zero copy): a tensor-parallel
+  // rank's share of a column-parallel layer. REQUIRES: the range lies within [0, rows).
+  Result<Tensor> MatrixRows(const std::string& name, int64_t rows, int64_t cols, int64_t begin, int64_t count) const;
+  // Columns [begin, begin + count) of a [rows, cols] matrix, copied and owned here (a
+  // row-parallel layer's share). A quantized matrix splits only at whole blocks; other
+  // splits fail naming the tensor and its block size.
+  Result<Tensor> MatrixCols(const std::string& name, int64_t rows, int64_t cols, int64_t begin, int64_t count);
   // A float32 [1, size] copy of a vector; norm weights get config().norm_weight_offset added
   // when `is_norm`.
   Result<Tensor> Vector(const std::string& name, int64_t size, bool is_norm);
+  // Elements [begin, begin + count) of a (non-norm) vector, as a float32 [1, count] copy.
+  Result<Tensor> VectorRange(const std::string& name, int64_t size, int64_t begin, int64_t count);
 
  private:
   ModelFiles() = default;
@@ -47,6 +56,7 @@ class ModelFiles {
   std::unique_ptr<GgufFile> gguf_;
   std::unique_ptr<HfCheckpoint> hf_;
   std::vector<std::vector<float>> owned_vectors_;
+  std::vector<std::vector<uint8_t>> owned_matrices_;  // column slices
 };
 
 // The Hugging Face name of a tensor called `gguf_name` in GGUF ("blk.0.attn_q.weight" ->

@@ -1,5 +1,5 @@
-// The Engine: one model on a backend (CPU or CUDA, see backend_factory.h) behind a
-// Scheduler running on its own thread. Each Submit becomes a Request whose callback (on
+// The Engine: one model on a backend (CPU or CUDA, see backend_factory.h), or split over
+// tp_size ranks (TensorParallelModel), behind a Scheduler running on its own thread. Each Submit becomes a Request whose callback (on
 // the scheduler thread) turns its tokens, settled text and logprobs into deltas and, at
 // the end, the result.
 #include "sgl/engine.h"
@@ -15,6 +15,8 @@
 #include "backend/backend_factory.h"
 #include "constrain/token_vocabulary.h"
 #include "model/model.h"
+#include "model/tensor_parallel_model.h"
+#include "parallel/rank_factory.h"
 #include "runtime/grammar_queue.h"
 #include "runtime/grammar_step.h"
 #include "runtime/kv_capacity.h"
@@ -91,8 +93,7 @@ class LocalEngine final : public Engine {
   Status Init(const EngineOptions& options) {
     options_ = options;
     SGL_RETURN_IF_ERROR(StartGrammarQueue(options.grammar_backend));
-    SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
-    SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
+    SGL_RETURN_IF_ERROR(LoadModelOnRanks(options));
     const std::string& tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
     SGL_ASSIGN_OR_RETURN(tokenizer_, Tokenizer::FromModelPath(tokenizer_path));
     const ModelConfig& c = model_->config();
@@ -109,8 +110,21 @@ class LocalEngine final : public Engine {
     s.disable_radix_cache = options.disable_radix_cache;
     SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));
     s.random_seed = options.random_seed;
-    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, *backend_, s));
+    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, s));
     scheduler_->Start();
+    return Status::Ok();
+  }
+
+  // The whole model on one backend, or its shards on tp_size ranks.
+  Status LoadModelOnRanks(const EngineOptions& options) {
+    if (options.tp_size < 1) return InvalidArgument("tp_size must be >= 1, got {}", options.tp_size);
+    if (options.tp_size == 1) {
+      SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
+      SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
+      return Status::Ok();
+    }
+    SGL_ASSIGN_OR_RETURN(RankFactory factory, MakeRankFactory(options.device, options.tp_size, options.num_threads));
+    SGL_ASSIGN_OR_RETURN(model_, TensorParallelModel::Load(options.model_path, options.tp_size, factory));
     return Status::Ok();
   }
 
@@ -129,12 +143,12 @@ class LocalEngine final : public Engine {
 
   // max_total_tokens, or what mem_fraction_static of the memory leaves after the weights
   // (SGLang's way), capped at what max_running_requests full contexts need. On a GPU the
-  // weights are loaded by now: the share is of its total memory, minus all that is in use.
+  // weights are loaded by now: the share is of its total memory, minus all that is in use
+  // (with tensor parallelism: per GPU, the fullest one).
   Result<int64_t> KvCapacity(const EngineOptions& options) const {
     if (options.max_total_tokens > 0) return options.max_total_tokens;
-    const ModelConfig& c = model_->config();
     KvBudget budget;
-    if (const std::optional<DeviceMemory> device = backend_->QueryDeviceMemory()) {
+    if (const std::optional<DeviceMemory> device = model_->QueryDeviceMemory()) {
       budget.available_bytes = device->total_bytes;
       budget.weights_bytes = device->total_bytes - device->free_bytes;
     } else {
@@ -142,8 +156,7 @@ class LocalEngine final : public Engine {
       budget.weights_bytes = WeightFileBytes(options.model_path);
     }
     budget.mem_fraction_static = options.mem_fraction_static > 0 ? options.mem_fraction_static : 0.88;
-    budget.bytes_per_token = static_cast<int64_t>(
-        backend_->KvBytesPerSlot({c.num_layers, 1, c.num_kv_heads, c.head_dim}));
+    budget.bytes_per_token = static_cast<int64_t>(model_->KvBytesPerSlot());
     budget.max_useful_tokens = context_length_ * std::max(1, options.max_running_requests);
     SGL_ASSIGN_OR_RETURN(const int64_t tokens, KvCapacityTokens(budget));
     spdlog::info("KV cache: {} tokens ({} MiB; mem_fraction_static {} of {} MiB available, {} MiB in use by the weights, "
@@ -162,7 +175,7 @@ class LocalEngine final : public Engine {
   ModelInfo Info() const override {
     const ModelConfig& c = model_->config();
     return {options_.model_path, options_.tokenizer_path.empty() ? options_.model_path : options_.tokenizer_path,
-            model_->files().Description(), c.Summary(), backend_->Name(), c.vocab_size,
+            model_->files().Description(), c.Summary(), model_->BackendName(), c.vocab_size,
             context_length_, scheduler_->capacity_tokens()};
   }
 
@@ -306,7 +319,7 @@ class LocalEngine final : public Engine {
 
   EngineOptions options_;
   int64_t context_length_ = 0;
-  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Backend> backend_;  // with tp_size 1; the ranks' backends are the model's
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;

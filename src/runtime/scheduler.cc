@@ -9,7 +9,7 @@
 
 namespace sgl {
 
-Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& backend, const SchedulerOptions& o) {
+Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, const SchedulerOptions& o) {
   if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
   if (o.max_total_tokens < o.page_size)
     return InvalidArgument("KV capacity of {} tokens is less than one page", o.max_total_tokens);
@@ -17,14 +17,12 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, Backend& back
     return InvalidArgument("chunked prefill size must be >= 1, or -1 to disable chunking");
   if (o.max_prefill_tokens < 1) return InvalidArgument("max prefill tokens must be >= 1");
   if (o.max_running_requests < 1) return InvalidArgument("max running requests must be >= 1");
-  const ModelConfig& c = model.config();
-  SGL_RETURN_IF_ERROR(backend.CreateKvCache({c.num_layers, o.max_total_tokens, c.num_kv_heads, c.head_dim}));
-  return std::unique_ptr<Scheduler>(new Scheduler(model, backend, o));
+  SGL_RETURN_IF_ERROR(model.CreateKvCache(o.max_total_tokens));
+  return std::unique_ptr<Scheduler>(new Scheduler(model, o));
 }
 
-Scheduler::Scheduler(Model& model, Backend& backend, const SchedulerOptions& options)
+Scheduler::Scheduler(Model& model, const SchedulerOptions& options)
     : model_(model),
-      backend_(backend),
       options_(options),
       allocator_(options.max_total_tokens, options.page_size),
       cache_(options.page_size),

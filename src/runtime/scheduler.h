@@ -42,8 +42,8 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  // Creates the backend's KV cache. REQUIRES: the model and backend outlive the scheduler.
-  static Result<std::unique_ptr<Scheduler>> Create(Model& model, Backend& backend, const SchedulerOptions& options);
+  // Creates the model's KV cache. REQUIRES: the model outlives the scheduler.
+  static Result<std::unique_ptr<Scheduler>> Create(Model& model, const SchedulerOptions& options);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -104,7 +104,7 @@ class Scheduler {
     int64_t prefill_budget = 0;  // prompt tokens still allowed this step
   };
 
-  Scheduler(Model& model, Backend& backend, const SchedulerOptions& options);
+  Scheduler(Model& model, const SchedulerOptions& options);
   bool StepOnce();
   void TakeIncoming();
   void ApplyFlushes(std::vector<std::promise<Status>>& flushes);
@@ -150,7 +150,6 @@ class Scheduler {
   bool ShouldStop(const Request& req, int32_t token) const;
 
   Model& model_;
-  Backend& backend_;
   SchedulerOptions options_;
   KvSlotAllocator allocator_;
   RadixCache cache_;

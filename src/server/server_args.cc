@@ -12,7 +12,7 @@ Json ServerArgs::ToJson() const {
               {"port", port},
               {"device", e.device},
               {"dtype", dtype},
-              {"tp_size", tp_size},
+              {"tp_size", e.tp_size},
               {"dp_size", dp_size},
               {"context_length", e.context_length > 0 ? Json(e.context_length) : Json(nullptr)},
               {"mem_fraction_static", e.mem_fraction_static > 0 ? Json(e.mem_fraction_static) : Json(nullptr)},

@@ -14,7 +14,6 @@ struct ServerArgs {
   EngineOptions engine;
   std::string host = "127.0.0.1";
   int port = 30000;
-  int tp_size = 1;
   int dp_size = 1;
   std::string served_model_name;  // empty: the model path
   std::string chat_template;      // a .jinja file or a template string; empty: the model's

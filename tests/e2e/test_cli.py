@@ -42,6 +42,24 @@ class GenerateTest(unittest.TestCase):
             self.assertEqual(ids, ref["greedy"][1], arch)
             self.assertRegex(r.stderr, r"prefill: \d+ tokens, [\d.]+ tok/s \| decode: 32 tokens, [\d.]+ tok/s")
 
+    def test_tensor_parallel_greedy_output_matches_reference(self):
+        folder, ref = self.fixture("qwen3")
+        for tp in ("2", "4"):
+            r = run("generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids",
+                    ",".join(map(str, ref["prompts"][1])), "--max-new-tokens", "32", "--temperature", "0",
+                    "--ignore-eos", "--threads", "2", "--device", "cpu", "--tensor-parallel-size", tp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual([int(t) for t in r.stdout.split()], ref["greedy"][1], "tp " + tp)
+
+    def test_tensor_parallel_size_that_does_not_divide_is_explained(self):
+        folder, _ = self.fixture("smollm2")  # 6 attention heads
+        r = run("generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids", "1,2",
+                "--device", "cpu", "--tp-size", "4")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("does not divide the 6 attention heads", r.stderr)
+        self.assertEqual(run("generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids", "1",
+                             "--tp-size", "0").returncode, 2)
+
     def test_seeded_sampling_is_reproducible(self):
         folder, ref = self.fixture("smollm2")
         args = ["generate", "--model-path", os.path.join(folder, "model.gguf"), "--input-ids", "5,6,7",

@@ -533,7 +533,7 @@ class AuthTest(unittest.TestCase):
 class FlagsTest(unittest.TestCase):
     def test_invalid_flags_exit_2(self):
         for args in [["--port", "99999"], ["--schedule-policy", "nope"], ["--no-such-flag"],
-                     ["--mem-fraction-static", "1.5"], ["--tp-size", "2"],
+                     ["--mem-fraction-static", "1.5"], ["--tp-size", "0"],
                      ["--cuda-graph-max-bs", "-1"], ["--device", "tpu"]]:
             r = subprocess.run([SGL, "serve", "--model-path", MODEL, *args], capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 2, (args, r.stderr))

@@ -147,6 +147,7 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_option("--device", flags->engine.device, "cpu, cuda, or auto (cuda when a GPU is visible)")->capture_default_str();
+  AddTpSizeOption(*cmd, &flags->engine.tp_size);
   AddBenchServingCommand(*cmd, exit_code);
   AddBenchOfflineCommand(*cmd, exit_code);
   cmd->callback([cmd, flags, exit_code] {

@@ -117,6 +117,7 @@ void AddBenchOfflineCommand(CLI::App& bench, int* exit_code) {
   cmd->add_option("--output-file", f.output_file, "Also write the results as JSON here");
   cmd->add_option("--device", f.engine.device, "cpu, cuda, or auto")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   cmd->add_option("--threads", f.engine.num_threads, "CPU threads (0 = all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  AddTpSizeOption(*cmd, &f.engine.tp_size);
   cmd->add_option("--max-running-requests", f.engine.max_running_requests, "Requests decoded together at most")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--max-total-tokens", f.engine.max_total_tokens, "KV cache capacity in tokens (default: from --mem-fraction-static)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--mem-fraction-static", f.engine.mem_fraction_static, "Share of memory for weights + KV cache");

@@ -24,6 +24,9 @@ void AddBenchOfflineCommand(CLI::App& bench, int* exit_code);
 // (SmolLM2-135M-Instruct) in models/ under the working directory or beside the executable.
 std::string DefaultModelPath();
 
+// --tp-size / --tensor-parallel-size (SGLang's names) into `*tp_size`.
+void AddTpSizeOption(CLI::App& cmd, int* tp_size);
+
 // "1,2,3" -> ids; an error names `flag` and the bad item.
 Result<std::vector<int32_t>> ParseTokenIds(const std::string& text, const std::string& flag);
 

@@ -135,6 +135,7 @@ void AddGenerateCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--threads", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->add_option("--device", flags->engine.device, "cpu, cuda, or auto (cuda when a GPU is visible)")->capture_default_str();
+  AddTpSizeOption(*cmd, &flags->engine.tp_size);
   cmd->add_option("--max-total-tokens", flags->engine.max_total_tokens, "KV cache capacity in tokens (0 = auto)");
   cmd->add_option("--chunked-prefill-size", flags->engine.chunked_prefill_size,
                   "Prompt tokens per forward step; -1 disables chunking")

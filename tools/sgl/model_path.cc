@@ -42,4 +42,11 @@ Result<std::vector<int32_t>> ParseTokenIds(const std::string& text, const std::s
   return ids;
 }
 
+void AddTpSizeOption(CLI::App& cmd, int* tp_size) {
+  cmd.add_option("--tp-size,--tensor-parallel-size", *tp_size,
+                 "Tensor-parallel ranks: GPUs 0..N-1 with --device cuda, threads sharing --threads on cpu")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
 }  // namespace sgl::cli

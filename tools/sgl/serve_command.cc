@@ -22,7 +22,6 @@ const std::map<std::string, spdlog::level::level_enum> kLogLevels = {
     {"error", spdlog::level::err}, {"critical", spdlog::level::critical}};
 
 Status CheckArgs(const server::ServerArgs& a) {
-  if (a.tp_size != 1) return Unsupported("--tp-size {}: tensor parallelism needs the CUDA backend, not in this build yet", a.tp_size);
   if (a.dp_size != 1) return Unsupported("--dp-size {}: data parallelism is not supported yet", a.dp_size);
   if (a.engine.mem_fraction_static < 0 || a.engine.mem_fraction_static >= 1)
     return InvalidArgument("--mem-fraction-static must be in (0, 1), got {}", a.engine.mem_fraction_static);
@@ -109,7 +108,7 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--tokenizer-path", e.tokenizer_path, "Tokenizer folder or .gguf (default: the model's)");
   cmd->add_option("--host", a.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a.port, "Port to listen on (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  cmd->add_option("--tp-size,--tensor-parallel-size", a.tp_size, "Tensor-parallel GPUs")->capture_default_str()->check(CLI::PositiveNumber);
+  AddTpSizeOption(*cmd, &a.engine.tp_size);
   cmd->add_option("--dp-size,--data-parallel-size", a.dp_size, "Data-parallel replicas")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--mem-fraction-static", e.mem_fraction_static, "Share of memory for weights + KV cache (default: backend's)");
   cmd->add_option("--max-running-requests", e.max_running_requests, "Requests decoded together at most")->capture_default_str()->check(CLI::PositiveNumber);

@@ -1,5 +1,6 @@
 #include "backend/cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -74,12 +75,17 @@ Status CpuBackend::BeginForward(const ForwardBatch& batch) {
   return Status::Ok();
 }
 
-void CpuBackend::Embed(const Tensor& table, float scale, Tensor out) {
+void CpuBackend::Embed(const Tensor& table, int64_t first_id, float scale, Tensor out) {
   const auto& ids = batch_->input_ids;
   pool_.ParallelFor(static_cast<int64_t>(ids.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       float* row = out.Rows(t, 1).As<float>();
-      cpu::DequantizeRow(table.dtype, table.Rows(ids[t], 1).data, row, table.cols);
+      const int64_t index = ids[t] - first_id;
+      if (index < 0 || index >= table.rows) {
+        std::fill(row, row + table.cols, 0.0f);
+        continue;
+      }
+      cpu::DequantizeRow(table.dtype, table.Rows(index, 1).data, row, table.cols);
       if (scale != 1.0f) cpu::ScaleF32(scale, row, table.cols);
     }
   });

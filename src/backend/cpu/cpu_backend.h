@@ -29,7 +29,7 @@ class CpuBackend final : public Backend {
   size_t KvBytesPerSlot(const KvCacheShape& shape) const override;
 
   Status BeginForward(const ForwardBatch& batch) override;
-  void Embed(const Tensor& table, float scale, Tensor out) override;
+  void Embed(const Tensor& table, int64_t first_id, float scale, Tensor out) override;
   void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
   void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
   void MatMuls(const Tensor& x, std::span<const LinearJob> jobs) override;

@@ -51,7 +51,7 @@ class CudaBackend final : public Backend {
   std::optional<DeviceMemory> QueryDeviceMemory() const override;
 
   Status BeginForward(const ForwardBatch& batch) override;
-  void Embed(const Tensor& table, float scale, Tensor out) override;
+  void Embed(const Tensor& table, int64_t first_id, float scale, Tensor out) override;
   void RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
   void AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& weight, float eps, Tensor out) override;
   void MatMuls(const Tensor& x, std::span<const LinearJob> jobs) override;

@@ -25,11 +25,14 @@ Status ExpectDType(const Tensor& t, DType want, const char* what) {
 
 }  // namespace
 
-void CudaBackend::Embed(const Tensor& table, float scale, Tensor out) {
+void CudaBackend::Embed(const Tensor& table, int64_t first_id, float scale, Tensor out) {
   if (Failed()) return;
   Fail(ExpectDType(table, DType::kBF16, "Embed"));
-  if (Failed() || !Launching({1, TensorBits(table), std::bit_cast<uint32_t>(scale), TensorBits(out)})) return;
-  cuda::LaunchEmbed(Bf16(table), table.cols, d_input_ids_, batch_->num_tokens(), scale, Bf16(out), stream_);
+  if (Failed() || !Launching({1, TensorBits(table), static_cast<uint64_t>(first_id), std::bit_cast<uint32_t>(scale),
+                              TensorBits(out)}))
+    return;
+  cuda::LaunchEmbed(Bf16(table), table.rows, table.cols, first_id, d_input_ids_, batch_->num_tokens(), scale,
+                    Bf16(out), stream_);
   CheckLaunch("Embed");
 }
 

@@ -5,14 +5,16 @@
 
 namespace sgl::cuda {
 
-bool DeviceVisible() {
+int DeviceCount() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess) {
     cudaGetLastError();  // clear the sticky "no device" error for later callers
-    return false;
+    return 0;
   }
-  return count > 0;
+  return count;
 }
+
+bool DeviceVisible() { return DeviceCount() > 0; }
 
 std::string DeviceDescription(int device) {
   cudaDeviceProp p{};

@@ -8,6 +8,8 @@ namespace sgl::cuda {
 
 // True when the runtime sees at least one device.
 bool DeviceVisible();
+// How many devices the runtime sees (0 without a GPU or driver).
+int DeviceCount();
 // e.g. "NVIDIA H200 (sm_90, 132 SMs, 139.8 GiB)"; "" when no device is visible.
 std::string DeviceDescription(int device);
 

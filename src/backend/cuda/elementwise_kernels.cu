@@ -122,9 +122,24 @@ unsigned GridStrideBlocks(int64_t n) {
 
 }  // namespace
 
-void LaunchEmbed(const bf16_bits* table, int64_t cols, const int32_t* ids, int64_t num_tokens, float scale,
-                 bf16_bits* out, cudaStream_t stream) {
-  CopyRows(table, ids, out, nullptr, num_tokens, cols, scale, stream);
+// One block per token: its row of a vocabulary shard, or zeros for an id outside it.
+__global__ void EmbedShardKernel(const uint16_t* table, int64_t rows, int64_t cols, int64_t first_id,
+                                 const int32_t* ids, float scale, uint16_t* out) {
+  const int64_t t = blockIdx.x, row = ids[t] - first_id;
+  uint16_t* dst = out + t * cols;
+  if (row < 0 || row >= rows) {
+    for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) dst[i] = 0;
+    return;
+  }
+  const uint16_t* src = table + row * cols;
+  for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) dst[i] = FloatToBf16(Bf16ToFloat(src[i]) * scale);
+}
+
+void LaunchEmbed(const bf16_bits* table, int64_t rows, int64_t cols, int64_t first_id, const int32_t* ids,
+                 int64_t num_tokens, float scale, bf16_bits* out, cudaStream_t stream) {
+  if (num_tokens == 0) return;
+  EmbedShardKernel<<<static_cast<unsigned>(num_tokens), 128, 0, stream>>>(table, rows, cols, first_id, ids, scale,
+                                                                          out);
 }
 
 // K rows in blockIdx.y == 0, V rows in blockIdx.y == 1: one launch per layer.

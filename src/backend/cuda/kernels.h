@@ -13,9 +13,10 @@ namespace sgl::cuda {
 
 using bf16_bits = uint16_t;
 
-// out[t, :] = table[ids[t], :] * scale.
-void LaunchEmbed(const bf16_bits* table, int64_t cols, const int32_t* ids, int64_t num_tokens, float scale,
-                 bf16_bits* out, cudaStream_t stream);
+// out[t, :] = table[ids[t] - first_id, :] * scale, or zeros when that row is outside
+// [0, rows) (a tensor-parallel rank's vocabulary shard).
+void LaunchEmbed(const bf16_bits* table, int64_t rows, int64_t cols, int64_t first_id, const int32_t* ids,
+                 int64_t num_tokens, float scale, bf16_bits* out, cudaStream_t stream);
 
 // RMS norm of each group of `group` consecutive elements (rows x cols / group groups):
 // out = x / rms(x) * w. out may alias x.

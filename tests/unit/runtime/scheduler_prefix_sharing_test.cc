@@ -29,7 +29,7 @@ int64_t ComputedPromptTokens(bool radix, int copies, const std::vector<int32_t>&
   SchedulerOptions options;
   options.max_total_tokens = 2048;
   options.disable_radix_cache = !radix;
-  auto scheduler = Scheduler::Create(**model, backend, options);
+  auto scheduler = Scheduler::Create(**model, options);
   EXPECT_TRUE(scheduler.ok());
   for (int i = 0; i < copies; ++i) {
     out.push_back(Make(i, prompt));
@@ -59,7 +59,7 @@ TEST(SchedulerPrefixSharingTest, ShortSharedPrefixesDoNotWait) {
   CpuBackend backend(2);
   auto model = LoadModel(testing::SourcePath("tests/fixtures/models/llama/model.gguf"), backend);
   ASSERT_TRUE(model.ok());
-  auto scheduler = Scheduler::Create(**model, backend, SchedulerOptions{});
+  auto scheduler = Scheduler::Create(**model, SchedulerOptions{});
   ASSERT_TRUE(scheduler.ok());
   for (int i = 0; i < 4; ++i) {
     std::vector<int32_t> prompt = {5, 6, 7, 8, 9, 10 + i, 11, 12};

@@ -43,7 +43,7 @@ class RandomSchedulerTest : public ::testing::TestWithParam<int> {
     if (!reference_) {
       SchedulerOptions o;
       o.max_total_tokens = 256;
-      reference_ = std::move(Scheduler::Create(*model_, backend_, o)).value();
+      reference_ = std::move(Scheduler::Create(*model_, o)).value();
     }
     auto req = Make(0, prompt, kMaxNewTokens);
     reference_->Submit(req);
@@ -67,7 +67,7 @@ TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   o.chunked_prefill_size = 4;
   o.max_prefill_tokens = 16;
   o.page_size = GetParam();
-  auto scheduler = Scheduler::Create(*model_, backend_, o);
+  auto scheduler = Scheduler::Create(*model_, o);
   ASSERT_TRUE(scheduler.ok());
   Scheduler& s = **scheduler;
 

@@ -46,7 +46,7 @@ TEST_P(SchedulerTest, GreedyOutputsMatchTransformers) {
   options.max_prefill_tokens = 2 * c.chunk;  // a step mixes a few prefill chunks
   options.disable_radix_cache = !c.radix;
   options.policy = c.policy;
-  auto scheduler = Scheduler::Create(**model, backend, options);
+  auto scheduler = Scheduler::Create(**model, options);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status().message();
 
   std::vector<std::shared_ptr<Request>> requests;
@@ -106,7 +106,7 @@ TEST(SchedulerAbortTest, AbortFreesEverything) {
   CpuBackend backend(1);
   auto model = LoadModel(testing::SourcePath("tests/fixtures/models/llama/model.gguf"), backend);
   ASSERT_TRUE(model.ok());
-  auto scheduler = Scheduler::Create(**model, backend, SchedulerOptions{});
+  auto scheduler = Scheduler::Create(**model, SchedulerOptions{});
   ASSERT_TRUE(scheduler.ok());
   std::string reason;
   auto req = std::make_shared<Request>();
@@ -141,7 +141,7 @@ TEST(SchedulerCacheTest, ARunningRequestsPromptIsSharedAtOnce) {
   CpuBackend backend(1);
   auto model = LoadModel(testing::SourcePath("tests/fixtures/models/llama/model.gguf"), backend);
   ASSERT_TRUE(model.ok());
-  auto scheduler = Scheduler::Create(**model, backend, SchedulerOptions{});
+  auto scheduler = Scheduler::Create(**model, SchedulerOptions{});
   ASSERT_TRUE(scheduler.ok());
   auto make = [&](uint64_t id) {
     auto req = std::make_shared<Request>();

@@ -44,8 +44,8 @@ TEST_F(CudaOpsTest, EmbedScalesRowsOfTheTable) {
   ASSERT_EQ(prepared->dtype, DType::kBF16);
   Tensor out = Poisoned(37, cols);
   std::vector<float> want(37 * cols);
-  gpu_->Embed(*prepared, 1.5f, out);
-  cpu_.Embed(HostTensor(table, vocab, cols), 1.5f, HostTensor(want, 37, cols));
+  gpu_->Embed(*prepared, 0, 1.5f, out);
+  cpu_.Embed(HostTensor(table, vocab, cols), 0, 1.5f, HostTensor(want, 37, cols));
   EXPECT_LT(RelErr(Host(out), want), kTol);
 }
 
