@@ -24,6 +24,6 @@ Result<std::unique_ptr<Model>> LoadLlamaFamily(std::unique_ptr<ModelFiles> files
 Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard);
 // GLM-4.1V's language model (sandwich norms, fused gate/up, partial M-RoPE); image
 // embeddings come in through ForwardBatch::input_embeds. Not split across ranks yet.
-Result<std::unique_ptr<Model>> LoadGlm4v(std::unique_ptr<ModelFiles> files, Backend& backend);
+Result<std::unique_ptr<Model>> LoadGlm4v(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard);
 
 }  // namespace sgl

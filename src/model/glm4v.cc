@@ -11,14 +11,15 @@ namespace {
 
 enum WorkspaceId { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
 
-class Glm4vModel final : public Model {
+class Glm4vModel final : public RankModel {
  public:
-  Glm4vModel(std::unique_ptr<ModelFiles> files, Backend& backend) : Model(std::move(files)), backend_(backend), ws_(backend) {}
+  Glm4vModel(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard)
+      : RankModel(std::move(files), backend, shard), ws_(backend) {}
 
   Status Load() {
     const ModelConfig& c = config();
     ModelFiles& f = *files_;
-    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_));
+    SGL_ASSIGN_OR_RETURN(io_, LoadEmbeddings(f, backend_, shard_.layout));
     layers_.resize(c.num_layers);
     for (int l = 0; l < c.num_layers; ++l) {
       Layer& layer = layers_[l];
@@ -27,7 +28,7 @@ class Glm4vModel final : public Model {
       SGL_ASSIGN_OR_RETURN(layer.post_attn_norm, LoadNorm(f, backend_, p + "post_attention_norm.weight", c.hidden_size));
       SGL_ASSIGN_OR_RETURN(layer.ffn_norm, LoadNorm(f, backend_, p + "ffn_norm.weight", c.hidden_size));
       SGL_ASSIGN_OR_RETURN(layer.post_ffn_norm, LoadNorm(f, backend_, p + "post_ffw_norm.weight", c.hidden_size));
-      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, l));
+      SGL_ASSIGN_OR_RETURN(layer.attn, LoadAttention(f, backend_, shard_.layout, l));
       SGL_ASSIGN_OR_RETURN(const Tensor gate_up,
                            LoadMatrix(f, backend_, p + "ffn_gate_up.weight", 2 * c.intermediate_size, c.hidden_size));
       layer.mlp.gate = gate_up.Rows(0, c.intermediate_size);
@@ -48,19 +49,19 @@ class Glm4vModel final : public Model {
     SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c.hidden_size));
-    backend_.Embed(io_.embed, 1.0f, hidden);
+    SGL_RETURN_IF_ERROR(EmbedTokens(backend_, c, shard_, io_, hidden));
     SGL_RETURN_IF_ERROR(ApplyInputEmbeds(batch, hidden));
     for (int l = 0; l < c.num_layers; ++l) {
       const Layer& layer = layers_[l];
       backend_.RmsNorm(hidden, layer.attn_norm, c.rms_norm_eps, normed);
-      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, l, layer.attn, rope_, normed, branch));
+      SGL_RETURN_IF_ERROR(SelfAttention(backend_, ws_, c, shard_, l, layer.attn, rope_, normed, branch));
       backend_.RmsNorm(branch, layer.post_attn_norm, c.rms_norm_eps, branch);
       backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, c.rms_norm_eps, normed);
-      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, layer.mlp, normed, branch));
+      SGL_RETURN_IF_ERROR(GatedMlp(backend_, ws_, c, shard_, layer.mlp, normed, branch));
       backend_.RmsNorm(branch, layer.post_ffn_norm, c.rms_norm_eps, branch);
       backend_.Add(hidden, branch);
     }
-    return ComputeLogits(backend_, ws_, c, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch.logit_rows.size(), logits);
   }
 
  private:
@@ -84,7 +85,6 @@ class Glm4vModel final : public Model {
     return Status::Ok();
   }
 
-  Backend& backend_;
   Workspace ws_;
   EmbeddingWeights io_;
   std::vector<Layer> layers_;
@@ -93,8 +93,9 @@ class Glm4vModel final : public Model {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> LoadGlm4v(std::unique_ptr<ModelFiles> files, Backend& backend) {
-  return ConstructAndLoad<Glm4vModel>(std::move(files), backend);
+Result<std::unique_ptr<Model>> LoadGlm4v(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard) {
+  if (shard.split()) return Unsupported("{}: tensor parallelism is not supported for GLM-4.1V yet", files->path());
+  return ConstructAndLoad<Glm4vModel>(std::move(files), backend, shard);
 }
 
 }  // namespace sgl

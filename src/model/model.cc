@@ -14,8 +14,7 @@ Result<std::unique_ptr<Model>> Load(std::unique_ptr<ModelFiles> files, Backend& 
     case Architecture::kGemma3:
       return LoadGemma3(std::move(files), backend, shard);
     case Architecture::kGlm4v:
-      if (shard.split()) return Unsupported("{}: tensor parallelism is not supported for GLM-4.1V yet", files->path());
-      return LoadGlm4v(std::move(files), backend);
+      return LoadGlm4v(std::move(files), backend, shard);
   }
   return Unsupported("{}: unknown architecture", files->path());
 }
