@@ -14,6 +14,7 @@
 #include "server/json_fields.h"
 #include "server/server_args.h"
 #include "server/server_metrics.h"
+#include "server/tool_call_parser.h"
 #include "sgl/engine.h"
 #include "tokenizer/chat_prompt.h"
 #include "tokenizer/tokenizer.h"
@@ -27,6 +28,7 @@ struct ApiContext {
   const ServerArgs& args;
   const Tokenizer& tokenizer;
   Result<ChatPrompt> chat = Status(StatusCode::kNotFound, "no chat template loaded");
+  std::optional<ToolCallParser> tool_parser;  // with --tool-call-parser
   std::unique_ptr<ServerMetrics> metrics;  // null without --enable-metrics
   LiveRequests live;
   ServerActivity activity;

@@ -26,6 +26,7 @@ struct OpenAiRequest {
   bool logprobs = false;
   int top_logprobs = 0;
   std::optional<int64_t> max_tokens;  // unset: the endpoint's default
+  const ToolCallParser* tool_parser = nullptr;  // chat with tools and a --tool-call-parser
 };
 
 Status ReadStreamOptions(const JsonFields& f, OpenAiRequest& r) {
@@ -229,6 +230,7 @@ class OpenAiRun {
 
   static void Start(std::shared_ptr<OpenAiRun> run, std::vector<GenerationItem> items, std::vector<std::string> echo) {
     run->echo_ = std::move(echo);
+    run->tool_text_sent_.assign(items.size(), 0);
     GenerationGroup::Callbacks callbacks;
     if (run->request_.stream) {
       run->exchange_->StartStream(200, "text/event-stream");
@@ -260,6 +262,7 @@ class OpenAiRun {
   void SendChunk(Json choice) { exchange_->WriteChunk(SseData(Envelope(Json::array({std::move(choice)}), true))); }
 
   void OnDelta(const GenerationItem& item, const GenerateDelta& delta) {
+    if (request_.tool_parser != nullptr) return SendPlainText(item);
     if (delta.text.empty() && !(request_.logprobs && !delta.token_ids.empty())) return;
     const size_t first = item.output_logprobs.size() - delta.output_logprobs.size();
     std::string text = delta.text;
@@ -277,7 +280,9 @@ class OpenAiRun {
     } else {
       for (const GenerationItem& item : items) {
         const GenerateResult& r = **item.result;
-        const std::string tail = item.text.size() > item.streamed_bytes ? item.text.substr(item.streamed_bytes) : "";
+        if (request_.tool_parser != nullptr && FinishToolCalls(item)) continue;
+        const size_t sent = request_.tool_parser != nullptr ? tool_text_sent_[item.index] : item.streamed_bytes;
+        const std::string tail = item.text.size() > sent ? item.text.substr(sent) : "";
         Json choice = {{"index", item.index}, {"logprobs", nullptr}, {"finish_reason", FinishReasonName(r.finish_reason)},
                        {"matched_stop", MatchedStop(r.finish_reason)}};
         if (chat_) choice["delta"] = tail.empty() ? Json::object() : Json{{"content", tail}};
@@ -303,13 +308,53 @@ class OpenAiRun {
                      {"finish_reason", FinishReasonName(r.finish_reason)}, {"matched_stop", MatchedStop(r.finish_reason)}};
       if (chat_)
         choice["message"] = Json{{"role", "assistant"}, {"content", item.text}, {"reasoning_content", nullptr}, {"tool_calls", nullptr}};
-      else
+      if (request_.tool_parser != nullptr) {
+        ParsedToolCalls parsed = request_.tool_parser->Parse(item.text);
+        if (!parsed.calls.empty()) {
+          choice["message"]["content"] = parsed.text.empty() ? Json(nullptr) : Json(parsed.text);
+          choice["message"]["tool_calls"] = ToolCallsJson(parsed.calls);
+          choice["finish_reason"] = "tool_calls";
+        }
+      } else if (!chat_)
         choice["text"] = Echo(item.index) + item.text;
       choices.push_back(std::move(choice));
     }
     Json out = Envelope(std::move(choices), false);
     out["usage"] = Usage(items, request_.n);
     ReplyJson(*exchange_, 200, out);
+  }
+
+  // With a tool call parser: OpenAI's tool_calls entries, each with a fresh id.
+  Json ToolCallsJson(const std::vector<ToolCall>& calls) {
+    Json out = Json::array();
+    for (size_t i = 0; i < calls.size(); ++i)
+      out.push_back(Json{{"id", "call_" + ctx_.NewRequestId().substr(0, 24)}, {"index", i}, {"type", "function"},
+                         {"function", {{"name", calls[i].name}, {"arguments", calls[i].arguments}}}});
+    return out;
+  }
+
+  // Streaming with a tool call parser: only text that cannot be part of a call goes out
+  // as it is generated; the rest waits for the end.
+  void SendPlainText(const GenerationItem& item) {
+    size_t& sent = tool_text_sent_[item.index];
+    const size_t plain_end = request_.tool_parser->HeldBackFrom(item.text);
+    if (plain_end <= sent) return;
+    SendChunk(Json{{"index", item.index}, {"delta", {{"content", item.text.substr(sent, plain_end - sent)}}},
+                   {"logprobs", nullptr}, {"finish_reason", nullptr}});
+    sent = plain_end;
+  }
+
+  // The end of a streamed item whose output holds tool calls: the plain text before them,
+  // then the calls, then finish_reason "tool_calls". False when it holds none.
+  bool FinishToolCalls(const GenerationItem& item) {
+    const ParsedToolCalls parsed = request_.tool_parser->Parse(item.text);
+    if (parsed.calls.empty()) return false;
+    SendPlainText(item);
+    SendChunk(Json{{"index", item.index}, {"delta", {{"tool_calls", ToolCallsJson(parsed.calls)}}}, {"logprobs", nullptr},
+                   {"finish_reason", nullptr}});
+    SendChunk(Json{{"index", item.index}, {"delta", Json::object()}, {"logprobs", nullptr}, {"finish_reason", "tool_calls"},
+                   {"matched_stop", nullptr}});
+    return true;
   }
 
   ApiContext& ctx_;
@@ -320,6 +365,7 @@ class OpenAiRun {
   std::string id_;
   int64_t created_;
   std::vector<std::string> echo_;  // per prompt, for completions with echo
+  std::vector<size_t> tool_text_sent_;  // per item, bytes of its text sent (with a tool call parser)
 };
 
 // prompt: a string, a list of strings, a list of token ids, or a list of such lists.
@@ -454,8 +500,11 @@ void HandleChatCompletions(ApiContext& ctx, const HttpRequest& request, std::sha
     const JsonFields f(body, "");
     if (!f.Has("messages")) return InvalidArgument("'messages' is required");
     SGL_ASSIGN_OR_RETURN(OpenAiRequest r, ReadOpenAiRequest(f, ctx.tokenizer.vocab_size(), true));
-    if (const Json* choice = f.Find("tool_choice"); choice != nullptr && !(choice->is_string() && (*choice == "none" || *choice == "auto")))
-      return Unsupported("'tool_choice' other than \"none\" or \"auto\" is not supported: tool calls are not parsed from the output yet");
+    const Json* choice = f.Find("tool_choice");
+    if (choice != nullptr && !(choice->is_string() && (*choice == "none" || *choice == "auto")))
+      return Unsupported("'tool_choice' other than \"none\" or \"auto\" is not supported yet");
+    const bool has_tools = f.Find("tools") != nullptr && f.Find("tools")->is_array() && !f.Find("tools")->empty();
+    if (has_tools && ctx.tool_parser && !(choice != nullptr && *choice == "none")) r.tool_parser = &*ctx.tool_parser;
     const auto start = Clock::now();
     SGL_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ChatPromptIds(ctx, request.body));
     SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, {prompt}, true, request.Header("x-request-id"), SecondsSince(start)));

@@ -30,6 +30,7 @@ struct ServerArgs {
   double shutdown_timeout_seconds = 30;  // SIGTERM: in-flight requests get this long to finish
   int http_threads = 2;
   bool skip_server_warmup = false;
+  std::string tool_call_parser;  // empty: tool calls stay in the text (see ToolCallParser)
 
   std::string ModelName() const { return served_model_name.empty() ? engine.model_path : served_model_name; }
   Json ToJson() const;

@@ -534,7 +534,7 @@ class FlagsTest(unittest.TestCase):
     def test_invalid_flags_exit_2(self):
         for args in [["--port", "99999"], ["--schedule-policy", "nope"], ["--no-such-flag"],
                      ["--mem-fraction-static", "1.5"], ["--tp-size", "0"],
-                     ["--cuda-graph-max-bs", "-1"], ["--device", "tpu"]]:
+                     ["--cuda-graph-max-bs", "-1"], ["--device", "tpu"], ["--tool-call-parser", "nope"]]:
             r = subprocess.run([SGL, "serve", "--model-path", MODEL, *args], capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertTrue(r.stderr.strip(), args)
@@ -568,6 +568,70 @@ class GrammarBackendTest(unittest.TestCase):
             self.assertEqual(status, 200)
         finally:
             server.stop()
+
+
+class ToolCallTest(unittest.TestCase):
+    """--tool-call-parser qwen25: a chat answer holding a <tool_call> comes back as OpenAI
+    tool_calls (the output is forced into that shape by a regex, as the small model would
+    not write it on its own)."""
+    TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
+                                               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+    CALL = r'<tool_call>\n\{"name": "get_weather", "arguments": \{"city": "(Paris|Rome)"\}\}\n</tool_call>'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--tool-call-parser", "qwen25")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def body(self, **extra):
+        return {"model": "m", "messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": self.TOOLS,
+                "regex": r"Let me look\. " + self.CALL, "max_tokens": 160, "temperature": 0, **extra}
+
+    def test_tool_calls_parsed(self):
+        import openai
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{self.server.port}/v1", api_key="unused")
+        body = self.body()
+        r = client.chat.completions.create(model="m", messages=body["messages"], tools=self.TOOLS, max_tokens=160,
+                                           temperature=0, extra_body={"regex": body["regex"]})
+        choice = r.choices[0]
+        self.assertEqual(choice.finish_reason, "tool_calls", choice.message)
+        self.assertEqual(choice.message.content, "Let me look.")
+        self.assertEqual(len(choice.message.tool_calls), 1)
+        call = choice.message.tool_calls[0]
+        self.assertEqual(call.function.name, "get_weather")
+        self.assertIn(json.loads(call.function.arguments)["city"], ["Paris", "Rome"])
+        self.assertTrue(call.id.startswith("call_"))
+
+    def test_streamed_tool_calls_never_show_their_markup(self):
+        c = self.server.conn()
+        c.request("POST", "/v1/chat/completions", json.dumps(self.body(stream=True)))
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        content, calls, finish = "", [], None
+        events, done = sse_events(r)
+        self.assertTrue(done)
+        for event in events:
+            for choice in event["choices"]:
+                delta = choice.get("delta", {})
+                content += delta.get("content") or ""
+                calls += delta.get("tool_calls") or []
+                finish = choice.get("finish_reason") or finish
+        self.assertEqual(finish, "tool_calls")
+        self.assertNotIn("tool_call", content)
+        self.assertEqual(content.strip(), "Let me look.")
+        self.assertEqual([c["function"]["name"] for c in calls], ["get_weather"])
+
+    def test_without_tools_or_with_tool_choice_none_the_text_stays(self):
+        for extra in [{"tools": None}, {"tool_choice": "none"}]:
+            body = {k: v for k, v in self.body(**extra).items() if v is not None}
+            status, out = self.server.json("POST", "/v1/chat/completions", body)
+            self.assertEqual(status, 200, out)
+            message = out["choices"][0]["message"]
+            self.assertIn("<tool_call>", message["content"])
+            self.assertIsNone(message["tool_calls"])
 
 
 class GuideTest(unittest.TestCase):
