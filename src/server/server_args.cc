@@ -33,7 +33,8 @@ Json ServerArgs::ToJson() const {
               {"log_requests_level", log_requests_level},
               {"enable_metrics", enable_metrics},
               {"api_key", api_key.empty() ? Json(nullptr) : Json("<set>")},
-              {"skip_server_warmup", skip_server_warmup}};
+              {"skip_server_warmup", skip_server_warmup},
+              {"tool_call_parser", tool_call_parser.empty() ? Json(nullptr) : Json(tool_call_parser)}};
 }
 
 }  // namespace sgl::server

@@ -1,6 +1,5 @@
 // Constrained gen through the frontend language on the real model: each value matches its
-// regex / parses as JSON. NEEDS the grammar integration in the engine (branch `grammar`):
-// until it is in main the engine refuses constrained requests, and these tests fail.
+// regex / parses as JSON.
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -12,10 +11,9 @@
 namespace sgl::lang {
 namespace {
 
-// DISABLED_ until main has the grammar integration: run with --gtest_also_run_disabled_tests.
-class DISABLED_RegexGenTest : public test::LangModelTest {};
+class RegexGenTest : public test::LangModelTest {};
 
-TEST_F(DISABLED_RegexGenTest, ValuesMatchTheirRegex) {
+TEST_F(RegexGenTest, ValuesMatchTheirRegex) {
   const std::vector<std::pair<std::string, std::string>> fields = {
       {"year", "(19|20)[0-9]{2}"}, {"name", "[A-Z][a-z]+ [A-Z][a-z]+"}, {"rating", "[1-5]"}, {"flag", "(yes|no)"}};
   State s = State::Create(Options());
@@ -27,7 +25,7 @@ TEST_F(DISABLED_RegexGenTest, ValuesMatchTheirRegex) {
     EXPECT_TRUE(std::regex_match(s[name].str(), std::regex(regex))) << name << " = '" << s[name].str() << "'";
 }
 
-TEST_F(DISABLED_RegexGenTest, JsonSchemaValuesParse) {
+TEST_F(RegexGenTest, JsonSchemaValuesParse) {
   State s = State::Create(Options());
   s += "A person as JSON: " + gen("person", {.max_tokens = 48, .temperature = 0,
                                              .json_schema = R"({"type":"object","properties":{"name":{"type":"string"},)"
