@@ -112,6 +112,7 @@ void Scheduler::ApplyFlushes(std::vector<std::promise<Status>>& flushes) {
       continue;
     }
     cache_.Reset([&](std::span<const int32_t> slots) { (void)allocator_.Free(slots); });
+    PublishStats();  // before the flush's caller can read them
     flush.set_value(Status::Ok());
   }
 }
@@ -238,10 +239,14 @@ bool Scheduler::Step() {
     std::abort();
   }
 #endif
+  PublishStats();
+  return worked;
+}
+
+void Scheduler::PublishStats() {
   stats_.num_running = static_cast<int>(running_.size());
   stats_.num_waiting = static_cast<int>(waiting_.size());
   stats_.kv_used_tokens = allocator_.capacity_slots() - allocator_.free_slots();
-  return worked;
 }
 
 bool Scheduler::StepOnce() {

@@ -108,6 +108,8 @@ class Scheduler {
   bool StepOnce();
   void TakeIncoming();
   void ApplyFlushes(std::vector<std::promise<Status>>& flushes);
+  // Copies the queue sizes and KV use into stats_ for other threads.
+  void PublishStats();
   void ApplyAborts(const std::vector<uint64_t>& ids);
 
   // --- building the step (scheduler_plan.cc) ---
