@@ -29,6 +29,7 @@ struct ApiContext {
   const Tokenizer& tokenizer;
   Result<ChatPrompt> chat = Status(StatusCode::kNotFound, "no chat template loaded");
   std::optional<ToolCallParser> tool_parser;  // with --tool-call-parser
+  std::optional<ToolCallParser> forced_tool_parser;  // json_array: tool_choice "required" or named
   std::unique_ptr<ServerMetrics> metrics;  // null without --enable-metrics
   LiveRequests live;
   ServerActivity activity;

@@ -69,6 +69,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(Engine& engine, const Serve
     if (!ctx.chat.ok()) spdlog::warn("no chat template: {} (/v1/chat/completions will refuse requests)", ctx.chat.status().message());
   }
   if (args.enable_metrics) ctx.metrics = std::make_unique<ServerMetrics>(args.ModelName());
+  SGL_ASSIGN_OR_RETURN(ToolCallParser forced, ToolCallParser::Create("json_array"));
+  ctx.forced_tool_parser = std::move(forced);
   if (!args.tool_call_parser.empty()) {
     SGL_ASSIGN_OR_RETURN(ToolCallParser parser, ToolCallParser::Create(args.tool_call_parser));
     ctx.tool_parser = std::move(parser);

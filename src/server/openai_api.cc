@@ -495,16 +495,65 @@ void HandleCompletions(ApiContext& ctx, const HttpRequest& request, std::shared_
   });
 }
 
+// tool_choice "required" or {"type": "function", "function": {"name": N}}: as SGLang does,
+// the output is constrained to a JSON array of calls [{"name", "parameters"}] of the
+// allowed tools (at least one), whose parameters follow each tool's schema.
+Result<std::string> ForcedToolCallsSchema(const Json& tools, const Json& choice) {
+  std::string only;
+  if (choice.is_object()) {
+    if (!choice.contains("function") || !choice["function"].is_object() || !choice["function"].contains("name") ||
+        !choice["function"]["name"].is_string())
+      return InvalidArgument("'tool_choice' must name a function: {{\"type\": \"function\", \"function\": {{\"name\": ...}}}}");
+    only = choice["function"]["name"].get<std::string>();
+  }
+  Json variants = Json::array();
+  for (size_t i = 0; i < tools.size(); ++i) {
+    const Json& tool = tools[i];
+    if (!tool.is_object() || !tool.contains("function") || !tool["function"].is_object() ||
+        !tool["function"].contains("name") || !tool["function"]["name"].is_string())
+      return InvalidArgument("'tools[{}]' must be {{\"type\": \"function\", \"function\": {{\"name\": ..., \"parameters\": ...}}}}", i);
+    const std::string name = tool["function"]["name"].get<std::string>();
+    if (!only.empty() && name != only) continue;
+    const Json params = tool["function"].contains("parameters") && tool["function"]["parameters"].is_object()
+                            ? tool["function"]["parameters"]
+                            : Json{{"type", "object"}};
+    variants.push_back(Json{{"type", "object"},
+                            {"properties", {{"name", {{"type", "string"}, {"enum", {name}}}}, {"parameters", params}}},
+                            {"required", {"name", "parameters"}}});
+  }
+  if (variants.empty()) return InvalidArgument("'tool_choice' names function '{}', which is not in 'tools'", only);
+  return Json{{"type", "array"}, {"minItems", 1}, {"items", {{"anyOf", variants}}}}.dump();
+}
+
+// tool_choice: "none" keeps calls as text; "auto" parses them with --tool-call-parser;
+// "required" or a named function constrains the output to calls (ForcedToolCallsSchema).
+Status ReadToolChoice(ApiContext& ctx, const JsonFields& f, OpenAiRequest& r) {
+  const Json* choice = f.Find("tool_choice");
+  const Json* tools = f.Find("tools");
+  const bool has_tools = tools != nullptr && tools->is_array() && !tools->empty();
+  const bool forced = choice != nullptr && ((choice->is_string() && *choice == "required") || choice->is_object());
+  if (choice != nullptr && !forced && !(choice->is_string() && (*choice == "none" || *choice == "auto")))
+    return InvalidArgument("'tool_choice' must be \"none\", \"auto\", \"required\" or a named function");
+  if (!forced) {
+    if (has_tools && ctx.tool_parser && !(choice != nullptr && *choice == "none")) r.tool_parser = &*ctx.tool_parser;
+    return Status::Ok();
+  }
+  if (!has_tools) return InvalidArgument("'tool_choice' {} needs a non-empty 'tools' list", choice->dump());
+  if (r.sampling.IsConstrained())
+    return InvalidArgument("'tool_choice' {} cannot be combined with response_format, regex, json_schema or ebnf",
+                           choice->dump());
+  SGL_ASSIGN_OR_RETURN(std::string schema, ForcedToolCallsSchema(*tools, *choice));
+  r.sampling.json_schema = std::move(schema);
+  r.tool_parser = &*ctx.forced_tool_parser;
+  return Status::Ok();
+}
+
 void HandleChatCompletions(ApiContext& ctx, const HttpRequest& request, std::shared_ptr<HttpExchange> exchange) {
   WithBody(ctx, request, exchange, [&](const Json& body) -> Status {
     const JsonFields f(body, "");
     if (!f.Has("messages")) return InvalidArgument("'messages' is required");
     SGL_ASSIGN_OR_RETURN(OpenAiRequest r, ReadOpenAiRequest(f, ctx.tokenizer.vocab_size(), true));
-    const Json* choice = f.Find("tool_choice");
-    if (choice != nullptr && !(choice->is_string() && (*choice == "none" || *choice == "auto")))
-      return Unsupported("'tool_choice' other than \"none\" or \"auto\" is not supported yet");
-    const bool has_tools = f.Find("tools") != nullptr && f.Find("tools")->is_array() && !f.Find("tools")->empty();
-    if (has_tools && ctx.tool_parser && !(choice != nullptr && *choice == "none")) r.tool_parser = &*ctx.tool_parser;
+    SGL_RETURN_IF_ERROR(ReadToolChoice(ctx, f, r));
     const auto start = Clock::now();
     SGL_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ChatPromptIds(ctx, request.body));
     SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, {prompt}, true, request.Header("x-request-id"), SecondsSince(start)));

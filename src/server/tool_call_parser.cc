@@ -67,13 +67,16 @@ size_t PartialMarkerAtEnd(std::string_view text, std::string_view marker) {
 
 }  // namespace
 
-std::vector<std::string> ToolCallParser::Names() { return {"qwen25", "qwen3", "hermes", "llama3", "mistral", "glm45"}; }
+std::vector<std::string> ToolCallParser::Names() {
+  return {"qwen25", "qwen3", "hermes", "llama3", "mistral", "glm45", "json_array"};
+}
 
 Result<ToolCallParser> ToolCallParser::Create(const std::string& name) {
   if (name == "qwen25" || name == "qwen3" || name == "hermes") return ToolCallParser(name, Format::kQwen25);
   if (name == "llama3") return ToolCallParser(name, Format::kLlama3);
   if (name == "mistral") return ToolCallParser(name, Format::kMistral);
   if (name == "glm45") return ToolCallParser(name, Format::kGlm45);
+  if (name == "json_array") return ToolCallParser(name, Format::kJsonArray);
   return InvalidArgument("unknown tool call parser '{}' (one of: {})", name, fmt::join(Names(), ", "));
 }
 
@@ -89,11 +92,13 @@ ParsedToolCalls ToolCallParser::Parse(std::string_view output) const {
   switch (format_) {
     case Format::kLlama3: return ParseLlama3(output);
     case Format::kMistral: return ParseMistral(output);
+    case Format::kJsonArray: return ParseJsonArray(output);
     default: return ParseTagged(output);
   }
 }
 
 size_t ToolCallParser::HeldBackFrom(std::string_view output) const {
+  if (format_ == Format::kJsonArray) return 0;  // the whole output is the calls
   if (format_ == Format::kLlama3 && !Trim(output).empty() && Trim(output)[0] == '{') return 0;
   const std::string_view marker = StartMarker();
   const size_t at = output.find(marker);
@@ -176,7 +181,14 @@ ParsedToolCalls ToolCallParser::ParseLlama3(std::string_view output) const {
 ParsedToolCalls ToolCallParser::ParseMistral(std::string_view output) const {
   const size_t tag = output.find(kMistralTag);
   if (tag == std::string_view::npos) return {std::string(output), {}};
-  const std::optional<Json> j = ParseJson(Trim(output.substr(tag + kMistralTag.size())));
+  ParsedToolCalls out = ParseJsonArray(output.substr(tag + kMistralTag.size()));
+  if (out.calls.empty()) return {std::string(output), {}};
+  out.text = std::string(Trim(output.substr(0, tag)));
+  return out;
+}
+
+ParsedToolCalls ToolCallParser::ParseJsonArray(std::string_view output) const {
+  const std::optional<Json> j = ParseJson(Trim(output));
   if (!j) return {std::string(output), {}};
   ParsedToolCalls out;
   for (const Json& item : j->is_array() ? *j : Json::array({*j})) {
@@ -185,7 +197,6 @@ ParsedToolCalls ToolCallParser::ParseMistral(std::string_view output) const {
     out.calls.push_back(std::move(*call));
   }
   if (out.calls.empty()) return {std::string(output), {}};
-  out.text = std::string(Trim(output.substr(0, tag)));
   return out;
 }
 

@@ -4,6 +4,8 @@
 //   llama3: [<|python_tag|>]{"name": ..., "parameters": {...}} (several joined by ';')
 //   mistral: [TOOL_CALLS] [{"name": ..., "arguments": {...}}, ...]
 //   glm45 (GLM-4.5 / 4.6 / 4.5V): <tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>...</tool_call>
+//   json_array (what tool_choice "required" or a named function constrains the output to,
+//     as SGLang does): [{"name": ..., "parameters": {...}}, ...], the whole output
 // Arguments come back as a JSON text (OpenAI's `function.arguments`). A call whose body
 // does not parse stays in the text, so nothing the model wrote is lost. Streaming: text
 // from a possible call start on is held back (HeldBackFrom) until the output is complete.
@@ -45,12 +47,13 @@ class ToolCallParser {
   size_t HeldBackFrom(std::string_view output) const;
 
  private:
-  enum class Format { kQwen25, kLlama3, kMistral, kGlm45 };
+  enum class Format { kQwen25, kLlama3, kMistral, kGlm45, kJsonArray };
   ToolCallParser(std::string name, Format format) : name_(std::move(name)), format_(format) {}
 
   ParsedToolCalls ParseTagged(std::string_view output) const;  // qwen25, glm45
   ParsedToolCalls ParseLlama3(std::string_view output) const;
   ParsedToolCalls ParseMistral(std::string_view output) const;
+  ParsedToolCalls ParseJsonArray(std::string_view output) const;
   std::optional<ToolCall> ParseTaggedBody(std::string_view body) const;
   std::string_view StartMarker() const;
 

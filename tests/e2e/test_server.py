@@ -624,6 +624,41 @@ class ToolCallTest(unittest.TestCase):
         self.assertEqual(content.strip(), "Let me look.")
         self.assertEqual([c["function"]["name"] for c in calls], ["get_weather"])
 
+    def test_tool_choice_required_or_named_forces_calls(self):
+        tools = self.TOOLS + [{"type": "function", "function": {"name": "get_time", "parameters": {
+            "type": "object", "properties": {"zone": {"type": "string", "enum": ["UTC", "CET"]}}, "required": ["zone"]}}}]
+        for choice, allowed in [("required", {"get_weather", "get_time"}),
+                                ({"type": "function", "function": {"name": "get_time"}}, {"get_time"})]:
+            for stream in (False, True):
+                body = {"model": "m", "messages": [{"role": "user", "content": "What time is it?"}], "tools": tools,
+                        "tool_choice": choice, "max_tokens": 200, "temperature": 0, "stream": stream}
+                if stream:
+                    c = self.server.conn()
+                    c.request("POST", "/v1/chat/completions", json.dumps(body))
+                    events, done = sse_events(c.getresponse())
+                    c.close()
+                    self.assertTrue(done)
+                    calls = [tc for e in events for ch in e["choices"] for tc in (ch.get("delta", {}).get("tool_calls") or [])]
+                    finish = [ch["finish_reason"] for e in events for ch in e["choices"] if ch.get("finish_reason")]
+                    self.assertEqual(finish, ["tool_calls"], events)
+                else:
+                    status, out = self.server.json("POST", "/v1/chat/completions", body)
+                    self.assertEqual(status, 200, out)
+                    self.assertEqual(out["choices"][0]["finish_reason"], "tool_calls", out)
+                    calls = out["choices"][0]["message"]["tool_calls"]
+                self.assertGreaterEqual(len(calls), 1, (choice, stream))
+                for call in calls:
+                    self.assertIn(call["function"]["name"], allowed)
+                    args = json.loads(call["function"]["arguments"])
+                    if call["function"]["name"] == "get_time":
+                        self.assertIn(args["zone"], ["UTC", "CET"])
+        for bad in [{"tool_choice": "required", "tools": None}, {"tool_choice": {"type": "function", "function": {"name": "nope"}}},
+                    {"tool_choice": "sometimes"}]:
+            body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": self.TOOLS, **bad}
+            body = {k: v for k, v in body.items() if v is not None}
+            status, out = self.server.json("POST", "/v1/chat/completions", body)
+            self.assertEqual(status, 400, (bad, out))
+
     def test_without_tools_or_with_tool_choice_none_the_text_stays(self):
         for extra in [{"tools": None}, {"tool_choice": "none"}]:
             body = {k: v for k, v in self.body(**extra).items() if v is not None}

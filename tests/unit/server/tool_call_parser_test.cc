@@ -72,6 +72,17 @@ TEST(ToolCallParserTest, MistralArray) {
   EXPECT_EQ(r.text, "Sure.");
 }
 
+TEST(ToolCallParserTest, JsonArrayIsTheWholeOutput) {
+  const ToolCallParser p = Make("json_array");
+  const auto r = p.Parse(" [{\"name\": \"f\", \"parameters\": {\"a\": [1]}}, {\"name\": \"g\", \"parameters\": {}}]");
+  ASSERT_EQ(r.calls.size(), 2u);
+  EXPECT_EQ(Args(r.calls[0]), (nlohmann::json{{"a", {1}}}));
+  EXPECT_EQ(r.calls[1].name, "g");
+  EXPECT_TRUE(p.Parse("[]").calls.empty());
+  EXPECT_TRUE(p.Parse("[{\"parameters\": {}}]").calls.empty());
+  EXPECT_EQ(p.HeldBackFrom("[{\"na"), 0u);
+}
+
 TEST(ToolCallParserTest, StreamingHoldsBackFromAPossibleCallStart) {
   const ToolCallParser p = Make("qwen25");
   EXPECT_EQ(p.HeldBackFrom("plain text"), 10u);
