@@ -213,7 +213,7 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
                                  bool profile = false) {
   std::vector<std::vector<int32_t>> slots(bs);
   std::vector<int32_t> next(bs);
-  ForwardOutput out;  // greedy on the device, as the scheduler decodes: only argmaxes come back
+  ForwardOutput out;  // greedy on the device, as the scheduler decodes: only token ids come back
   int32_t slot = 0;
   for (int s = 0; s < bs; ++s) {
     ForwardBatch prefill;
@@ -223,7 +223,7 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
     prefill.AddSequence(ids, slots[s], true);
     prefill.host_logit_rows.assign(1, 0);
     SGL_RETURN_IF_ERROR(model.Forward(prefill, &out));
-    next[s] = out.argmax[0];
+    next[s] = out.tokens[0];
   }
   std::vector<double> times;
   for (int step = 0; step < gen; ++step) {
@@ -238,7 +238,7 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
     const auto t0 = Clock::now();
     SGL_RETURN_IF_ERROR(model.Forward(batch, &out));
     if (profiled) cudaProfilerStop();
-    for (int s = 0; s < bs; ++s) next[s] = out.argmax[s];
+    for (int s = 0; s < bs; ++s) next[s] = out.tokens[s];
     times.push_back(Seconds(t0, Clock::now()));
   }
   return Median(times);

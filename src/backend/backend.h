@@ -127,9 +127,11 @@ class Backend {
   virtual void Add(Tensor x, const Tensor& y) = 0;
   // out[i] = x[batch.logit_rows[i]].
   virtual void GatherLogitRows(const Tensor& x, Tensor out) = 0;
-  // out[r] = the column of row r of x (float32) with the largest value, the lowest such
-  // column on ties (as std::max_element); out is int32 [x.rows, 1].
-  virtual void ArgmaxRows(const Tensor& x, Tensor out) = 0;
+  // out[r] = the token of row r of x (float32 logits of the batch's logit rows): a draw at
+  // the batch's SampleTemperature(r) with SampleSeed(r) (sample_noise.h), or with
+  // temperature 0 the column with the largest value, the lowest on ties (as
+  // std::max_element); out is int32 [x.rows, 1].
+  virtual void SampleRows(const Tensor& x, Tensor out) = 0;
   // Copies a float tensor to host memory (dst holds rows * cols floats).
   virtual Status CopyToHost(const Tensor& x, float* dst) = 0;
   // Copies an int32 tensor to host memory (dst holds rows * cols values).

@@ -42,12 +42,19 @@ struct ForwardBatch {
   // (M-RoPE's t/h/w, a vision tower's row/column); empty otherwise.
   std::vector<std::vector<int32_t>> axis_positions;
   std::vector<InputEmbeds> input_embeds;  // models that take them (VLMs) apply them after Embed
-  // Per logit row: whether its logits must reach the host (sampling, logprobs); the other
-  // rows return only their argmax (greedy decoding on the device). Empty: every row.
+  // Per logit row: whether its logits must reach the host (logits processing, grammar,
+  // top-k/p, logprobs); the other rows return only their token, drawn on the device.
+  // Empty: every row.
   std::vector<uint8_t> host_logit_rows;
+  // Per logit row: the temperature and seed of its draw on the device (sample_noise.h;
+  // temperature 0: the argmax). Empty: the argmax for every row.
+  std::vector<float> sample_temperatures;
+  std::vector<uint64_t> sample_seeds;
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
   bool WantsHostLogits(int64_t row) const { return host_logit_rows.empty() || host_logit_rows[row] != 0; }
+  float SampleTemperature(int64_t row) const { return sample_temperatures.empty() ? 0.0f : sample_temperatures[row]; }
+  uint64_t SampleSeed(int64_t row) const { return sample_seeds.empty() ? 0 : sample_seeds[row]; }
 
   // Appends a sequence whose page table is `slots`; its last `new_ids.size()` slots
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).
@@ -69,8 +76,9 @@ struct ForwardOutput {
   // logit_rows.size() x vocab_size floats; rows the batch does not want on the host are
   // left as they were.
   std::vector<float> logits;
-  // One per logit row: the token with the largest logit (the lowest id on ties).
-  std::vector<int32_t> argmax;
+  // One per logit row: its token drawn on the device (the largest logit, the lowest id on
+  // ties, unless the batch gives the row a temperature).
+  std::vector<int32_t> tokens;
 };
 
 }  // namespace sgl

@@ -1,12 +1,13 @@
 #include "model/layers.h"
 
 #include <algorithm>
-
 #include <cmath>
+
+#include "backend/sample_noise.h"
 
 namespace sgl {
 namespace {
-enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits, kGatheredLogits, kArgmax };
+enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits, kGatheredLogits, kSampled };
 
 Result<Tensor> LoadRows(ModelFiles& files, Backend& backend, const std::string& name, int64_t rows, int64_t cols,
                         int64_t begin, int64_t count) {
@@ -144,7 +145,7 @@ Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, cons
   const int64_t rows = static_cast<int64_t>(batch.logit_rows.size());
   const int64_t vocab = c.vocab_size;
   out->logits.resize(rows * vocab);
-  out->argmax.resize(rows);
+  out->tokens.resize(rows);
   if (rows == 0) return Status::Ok();
   SGL_ASSIGN_OR_RETURN(Tensor picked, ws.Get(kLogitHidden, rows, hidden.cols));
   SGL_ASSIGN_OR_RETURN(Tensor logits, ws.Get(kLogits, rows, shard.layout.vocab_size, DType::kF32));
@@ -156,13 +157,13 @@ Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, cons
     SGL_RETURN_IF_ERROR(shard.comm->AllGatherLastDim(logits, all));
     logits = all;
   }
-  // A soft cap can round distinct logits to ties, so with one every row's argmax is taken
+  // A soft cap can round distinct logits to ties, so with one every row's token is drawn
   // on the host after capping, exactly as a sampler would see them.
   const bool softcap = c.final_logit_softcap > 0;
   if (!softcap) {
-    SGL_ASSIGN_OR_RETURN(Tensor ids, ws.Get(kArgmax, rows, 1, DType::kI32));
-    backend.ArgmaxRows(logits, ids);
-    SGL_RETURN_IF_ERROR(backend.CopyToHost(ids, out->argmax.data()));
+    SGL_ASSIGN_OR_RETURN(Tensor ids, ws.Get(kSampled, rows, 1, DType::kI32));
+    backend.SampleRows(logits, ids);
+    SGL_RETURN_IF_ERROR(backend.CopyToHost(ids, out->tokens.data()));
   }
   // Rows wanted on the host, copied a run of consecutive rows at a time.
   for (int64_t begin = 0; begin < rows;) {
@@ -177,10 +178,8 @@ Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, cons
   }
   if (!softcap) return Status::Ok();
   for (float& v : out->logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = out->logits.data() + r * vocab;
-    out->argmax[r] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    out->tokens[r] = SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SampleTemperature(r), batch.SampleSeed(r));
   return Status::Ok();
 }
 

@@ -56,7 +56,8 @@ Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& config,
 Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& config, const ModelShard& shard,
                 const MlpWeights& w, const Tensor& x, Tensor out);
 
-// Final norm and LM head on the batch's logit rows of `hidden`: every row's argmax, and
+// Final norm and LM head on the batch's logit rows of `hidden`: every row's token drawn on
+// the device (Backend::SampleRows), and
 // the logits of the rows the batch wants on the host (every rank gets all vocab_size
 // columns).
 Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& config, const ModelShard& shard,

@@ -24,7 +24,7 @@ class Model {
   const ModelConfig& config() const { return files_->config(); }
   const ModelFiles& files() const { return *files_; }
 
-  // Runs the batch: the argmax of every logit row, and the logits of the rows the batch
+  // Runs the batch: the token of every logit row drawn on the device, and the logits of the rows the batch
   // wants on the host (see ForwardOutput). REQUIRES: the KV cache holds every slot the
   // batch names.
   virtual Status Forward(const ForwardBatch& batch, ForwardOutput* out) = 0;

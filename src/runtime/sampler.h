@@ -18,6 +18,8 @@ class Sampler {
 
   // REQUIRES: logits is non-empty and params are valid (validate_sampling_params.h).
   int32_t Sample(std::span<const float> logits, const SamplingParams& params);
+  // A seed for a draw made elsewhere (on the device), from this sampler's generator.
+  uint64_t NextSeed() { return rng_(); }
 
  private:
   std::mt19937_64 rng_;

@@ -161,7 +161,7 @@ class Scheduler {
   RadixCache cache_;
   std::deque<std::shared_ptr<Request>> waiting_;
   std::list<std::shared_ptr<Request>> running_;
-  ForwardOutput output_;  // the last step's argmax and host logits
+  ForwardOutput output_;  // the last step's tokens drawn on the device and host logits
   std::vector<uint32_t> grammar_bitmask_;  // scratch for constrained requests' masks
   std::mt19937_64 rng_;  // for the random policy
   Stats stats_;

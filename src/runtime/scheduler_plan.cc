@@ -11,13 +11,15 @@ namespace {
 
 bool IsDecode(const Request& r) { return r.num_computed() >= r.prompt_len() && r.num_tokens() - r.num_computed() == 1; }
 
-// Whether the next token is simply the largest logit, which the model then finds on its
-// device: greedy, and nothing changes or reads the logits first (the sampling row is also
-// a prompt row when the request wants the prompt's logits).
-bool SamplesByArgmax(const Request& r) {
-  return r.params.IsGreedy() && !r.params.IsConstrained() && !r.grammar && !r.logprob.return_logprob &&
-         !r.want_prompt_logits &&
-         !LogitsProcessingMayChange(r.params, static_cast<int64_t>(r.output_ids.size()));
+// Whether the next token can be drawn on the model's device (Backend::SampleRows): greedy,
+// or a plain temperature draw (no top-k, top-p or min-p cut), and nothing changes or reads
+// the logits first (the sampling row is also a prompt row when the request wants the
+// prompt's logits).
+bool SamplesOnDevice(const Request& r, int64_t vocab_size) {
+  const SamplingParams& p = r.params;
+  const bool plain = p.IsGreedy() || ((p.top_k <= 0 || p.top_k >= vocab_size) && p.top_p >= 1.0f && p.min_p <= 0.0f);
+  return plain && !p.IsConstrained() && !r.grammar && !r.logprob.return_logprob && !r.want_prompt_logits &&
+         !LogitsProcessingMayChange(p, static_cast<int64_t>(r.output_ids.size()));
 }
 
 int64_t CommonPrefixLength(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
@@ -66,9 +68,12 @@ void Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   batch.AddSequence(r.Tokens(begin, begin + n), r.slots, /*want_logits=*/false);
   for (int64_t p = row_begin; p < row_end; ++p) {
     batch.logit_rows.push_back(first_token + static_cast<int32_t>(p - begin));
-    // Prompt rows feed prompt logits and logprobs; the sampling row may need only its argmax.
-    const bool sampling_row = completes && p == row_end - 1;
-    batch.host_logit_rows.push_back(sampling_row && SamplesByArgmax(r) ? 0 : 1);
+    // Prompt rows feed prompt logits and logprobs; the sampling row may need only the
+    // token drawn on the device.
+    const bool on_device = completes && p == row_end - 1 && SamplesOnDevice(r, model_.config().vocab_size);
+    batch.host_logit_rows.push_back(on_device ? 0 : 1);
+    batch.sample_temperatures.push_back(on_device && !r.params.IsGreedy() ? r.params.temperature : 0.0f);
+    batch.sample_seeds.push_back(on_device && !r.params.IsGreedy() ? r.sampler->NextSeed() : 0);
   }
   plan.scheduled.push_back({it, begin, n, first_row, row_begin, row_end - row_begin, completes});
   if (!decode) {

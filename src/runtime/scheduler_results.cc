@@ -41,7 +41,7 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
     Finish(it, LengthReached(r.params.max_new_tokens));  // max_new_tokens == 0: the prompt only
     return;
   }
-  int32_t token = output_.argmax[row];
+  int32_t token = output_.tokens[row];
   std::vector<float> logprobs;
   if (logits_on_host) {
     const size_t vocab = static_cast<size_t>(model_.config().vocab_size);

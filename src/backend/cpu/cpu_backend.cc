@@ -7,6 +7,7 @@
 
 #include "backend/cpu/quant/quant_kernels.h"
 #include "backend/cpu/vec_math.h"
+#include "backend/sample_noise.h"
 
 namespace sgl {
 namespace {
@@ -200,12 +201,10 @@ void CpuBackend::GatherLogitRows(const Tensor& x, Tensor out) {
   for (size_t i = 0; i < rows.size(); ++i) std::memcpy(out.Rows(i, 1).data, x.Rows(rows[i], 1).data, x.RowBytes());
 }
 
-void CpuBackend::ArgmaxRows(const Tensor& x, Tensor out) {
+void CpuBackend::SampleRows(const Tensor& x, Tensor out) {
   auto* ids = static_cast<int32_t*>(out.data);
-  for (int64_t r = 0; r < x.rows; ++r) {
-    const float* row = static_cast<const float*>(x.Rows(r, 1).data);
-    ids[r] = static_cast<int32_t>(std::max_element(row, row + x.cols) - row);
-  }
+  for (int64_t r = 0; r < x.rows; ++r)
+    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SampleTemperature(r), batch_->SampleSeed(r));
 }
 
 Status CpuBackend::CopyToHost(const Tensor& x, float* dst) {

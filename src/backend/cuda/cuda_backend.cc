@@ -206,13 +206,25 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   const size_t total = AlignUp(bytes(batch.input_ids)) + AlignUp(bytes(batch.positions)) +
                        AlignUp(bytes(batch.out_kv_slots)) + AlignUp(bytes(batch.kv_slots)) +
                        AlignUp(bytes(batch.logit_rows)) + AlignUp(bytes(batch.sequences)) +
-                       batch.axis_positions.size() * AlignUp(bytes(batch.positions));
+                       batch.axis_positions.size() * AlignUp(bytes(batch.positions)) +
+                       AlignUp(bytes(batch.sample_temperatures)) + AlignUp(bytes(batch.sample_seeds));
   SGL_RETURN_IF_ERROR(Reserve(meta_, total));
   d_input_ids_ = static_cast<const int32_t*>(Stage(meta_, batch.input_ids.data(), bytes(batch.input_ids)));
   d_positions_ = static_cast<const int32_t*>(Stage(meta_, batch.positions.data(), bytes(batch.positions)));
   d_out_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.out_kv_slots.data(), bytes(batch.out_kv_slots)));
   d_logit_rows_ = static_cast<const int32_t*>(Stage(meta_, batch.logit_rows.data(), bytes(batch.logit_rows)));
   d_sequences_ = static_cast<const BatchSequence*>(Stage(meta_, batch.sequences.data(), bytes(batch.sequences)));
+  if (batch.sample_temperatures.size() != batch.sample_seeds.size() ||
+      (!batch.sample_temperatures.empty() && batch.sample_temperatures.size() != batch.logit_rows.size()))
+    return InvalidArgument("{} sample temperatures and {} seeds for {} logit rows", batch.sample_temperatures.size(),
+                           batch.sample_seeds.size(), batch.logit_rows.size());
+  d_sample_temperatures_ = nullptr;
+  d_sample_seeds_ = nullptr;
+  if (!batch.sample_temperatures.empty()) {
+    d_sample_temperatures_ = static_cast<const float*>(
+        Stage(meta_, batch.sample_temperatures.data(), bytes(batch.sample_temperatures)));
+    d_sample_seeds_ = static_cast<const uint64_t*>(Stage(meta_, batch.sample_seeds.data(), bytes(batch.sample_seeds)));
+  }
   if (batch.axis_positions.size() > cuda::RopePositions::kMaxAxes)
     return InvalidArgument("{} position axes; the CUDA RoPE takes at most {}", batch.axis_positions.size(),
                            cuda::RopePositions::kMaxAxes);
@@ -243,7 +255,7 @@ void CudaBackend::ChooseStepMode(const ForwardBatch& batch) {
   for (const BatchSequence& seq : batch.sequences) decode = decode && seq.num_new_tokens == 1;
   if (!decode) return;
   step_key_ = {batch.num_tokens(), static_cast<int64_t>(batch.sequences.size()),
-               static_cast<int64_t>(batch.logit_rows.size())};
+               static_cast<int64_t>(batch.logit_rows.size()), !batch.sample_temperatures.empty()};
   if (graphs_epoch_ != num_allocations_) {
     DropGraphs();
     graphs_epoch_ = num_allocations_;

@@ -62,7 +62,7 @@ class CudaBackend final : public Backend {
   void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) override;
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
-  void ArgmaxRows(const Tensor& x, Tensor out) override;
+  void SampleRows(const Tensor& x, Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
   Status CopyToHost(const Tensor& x, int32_t* dst) override;
   void Upload(const float* src, Tensor dst) override;
@@ -109,6 +109,7 @@ class CudaBackend final : public Backend {
   enum class StepMode { kEager, kCapture, kReplay };
   struct GraphKey {
     int64_t num_tokens, num_sequences, num_logit_rows;
+    bool samples;  // the batch gives sample temperatures (SampleRows then reads them)
     auto operator<=>(const GraphKey&) const = default;
   };
   struct Graph {
@@ -174,6 +175,8 @@ class CudaBackend final : public Backend {
   StagedBuffer meta_, plans_;
   const int32_t* d_input_ids_ = nullptr;
   const int32_t* d_positions_ = nullptr;
+  const float* d_sample_temperatures_ = nullptr;  // null when the batch has none
+  const uint64_t* d_sample_seeds_ = nullptr;
   // The batch's axis_positions (at most RopePositions::kMaxAxes of them), each [num_tokens].
   const int32_t* d_axis_positions_[cuda::RopePositions::kMaxAxes] = {};
   int num_axis_positions_ = 0;

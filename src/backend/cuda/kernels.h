@@ -80,9 +80,11 @@ void LaunchBidirectionalAttention(const bf16_bits* q, const bf16_bits* k, const 
                                   const BatchSequence* sequences, int num_sequences, int64_t num_tokens, int q_heads,
                                   int kv_heads, int head_dim, float scale, cudaStream_t stream);
 
-// out[r] = the column of row r's largest value (the lowest such column on ties), for a
-// rows x cols float32 matrix.
-void LaunchArgmaxRows(const float* x, int64_t rows, int64_t cols, int32_t* out, cudaStream_t stream);
+// out[r] = row r's token for a rows x cols float32 matrix of logits: with temperatures
+// (may be null) and temperatures[r] > 0, a draw seeded by seeds[r] (sample_noise.h); else
+// the column of the largest value (the lowest such column on ties).
+void LaunchSampleRows(const float* x, int64_t rows, int64_t cols, const float* temperatures, const uint64_t* seeds,
+                      int32_t* out, cudaStream_t stream);
 // Pseudo-random values uniform in [-scale, scale) + offset, from a counter-based hash of
 // (seed, index): the same seed gives the same tensor on any device.
 void LaunchFillRandomBf16(bf16_bits* out, int64_t n, uint64_t seed, float scale, float offset, cudaStream_t stream);

@@ -1,7 +1,10 @@
-// Row-wise argmax of float32 logits: one block per row, each thread scanning a strided
-// slice, then a warp-shuffle and shared-memory reduction. Ties go to the lower index, as
-// std::max_element does on the host, so greedy decoding picks the same token on both.
+// Each row's token from float32 logits: one block per row, each thread scanning a
+// strided slice, then a warp-shuffle and shared-memory reduction of (value, column). The
+// values are the logits (argmax; ties go to the lower column, as std::max_element does on
+// the host, so greedy decoding picks the same token on both) or, for a row with a
+// temperature, the logits with Gumbel noise (sample_noise.h: a temperature draw).
 #include "backend/cuda/kernels.h"
+#include "backend/sample_noise.h"
 
 namespace sgl::cuda {
 namespace {
@@ -26,11 +29,15 @@ __device__ __forceinline__ Best WarpBest(Best b) {
   return b;
 }
 
-__global__ void ArgmaxRowsKernel(const float* __restrict__ x, int64_t cols, int32_t* __restrict__ out) {
+__global__ void SampleRowsKernel(const float* __restrict__ x, int64_t cols, const float* temperatures,
+                                 const uint64_t* seeds, int32_t* __restrict__ out) {
   const float* row = x + blockIdx.x * cols;
+  const float temperature = temperatures != nullptr ? temperatures[blockIdx.x] : 0.0f;
+  const float inv = temperature > 0.0f ? 1.0f / temperature : 0.0f;
+  const uint64_t seed = seeds != nullptr ? seeds[blockIdx.x] : 0;
   Best best{-INFINITY, INT32_MAX};
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-    const float v = row[c];
+    const float v = temperature > 0.0f ? NoisyLogit(row[c], inv, seed, c) : row[c];
     if (v > best.value || best.index == INT32_MAX) best = Best{v, static_cast<int32_t>(c)};
   }
   best = WarpBest(best);
@@ -47,9 +54,10 @@ __global__ void ArgmaxRowsKernel(const float* __restrict__ x, int64_t cols, int3
 
 }  // namespace
 
-void LaunchArgmaxRows(const float* x, int64_t rows, int64_t cols, int32_t* out, cudaStream_t stream) {
+void LaunchSampleRows(const float* x, int64_t rows, int64_t cols, const float* temperatures, const uint64_t* seeds,
+                      int32_t* out, cudaStream_t stream) {
   if (rows == 0 || cols == 0) return;
-  ArgmaxRowsKernel<<<static_cast<unsigned>(rows), kArgmaxThreads, 0, stream>>>(x, cols, out);
+  SampleRowsKernel<<<static_cast<unsigned>(rows), kArgmaxThreads, 0, stream>>>(x, cols, temperatures, seeds, out);
 }
 
 }  // namespace sgl::cuda

@@ -180,12 +180,12 @@ TEST_P(FixtureModelTest, ArgmaxRowsAndHostRowsAgreeWithTheFullLogits) {
   ForwardOutput out;
   out.logits.assign(rows * vocab, kUntouched);
   ASSERT_TRUE((*model)->Forward(batch, &out).ok());
-  ASSERT_EQ(out.argmax.size(), rows);
+  ASSERT_EQ(out.tokens.size(), rows);
   // A soft cap makes every row come to the host (the argmax is taken after capping).
   const bool all_rows = c.final_logit_softcap > 0;
   for (size_t r = 0; r < rows; ++r) {
     std::span<const float> want(full.data() + r * vocab, vocab);
-    EXPECT_EQ(out.argmax[r], Argmax(want)) << "row " << r;
+    EXPECT_EQ(out.tokens[r], Argmax(want)) << "row " << r;
     std::span<const float> got(out.logits.data() + r * vocab, vocab);
     if (all_rows || batch.host_logit_rows[r]) {
       EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "row " << r;

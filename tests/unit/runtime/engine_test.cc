@@ -176,30 +176,34 @@ TEST(EngineTest, FlushCacheEmptiesTheCacheOnlyWhenIdle) {
 namespace sgl {
 namespace {
 
-// Same seed, same output, whether the request runs alone or among 15 others.
+// Same seed, same output, whether the request runs alone or among 15 others: drawn on the
+// host (top-p cuts the row) or on the model's device (a plain temperature draw).
 TEST(EngineTest, SeededSamplingDoesNotDependOnBatchComposition) {
   auto engine = FixtureEngine(true);
-  SamplingParams p;
-  p.temperature = 1.0f;
-  p.top_p = 0.95f;
-  p.max_new_tokens = 24;
-  p.ignore_eos = true;
-  p.seed = 42;
-  const std::vector<int32_t> prompt = {3, 14, 15, 92, 65};
-  auto alone = engine->Generate(prompt, p, {});
-  ASSERT_TRUE(alone.ok());
-  std::vector<GenerateHandle> others;
-  SamplingParams q = p;
-  q.seed.reset();
-  for (int i = 0; i < 15; ++i) others.push_back(engine->Submit({.input_ids = {7, i + 1, 9}, .sampling = q}, {}));
-  auto crowded = engine->Generate(prompt, p, {});
-  for (auto& h : others) (void)h.result.get();
-  ASSERT_TRUE(crowded.ok());
-  EXPECT_EQ(alone->output_ids, crowded->output_ids);
-  // And the seed matters.
-  p.seed = 43;
-  auto other_seed = engine->Generate(prompt, p, {});
-  EXPECT_NE(alone->output_ids, other_seed->output_ids);
+  for (float top_p : {0.95f, 1.0f}) {
+    SCOPED_TRACE(top_p);
+    SamplingParams p;
+    p.temperature = 1.0f;
+    p.top_p = top_p;
+    p.max_new_tokens = 24;
+    p.ignore_eos = true;
+    p.seed = 42;
+    const std::vector<int32_t> prompt = {3, 14, 15, 92, 65};
+    auto alone = engine->Generate(prompt, p, {});
+    ASSERT_TRUE(alone.ok());
+    std::vector<GenerateHandle> others;
+    SamplingParams q = p;
+    q.seed.reset();
+    for (int i = 0; i < 15; ++i) others.push_back(engine->Submit({.input_ids = {7, i + 1, 9}, .sampling = q}, {}));
+    auto crowded = engine->Generate(prompt, p, {});
+    for (auto& h : others) (void)h.result.get();
+    ASSERT_TRUE(crowded.ok());
+    EXPECT_EQ(alone->output_ids, crowded->output_ids);
+    // And the seed matters.
+    p.seed = 43;
+    auto other_seed = engine->Generate(prompt, p, {});
+    EXPECT_NE(alone->output_ids, other_seed->output_ids);
+  }
 }
 
 }  // namespace

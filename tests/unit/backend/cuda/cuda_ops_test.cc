@@ -3,6 +3,7 @@
 // the GPU's bf16 rounding of its outputs (relative error well under 1e-2).
 #include <algorithm>
 #include <numeric>
+#include <set>
 #include <tuple>
 
 #include "backend/cpu/quant/quant_kernels.h"
@@ -290,8 +291,10 @@ TEST_F(CudaOpsTest, GatedActivationsAddAndGather) {
   EXPECT_LT(RelErr(Host(picked), want), kTol);
 }
 
-TEST_F(CudaOpsTest, ArgmaxRowsPicksTheFirstLargestAsTheHostDoes) {
+TEST_F(CudaOpsTest, SampleRowsArgmaxPicksTheFirstLargestAsTheHostDoes) {
   const int rows = 4;
+  const ForwardBatch b = Batch(rows, 0, 10);  // no sample temperatures: the argmax of every row
+  BeginBoth(b);
   for (int cols : {7, 1000, 49152, 128256}) {  // fewer columns than threads, and vocabulary sizes
     std::vector<float> x = Random(static_cast<size_t>(rows) * cols, 10.0f);
     x[1 * cols + cols / 3] = 20.0f;  // a tie: the lower column must win
@@ -299,10 +302,10 @@ TEST_F(CudaOpsTest, ArgmaxRowsPicksTheFirstLargestAsTheHostDoes) {
     for (int c = 0; c < cols; ++c) x[2 * cols + c] = -INFINITY;  // all equal: column 0
     x[3 * cols + cols - 1] = 30.0f;                              // the last column
     Tensor gx = Device(x, rows, cols, DType::kF32), ids = Poisoned(rows, 1, DType::kI32);
-    gpu_->ArgmaxRows(gx, ids);
+    gpu_->SampleRows(gx, ids);
     std::vector<int32_t> got(rows, -1), cpu(rows, -1);
     ASSERT_TRUE(gpu_->CopyToHost(ids, got.data()).ok());
-    cpu_.ArgmaxRows(HostTensor(x, rows, cols), Tensor{cpu.data(), DType::kI32, rows, 1});
+    cpu_.SampleRows(HostTensor(x, rows, cols), Tensor{cpu.data(), DType::kI32, rows, 1});
     EXPECT_EQ(got, cpu) << cols << " columns";
     EXPECT_EQ(got[1], cols / 3);
     EXPECT_EQ(got[2], 0);
@@ -310,6 +313,40 @@ TEST_F(CudaOpsTest, ArgmaxRowsPicksTheFirstLargestAsTheHostDoes) {
     const float* row0 = x.data();
     EXPECT_EQ(got[0], std::max_element(row0, row0 + cols) - row0);
   }
+}
+
+// Temperature draws on the GPU use the host's noise (sample_noise.h): the same seed gives
+// the same token as the CPU backend (up to float rounding at near-ties), greedy rows
+// stay argmaxes, and the tokens spread over the row's likely columns.
+TEST_F(CudaOpsTest, SampleRowsDrawsWithTheHostsNoise) {
+  const int rows = 512, cols = 32000;
+  ForwardBatch b;
+  std::vector<int32_t> slots(rows);
+  std::iota(slots.begin(), slots.end(), 0);
+  b.AddSequence(std::vector<int32_t>(rows, 1), slots, false);
+  for (int r = 0; r < rows; ++r) {
+    b.logit_rows.push_back(r);
+    b.sample_temperatures.push_back(r % 8 == 0 ? 0.0f : 0.5f + 0.25f * (r % 5));
+    b.sample_seeds.push_back(0x1234567ull * (r + 1));
+  }
+  BeginBoth(b);
+  std::vector<float> x = Random(static_cast<size_t>(rows) * cols, 1.0f);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < 16; ++c) x[r * cols + c] = 6.0f + 0.125f * c;  // 16 likely columns
+  Tensor gx = Device(x, rows, cols, DType::kF32), ids = Poisoned(rows, 1, DType::kI32);
+  gpu_->SampleRows(gx, ids);
+  std::vector<int32_t> got(rows, -1), cpu(rows, -1);
+  ASSERT_TRUE(gpu_->CopyToHost(ids, got.data()).ok());
+  cpu_.SampleRows(HostTensor(x, rows, cols), Tensor{cpu.data(), DType::kI32, rows, 1});
+  int same = 0;
+  std::set<int32_t> drawn;
+  for (int r = 0; r < rows; ++r) {
+    same += got[r] == cpu[r];
+    if (r % 8 == 0) EXPECT_EQ(got[r], 15) << "greedy row " << r;
+    else drawn.insert(got[r]);
+  }
+  EXPECT_GE(same, rows - 2);
+  EXPECT_GE(drawn.size(), 8u);  // a draw, not an argmax
 }
 
 TEST_F(CudaOpsTest, BadArgumentsBecomeErrorsNotCrashes) {
