@@ -117,7 +117,7 @@ void HandleGenerate(ApiContext& ctx, const HttpRequest& request, std::shared_ptr
     return ids_made++ == 0 ? header_id : fmt::format("{}_{}", header_id, ids_made - 1);
   };
   const auto parse_start = Clock::now();
-  Result<ParsedGenerate> parsed = ParseGenerateRequest(*body, ctx.tokenizer, new_rid);
+  Result<ParsedGenerate> parsed = ParseGenerateRequest(*body, ctx.tokenizer, new_rid, ctx.engine.Info().accepts_images);
   if (!parsed.ok()) return ReplyStatus(*exchange, parsed.status());
   const double tokenize_seconds = std::chrono::duration<double>(Clock::now() - parse_start).count();
   for (GenerationItem& item : parsed->items) item.tokenize_seconds = tokenize_seconds;
@@ -167,7 +167,7 @@ void HandleModelInfo(ApiContext& ctx, const HttpRequest&, std::shared_ptr<HttpEx
                  {"is_generation", true},
                  {"preferred_sampling_params", nullptr},
                  {"weight_version", "default"},
-                 {"has_image_understanding", false},
+                 {"has_image_understanding", info.accepts_images},
                  {"has_audio_understanding", false},
                  {"model_type", info.summary},
                  {"architectures", nullptr}});
