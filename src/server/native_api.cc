@@ -52,6 +52,7 @@ Json ItemJson(const ApiContext& ctx, const GenerationItem& item) {
   if (item.result && item.result->ok()) {
     const GenerateResult& r = **item.result;
     meta["finish_reason"] = FinishReasonJson(r.finish_reason);
+    meta["prompt_tokens"] = r.stats.prompt_tokens;  // with images: after their placeholders are expanded
     meta["cached_tokens"] = r.stats.cached_tokens;
     meta["total_retractions"] = r.stats.num_retractions;
     meta["e2e_latency"] = std::chrono::duration<double>(Clock::now() - item.submitted).count();

@@ -56,6 +56,7 @@ class VlmServerTest(unittest.TestCase):
             model="default", messages=messages, max_tokens=6, temperature=0, extra_body={"regex": "[a-z]{6}"})
 
     def test_three_turn_chat_reuses_the_earlier_turns(self):
+        self.assertEqual(self.server.request("POST", "/flush_cache")[0], 200)  # other tests sent the image
         messages = [{"role": "user", "content": [
             {"type": "image_url", "image_url": {"url": data_url(IMAGE)}},
             {"type": "text", "text": "What is in this picture?"}]}]
