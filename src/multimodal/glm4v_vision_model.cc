@@ -13,25 +13,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
+Result<std::string> ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return NotFound("{}: cannot read", path.string());
+  return text.str();
+}
+
 // The folder's preprocessor_config.json over Glm4vImageProcessor's defaults.
 Result<ImagePreprocessConfig> LoadPreprocessConfig(const std::string& dir) {
   const fs::path path = fs::path(dir) / "preprocessor_config.json";
   if (!fs::exists(path)) return ImagePreprocessConfig::Glm4v();
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return InvalidArgument("{}: cannot read", path.string());
-  SGL_ASSIGN_OR_RETURN(ImagePreprocessConfig config, ImagePreprocessConfig::FromJson(text.str(), ResizeRule::kGlm4v));
+  SGL_ASSIGN_OR_RETURN(const std::string text, ReadText(path));
+  SGL_ASSIGN_OR_RETURN(ImagePreprocessConfig config, ImagePreprocessConfig::FromJson(text, ResizeRule::kGlm4v));
   SGL_RETURN_IF_ERROR(config.Validate());
   return config;
 }
 
 Result<int32_t> ReadImageTokenId(const std::string& dir) {
   const fs::path path = fs::path(dir) / "config.json";
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  SGL_ASSIGN_OR_RETURN(nlohmann::json config, ParseJsonDocument(text.str()));
+  SGL_ASSIGN_OR_RETURN(const std::string text, ReadText(path));
+  SGL_ASSIGN_OR_RETURN(nlohmann::json config, ParseJsonDocument(text));
   auto it = config.find("image_token_id");
   if (it == config.end() || !it->is_number_integer()) return NotFound("{}: no integer 'image_token_id'", path.string());
   return it->get<int32_t>();
