@@ -43,6 +43,10 @@ struct EngineOptions {
   // Constrained decoding (regex / json_schema / ebnf): xgrammar, outlines or llguidance
   // (SGLang's names; all mean this engine's own grammar backend), or none (refused).
   std::string grammar_backend = "xgrammar";
+  // Vision-language models: the encoder outputs kept by image hash (bytes), and whether
+  // images may name local files (a server facing untrusted clients may turn this off).
+  size_t encoder_cache_bytes = size_t{256} << 20;
+  bool allow_local_image_files = true;
 };
 
 // What to report about log-probabilities (SGLang's GenerateReqInput fields).
@@ -80,11 +84,26 @@ struct FinishReason {
   std::string TypeName() const { return type == Type::kStop ? "stop" : type == Type::kLength ? "length" : "abort"; }
 };
 
+// One image of a request, as SGLang's image_data accepts it: the encoded file's bytes
+// (JPEG, PNG, WebP, GIF's first frame, BMP), or when `bytes` is empty a `source`: a
+// data: URL, bare base64 or a local file path (http(s) URLs are refused: no fetching).
+struct ImageInput {
+  std::string bytes;
+  std::string source;
+};
+
 struct GenerateRequest {
   std::vector<int32_t> input_ids;  // the prompt; when empty, `text` is encoded (with the tokenizer's special tokens)
   std::string text;
   SamplingParams sampling;
   LogprobOptions logprob;
+  // For vision-language models: one per image placeholder in the prompt (GLM-4.1V: the
+  // chat template's <|image|>), in order; the engine expands each placeholder.
+  std::vector<ImageInput> images;
+  // When set, max_new_tokens shrinks to what the context and the KV cache leave after the
+  // prompt (as OpenAI chat's absent max_tokens; with images the prompt's final length is
+  // known only once the engine has expanded their placeholders).
+  bool cap_max_new_tokens = false;
 };
 
 struct GenerateStats {
@@ -101,6 +120,14 @@ struct GenerateStats {
   // it came from the engine's grammar cache.
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
+  // Requests with images: decoding + preprocessing them (on the submitting thread), the
+  // vision encoder's time (on the scheduler thread; 0 when every image's tokens came
+  // from the prefix cache or its output from the encoder cache), and how many images
+  // took their encoder output from the encoder cache.
+  int num_images = 0;
+  double image_preprocess_seconds = 0;
+  double vision_encode_seconds = 0;
+  int encoder_cache_hits = 0;
 };
 
 // What a streamed request produced since its previous delta.
@@ -131,6 +158,7 @@ struct ModelInfo {
   int64_t vocab_size = 0;
   int64_t context_length = 0;
   int64_t kv_capacity_tokens = 0;
+  bool accepts_images = false;  // a vision-language model with its vision tower loaded
 };
 
 struct EngineStats {
@@ -162,13 +190,16 @@ class Engine {
   // The model's tokenizer (thread-safe, lives as long as the engine).
   virtual const Tokenizer& tokenizer() const = 0;
 
-  // Queues a request and returns at once. `on_delta` (may be empty) is called on the
+  // Queues a request and returns (a request with images first decodes and preprocesses
+  // them on the calling thread). `on_delta` (may be empty) is called on the
   // scheduler thread with each step's new tokens and settled text; it must be quick and
   // stay callable until the result is ready. An aborted request still gets a result,
   // with finish_reason kAbort. Fails (through the future) with InvalidArgument for an
   // empty prompt, token ids outside the vocabulary, a prompt plus max_new_tokens over the
   // context or the KV cache, invalid sampling or logprob options, or a regex / JSON Schema
-  // / EBNF grammar that does not compile (the message names the problem). A constrained
+  // / EBNF grammar that does not compile, or images that do not load, decode, or match the
+  // prompt's placeholders in number, or any image for a text-only model (the message
+  // names the problem; an http(s) image URL is Unsupported). A constrained
   // request is compiled off the scheduler thread and queued once its grammar is ready.
   // `on_done` (may be empty) gets the same result just before the future does: on the
   // scheduler thread, on a grammar-compile thread for a grammar that fails, or on the

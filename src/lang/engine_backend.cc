@@ -17,11 +17,12 @@ GenMeta MetaOf(const GenerateResult& r) {
 std::string EngineBackend::model_path() const { return engine_.Info().path; }
 
 Result<GenerateRequest> EngineBackend::Request(const Prompt& prompt, const SamplingParams& sampling) const {
-  if (!prompt.images_base64.empty())
-    return Unsupported("the in-process engine does not take images yet; use a vision-language server over HTTP");
   GenerateRequest r;
   r.input_ids = engine_.tokenizer().Encode(prompt.text, true);
   if (r.input_ids.empty()) return InvalidArgument("the prompt encodes to no tokens");
+  // The engine checks them: a text-only model refuses images, a VLM wants one
+  // placeholder per image in the text.
+  for (const std::string& image : prompt.images_base64) r.images.push_back({.source = image});
   r.sampling = sampling;
   return r;
 }

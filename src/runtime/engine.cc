@@ -19,6 +19,8 @@
 #include "parallel/rank_factory.h"
 #include "runtime/grammar_queue.h"
 #include "runtime/grammar_step.h"
+#include "runtime/image_embedder.h"
+#include "runtime/image_prompt.h"
 #include "runtime/kv_capacity.h"
 #include "runtime/scheduler.h"
 #include "runtime/validate_sampling_params.h"
@@ -79,6 +81,10 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.num_retractions = r.num_retractions;
   result.stats.grammar_compile_seconds = r.grammar_compile_seconds;
   result.stats.grammar_cache_hit = r.grammar_cache_hit;
+  result.stats.num_images = static_cast<int>(r.images.size());
+  result.stats.image_preprocess_seconds = r.image_preprocess_seconds;
+  result.stats.vision_encode_seconds = r.vision_encode_seconds;
+  result.stats.encoder_cache_hits = r.encoder_cache_hits;
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
   const Clock::time_point admitted = std::min(r.admitted_at.value_or(first), first);
   result.stats.queue_seconds = Seconds(pending.start, admitted);
@@ -110,7 +116,9 @@ class LocalEngine final : public Engine {
     s.disable_radix_cache = options.disable_radix_cache;
     SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));
     s.random_seed = options.random_seed;
-    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, s));
+    std::unique_ptr<ImageEmbedder> images;
+    if (vision_) images = std::make_unique<ImageEmbedder>(*vision_, options.encoder_cache_bytes);
+    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, s, std::move(images)));
     scheduler_->Start();
     return Status::Ok();
   }
@@ -121,6 +129,7 @@ class LocalEngine final : public Engine {
     if (options.tp_size == 1) {
       SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
       SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
+      SGL_ASSIGN_OR_RETURN(vision_, multimodal::LoadVisionModel(options.model_path, model_->config().arch, *backend_));
       return Status::Ok();
     }
     SGL_ASSIGN_OR_RETURN(RankFactory factory, MakeRankFactory(options.device, options.tp_size, options.num_threads));
@@ -176,7 +185,7 @@ class LocalEngine final : public Engine {
     const ModelConfig& c = model_->config();
     return {options_.model_path, options_.tokenizer_path.empty() ? options_.model_path : options_.tokenizer_path,
             model_->files().Description(), c.Summary(), model_->BackendName(), c.vocab_size,
-            context_length_, scheduler_->capacity_tokens()};
+            context_length_, scheduler_->capacity_tokens(), vision_ != nullptr};
   }
 
   EngineStats Stats() const override {
@@ -195,11 +204,16 @@ class LocalEngine final : public Engine {
     handle.result = pending->promise.get_future();
     std::vector<int32_t> input_ids =
         request.input_ids.empty() && !request.text.empty() ? tokenizer_->Encode(request.text, true) : request.input_ids;
-    if (Status s = CheckRequest(input_ids, request); !s.ok()) {
-      pending->Finish(s);
+    SamplingParams sampling = request.sampling;
+    Result<std::optional<ImagePrompt>> images = CheckRequest(input_ids, request, sampling);
+    if (!images.ok()) {
+      pending->Finish(images.status());
       return handle;
     }
-    auto req = MakeRequest(std::move(input_ids), request.sampling);
+    if (*images) input_ids = std::move((*images)->input_ids);
+    pending->start = Clock::now();  // the queue wait starts after the images were prepared
+    auto req = MakeRequest(std::move(input_ids), sampling);
+    if (*images) AttachImages(**images, *req);
     req->logprob = request.logprob;
     req->output_text = std::make_unique<OutputText>(*tokenizer_, request.sampling);
     handle.id = req->id;
@@ -281,22 +295,47 @@ class LocalEngine final : public Engine {
     });
   }
 
-  Status CheckRequest(const std::vector<int32_t>& input_ids, const GenerateRequest& request) const {
+  // Checks the request; a request with images has them loaded and its prompt expanded
+  // here, on the caller's thread (the result), so the length checks see the real length.
+  // `params` (request.sampling) gets a capped max_new_tokens with cap_max_new_tokens.
+  Result<std::optional<ImagePrompt>> CheckRequest(const std::vector<int32_t>& input_ids, const GenerateRequest& request,
+                                                  SamplingParams& params) const {
     SGL_RETURN_IF_ERROR(CheckPrompt(input_ids));
-    const SamplingParams& params = request.sampling;
     SGL_RETURN_IF_ERROR(ValidateSamplingParams(params));
     if (params.IsConstrained() && !grammar_queue_)
       return InvalidArgument("constrained decoding (regex, json_schema, ebnf) is off: the grammar backend is none");
     SGL_RETURN_IF_ERROR(CheckLogprobOptions(request.logprob));
-    const int64_t total = static_cast<int64_t>(input_ids.size()) + params.max_new_tokens;
+    std::optional<ImagePrompt> images;
+    if (!request.images.empty()) {
+      if (!vision_)
+        return InvalidArgument("the model ({}) does not take images: it is not a vision-language model",
+                               model_->config().Summary());
+      ImagePromptOptions o;
+      o.vocab_size = model_->config().vocab_size;
+      o.source.allow_local_files = options_.allow_local_image_files;
+      SGL_ASSIGN_OR_RETURN(images, BuildImagePrompt(input_ids, request.images, *vision_, o));
+    }
+    const int64_t prompt_len = images ? static_cast<int64_t>(images->input_ids.size()) : static_cast<int64_t>(input_ids.size());
+    if (request.cap_max_new_tokens) {
+      const int64_t room = std::min(context_length_, scheduler_->capacity_tokens()) - prompt_len;
+      params.max_new_tokens = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(params.max_new_tokens, room)));
+    }
+    const int64_t total = prompt_len + params.max_new_tokens;
     if (total > context_length_)
       return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) = {} tokens exceeds the context length of {} tokens",
-                             input_ids.size(), params.max_new_tokens, total, context_length_);
+                             prompt_len, params.max_new_tokens, total, context_length_);
     const int64_t capacity = scheduler_->capacity_tokens();
-    if (static_cast<int64_t>(input_ids.size()) + params.max_new_tokens > capacity)
+    if (total > capacity)
       return InvalidArgument("prompt ({} tokens) + max_new_tokens ({}) exceeds the KV cache capacity of {} tokens",
-                             input_ids.size(), params.max_new_tokens, capacity);
-    return Status::Ok();
+                             prompt_len, params.max_new_tokens, capacity);
+    return images;
+  }
+
+  void AttachImages(ImagePrompt& prompt, Request& req) const {
+    req.images = std::move(prompt.images);
+    req.image_token_id = vision_->image_token_id();
+    req.mrope = std::move(prompt.mrope);
+    req.image_preprocess_seconds = prompt.preprocess_seconds;
   }
 
   Status CheckLogprobOptions(const LogprobOptions& o) const {
@@ -321,6 +360,9 @@ class LocalEngine final : public Engine {
   int64_t context_length_ = 0;
   std::unique_ptr<Backend> backend_;  // with tp_size 1; the ranks' backends are the model's
   std::unique_ptr<Model> model_;
+  // The model's vision side (VLMs; null otherwise): Preprocess on callers' threads, Encode
+  // on the scheduler's.
+  std::unique_ptr<multimodal::VisionModel> vision_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<GrammarQueue> grammar_queue_;  // null with grammar backend "none"

@@ -16,7 +16,9 @@
 
 #include "constrain/grammar_matcher.h"
 #include "runtime/output_text.h"
+#include "multimodal/mrope_positions.h"
 #include "runtime/radix_cache.h"
+#include "runtime/request_image.h"
 #include "runtime/sampler.h"
 #include "sgl/engine.h"
 #include "sgl/sampling_params.h"
@@ -56,6 +58,17 @@ struct Request {
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
 
+  // Images (vision-language models): their prompt tokens are pad ids past the vocabulary
+  // (see image_placeholders.h); the model embeds image_token_id there and the images'
+  // encoder rows replace those embeddings. `mrope` holds the prompt's 3-D positions;
+  // later tokens sit at position + mrope->rope_delta() on every axis.
+  std::vector<RequestImage> images;
+  int32_t image_token_id = 0;
+  std::optional<multimodal::MropePositions> mrope;
+  double image_preprocess_seconds = 0;
+  double vision_encode_seconds = 0;
+  int encoder_cache_hits = 0;
+
   // When set, the logits of every prompt position are kept in prompt_logits
   // ([prompt_len, vocab]); the prompt is then computed in full (no cached prefix).
   bool want_prompt_logits = false;
@@ -84,6 +97,13 @@ struct Request {
     std::vector<int32_t> t;
     for (int64_t i = begin; i < end; ++i) t.push_back(TokenAt(i));
     return t;
+  }
+  // The token the model embeds at position i: TokenAt(i), or image_token_id for an
+  // image's pad id.
+  int32_t ModelTokenAt(int64_t i) const {
+    for (const RequestImage& image : images)
+      if (image.Overlaps(i, i + 1)) return image_token_id;
+    return TokenAt(i);
   }
 };
 

@@ -9,7 +9,8 @@
 
 namespace sgl {
 
-Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, const SchedulerOptions& o) {
+Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, const SchedulerOptions& o,
+                                                     std::unique_ptr<ImageEmbedder> images) {
   if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
   if (o.max_total_tokens < o.page_size)
     return InvalidArgument("KV capacity of {} tokens is less than one page", o.max_total_tokens);
@@ -18,12 +19,13 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, const Schedul
   if (o.max_prefill_tokens < 1) return InvalidArgument("max prefill tokens must be >= 1");
   if (o.max_running_requests < 1) return InvalidArgument("max running requests must be >= 1");
   SGL_RETURN_IF_ERROR(model.CreateKvCache(o.max_total_tokens));
-  return std::unique_ptr<Scheduler>(new Scheduler(model, o));
+  return std::unique_ptr<Scheduler>(new Scheduler(model, o, std::move(images)));
 }
 
-Scheduler::Scheduler(Model& model, const SchedulerOptions& options)
+Scheduler::Scheduler(Model& model, const SchedulerOptions& options, std::unique_ptr<ImageEmbedder> images)
     : model_(model),
       options_(options),
+      images_(std::move(images)),
       allocator_(options.max_total_tokens, options.page_size),
       cache_(options.page_size),
       rng_(options.random_seed) {}

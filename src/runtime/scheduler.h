@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "model/model.h"
+#include "runtime/image_embedder.h"
 #include "runtime/kv_slot_allocator.h"
 #include "runtime/radix_cache.h"
 #include "runtime/request.h"
@@ -42,8 +43,11 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  // Creates the model's KV cache. REQUIRES: the model outlives the scheduler.
-  static Result<std::unique_ptr<Scheduler>> Create(Model& model, const SchedulerOptions& options);
+  // Creates the model's KV cache. REQUIRES: the model outlives the scheduler. `images`:
+  // a vision-language model's ImageEmbedder (then every batch carries axis positions),
+  // else null.
+  static Result<std::unique_ptr<Scheduler>> Create(Model& model, const SchedulerOptions& options,
+                                                   std::unique_ptr<ImageEmbedder> images = nullptr);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -104,7 +108,7 @@ class Scheduler {
     int64_t prefill_budget = 0;  // prompt tokens still allowed this step
   };
 
-  Scheduler(Model& model, const SchedulerOptions& options);
+  Scheduler(Model& model, const SchedulerOptions& options, std::unique_ptr<ImageEmbedder> images);
   bool StepOnce();
   void TakeIncoming();
   void ApplyFlushes(std::vector<std::promise<Status>>& flushes);
@@ -119,8 +123,10 @@ class Scheduler {
   // Waiting requests in the policy's order, while the budget, the running limit and the
   // KV cache allow.
   void AdmitWaiting(StepPlan& plan);
-  // Adds `num_new_tokens` of a running request to the batch. REQUIRES: EnsureFree succeeded.
-  void Schedule(StepPlan& plan, RunningIt it, int64_t num_new_tokens);
+  // Adds `num_new_tokens` of a running request to the batch (encoding the images they
+  // need first). REQUIRES: EnsureFree succeeded. Fails, adding nothing, when an image
+  // cannot be encoded; the caller finishes the request.
+  [[nodiscard]] Status Schedule(StepPlan& plan, RunningIt it, int64_t num_new_tokens);
   int64_t PrefillChunk(const Request& req, int64_t prefill_budget) const;
   // Whether `req` should wait for a prompt being computed that it shares (in-batch prefix caching).
   bool SharesPromptBeingComputed(const Request& req) const;
@@ -157,6 +163,7 @@ class Scheduler {
 
   Model& model_;
   SchedulerOptions options_;
+  std::unique_ptr<ImageEmbedder> images_;  // null for text-only models
   KvSlotAllocator allocator_;
   RadixCache cache_;
   std::deque<std::shared_ptr<Request>> waiting_;

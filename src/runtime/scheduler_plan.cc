@@ -42,10 +42,11 @@ int64_t Scheduler::PrefillChunk(const Request& req, int64_t prefill_budget) cons
 // Prompt rows are the positions p in the chunk with p + 1 a prompt position whose logprob
 // is missing; they end where the sampling row (the last prompt token) begins, so all rows
 // of a request are consecutive positions.
-void Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
+Status Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   Request& r = **it;
   const bool decode = IsDecode(r);
   const int64_t begin = r.num_computed();
+  if (images_ && !r.images.empty()) SGL_RETURN_IF_ERROR(images_->PrepareRows(r, begin, n));
   (void)allocator_.Allocate(n, r.slots);
   const bool completes = begin + n == r.num_tokens();
   int64_t row_begin = begin + n, row_end = begin + n;
@@ -65,7 +66,11 @@ void Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   ForwardBatch& batch = plan.batch;
   const size_t first_row = batch.logit_rows.size();
   const int32_t first_token = static_cast<int32_t>(batch.num_tokens());
-  batch.AddSequence(r.Tokens(begin, begin + n), r.slots, /*want_logits=*/false);
+  std::vector<int32_t> ids = r.Tokens(begin, begin + n);
+  if (!r.images.empty())
+    for (int64_t i = 0; i < n; ++i) ids[i] = r.ModelTokenAt(begin + i);  // pad ids -> the image token
+  batch.AddSequence(ids, r.slots, /*want_logits=*/false);
+  if (images_) images_->AddToBatch(r, begin, n, first_token, batch);
   for (int64_t p = row_begin; p < row_end; ++p) {
     batch.logit_rows.push_back(first_token + static_cast<int32_t>(p - begin));
     // Prompt rows feed prompt logits and logprobs; the sampling row may need only the
@@ -81,6 +86,7 @@ void Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
     plan.prefill_budget -= n;
     stats_.computed_prompt_tokens += std::max<int64_t>(0, std::min(begin + n, r.prompt_len()) - begin);
   }
+  return Status::Ok();
 }
 
 void Scheduler::ScheduleRunning(StepPlan& plan) {
@@ -94,8 +100,9 @@ void Scheduler::ScheduleRunning(StepPlan& plan) {
       continue;
     }
     if (EnsureFree(r.num_computed(), n)) {
-      Schedule(plan, it, n);
-      ++it;
+      const RunningIt next = std::next(it);
+      if (Status s = Schedule(plan, it, n); !s.ok()) Finish(it, Aborted(s.message()));
+      it = next;
       continue;
     }
     auto victim = std::prev(running_.end());
@@ -142,7 +149,7 @@ void Scheduler::AdmitWaiting(StepPlan& plan) {
       stats_.cached_prompt_tokens += req->cached_tokens;
     }
     running_.push_back(req);
-    Schedule(plan, std::prev(running_.end()), n);
+    if (Status s = Schedule(plan, std::prev(running_.end()), n); !s.ok()) Finish(std::prev(running_.end()), Aborted(s.message()));
   }
 }
 

@@ -31,7 +31,7 @@ void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch) {
     if (r.want_prompt_logits) r.prompt_logits.insert(r.prompt_logits.end(), row.begin(), row.end());
     // Row `position` predicts prompt token position + 1.
     if (position + 1 < r.prompt_len() && position + 1 == r.NextInputLogprobPosition())
-      r.input_logprobs.push_back(PickLogprobs(LogSoftmax(row, 1.0f), r.input_ids[position + 1], r.logprob));
+      r.input_logprobs.push_back(PickLogprobs(LogSoftmax(row, 1.0f), r.ModelTokenAt(position + 1), r.logprob));
   }
 }
 

@@ -71,6 +71,33 @@ Status ReadLogprobOptions(const JsonFields& f, size_t i, size_t batch, LogprobOp
   return Status::Ok();
 }
 
+// image_data, as SGLang reads it: for a single prompt a string or a list of strings (its
+// images); for a batch one entry per prompt (a string, a list, or null), or one string
+// for every prompt.
+Result<std::vector<ImageInput>> ReadImageData(const JsonFields& f, size_t i, size_t batch_size, bool batch) {
+  const Json* v = f.Find("image_data");
+  std::vector<ImageInput> out;
+  if (v == nullptr) return out;
+  std::string name = "image_data";
+  if (batch && v->is_array()) {
+    if (v->size() != batch_size)
+      return InvalidArgument("'image_data' has {} entries for {} prompts", v->size(), batch_size);
+    v = &(*v)[i];
+    name = fmt::format("image_data[{}]", i);
+  }
+  if (v->is_null()) return out;
+  if (v->is_string()) {
+    out.push_back({.source = v->get<std::string>()});
+    return out;
+  }
+  if (!v->is_array()) return InvalidArgument("'{}' must be a string or a list of strings", name);
+  for (size_t k = 0; k < v->size(); ++k) {
+    if (!(*v)[k].is_string()) return InvalidArgument("'{}[{}]' must be a string (a data: URL, base64 or a file path)", name, k);
+    out.push_back({.source = (*v)[k].get<std::string>()});
+  }
+  return out;
+}
+
 Status ReadRids(const JsonFields& f, size_t num_items, bool batch, const std::function<std::string()>& new_rid,
                 std::vector<std::string>& out) {
   const Json* v = f.Find("rid");
@@ -95,7 +122,7 @@ Status ReadRids(const JsonFields& f, size_t num_items, bool batch, const std::fu
 }  // namespace
 
 Result<ParsedGenerate> ParseGenerateRequest(const Json& body, const Tokenizer& tokenizer,
-                                            const std::function<std::string()>& new_rid) {
+                                            const std::function<std::string()>& new_rid, bool accepts_images) {
   const JsonFields f(body, "");
   static const std::set<std::string> kKnown = {
       "text", "input_ids", "input_embeds", "image_data", "video_data", "audio_data", "modalities", "sampling_params",
@@ -104,8 +131,10 @@ Result<ParsedGenerate> ParseGenerateRequest(const Json& body, const Tokenizer& t
       "priority", "log_metrics", "bootstrap_host", "bootstrap_port", "bootstrap_room", "data_parallel_rank"};
   for (const auto& [key, value] : body.items())
     if (!kKnown.contains(key)) return InvalidArgument("'{}' is not a field of /generate", key);
-  for (const char* name : {"image_data", "video_data", "audio_data"})
-    if (f.Has(name)) return Unsupported("'{}' needs a vision-language model; the loaded model is text-only", name);
+  if (f.Has("image_data") && !accepts_images)
+    return InvalidArgument("'image_data' needs a vision-language model; the loaded model is text-only");
+  for (const char* name : {"video_data", "audio_data"})
+    if (f.Has(name)) return Unsupported("'{}' is not supported", name);
   for (const char* name : {"lora_path", "custom_logit_processor", "session_params"})
     if (f.Has(name)) return Unsupported("'{}' is not supported", name);
 
@@ -132,6 +161,7 @@ Result<ParsedGenerate> ParseGenerateRequest(const Json& body, const Tokenizer& t
     item.return_text_in_logprobs = return_text;
     item.request.input_ids = prompts.texts.empty() ? prompts.ids[i] : tokenizer.Encode(prompts.texts[i], true);
     if (item.request.input_ids.empty()) return InvalidArgument("the prompt{} encodes to no tokens", prompts.batch ? fmt::format(" [{}]", i) : "");
+    SGL_ASSIGN_OR_RETURN(item.request.images, ReadImageData(f, i, batch, prompts.batch));
     per_prompt.push_back(std::move(item));
   }
   out.is_batch = prompts.batch || n > 1;

@@ -124,6 +124,14 @@ struct Group : std::enable_shared_from_this<Group> {
       t["decode_tok_per_s"] = s.decode_seconds > 0 ? decoded / s.decode_seconds : 0.0;
       t["completion_tokens"] = s.completion_tokens;
       t["retractions"] = s.num_retractions;
+      t["prompt_tokens"] = s.prompt_tokens;  // with images: after their placeholders are expanded
+      if (s.num_images > 0) {
+        t["images"] = s.num_images;
+        t["image_preprocess_ms"] = s.image_preprocess_seconds * 1e3;
+        t["vision_encode_ms"] = s.vision_encode_seconds * 1e3;
+        t["encoder_cache_hit"] = s.encoder_cache_hits > 0;
+        t["encoder_cache_hits"] = s.encoder_cache_hits;
+      }
       if (item.request.sampling.IsConstrained()) {
         t["grammar_compile_ms"] = s.grammar_compile_seconds * 1e3;
         t["grammar_cache_hit"] = s.grammar_cache_hit;

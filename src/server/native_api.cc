@@ -52,6 +52,7 @@ Json ItemJson(const ApiContext& ctx, const GenerationItem& item) {
   if (item.result && item.result->ok()) {
     const GenerateResult& r = **item.result;
     meta["finish_reason"] = FinishReasonJson(r.finish_reason);
+    meta["prompt_tokens"] = r.stats.prompt_tokens;  // with images: after their placeholders are expanded
     meta["cached_tokens"] = r.stats.cached_tokens;
     meta["total_retractions"] = r.stats.num_retractions;
     meta["e2e_latency"] = std::chrono::duration<double>(Clock::now() - item.submitted).count();
@@ -117,7 +118,7 @@ void HandleGenerate(ApiContext& ctx, const HttpRequest& request, std::shared_ptr
     return ids_made++ == 0 ? header_id : fmt::format("{}_{}", header_id, ids_made - 1);
   };
   const auto parse_start = Clock::now();
-  Result<ParsedGenerate> parsed = ParseGenerateRequest(*body, ctx.tokenizer, new_rid);
+  Result<ParsedGenerate> parsed = ParseGenerateRequest(*body, ctx.tokenizer, new_rid, ctx.engine.Info().accepts_images);
   if (!parsed.ok()) return ReplyStatus(*exchange, parsed.status());
   const double tokenize_seconds = std::chrono::duration<double>(Clock::now() - parse_start).count();
   for (GenerationItem& item : parsed->items) item.tokenize_seconds = tokenize_seconds;
@@ -167,7 +168,7 @@ void HandleModelInfo(ApiContext& ctx, const HttpRequest&, std::shared_ptr<HttpEx
                  {"is_generation", true},
                  {"preferred_sampling_params", nullptr},
                  {"weight_version", "default"},
-                 {"has_image_understanding", false},
+                 {"has_image_understanding", info.accepts_images},
                  {"has_audio_understanding", false},
                  {"model_type", info.summary},
                  {"architectures", nullptr}});

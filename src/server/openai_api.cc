@@ -131,6 +131,7 @@ Result<std::vector<GenerationItem>> MakeItems(ApiContext& ctx, const OpenAiReque
       item.request.input_ids = prompt;
       item.request.sampling = r.sampling;
       item.request.sampling.max_new_tokens = static_cast<int>(std::min<int64_t>(max_tokens, INT32_MAX));
+      item.request.cap_max_new_tokens = chat && !r.max_tokens;  // images make the prompt longer in the engine
       if (j > 0 && r.sampling.seed) item.request.sampling.seed = *r.sampling.seed + j;
       item.request.logprob.return_logprob = r.logprobs;
       item.request.logprob.top_logprobs_num = r.top_logprobs;
@@ -395,8 +396,53 @@ Result<std::vector<std::vector<int32_t>>> ReadCompletionPrompts(const JsonFields
   return out;
 }
 
-// Content given as a list of parts becomes text; non-text parts need a vision model.
-Result<OrderedJson> NormalizeMessages(const OrderedJson& messages) {
+// A chat prompt: its token ids and, for a vision-language model, its images in order.
+struct ChatPromptInput {
+  std::vector<int32_t> ids;
+  std::vector<ImageInput> images;
+};
+
+// An image_url part's URL: {"image_url": {"url": ...}} or {"image_url": "..."}.
+Result<std::string> ImageUrlOf(const OrderedJson& part, const std::string& where) {
+  if (part.contains("image_url")) {
+    const OrderedJson& u = part["image_url"];
+    if (u.is_string()) return u.get<std::string>();
+    if (u.is_object() && u.contains("url") && u["url"].is_string()) return u["url"].get<std::string>();
+  }
+  return InvalidArgument("'{}.image_url' must be {{\"url\": \"data:..., base64 or a file path\"}}", where);
+}
+
+// One message's list of parts. For a text-only model the text parts are joined into a
+// string; for a vision-language model the list stays (as transformers' templates expect),
+// an image_url part becoming {"type": "image"} and its URL the next of `images`.
+Result<OrderedJson> NormalizeParts(const OrderedJson& parts, size_t i, std::vector<ImageInput>* images) {
+  std::string text;
+  OrderedJson list = OrderedJson::array();
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const OrderedJson& part = parts[k];
+    const std::string where = fmt::format("messages[{}].content[{}]", i, k);
+    const std::string type = part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
+    if (type == "text" && part.contains("text") && part["text"].is_string()) {
+      if (!text.empty()) text += "\n";
+      text += part["text"].get<std::string>();
+      list.push_back(OrderedJson{{"type", "text"}, {"text", part["text"]}});
+    } else if (type == "image_url" && images != nullptr) {
+      SGL_ASSIGN_OR_RETURN(std::string url, ImageUrlOf(part, where));
+      images->push_back({.source = std::move(url)});
+      list.push_back(OrderedJson{{"type", "image"}});
+    } else if (type == "image_url" || type == "input_audio" || type == "video_url") {
+      return InvalidArgument("'{}' is of type '{}', which needs a vision-language model; the loaded model is text-only",
+                             where, type);
+    } else {
+      return InvalidArgument("'{}' must be a {{\"type\": \"text\", \"text\": ...}} part", where);
+    }
+  }
+  if (images != nullptr) return list;
+  return OrderedJson(text);
+}
+
+// `images`: null for a text-only model (image parts are refused), else where they go.
+Result<OrderedJson> NormalizeMessages(const OrderedJson& messages, std::vector<ImageInput>* images) {
   if (!messages.is_array() || messages.empty()) return InvalidArgument("'messages' must be a non-empty list");
   OrderedJson out = OrderedJson::array();
   for (size_t i = 0; i < messages.size(); ++i) {
@@ -405,20 +451,7 @@ Result<OrderedJson> NormalizeMessages(const OrderedJson& messages) {
     if (!m.contains("role") || !m["role"].is_string()) return InvalidArgument("'messages[{}].role' must be a string", i);
     OrderedJson msg = m;
     if (m.contains("content") && m["content"].is_array()) {
-      std::string text;
-      for (size_t k = 0; k < m["content"].size(); ++k) {
-        const OrderedJson& part = m["content"][k];
-        const std::string type = part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
-        if (type == "text" && part.contains("text") && part["text"].is_string()) {
-          if (!text.empty()) text += "\n";
-          text += part["text"].get<std::string>();
-        } else if (type == "image_url" || type == "input_audio" || type == "video_url") {
-          return Unsupported("'messages[{}].content[{}]' is of type '{}', which needs a vision-language model; the loaded model is text-only", i, k, type);
-        } else {
-          return InvalidArgument("'messages[{}].content[{}]' must be a {{\"type\": \"text\", \"text\": ...}} part", i, k);
-        }
-      }
-      msg["content"] = text;
+      SGL_ASSIGN_OR_RETURN(msg["content"], NormalizeParts(m["content"], i, images));
     } else if (m.contains("content") && !m["content"].is_string() && !m["content"].is_null()) {
       return InvalidArgument("'messages[{}].content' must be a string or a list of parts", i);
     }
@@ -427,10 +460,12 @@ Result<OrderedJson> NormalizeMessages(const OrderedJson& messages) {
   return out;
 }
 
-Result<std::vector<int32_t>> ChatPromptIds(const ApiContext& ctx, const std::string& body) {
+Result<ChatPromptInput> ChatPromptIds(const ApiContext& ctx, const std::string& body) {
   if (!ctx.chat.ok()) return Status(StatusCode::kInvalidArgument, "this model has no chat template (" + ctx.chat.status().message() + "); start the server with --chat-template");
   OrderedJson ordered = OrderedJson::parse(body, nullptr, false);
-  SGL_ASSIGN_OR_RETURN(OrderedJson messages, NormalizeMessages(ordered["messages"]));
+  ChatPromptInput out;
+  const bool accepts_images = ctx.engine.Info().accepts_images;
+  SGL_ASSIGN_OR_RETURN(OrderedJson messages, NormalizeMessages(ordered["messages"], accepts_images ? &out.images : nullptr));
   OrderedJson extra = OrderedJson::object();
   if (ordered.contains("tools") && !ordered["tools"].is_null()) {
     if (!ordered["tools"].is_array()) return InvalidArgument("'tools' must be a list");
@@ -440,7 +475,8 @@ Result<std::vector<int32_t>> ChatPromptIds(const ApiContext& ctx, const std::str
     for (const auto& [key, value] : ordered["chat_template_kwargs"].items()) extra[key] = value;
   bool add_generation_prompt = true;
   if (ordered.contains("continue_final_message") && ordered["continue_final_message"] == true) add_generation_prompt = false;
-  return ctx.chat->Encode(messages, add_generation_prompt, extra);
+  SGL_ASSIGN_OR_RETURN(out.ids, ctx.chat->Encode(messages, add_generation_prompt, extra));
+  return out;
 }
 
 template <typename Handler>
@@ -555,8 +591,10 @@ void HandleChatCompletions(ApiContext& ctx, const HttpRequest& request, std::sha
     SGL_ASSIGN_OR_RETURN(OpenAiRequest r, ReadOpenAiRequest(f, ctx.tokenizer.vocab_size(), true));
     SGL_RETURN_IF_ERROR(ReadToolChoice(ctx, f, r));
     const auto start = Clock::now();
-    SGL_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, ChatPromptIds(ctx, request.body));
+    SGL_ASSIGN_OR_RETURN(ChatPromptInput chat_prompt, ChatPromptIds(ctx, request.body));
+    const std::vector<int32_t>& prompt = chat_prompt.ids;
     SGL_ASSIGN_OR_RETURN(auto items, MakeItems(ctx, r, {prompt}, true, request.Header("x-request-id"), SecondsSince(start)));
+    for (GenerationItem& item : items) item.request.images = chat_prompt.images;
     exchange->AddHeader("X-Request-Id", items[0].rid);
     if (ctx.args.log_requests)
       spdlog::info("[{}] /v1/chat/completions: {} prompt tokens, n {}", items[0].rid, prompt.size(), r.n);

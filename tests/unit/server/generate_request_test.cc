@@ -14,8 +14,9 @@ class GenerateRequestTest : public ::testing::Test {
     ASSERT_TRUE(t.ok()) << t.status().message();
     tokenizer_ = std::move(t).value();
   }
-  Result<ParsedGenerate> Parse(const char* body) {
-    return ParseGenerateRequest(Json::parse(body), *tokenizer_, [this] { return "rid" + std::to_string(next_++); });
+  Result<ParsedGenerate> Parse(const char* body, bool accepts_images = false) {
+    return ParseGenerateRequest(Json::parse(body), *tokenizer_, [this] { return "rid" + std::to_string(next_++); },
+                                accepts_images);
   }
   std::unique_ptr<Tokenizer> tokenizer_;
   int next_ = 0;
@@ -59,6 +60,35 @@ TEST_F(GenerateRequestTest, NSamplesPerPromptInOrder) {
   EXPECT_EQ(r->items[2].request.input_ids, std::vector<int32_t>{2});
   EXPECT_EQ(r->items[0].request.sampling.seed, 10u);
   EXPECT_EQ(r->items[1].request.sampling.seed, 11u);  // samples differ, reproducibly
+}
+
+std::vector<std::string> Sources(const GenerationItem& item) {
+  std::vector<std::string> out;
+  for (const ImageInput& image : item.request.images) out.push_back(image.source);
+  return out;
+}
+
+TEST_F(GenerateRequestTest, ImageDataAsSGLangReadsIt) {
+  auto one = Parse(R"({"text": "a", "image_data": "x.png"})", true);
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  EXPECT_EQ(Sources(one->items[0]), (std::vector<std::string>{"x.png"}));
+  auto several = Parse(R"({"text": "a", "image_data": ["x.png", "data:image/png;base64,AA"]})", true);
+  ASSERT_TRUE(several.ok());
+  EXPECT_EQ(Sources(several->items[0]), (std::vector<std::string>{"x.png", "data:image/png;base64,AA"}));
+  auto batch = Parse(R"({"text": ["a", "b", "c"], "image_data": ["x.png", null, ["y.png", "z.png"]]})", true);
+  ASSERT_TRUE(batch.ok()) << batch.status().message();
+  EXPECT_EQ(Sources(batch->items[0]), (std::vector<std::string>{"x.png"}));
+  EXPECT_TRUE(batch->items[1].request.images.empty());
+  EXPECT_EQ(Sources(batch->items[2]), (std::vector<std::string>{"y.png", "z.png"}));
+  auto shared = Parse(R"({"text": ["a", "b"], "image_data": "x.png"})", true);
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ(Sources(shared->items[1]), (std::vector<std::string>{"x.png"}));
+  for (const char* bad : {R"({"text": ["a", "b"], "image_data": ["x.png"]})", R"({"text": "a", "image_data": 5})",
+                          R"({"text": "a", "image_data": ["x.png", 5]})"}) {
+    auto r = Parse(bad, true);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("image_data"), std::string::npos) << r.status().message();
+  }
 }
 
 TEST_F(GenerateRequestTest, ErrorsSayWhatIsWrong) {

@@ -34,6 +34,25 @@ TEST(ChatPromptTest, MatchesTransformersApplyChatTemplateOnSmolLM2) {
   EXPECT_EQ(checked, 2);
 }
 
+// A vision-language template over a content list with an image part: the GLM-4.1V fixture's
+// template renders {"type": "image"} as <|begin_of_image|><|image|><|end_of_image|> exactly
+// as transformers' apply_chat_template did (make_glm4v_fixture.py), and the same ids.
+TEST(ChatPromptTest, RendersImagePartsAsTransformersDoesForGlm4v) {
+  const std::string model = testing::SourcePath("tests/fixtures/models/glm4v/hf");
+  auto tokenizer = Tokenizer::FromModelPath(model);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().message();
+  auto chat = ChatPrompt::Load(model, **tokenizer);
+  ASSERT_TRUE(chat.ok()) << chat.status().message();
+  const auto ref = nlohmann::ordered_json::parse(
+      testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/models/glm4v/reference.json")))["chat"];
+  auto text = chat->Render(ref["messages"], true);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(*text, ref["prompt_text"].get<std::string>());
+  auto ids = chat->Encode(ref["messages"], true);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, ref["prompt_ids"].get<std::vector<int32_t>>());
+}
+
 TEST(ChatPromptTest, ModelWithoutTemplateIsAClearError) {
   const std::string model = testing::SourcePath("models/gemma-3-270m-q4_k_m.gguf");
   ASSERT_TRUE(std::filesystem::exists(model)) << model << " is missing: run scripts/fetch_models.sh";
