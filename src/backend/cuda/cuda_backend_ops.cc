@@ -271,6 +271,11 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   a.scale = spec.scale;
   a.softcap = spec.logit_softcap;
   a.sliding_window = spec.sliding_window;
+  const int group = spec.num_q_heads / spec.num_kv_heads;
+  const bool all_decode = std::all_of(batch_->sequences.begin(), batch_->sequences.end(),
+                                      [](const BatchSequence& s) { return s.num_new_tokens == 1; });
+  if (all_decode && plan->num_tile_items == 0 && cuda::DecodeAttentionSupports(spec.head_dim, group))
+    a.decode_rows = group;
   Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
 }
 
@@ -292,6 +297,17 @@ void CudaBackend::GatherLogitRows(const Tensor& x, Tensor out) {
   cuda::LaunchGatherRows(x.data, d_logit_rows_, static_cast<int64_t>(batch_->logit_rows.size()),
                          static_cast<int64_t>(x.RowBytes()), out.data, stream_);
   CheckLaunch("GatherLogitRows");
+}
+
+void CudaBackend::ArgmaxRows(const Tensor& x, Tensor out) {
+  if (x.dtype != DType::kF32 || out.dtype != DType::kI32 || out.rows * out.cols != x.rows) {
+    Fail(InvalidArgument("ArgmaxRows of {} [{}, {}] into {} [{}, {}]", sgl::Name(x.dtype), x.rows, x.cols,
+                         sgl::Name(out.dtype), out.rows, out.cols));
+    return;
+  }
+  if (Failed() || !Launching({11, TensorBits(x), TensorBits(out)})) return;
+  cuda::LaunchArgmaxRows(static_cast<const float*>(x.data), x.rows, x.cols, static_cast<int32_t*>(out.data), stream_);
+  CheckLaunch("ArgmaxRows");
 }
 
 }  // namespace sgl
