@@ -25,5 +25,10 @@ Result<std::unique_ptr<Model>> LoadGemma3(std::unique_ptr<ModelFiles> files, Bac
 // GLM-4.1V's language model (sandwich norms, fused gate/up, partial M-RoPE); image
 // embeddings come in through ForwardBatch::input_embeds. Not split across ranks yet.
 Result<std::unique_ptr<Model>> LoadGlm4v(std::unique_ptr<ModelFiles> files, Backend& backend, const ModelShard& shard);
+// Qwen2.5-VL's language model: the Qwen2 decoder (the Llama family with q/k/v biases)
+// with M-RoPE sections over rotate_half pairs; image embeddings come in through
+// ForwardBatch::input_embeds.
+Result<std::unique_ptr<Model>> LoadQwen25Vl(std::unique_ptr<ModelFiles> files, Backend& backend,
+                                            const ModelShard& shard);
 
 }  // namespace sgl

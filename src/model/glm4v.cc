@@ -50,7 +50,7 @@ class Glm4vModel final : public RankModel {
     SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c.hidden_size));
     SGL_RETURN_IF_ERROR(EmbedTokens(backend_, c, shard_, io_, hidden));
-    SGL_RETURN_IF_ERROR(ApplyInputEmbeds(batch, hidden));
+    SGL_RETURN_IF_ERROR(ApplyInputEmbeds(backend_, batch, hidden));
     for (int l = 0; l < c.num_layers; ++l) {
       const Layer& layer = layers_[l];
       backend_.RmsNorm(hidden, layer.attn_norm, c.rms_norm_eps, normed);
@@ -70,20 +70,6 @@ class Glm4vModel final : public RankModel {
     AttentionWeights attn;
     MlpWeights mlp;
   };
-
-  Status ApplyInputEmbeds(const ForwardBatch& batch, Tensor hidden) {
-    const int64_t width = config().hidden_size;
-    for (const InputEmbeds& e : batch.input_embeds) {
-      const int64_t rows_available = e.rows ? static_cast<int64_t>(e.rows->size()) / width - e.first_row : 0;
-      if (e.token_begin < 0 || e.num_tokens < 0 || e.token_begin + e.num_tokens > hidden.rows || e.first_row < 0 ||
-          e.num_tokens > rows_available) {
-        return InvalidArgument("input embeddings [{}, +{}) do not fit the batch or their rows", e.token_begin,
-                               e.num_tokens);
-      }
-      backend_.Upload(e.rows->data() + e.first_row * width, hidden.Rows(e.token_begin, e.num_tokens));
-    }
-    return Status::Ok();
-  }
 
   Workspace ws_;
   EmbeddingWeights io_;

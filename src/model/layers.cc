@@ -108,6 +108,20 @@ Status EmbedTokens(Backend& backend, const ModelConfig& c, const ModelShard& sha
   return shard.AllReduce(out);
 }
 
+Status ApplyInputEmbeds(Backend& backend, const ForwardBatch& batch, Tensor hidden) {
+  const int64_t width = hidden.cols;
+  for (const InputEmbeds& e : batch.input_embeds) {
+    const int64_t rows_available = e.rows ? static_cast<int64_t>(e.rows->size()) / width - e.first_row : 0;
+    if (e.token_begin < 0 || e.num_tokens < 0 || e.token_begin + e.num_tokens > hidden.rows || e.first_row < 0 ||
+        e.num_tokens > rows_available) {
+      return InvalidArgument("input embeddings [{}, +{}) do not fit the batch or their rows", e.token_begin,
+                             e.num_tokens);
+    }
+    backend.Upload(e.rows->data() + e.first_row * width, hidden.Rows(e.token_begin, e.num_tokens));
+  }
+  return Status::Ok();
+}
+
 Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& c, const ModelShard& shard, int layer,
                      const AttentionWeights& w, const RopeSpec& rope, const Tensor& x, Tensor out) {
   const int64_t n = x.rows;

@@ -47,6 +47,11 @@ AttentionSpec AttentionSpecFor(const ModelConfig& config, const ShardLayout& sha
 Status EmbedTokens(Backend& backend, const ModelConfig& config, const ModelShard& shard, const EmbeddingWeights& io,
                    Tensor out);
 
+// Overwrites the rows of `hidden` ([num_tokens, hidden]) that batch.input_embeds name with
+// their embeddings (a vision tower's output); InvalidArgument when one does not fit the
+// batch or its rows. A batch without input_embeds leaves `hidden` as it is.
+Status ApplyInputEmbeds(Backend& backend, const ForwardBatch& batch, Tensor hidden);
+
 // out = o_proj(attention(rope(q_proj(x)), rope(k_proj(x)), v_proj(x))); stores this
 // step's K/V in the cache. x and out are [num_tokens, hidden].
 Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& config, const ModelShard& shard, int layer,

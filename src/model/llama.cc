@@ -1,6 +1,7 @@
 // The Llama family: pre-norm decoder layers of GQA self-attention and a SiLU-gated MLP.
 // Covers Llama 2/3.x (incl. llama3 RoPE scaling), SmolLM2, Mistral, Qwen2/2.5 (biases on
-// q/k/v) and Qwen3 (per-head RMS norm of q and k); ModelConfig carries the differences.
+// q/k/v), Qwen3 (per-head RMS norm of q and k) and Qwen2.5-VL's language model (M-RoPE
+// sections, image rows from ForwardBatch::input_embeds); ModelConfig carries the differences.
 #include "model/architectures.h"
 #include "model/layers.h"
 
@@ -29,6 +30,7 @@ class LlamaModel final : public RankModel {
     }
     rope_.inv_freq = c.rope.InverseFrequencies();
     rope_.neox = c.rope.neox;
+    rope_.axis_sections = c.rope.mrope_section;  // empty but for M-RoPE models
     return Status::Ok();
   }
 
@@ -40,6 +42,7 @@ class LlamaModel final : public RankModel {
     SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c.hidden_size));
     SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c.hidden_size));
     SGL_RETURN_IF_ERROR(EmbedTokens(backend_, c, shard_, io_, hidden));
+    SGL_RETURN_IF_ERROR(ApplyInputEmbeds(backend_, batch, hidden));
     backend_.RmsNorm(hidden, layers_[0].attn_norm, c.rms_norm_eps, normed);
     for (int l = 0; l < c.num_layers; ++l) {
       const Layer& layer = layers_[l];

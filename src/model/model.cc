@@ -15,6 +15,8 @@ Result<std::unique_ptr<Model>> Load(std::unique_ptr<ModelFiles> files, Backend& 
       return LoadGemma3(std::move(files), backend, shard);
     case Architecture::kGlm4v:
       return LoadGlm4v(std::move(files), backend, shard);
+    case Architecture::kQwen25Vl:
+      return LoadQwen25Vl(std::move(files), backend, shard);
   }
   return Unsupported("{}: unknown architecture", files->path());
 }

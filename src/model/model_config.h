@@ -17,7 +17,7 @@ namespace sgl {
 
 class GgufFile;
 
-enum class Architecture { kLlama, kQwen2, kQwen3, kGemma3, kGlm4v };
+enum class Architecture { kLlama, kQwen2, kQwen3, kGemma3, kGlm4v, kQwen25Vl };
 
 enum class RopeScalingType { kNone, kLinear, kLlama3 };
 

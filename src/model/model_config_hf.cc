@@ -40,8 +40,9 @@ Result<Architecture> ArchitectureFromModelType(const std::string& t) {
   if (t == "qwen3") return Architecture::kQwen3;
   if (t == "gemma3_text") return Architecture::kGemma3;
   if (t == "glm4v") return Architecture::kGlm4v;
-  return Unsupported("config.json: model_type '{}' is not supported (llama, mistral, qwen2, qwen3, gemma3_text, glm4v)",
-                     t);
+  if (t == "qwen2_5_vl") return Architecture::kQwen25Vl;
+  return Unsupported(
+      "config.json: model_type '{}' is not supported (llama, mistral, qwen2, qwen3, gemma3_text, glm4v, qwen2_5_vl)", t);
 }
 
 // Fills theta and scaling from one rope parameter object: transformers 5's
@@ -51,7 +52,7 @@ Status ReadRope(const json& params, RopeConfig& rope) {
   std::string type = "default";
   if (const json* t = Get(params, "rope_type")) type = t->get<std::string>();
   else if (const json* t2 = Get(params, "type")) type = t2->get<std::string>();
-  if (type == "default") return Status::Ok();
+  if (type == "default" || type == "mrope") return Status::Ok();  // "mrope": Qwen2-VL's old name for default
   SGL_ASSIGN_OR_RETURN(rope.factor, GetFloat(params, "factor", 1.0));
   if (type == "linear") {
     rope.scaling = RopeScalingType::kLinear;
@@ -118,38 +119,72 @@ Status ReadSpecialTokens(const json& j, ModelConfig& c) {
   return Status::Ok();
 }
 
+// M-RoPE's frequencies per position axis (t, h, w) from `params` (rope_parameters or
+// rope_scaling); they must add up to rotary_dim / 2. Absent: one-axis RoPE.
+Status ReadMropeSection(const json& params, ModelConfig& c) {
+  const json* sections = Get(params, "mrope_section");
+  if (sections == nullptr) return Status::Ok();
+  if (!sections->is_array()) return InvalidArgument("config.json: mrope_section must be a list");
+  int total = 0;
+  for (const json& s : *sections) {
+    if (!s.is_number_integer() || s.get<int>() < 0 || s.get<int>() > 4096)
+      return InvalidArgument("config.json: bad mrope_section");
+    c.rope.mrope_section.push_back(s.get<int>());
+    total += s.get<int>();
+  }
+  if (total != c.rope.rotary_dim / 2) {
+    return InvalidArgument("config.json: mrope_section sums to {}, rotary dims / 2 is {}", total,
+                           c.rope.rotary_dim / 2);
+  }
+  return Status::Ok();
+}
+
+// The object holding a VLM's rope settings: rope_parameters (transformers 5),
+// rope_scaling (older configs) or the config itself.
+const json& RopeParams(const json& j) {
+  for (const char* key : {"rope_parameters", "rope_scaling"}) {
+    if (const json* params = Get(j, key); params && params->is_object()) return *params;
+  }
+  return j;
+}
+
 // GLM-4.1V's text RoPE: partial (partial_rotary_factor of each head), adjacent pairs,
 // M-RoPE sections; q/k/v always have biases.
 Status ReadGlm4vRope(const json& j, ModelConfig& c) {
   c.attention_bias = true;
   c.rope.neox = false;
-  const json* params = Get(j, "rope_parameters");
-  if (params == nullptr || !params->is_object()) params = &j;
-  SGL_ASSIGN_OR_RETURN(double partial, GetFloat(*params, "partial_rotary_factor", 0.5));
+  const json& params = RopeParams(j);
+  SGL_ASSIGN_OR_RETURN(double partial, GetFloat(params, "partial_rotary_factor", 0.5));
   c.rope.rotary_dim = static_cast<int>(c.head_dim * partial);
-  if (const json* sections = Get(*params, "mrope_section"); sections && sections->is_array()) {
-    int total = 0;
-    for (const json& s : *sections) {
-      if (!s.is_number_integer() || s.get<int>() < 0) return InvalidArgument("config.json: bad mrope_section");
-      c.rope.mrope_section.push_back(s.get<int>());
-      total += s.get<int>();
-    }
-    if (total != c.rope.rotary_dim / 2) {
-      return InvalidArgument("config.json: mrope_section sums to {}, rotary dims / 2 is {}", total,
-                             c.rope.rotary_dim / 2);
-    }
-  }
+  SGL_RETURN_IF_ERROR(ReadMropeSection(params, c));
   c.rope_local = c.rope;
   return Status::Ok();
 }
 
-// A GLM-4.1V config.json keeps the language model's fields in text_config; the rest
-// (tied embeddings, special tokens) at the top.
-Result<json> FlattenGlm4v(const json& j) {
+// Qwen2.5-VL's text RoPE: rotate_half over the whole head with M-RoPE sections, which it
+// cannot do without.
+Status ReadQwen25VlRope(const json& j, ModelConfig& c) {
+  SGL_RETURN_IF_ERROR(ReadMropeSection(RopeParams(j), c));
+  if (c.rope.mrope_section.empty()) return NotFound("config.json: qwen2_5_vl without rope mrope_section");
+  c.rope_local = c.rope;
+  return Status::Ok();
+}
+
+// A vision-language config.json keeps the language model's fields in text_config
+// (transformers 5) or, in Qwen2.5-VL's published configs, at the top level; tied
+// embeddings, special tokens and the image token are read from the top when present.
+Result<json> FlattenVisionLanguage(const json& j, bool text_config_required) {
   const json* text = Get(j, "text_config");
-  if (text == nullptr || !text->is_object()) return NotFound("config.json: glm4v without 'text_config'");
-  json flat = *text;
-  flat["model_type"] = "glm4v";
+  if (text_config_required && (text == nullptr || !text->is_object()))
+    return NotFound("config.json: {} without 'text_config'", j["model_type"].get<std::string>());
+  json flat = j;
+  flat.erase("text_config");
+  flat.erase("vision_config");
+  if (text != nullptr && text->is_object()) {
+    if (text_config_required) flat = json::object();  // GLM-4.1V: only text_config's fields
+    for (const auto& [key, value] : text->items()) flat[key] = value;
+  }
+  flat["model_type"] = j["model_type"];
   for (const char* key : {"tie_word_embeddings", "image_token_id", "eos_token_id", "bos_token_id"}) {
     if (const json* v = Get(j, key)) flat[key] = *v;
   }
@@ -181,13 +216,14 @@ Result<ModelConfig> Parse(const json& j) {
   const bool gemma = c.arch == Architecture::kGemma3;
   const json* tie = Get(j, "tie_word_embeddings");
   c.tie_word_embeddings = tie ? tie->get<bool>() : gemma;
-  c.attention_bias = c.arch == Architecture::kQwen2;
+  c.attention_bias = c.arch == Architecture::kQwen2 || c.arch == Architecture::kQwen25Vl;
   if (const json* bias = Get(j, "attention_bias")) c.attention_bias = bias->get<bool>();
   c.qk_norm = c.arch == Architecture::kQwen3 || gemma;
 
   SGL_RETURN_IF_ERROR(ReadRopeConfigs(j, c));
   c.rope.rotary_dim = c.rope_local.rotary_dim = c.head_dim;
   if (c.arch == Architecture::kGlm4v) SGL_RETURN_IF_ERROR(ReadGlm4vRope(j, c));
+  if (c.arch == Architecture::kQwen25Vl) SGL_RETURN_IF_ERROR(ReadQwen25VlRope(j, c));
   SGL_RETURN_IF_ERROR(ReadSlidingWindow(j, c));
   SGL_RETURN_IF_ERROR(ReadSpecialTokens(j, c));
   if (const json* image = Get(j, "image_token_id"); image && image->is_number_integer()) {
@@ -218,9 +254,12 @@ Result<ModelConfig> Parse(const json& j) {
 Result<ModelConfig> ModelConfigFromHf(const json& j) {
   if (!j.is_object()) return InvalidArgument("config.json: must be a JSON object");
   try {
-    if (const json* type = Get(j, "model_type"); type && type->is_string() && type->get<std::string>() == "glm4v") {
-      SGL_ASSIGN_OR_RETURN(const json flat, FlattenGlm4v(j));
-      return Parse(flat);
+    if (const json* type = Get(j, "model_type"); type && type->is_string()) {
+      const std::string name = type->get<std::string>();
+      if (name == "glm4v" || name == "qwen2_5_vl") {
+        SGL_ASSIGN_OR_RETURN(const json flat, FlattenVisionLanguage(j, name == "glm4v"));
+        return Parse(flat);
+      }
     }
     return Parse(j);
   } catch (const json::exception& e) {

@@ -98,7 +98,13 @@ std::string ModelFiles::Description() const {
 const TensorView* ModelFiles::Find(const std::string& name) const {
   if (gguf_) return gguf_->FindTensor(name);
   const std::string hf_name = HfTensorName(name, config_.arch);
-  return hf_name.empty() ? nullptr : hf_->FindTensor(hf_name);
+  if (hf_name.empty()) return nullptr;
+  const TensorView* t = hf_->FindTensor(hf_name);
+  // Qwen2.5-VL: the published layout ("model.layers.*"), or transformers 4.5x's, which
+  // nests the language model under model.language_model.
+  if (t == nullptr && config_.arch == Architecture::kQwen25Vl && hf_name.rfind("model.", 0) == 0)
+    t = hf_->FindTensor("model.language_model." + hf_name.substr(6));
+  return t;
 }
 
 bool ModelFiles::Has(const std::string& name) const { return Find(name) != nullptr; }

@@ -1,5 +1,6 @@
-// MropePositions: the 3-D (temporal, height, width) rotary positions GLM-4.1V's language
-// model gives a prompt with images (transformers' Glm4vModel.get_rope_index, 5.x): text
+// MropePositions: the 3-D (temporal, height, width) rotary positions the language models
+// of GLM-4.1V and Qwen2.5-VL give a prompt with still images (transformers 5.x's
+// Glm4vModel.get_rope_index and Qwen2_5_VLModel.get_rope_index agree on images): text
 // tokens count up on all three axes; an image's merged tokens get t = start and
 // h/w = start + their row/column in the merged grid; the next token starts at
 // start + max(merged rows, merged columns). Decode positions continue from `next_position`.
