@@ -87,6 +87,14 @@ struct GenerateRequest {
   LogprobOptions logprob;
 };
 
+// Where the grammar stopped a constrained request that ended badly: it ended (max tokens,
+// a stop string, an abort) while the grammar was not in an accepting state, or the
+// grammar failed mid-generation. The text so far is the result's text.
+struct GrammarStop {
+  int64_t token_position = 0;  // output tokens the grammar had accepted when it stopped
+  std::string reason;          // "incomplete" or the grammar's error
+};
+
 struct GenerateStats {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
@@ -101,6 +109,7 @@ struct GenerateStats {
   // it came from the engine's grammar cache.
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
+  std::optional<GrammarStop> grammar_stop;  // constrained requests that ended badly
 };
 
 // What a streamed request produced since its previous delta.

@@ -79,6 +79,9 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.num_retractions = r.num_retractions;
   result.stats.grammar_compile_seconds = r.grammar_compile_seconds;
   result.stats.grammar_cache_hit = r.grammar_cache_hit;
+  if (r.grammar)
+    result.stats.grammar_stop =
+        WhereGrammarStopped(*r.grammar, static_cast<int64_t>(r.output_ids.size()), r.grammar_error);
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
   const Clock::time_point admitted = std::min(r.admitted_at.value_or(first), first);
   result.stats.queue_seconds = Seconds(pending.start, admitted);

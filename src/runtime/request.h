@@ -55,6 +55,7 @@ struct Request {
   std::unique_ptr<constrain::GrammarMatcher> grammar;
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
+  std::optional<std::string> grammar_error;  // why the grammar ended it mid-generation
 
   // When set, the logits of every prompt position are kept in prompt_logits
   // ([prompt_len, vocab]); the prompt is then computed in full (no cached prefix).

@@ -128,6 +128,11 @@ struct Group : std::enable_shared_from_this<Group> {
         t["grammar_compile_ms"] = s.grammar_compile_seconds * 1e3;
         t["grammar_cache_hit"] = s.grammar_cache_hit;
       }
+      if (s.grammar_stop) {  // where the grammar stopped a constrained request that ended badly
+        t["grammar_stop_position"] = s.grammar_stop->token_position;
+        t["grammar_stop_reason"] = s.grammar_stop->reason;
+        if (trace_text) t["grammar_stop_text"] = r->text;
+      }
       t["finish"] = r->finish_reason.TypeName();
       if (trace_text) {
         t["prompt"] = engine.tokenizer().Decode(item.request.input_ids, false);
