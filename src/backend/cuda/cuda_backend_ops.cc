@@ -271,6 +271,11 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   a.scale = spec.scale;
   a.softcap = spec.logit_softcap;
   a.sliding_window = spec.sliding_window;
+  const int group = spec.num_q_heads / spec.num_kv_heads;
+  const bool all_decode = std::all_of(batch_->sequences.begin(), batch_->sequences.end(),
+                                      [](const BatchSequence& s) { return s.num_new_tokens == 1; });
+  if (all_decode && plan->num_tile_items == 0 && cuda::DecodeAttentionSupports(spec.head_dim, group))
+    a.decode_rows = group;
   Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
 }
 
