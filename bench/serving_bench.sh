@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Serving benchmarks of `sgl serve` on the default model, driven by `sgl bench serving`:
 #   1. concurrency: N streaming clients at once (default 1000), every one must complete;
-#   2. tracing cost: the same load against a plain server and one with --log-req-id whose
-#      status page data (/server_status) is polled every second, alternated, twice each.
+#   2. tracing cost: bench/trace_cost_bench.py (a plain server vs one with --log-req-id
+#      whose status page data is polled every second, rounds alternated).
 # Usage: bench/serving_bench.sh [clients] [input_len] [output_len]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,28 +34,4 @@ start_server 31000
 stop_server
 
 echo "== 2. cost of --log-req-id + the status page polled every second (same load, alternated)"
-for round in 1 2; do
-  for mode in plain traced; do
-    if [ "$mode" = traced ]; then
-      start_server 31001 --log-req-id
-      ( while true; do curl -fs http://127.0.0.1:31001/server_status > /dev/null || true; sleep 1; done ) &
-      poller=$!
-      port=31001
-    else
-      start_server 31002
-      port=31002
-    fi
-    "$sgl" bench serving --port "$port" --num-prompts 200 --random-input-len "$input_len" \
-      --random-output-len "$output_len" --random-range-ratio 1.0 --max-concurrency 64 \
-      --output-file "$out/$mode-$round.json" | grep -E "Output token throughput|Successful"
-    [ "$mode" = traced ] && kill "$poller"
-    stop_server
-  done
-done
-python3 - "$out" <<'PY'
-import json, sys
-out = sys.argv[1]
-tp = lambda m: [json.load(open(f"{out}/{m}-{r}.json"))["output_throughput"] for r in (1, 2)]
-plain, traced = tp("plain"), tp("traced")
-print(f"output tok/s plain {plain}, traced {traced}: traced/plain = {sum(traced) / sum(plain):.4f}")
-PY
+python3 "$root/bench/trace_cost_bench.py" --sgl "$sgl" --input-len "$input_len" --output-len "$output_len"

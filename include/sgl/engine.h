@@ -106,6 +106,14 @@ struct GenerateRequest {
   bool cap_max_new_tokens = false;
 };
 
+// Where the grammar stopped a constrained request that ended badly: it ended (max tokens,
+// a stop string, an abort) while the grammar was not in an accepting state, or the
+// grammar failed mid-generation. The text so far is the result's text.
+struct GrammarStop {
+  int64_t token_position = 0;  // output tokens the grammar had accepted when it stopped
+  std::string reason;          // "incomplete" or the grammar's error
+};
+
 struct GenerateStats {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
@@ -128,6 +136,7 @@ struct GenerateStats {
   double image_preprocess_seconds = 0;
   double vision_encode_seconds = 0;
   int encoder_cache_hits = 0;
+  std::optional<GrammarStop> grammar_stop;  // constrained requests that ended badly
 };
 
 // What a streamed request produced since its previous delta.

@@ -9,6 +9,10 @@
 //   });
 //   lang::State s = qa.Run({.backend = std::make_shared<lang::EngineBackend>(*engine)}, "Hi?");
 //   s["answer"].str();
+//   auto later = qa.AsyncRun(options, {.max_new_tokens = 512, .temperature = 0.7f}, "Why?");
+//
+// Role text may name images inline, as deployment guides write them:
+//   s += lang::user("Describe <image>photo.jpg</image> in one line.");
 #pragma once
 
 #include "lang/backend.h"
@@ -19,5 +23,6 @@
 #include "lang/program.h"
 #include "lang/role_template_registry.h"
 #include "lang/run_options.h"
+#include "lang/sampling_overrides.h"
 #include "lang/state.h"
 #include "lang/value.h"

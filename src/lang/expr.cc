@@ -1,7 +1,6 @@
 #include "lang/expr.h"
 
-#include <fstream>
-#include <sstream>
+#include "lang/image_source.h"
 
 namespace sgl::lang {
 namespace {
@@ -36,13 +35,7 @@ Expr user_end() { return Expr(node::RoleEnd{"user"}); }
 Expr assistant_begin() { return Expr(node::RoleBegin{"assistant"}); }
 Expr assistant_end() { return Expr(node::RoleEnd{"assistant"}); }
 
-Expr image(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Expr(node::Image{"", "cannot read image '" + path + "'"});
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return Expr(node::Image{bytes.str(), ""});
-}
+Expr image(const std::string& path) { return Expr(ReadImageSource(path)); }
 
 Expr image_bytes(std::string bytes) {
   if (bytes.empty()) return Expr(node::Image{"", "image data is empty"});

@@ -92,6 +92,9 @@ Expr user_end();
 Expr assistant_begin();
 Expr assistant_end();
 // An image: its template token goes into the prompt, its data (base64) to the backend.
+// `path`: a local path, file://, data: (base64) or http:// URL (see ReadImageSource).
+// Role text may also name one inline: user("What is in <image>photo.jpg</image>?") sends
+// the same as user("What is in " + image("photo.jpg") + "?").
 Expr image(const std::string& path);
 Expr image_bytes(std::string bytes);
 

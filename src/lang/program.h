@@ -1,13 +1,16 @@
 // Program: a frontend-language program, a C++ callable of a State& and arguments (SGLang's
 // @sgl.function). Run() executes it once and returns its final State (errors inside it:
-// State::status()); RunBatch() runs it over many argument tuples on `num_threads`
-// threads at once, so the backend batches their requests. Copyable; const methods may be
+// State::status()); AsyncRun() does so on a thread of its own and returns the future
+// State; RunBatch() runs it over many argument tuples on `num_threads` threads at once,
+// so the backend batches their requests. Each takes optional SamplingOverrides for that
+// run (SGLang's run(..., temperature=, max_new_tokens=)). Copyable; const methods may be
 // called from many threads.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <optional>
 #include <thread>
 #include <tuple>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "lang/fork_group.h"
+#include "lang/sampling_overrides.h"
 #include "lang/state.h"
 
 namespace sgl::lang {
@@ -29,6 +33,19 @@ class Program {
     State s = State::Create(options);
     if (s.ok()) fn_(s, std::move(args)...);
     return s;
+  }
+  State Run(const RunOptions& options, const SamplingOverrides& overrides, Args... args) const {
+    return Run(WithOverrides(options, overrides), std::move(args)...);
+  }
+
+  // Run() on a new thread. The backend (and its engine) must outlive the future's wait.
+  std::future<State> AsyncRun(const RunOptions& options, Args... args) const {
+    return std::async(std::launch::async, [program = *this, options, ... args = std::move(args)]() mutable {
+      return program.Run(options, std::move(args)...);
+    });
+  }
+  std::future<State> AsyncRun(const RunOptions& options, const SamplingOverrides& overrides, Args... args) const {
+    return AsyncRun(WithOverrides(options, overrides), std::move(args)...);
   }
 
   // One State per argument tuple, in order. num_threads < 1 counts as 1. Streaming
@@ -52,6 +69,10 @@ class Program {
     out.reserve(batch.size());
     for (std::optional<State>& s : states) out.push_back(std::move(*s));
     return out;
+  }
+  std::vector<State> RunBatch(const RunOptions& options, const SamplingOverrides& overrides,
+                              const std::vector<std::tuple<Args...>>& batch, int num_threads) const {
+    return RunBatch(WithOverrides(options, overrides), batch, num_threads);
   }
 
  private:

@@ -7,6 +7,7 @@
 #include "lang/choice_selection.h"
 #include "lang/fork_group.h"
 #include "lang/gen_sampling.h"
+#include "lang/inline_images.h"
 #include "lang/role_template_registry.h"
 
 namespace sgl::lang {
@@ -57,7 +58,7 @@ void State::Execute(const Node& n) {
   std::visit(
       [this](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, node::Text>) Fill(x.value);
+        if constexpr (std::is_same_v<T, node::Text>) AppendText(x.value);
         else if constexpr (std::is_same_v<T, node::Gen>) Gen(x);
         else if constexpr (std::is_same_v<T, node::Select>) Select(x);
         else if constexpr (std::is_same_v<T, node::RoleBegin>) RoleBegin(x.role);
@@ -65,6 +66,15 @@ void State::Execute(const Node& n) {
         else Image(x);
       },
       n);
+}
+
+void State::AppendText(const std::string& value) {
+  if (!cur_role_ || value.find(kInlineImageOpen) == std::string::npos) return Fill(value);
+  for (const Node& n : SplitInlineImages(value)) {
+    if (!ok()) return;
+    if (const auto* text = std::get_if<node::Text>(&n)) Fill(text->value);
+    else Image(std::get<node::Image>(n));
+  }
 }
 
 void State::Fill(const std::string& value) {

@@ -49,6 +49,8 @@ class State {
   State Branch() const;
 
   void Execute(const Node& n);
+  // Program text; inside a role, "<image>path-or-url</image>" in it is an image.
+  void AppendText(const std::string& value);
   void Fill(const std::string& value);
   void Gen(const node::Gen& g);
   void Select(const node::Select& s);

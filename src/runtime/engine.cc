@@ -85,6 +85,9 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.image_preprocess_seconds = r.image_preprocess_seconds;
   result.stats.vision_encode_seconds = r.vision_encode_seconds;
   result.stats.encoder_cache_hits = r.encoder_cache_hits;
+  if (r.grammar)
+    result.stats.grammar_stop =
+        WhereGrammarStopped(*r.grammar, static_cast<int64_t>(r.output_ids.size()), r.grammar_error);
   const Clock::time_point first = pending.any_token ? pending.first_token : Clock::now();
   const Clock::time_point admitted = std::min(r.admitted_at.value_or(first), first);
   result.stats.queue_seconds = Seconds(pending.start, admitted);

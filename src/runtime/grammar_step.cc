@@ -39,4 +39,11 @@ bool AcceptGrammarToken(constrain::GrammarMatcher& matcher, std::span<const int3
   return true;
 }
 
+std::optional<GrammarStop> WhereGrammarStopped(const constrain::GrammarMatcher& matcher, int64_t num_output_tokens,
+                                               const std::optional<std::string>& error) {
+  if (error) return GrammarStop{num_output_tokens, *error};
+  if (matcher.IsTerminated() || matcher.CanEnd()) return std::nullopt;
+  return GrammarStop{num_output_tokens, "incomplete"};
+}
+
 }  // namespace sgl

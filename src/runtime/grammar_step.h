@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "constrain/grammar_compiler.h"
 #include "constrain/grammar_matcher.h"
+#include "sgl/engine.h"
 #include "sgl/sampling_params.h"
 
 namespace sgl {
@@ -30,5 +32,11 @@ bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int
 // unchanged) when the grammar refuses the token.
 [[nodiscard]] bool AcceptGrammarToken(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
                                       int32_t token);
+
+// Where the grammar stopped a finished constrained request that ended badly: `error` when
+// the grammar failed mid-generation, otherwise when it ended with `matcher` not in an
+// accepting state; none when it ended well. `num_output_tokens`: its output so far.
+std::optional<GrammarStop> WhereGrammarStopped(const constrain::GrammarMatcher& matcher, int64_t num_output_tokens,
+                                               const std::optional<std::string>& error);
 
 }  // namespace sgl

@@ -57,6 +57,7 @@ struct Request {
   std::unique_ptr<constrain::GrammarMatcher> grammar;
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
+  std::optional<std::string> grammar_error;  // why the grammar ended it mid-generation
 
   // Images (vision-language models): their prompt tokens are pad ids past the vocabulary
   // (see image_placeholders.h); the model embeds image_token_id there and the images'

@@ -143,6 +143,8 @@ class Scheduler {
   std::optional<int32_t> SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs);
   // A constrained request's mask on its logits; false (request finished) when nothing is allowed.
   bool MaskByGrammar(RunningIt it, std::span<float> logits);
+  // Aborts a constrained request whose grammar failed, keeping why for its GrammarStop.
+  void FailGrammar(RunningIt it, std::string message);
   // Delivers a finished request (already off the running list and released).
   void Deliver(const std::shared_ptr<Request>& req, FinishReason reason, std::optional<int32_t> token);
 

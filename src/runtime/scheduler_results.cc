@@ -2,6 +2,7 @@
 // the computed prompt cached for others, and for each request whose last token was
 // computed, the next token sampled, stop conditions checked and the result delivered.
 #include <algorithm>
+#include <cmath>
 
 #include "runtime/grammar_step.h"
 #include "runtime/logits_processor.h"
@@ -81,7 +82,7 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
   if (r.logprob.return_logprob) *logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
   const int32_t token = r.sampler->Sample(logits, r.params);
   if (r.grammar && !AcceptGrammarToken(*r.grammar, r.params.stop_token_ids, token)) {
-    Finish(it, Aborted(fmt::format("the grammar refused the sampled token {}", token)));  // a bug, not bad input
+    FailGrammar(it, fmt::format("the grammar refused the sampled token {}", token));  // a bug, not bad input
     return std::nullopt;
   }
   return token;
@@ -89,10 +90,18 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
-  if (MaskLogitsByGrammar(*r.grammar, r.params.stop_token_ids, logits, grammar_bitmask_)) return true;
-  // Only a stop token could come, and min_new_tokens forbids it.
-  Finish(it, Aborted("the grammar allows no next token (it can only end, and min_new_tokens forbids that)"));
+  // Nothing is left when the grammar can only end and min_new_tokens has masked the stop
+  // tokens (or logit_bias every token the grammar allows).
+  if (MaskLogitsByGrammar(*r.grammar, r.params.stop_token_ids, logits, grammar_bitmask_) &&
+      std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+    return true;
+  FailGrammar(it, "the grammar allows no next token (it can only end, and min_new_tokens forbids that)");
   return false;
+}
+
+void Scheduler::FailGrammar(RunningIt it, std::string message) {
+  (*it)->grammar_error = message;
+  Finish(it, Aborted(std::move(message)));
 }
 
 }  // namespace sgl

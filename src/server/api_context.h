@@ -22,7 +22,9 @@
 namespace sgl::server {
 
 struct ApiContext {
-  ApiContext(Engine& e, const ServerArgs& a) : engine(e), args(a), tokenizer(e.tokenizer()) {}
+  ApiContext(Engine& e, const ServerArgs& a) : engine(e), args(a), tokenizer(e.tokenizer()) {
+    if (a.log_requests || a.log_req_id) trace_log = std::make_unique<TraceLog>(tokenizer, a.log_format == "json");
+  }
 
   Engine& engine;
   const ServerArgs& args;
@@ -33,6 +35,7 @@ struct ApiContext {
   std::unique_ptr<ServerMetrics> metrics;  // null without --enable-metrics
   LiveRequests live;
   ServerActivity activity;
+  std::unique_ptr<TraceLog> trace_log;  // with --log-req-id or --log-requests
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   // A fresh random 32-hex-digit id (as SGLang's uuid4().hex). Thread-safe.
@@ -40,8 +43,7 @@ struct ApiContext {
   // Whether more requests may be queued (--max-queued-requests).
   bool Overloaded() const;
   GenerationGroup::Context Generation(const std::string& route) {
-    return {engine,        metrics.get(),  &activity, live, route, args.log_requests || args.log_req_id,
-            args.log_format == "json", args.log_requests_level >= 2};
+    return {engine, metrics.get(), &activity, live, route, trace_log.get(), args.log_requests_level >= 2};
   }
 
  private:

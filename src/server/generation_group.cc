@@ -1,9 +1,5 @@
 #include "server/generation_group.h"
 
-#include <spdlog/spdlog.h>
-
-#include "tokenizer/tokenizer.h"
-
 namespace sgl::server {
 
 bool LiveRequests::Add(const std::string& rid, uint64_t engine_id) {
@@ -38,8 +34,8 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 struct Group : std::enable_shared_from_this<Group> {
   Group(const GenerationGroup::Context& c, std::shared_ptr<HttpExchange> x, std::vector<GenerationItem> i,
         GenerationGroup::Callbacks cb)
-      : engine(c.engine), metrics(c.metrics), activity(c.activity), live(c.live), route(c.route), trace(c.trace),
-        trace_json(c.trace_json), trace_text(c.trace_text), exchange(std::move(x)),
+      : engine(c.engine), metrics(c.metrics), activity(c.activity), live(c.live), route(c.route),
+        trace_log(c.trace_log), trace_text(c.trace_text), exchange(std::move(x)),
         items(std::move(i)), callbacks(std::move(cb)),
         timing(items.size()), engine_ids(items.size()), finished(items.size(), false) {}
 
@@ -80,7 +76,7 @@ struct Group : std::enable_shared_from_this<Group> {
 
   // Scheduler thread, or the submitting thread for a request refused at once.
   void OnDone(size_t i, const Result<GenerateResult>& result) {
-    if (trace) Trace(items[i], result);
+    if (trace_log != nullptr) Trace(items[i], result);
     if (activity != nullptr)
       activity->Finished(items[i].rid, result.ok() ? result->finish_reason.TypeName() : "error",
                          result.ok() ? result->stats.cached_tokens : 0, result.ok() ? result->stats.completion_tokens : 0);
@@ -105,50 +101,27 @@ struct Group : std::enable_shared_from_this<Group> {
     });
   }
 
-  // One record with the timings of every stage of the item's life.
+  // One record with the timings of every stage of the item's life, written by the TraceLog's
+  // thread (this is the scheduler's).
   void Trace(const GenerationItem& item, const Result<GenerateResult>& r) const {
-    Json t = {{"rid", item.rid}, {"route", route}, {"e2e_ms", Seconds(Clock::now() - item.submitted) * 1e3 + item.tokenize_seconds * 1e3},
-              {"tokenize_ms", item.tokenize_seconds * 1e3}, {"prompt_tokens", item.request.input_ids.size()}};
+    TraceRecord t;
+    t.rid = item.rid;
+    t.route = route;
+    t.e2e_ms = Seconds(Clock::now() - item.submitted) * 1e3 + item.tokenize_seconds * 1e3;
+    t.tokenize_ms = item.tokenize_seconds * 1e3;
+    t.prompt_tokens = static_cast<int64_t>(item.request.input_ids.size());
+    t.constrained = item.request.sampling.IsConstrained();
     if (!r.ok()) {
-      t["finish"] = "error";
-      t["error"] = r.status().message();
+      t.error = r.status().message();
     } else {
-      const GenerateStats& s = r->stats;
-      const int64_t decoded = std::max<int64_t>(s.completion_tokens - 1, 0);
-      t["cached_tokens"] = s.cached_tokens;
-      t["queue_ms"] = s.queue_seconds * 1e3;
-      t["prefill_ms"] = s.prefill_seconds * 1e3;
-      t["prefill_chunks"] = s.prefill_chunks;
-      t["decode_tokens"] = decoded;
-      t["decode_ms"] = s.decode_seconds * 1e3;
-      t["decode_tok_per_s"] = s.decode_seconds > 0 ? decoded / s.decode_seconds : 0.0;
-      t["completion_tokens"] = s.completion_tokens;
-      t["retractions"] = s.num_retractions;
-      t["prompt_tokens"] = s.prompt_tokens;  // with images: after their placeholders are expanded
-      if (s.num_images > 0) {
-        t["images"] = s.num_images;
-        t["image_preprocess_ms"] = s.image_preprocess_seconds * 1e3;
-        t["vision_encode_ms"] = s.vision_encode_seconds * 1e3;
-        t["encoder_cache_hit"] = s.encoder_cache_hits > 0;
-        t["encoder_cache_hits"] = s.encoder_cache_hits;
-      }
-      if (item.request.sampling.IsConstrained()) {
-        t["grammar_compile_ms"] = s.grammar_compile_seconds * 1e3;
-        t["grammar_cache_hit"] = s.grammar_cache_hit;
-      }
-      t["finish"] = r->finish_reason.TypeName();
+      t.stats = r->stats;
+      t.finish = r->finish_reason.TypeName();
       if (trace_text) {
-        t["prompt"] = engine.tokenizer().Decode(item.request.input_ids, false);
-        t["output"] = r->text;
+        t.prompt_ids = item.request.input_ids;
+        t.output_text = r->text;
       }
     }
-    if (trace_json) return spdlog::info("{}", t.dump(-1, ' ', false, Json::error_handler_t::replace));
-    std::string line;
-    for (const auto& [key, value] : t.items())
-      if (key != "rid")
-        line += value.is_number_float() ? fmt::format(" {}={:.3f}", key, value.get<double>())
-                                        : fmt::format(" {}={}", key, value.is_string() ? value.get<std::string>() : value.dump());
-    spdlog::info("[{}] trace:{}", item.rid, line);
+    trace_log->Add(std::move(t));
   }
 
   void AbortAll() {
@@ -162,7 +135,8 @@ struct Group : std::enable_shared_from_this<Group> {
   ServerActivity* activity;
   LiveRequests& live;
   std::string route;
-  bool trace, trace_json, trace_text;
+  TraceLog* trace_log;
+  bool trace_text;
   std::shared_ptr<HttpExchange> exchange;
   std::vector<GenerationItem> items;  // the strand's (after Start)
   GenerationGroup::Callbacks callbacks;

@@ -17,6 +17,7 @@
 #include "server/http_server.h"
 #include "server/server_activity.h"
 #include "server/server_metrics.h"
+#include "server/trace_log.h"
 #include "sgl/engine.h"
 
 namespace sgl::server {
@@ -65,9 +66,8 @@ class GenerationGroup {
     ServerActivity* activity;    // may be null
     LiveRequests& live;
     std::string route;           // for the status page and traces
-    bool trace = false;          // log one trace record per finished item
-    bool trace_json = false;     // ... as a JSON object
-    bool trace_text = false;     // ... with the prompt and output text (--log-requests-level >= 2)
+    TraceLog* trace_log = nullptr;  // one trace record per finished item; null: none
+    bool trace_text = false;        // ... with the prompt and output text (--log-requests-level >= 2)
   };
   // Submits every item.
   static void Start(const Context& context, std::shared_ptr<HttpExchange> exchange, std::vector<GenerationItem> items,

@@ -26,9 +26,9 @@ MODEL = os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
 class Server:
     """A running `sgl serve` on a free port; its log is kept for failures."""
 
-    def __init__(self, *extra):
+    def __init__(self, *extra, model=None):
         self.proc = subprocess.Popen(
-            [SGL, "serve", "--model-path", MODEL, "--port", "0", "--threads", "2", *extra],
+            [SGL, "serve", "--model-path", model or MODEL, "--port", "0", "--threads", "2", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.log = []
         deadline = time.time() + 120
@@ -708,13 +708,7 @@ class GuideTest(unittest.TestCase):
             status, body = server.json("POST", "/generate", {"text": "x", "rid": "body-rid",
                                                              "sampling_params": {"max_new_tokens": 1}})
             self.assertEqual(body["meta_info"]["id"], "body-rid")
-            deadline = time.time() + 10
-            record = None
-            while record is None and time.time() < deadline:
-                for line in list(server.log):
-                    if "guide-req-7" in line and "{" in line:
-                        record = json.loads(line[line.index("{"):])
-                time.sleep(0.1)
+            record = trace_record(server, "guide-req-7")
             self.assertIsNotNone(record, "".join(server.log))
             for key in ["tokenize_ms", "queue_ms", "prefill_ms", "decode_ms", "e2e_ms"]:
                 self.assertGreaterEqual(record[key], 0, key)
@@ -728,6 +722,61 @@ class GuideTest(unittest.TestCase):
             self.assertNotIn("Tell me about the sea", "".join(server.log))  # no contents in logs
         finally:
             server.stop()
+
+    def test_trace_says_where_the_grammar_stopped(self):
+        """A constrained request that ended badly (max tokens before the grammar could end, or
+        the grammar failing mid-generation) says where: the token position, and the text so
+        far only when --log-requests-level allows contents."""
+        for level in (0, 2):
+            server = Server("--log-req-id", "--log-format", "json", "--log-requests-level", str(level))
+            try:
+                def run(rid, max_new_tokens, regex, **extra):
+                    status, out = server.json("POST", "/generate", {"text": "Name an animal:", "rid": rid,
+                                                                    "sampling_params": {
+                                                                        "max_new_tokens": max_new_tokens,
+                                                                        "temperature": 0, "regex": regex, **extra}})
+                    self.assertEqual(status, 200, out)
+                    record = trace_record(server, rid)
+                    self.assertIsNotNone(record, "".join(server.log))
+                    self.assertIn("grammar_compile_ms", record)
+                    return out, record
+
+                out, cut = run(f"cut-{level}", 3, "Quokkas [a-z]{20,40}")
+                self.assertEqual((cut["finish"], out["meta_info"]["finish_reason"]["type"]), ("length", "length"))
+                self.assertEqual((cut["grammar_stop_position"], cut["grammar_stop_reason"]), (3, "incomplete"))
+                self.assertTrue(out["text"].startswith("Qu"), out["text"])
+
+                bad, failed = run(f"fail-{level}", 8, "(yes|no)", min_new_tokens=6)
+                self.assertEqual(failed["finish"], "abort")
+                self.assertIn("grammar", failed["grammar_stop_reason"])
+                self.assertEqual(failed["grammar_stop_position"], bad["meta_info"]["completion_tokens"])
+                self.assertGreaterEqual(failed["grammar_stop_position"], 1)
+
+                _, good = run(f"good-{level}", 8, "(yes|no)")
+                self.assertEqual(good["finish"], "stop")
+                self.assertNotIn("grammar_stop_position", good)
+
+                if level >= 2:
+                    self.assertEqual(cut["grammar_stop_text"], out["text"])
+                    self.assertEqual(failed["grammar_stop_text"], bad["text"])
+                else:
+                    self.assertNotIn("grammar_stop_text", cut)
+                    self.assertNotIn("grammar_stop_text", failed)
+                    self.assertNotIn(out["text"], "".join(server.log))  # no contents in logs
+            finally:
+                server.stop()
+
+
+def trace_record(server, rid, timeout=10):
+    """The JSON trace record of request `rid` in the server's log, or None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in list(server.log):
+            if f'"rid":"{rid}"' in line.replace(" ", "") and "{" in line:
+                return json.loads(line[line.index("{"):])
+        time.sleep(0.1)
+    return None
+
 
 
 def chromium_dom(url, screenshot=None):

@@ -3,7 +3,8 @@
 // greedy and sampled, with the radix cache on and off, under retraction (a tiny KV
 // cache), and batched with unconstrained requests whose outputs stay what they are alone.
 // A grammar that does not compile fails its own request with a message naming the
-// problem; the compile time and cache hit are reported.
+// problem; the compile time and cache hit are reported, and so is where the grammar
+// stopped a request that ended badly.
 #include <cmath>
 #include <filesystem>
 #include <future>
@@ -261,6 +262,39 @@ TEST(EngineGrammarStatsTest, AbortWhileCompilingOrRunningEndsTheRequest) {
   auto result = handle.result.get();
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kAbort);
+}
+
+TEST(EngineGrammarStatsTest, WhereTheGrammarStoppedABadEnd) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest r;
+  r.text = kPrompts[0];
+  r.sampling.temperature = 0;
+  r.sampling.regex = "[a-z]{30,40}";
+  r.sampling.max_new_tokens = 4;  // too few for the regex: cut while it cannot end
+  auto cut = engine->Generate(r);
+  ASSERT_TRUE(cut.ok()) << cut.status().message();
+  EXPECT_EQ(cut->finish_reason.type, FinishReason::Type::kLength);
+  ASSERT_TRUE(cut->stats.grammar_stop.has_value());
+  EXPECT_EQ(cut->stats.grammar_stop->token_position, 4);
+  EXPECT_EQ(cut->stats.grammar_stop->reason, "incomplete");
+
+  r.sampling.regex = "(yes|no)";
+  r.sampling.max_new_tokens = 8;
+  auto good = engine->Generate(r);
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_EQ(good->finish_reason.type, FinishReason::Type::kStop);
+  EXPECT_FALSE(good->stats.grammar_stop.has_value());
+
+  r.sampling.min_new_tokens = 6;  // the grammar can only end, and that is forbidden: it fails
+  auto failed = engine->Generate(r);
+  ASSERT_TRUE(failed.ok()) << failed.status().message();
+  EXPECT_EQ(failed->finish_reason.type, FinishReason::Type::kAbort);
+  ASSERT_TRUE(failed->stats.grammar_stop.has_value());
+  EXPECT_EQ(failed->stats.grammar_stop->token_position, static_cast<int64_t>(failed->output_ids.size()));
+  EXPECT_GE(failed->stats.grammar_stop->token_position, 1);
+  EXPECT_NE(failed->stats.grammar_stop->reason.find("allows no next token"), std::string::npos);
+  EXPECT_EQ(failed->text, good->text);  // the text so far: the whole answer, never ended
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // A constrained step on a toy vocabulary: the mask leaves exactly the tokens the grammar
 // allows (stop tokens, the vocabulary's and the request's, only where it can end), the
 // accepted token moves the matcher, a request's own stop token ends the grammar, and
-// GrammarSpecFor reads the one constraint a request gives.
+// GrammarSpecFor reads the one constraint a request gives; WhereGrammarStopped reports a
+// request that ended before its grammar could, or whose grammar failed.
 #include "runtime/grammar_step.h"
 
 #include <cmath>
@@ -47,6 +48,26 @@ TEST(GrammarStepTest, MaskAllowsGrammarTokensAndStopsOnlyWhereItCanEnd) {
   EXPECT_EQ(Finite(*m, kStop), (std::vector<int>{1, 3, 4, 5}));  // "b", "c", EOS, the request's stop
   ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 4));
   EXPECT_TRUE(m->IsTerminated());
+}
+
+TEST(GrammarStepTest, WhereGrammarStoppedReportsOnlyBadEnds) {
+  auto m = Matcher("ab?c");
+  const std::optional<std::string> no_error;
+  auto stop = WhereGrammarStopped(*m, 0, no_error);  // nothing generated: not accepting
+  ASSERT_TRUE(stop.has_value());
+  EXPECT_EQ(stop->token_position, 0);
+  EXPECT_EQ(stop->reason, "incomplete");
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 2));  // "ab": still needs "c"
+  stop = WhereGrammarStopped(*m, 1, no_error);
+  ASSERT_TRUE(stop.has_value());
+  EXPECT_EQ(stop->token_position, 1);
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 3));  // "abc": accepting
+  EXPECT_FALSE(WhereGrammarStopped(*m, 2, no_error).has_value());
+  stop = WhereGrammarStopped(*m, 2, std::string("the grammar allows no next token"));  // an error wins
+  ASSERT_TRUE(stop.has_value());
+  EXPECT_EQ(stop->reason, "the grammar allows no next token");
+  ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 4));  // terminated by EOS
+  EXPECT_FALSE(WhereGrammarStopped(*m, 3, no_error).has_value());
 }
 
 TEST(GrammarStepTest, RequestStopTokenEndsTheGrammarOnlyWhereItCanEnd) {
