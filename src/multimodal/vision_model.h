@@ -3,7 +3,7 @@
 // once per image and how many tokens it expands to, the preprocessing (thread-safe: the
 // engine runs it on the caller's thread), the language model's 3-D rotary positions for
 // an expanded prompt, and the encoder (scheduler thread only: it shares the model's
-// backend). GLM-4.1V is Glm4vVisionModel; Qwen2.5-VL plugs in the same way.
+// backend). GLM-4.1V and Qwen2.5-VL are TowerVisionModel over their towers (tower_vision_model.h).
 #pragma once
 
 #include <cstdint>
