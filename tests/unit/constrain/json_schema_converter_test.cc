@@ -130,6 +130,9 @@ TEST(JsonSchemaConverterTest, ArraysEnumsConstAndCombinators) {
   EXPECT_FALSE(all_of(R"({"a":1})"));
   Checker nullable(R"({"type":"string","nullable":true})");
   EXPECT_TRUE(nullable("null"));
+  Checker untyped(R"({"properties":{"a":{"type":"integer"}},"nullable":true})");  // OpenAPI: only with type
+  EXPECT_TRUE(untyped(R"({"a":1})"));
+  EXPECT_FALSE(untyped("null"));
 }
 
 TEST(JsonSchemaConverterTest, NegativeFractionsInRanges) {
