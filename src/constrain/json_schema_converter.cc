@@ -226,6 +226,12 @@ class SchemaConverter {
       SGL_ASSIGN_OR_RETURN(merged, RestrictToClosedParts(std::move(merged), parts, path));
       return Schema(merged, path, depth + 1);
     }
+    // oneOf is read as anyOf: "exactly one branch" is not expressible by a grammar once
+    // branches overlap. The grammar is exact when the branches are disjoint (different
+    // types; objects told apart by a required key the others forbid, or by a const/enum
+    // discriminator); otherwise an output matching two branches can come out. xgrammar
+    // 0.2.8 does the same (it warns and "falls back to anyOf semantics" unless it proves
+    // the branches disjoint).
     for (const char* key : {"anyOf", "oneOf"}) {
       if (!s.contains(key)) continue;
       const Json& options = s[key];

@@ -82,6 +82,7 @@ def run_one(server, path, args, index):
         except Exception as e:  # not JSON, or invalid
             rec["valid"] = False
             rec["error"] = str(e).splitlines()[0]
+    print(f"{os.path.basename(path)}: {rec['finish']} valid={rec.get('valid')}", file=sys.stderr, flush=True)
     return rec
 
 
