@@ -83,7 +83,7 @@ class RandomLlama {
     return cuda::FromCudaSync(backend_.stream());
   }
 
-  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) {
+  Status Forward(const ForwardBatch& batch, ForwardOutput* out) {
     enum { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
     const int64_t n = batch.num_tokens();
     SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
@@ -103,7 +103,7 @@ class RandomLlama {
         backend_.Add(hidden, branch);
       }
     }
-    return ComputeLogits(backend_, ws_, c_, whole_, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c_, whole_, io_, hidden, batch, out);
   }
 
   double bytes_read_per_token() const { return static_cast<double>(streamed_bytes_); }
@@ -207,15 +207,13 @@ Result<double> CopyBandwidth(CudaBackend& backend) {
   return 2.0 * kBytes / Median(times);
 }
 
-int32_t Argmax(const float* row, int64_t n) { return static_cast<int32_t>(std::max_element(row, row + n) - row); }
-
 // Batch `bs` sequences: prefill `prompt` tokens each, then `gen` decode steps; returns the
 // median seconds of one decode step.
 Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int bs, int prompt, int gen,
                                  bool profile = false) {
   std::vector<std::vector<int32_t>> slots(bs);
   std::vector<int32_t> next(bs);
-  std::vector<float> logits;
+  ForwardOutput out;  // greedy on the device, as the scheduler decodes: only argmaxes come back
   int32_t slot = 0;
   for (int s = 0; s < bs; ++s) {
     ForwardBatch prefill;
@@ -223,8 +221,9 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
     for (int i = 0; i < prompt; ++i) ids[i] = static_cast<int32_t>((s * 7919 + i * 104729) % c.vocab_size);
     for (int i = 0; i < prompt; ++i) slots[s].push_back(slot++);
     prefill.AddSequence(ids, slots[s], true);
-    SGL_RETURN_IF_ERROR(model.Forward(prefill, &logits));
-    next[s] = Argmax(logits.data(), c.vocab_size);
+    prefill.host_logit_rows.assign(1, 0);
+    SGL_RETURN_IF_ERROR(model.Forward(prefill, &out));
+    next[s] = out.argmax[0];
   }
   std::vector<double> times;
   for (int step = 0; step < gen; ++step) {
@@ -233,12 +232,13 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
       slots[s].push_back(slot++);
       batch.AddSequence({next[s]}, slots[s], true);
     }
+    batch.host_logit_rows.assign(bs, 0);
     const bool profiled = profile && step == gen / 2;
     if (profiled) cudaProfilerStart();
     const auto t0 = Clock::now();
-    SGL_RETURN_IF_ERROR(model.Forward(batch, &logits));
+    SGL_RETURN_IF_ERROR(model.Forward(batch, &out));
     if (profiled) cudaProfilerStop();
-    for (int s = 0; s < bs; ++s) next[s] = Argmax(logits.data() + int64_t{s} * c.vocab_size, c.vocab_size);
+    for (int s = 0; s < bs; ++s) next[s] = out.argmax[s];
     times.push_back(Seconds(t0, Clock::now()));
   }
   return Median(times);
@@ -249,12 +249,13 @@ Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int toke
   for (int i = 0; i < tokens; ++i) ids[i] = static_cast<int32_t>((i * 104729 + 13) % c.vocab_size);
   std::iota(slots.begin(), slots.end(), 0);
   std::vector<double> times;
-  std::vector<float> logits;
+  ForwardOutput out;
   for (int rep = 0; rep < 4; ++rep) {
     ForwardBatch batch;
     batch.AddSequence(ids, slots, true);
+    batch.host_logit_rows.assign(1, 0);
     const auto t0 = Clock::now();
-    SGL_RETURN_IF_ERROR(model.Forward(batch, &logits));
+    SGL_RETURN_IF_ERROR(model.Forward(batch, &out));
     if (rep > 0) times.push_back(Seconds(t0, Clock::now()));
   }
   return Median(times);

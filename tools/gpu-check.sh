@@ -7,6 +7,7 @@
 #                                         sgl_tests and bench_cuda_decode; a lib/ folder
 #                                         inside it is searched for shared libraries first.
 # Environment: DECODE=0 skips the decode benchmark, OFFLINE=1 adds offline throughput (below),
+# OFFLINE_ARGS=extra flags for `sgl bench offline`, OFFLINE_SHAPES / OFFLINE_PEER_SHAPES (below),
 # PEER=path/to/torch_llama8b.py (default /work/shared/peers/torch_llama8b.py;
 # skipped when missing or PEER=none), SANITIZE=1 also runs the attention tests under
 # compute-sanitizer, OUT=folder for the logs (default /tmp/gpu-check).
@@ -85,7 +86,7 @@ if [ "${OFFLINE:-0}" = 1 ]; then
   for shape in ${OFFLINE_SHAPES:-500:128:128 100:1000:1000 200:2048:128}; do
     IFS=: read -r n in out <<< "$shape"
     "$BUILD/sgl" bench offline --device cuda --model-path "$m8" --num-prompts "$n" --random-input-len "$in" \
-      --random-output-len "$out" --random-range-ratio 1.0 --max-running-requests 256 \
+      --random-output-len "$out" --random-range-ratio 1.0 --max-running-requests 256 ${OFFLINE_ARGS:-} \
       --output-file "$OUT/offline-$in-$out.json" > "$OUT/offline-$in-$out.log" 2>&1
     echo "ours in$in/out$out x$n: $(grep -E 'Output token|Total token' "$OUT/offline-$in-$out.log" | tr -s ' ' | tr '\n' ' ') $(grep -iE 'error|KV cache:' "$OUT/offline-$in-$out.log" | head -2)"
   done | tee "$OUT/offline.log"

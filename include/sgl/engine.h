@@ -27,7 +27,7 @@ struct EngineOptions {
   std::string device = "auto";        // cpu, cuda, or auto (cuda when built with it and a GPU is visible)
   int num_threads = 0;                // CPU threads (all tensor-parallel ranks together); 0 = all hardware threads
   int tp_size = 1;                    // tensor-parallel ranks: GPUs 0..tp_size-1 on cuda, threads on cpu
-  int cuda_graph_max_bs = 64;         // decode batches up to this size run as CUDA graphs; 0: none (tp_size > 1: none)
+  int cuda_graph_max_bs = 256;        // decode batches up to this size run as CUDA graphs; 0: none (tp_size > 1: none)
   int64_t context_length = 0;         // 0: the model's; more than the model's is refused
   int64_t max_total_tokens = 0;       // KV cache capacity in tokens; 0: from mem_fraction_static
   // Share of the device's memory for weights + KV (the rest: activations, graphs); 0: 0.88.

@@ -127,8 +127,13 @@ class Backend {
   virtual void Add(Tensor x, const Tensor& y) = 0;
   // out[i] = x[batch.logit_rows[i]].
   virtual void GatherLogitRows(const Tensor& x, Tensor out) = 0;
+  // out[r] = the column of row r of x (float32) with the largest value, the lowest such
+  // column on ties (as std::max_element); out is int32 [x.rows, 1].
+  virtual void ArgmaxRows(const Tensor& x, Tensor out) = 0;
   // Copies a float tensor to host memory (dst holds rows * cols floats).
   virtual Status CopyToHost(const Tensor& x, float* dst) = 0;
+  // Copies an int32 tensor to host memory (dst holds rows * cols values).
+  virtual Status CopyToHost(const Tensor& x, int32_t* dst) = 0;
 
   // --- encoder ops (vision towers); the CUDA backend does not have them yet and fails
   // the step with Unsupported ---

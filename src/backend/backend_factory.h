@@ -15,7 +15,7 @@ std::string ResolveDevice(const std::string& device);
 struct BackendOptions {
   std::string device = "auto";  // cpu, cuda or auto
   int num_threads = 0;          // CPU threads (0: all hardware threads); unused on CUDA
-  int cuda_graph_max_bs = 64;   // largest decode batch run through CUDA graphs; 0: no graphs
+  int cuda_graph_max_bs = 256;  // largest decode batch run through CUDA graphs; 0: no graphs
 };
 
 // Fails for an unknown device, or "cuda" in a build without CUDA or on a machine

@@ -20,7 +20,10 @@ void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::v
   }
   kv_slots.insert(kv_slots.end(), slots.begin(), slots.end());
   sequences.push_back(seq);
-  if (want_logits && seq.num_new_tokens > 0) logit_rows.push_back(seq.token_begin + seq.num_new_tokens - 1);
+  if (want_logits && seq.num_new_tokens > 0) {
+    logit_rows.push_back(seq.token_begin + seq.num_new_tokens - 1);
+    if (!host_logit_rows.empty()) host_logit_rows.push_back(1);
+  }
 }
 
 }  // namespace sgl

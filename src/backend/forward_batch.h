@@ -42,8 +42,12 @@ struct ForwardBatch {
   // (M-RoPE's t/h/w, a vision tower's row/column); empty otherwise.
   std::vector<std::vector<int32_t>> axis_positions;
   std::vector<InputEmbeds> input_embeds;  // models that take them (VLMs) apply them after Embed
+  // Per logit row: whether its logits must reach the host (sampling, logprobs); the other
+  // rows return only their argmax (greedy decoding on the device). Empty: every row.
+  std::vector<uint8_t> host_logit_rows;
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
+  bool WantsHostLogits(int64_t row) const { return host_logit_rows.empty() || host_logit_rows[row] != 0; }
 
   // Appends a sequence whose page table is `slots`; its last `new_ids.size()` slots
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).
@@ -58,6 +62,15 @@ struct ForwardBatch {
         if (s < 0 || s >= num_slots) return false;
     return true;
   }
+};
+
+// What a forward step returns for its batch's logit rows.
+struct ForwardOutput {
+  // logit_rows.size() x vocab_size floats; rows the batch does not want on the host are
+  // left as they were.
+  std::vector<float> logits;
+  // One per logit row: the token with the largest logit (the lowest id on ties).
+  std::vector<int32_t> argmax;
 };
 
 }  // namespace sgl

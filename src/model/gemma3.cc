@@ -34,7 +34,7 @@ class Gemma3Model final : public RankModel {
     return Status::Ok();
   }
 
-  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) override {
+  Status Forward(const ForwardBatch& batch, ForwardOutput* out) override {
     const ModelConfig& c = config();
     const float eps = c.rms_norm_eps;
     const int64_t n = batch.num_tokens();
@@ -58,7 +58,7 @@ class Gemma3Model final : public RankModel {
         backend_.Add(hidden, branch);
       }
     }
-    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch, out);
   }
 
  private:

@@ -42,7 +42,7 @@ class Glm4vModel final : public RankModel {
     return Status::Ok();
   }
 
-  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) override {
+  Status Forward(const ForwardBatch& batch, ForwardOutput* out) override {
     const ModelConfig& c = config();
     const int64_t n = batch.num_tokens();
     SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
@@ -61,7 +61,7 @@ class Glm4vModel final : public RankModel {
       backend_.RmsNorm(branch, layer.post_ffn_norm, c.rms_norm_eps, branch);
       backend_.Add(hidden, branch);
     }
-    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch, out);
   }
 
  private:

@@ -1,10 +1,12 @@
 #include "model/layers.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace sgl {
 namespace {
-enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits, kGatheredLogits };
+enum WorkspaceId { kQ, kK, kV, kAttnOut, kGate, kUp, kLogitHidden, kLogits, kGatheredLogits, kArgmax };
 
 Result<Tensor> LoadRows(ModelFiles& files, Backend& backend, const std::string& name, int64_t rows, int64_t cols,
                         int64_t begin, int64_t count) {
@@ -138,24 +140,47 @@ Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const Mod
 }
 
 Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, const ModelShard& shard,
-                     const EmbeddingWeights& io, const Tensor& hidden, size_t num_logit_rows,
-                     std::vector<float>* logits) {
-  const int64_t rows = static_cast<int64_t>(num_logit_rows);
-  logits->resize(rows * c.vocab_size);
+                     const EmbeddingWeights& io, const Tensor& hidden, const ForwardBatch& batch, ForwardOutput* out) {
+  const int64_t rows = static_cast<int64_t>(batch.logit_rows.size());
+  const int64_t vocab = c.vocab_size;
+  out->logits.resize(rows * vocab);
+  out->argmax.resize(rows);
   if (rows == 0) return Status::Ok();
   SGL_ASSIGN_OR_RETURN(Tensor picked, ws.Get(kLogitHidden, rows, hidden.cols));
-  SGL_ASSIGN_OR_RETURN(Tensor out, ws.Get(kLogits, rows, shard.layout.vocab_size, DType::kF32));
+  SGL_ASSIGN_OR_RETURN(Tensor logits, ws.Get(kLogits, rows, shard.layout.vocab_size, DType::kF32));
   backend.GatherLogitRows(hidden, picked);
   backend.RmsNorm(picked, io.final_norm, c.rms_norm_eps, picked);
-  backend.MatMul(picked, io.lm_head, Tensor{}, out);
+  backend.MatMul(picked, io.lm_head, Tensor{}, logits);
   if (shard.split()) {
-    SGL_ASSIGN_OR_RETURN(Tensor all, ws.Get(kGatheredLogits, rows, c.vocab_size, DType::kF32));
-    SGL_RETURN_IF_ERROR(shard.comm->AllGatherLastDim(out, all));
-    out = all;
+    SGL_ASSIGN_OR_RETURN(Tensor all, ws.Get(kGatheredLogits, rows, vocab, DType::kF32));
+    SGL_RETURN_IF_ERROR(shard.comm->AllGatherLastDim(logits, all));
+    logits = all;
   }
-  SGL_RETURN_IF_ERROR(backend.CopyToHost(out, logits->data()));
-  if (c.final_logit_softcap > 0)
-    for (float& v : *logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
+  // A soft cap can round distinct logits to ties, so with one every row's argmax is taken
+  // on the host after capping, exactly as a sampler would see them.
+  const bool softcap = c.final_logit_softcap > 0;
+  if (!softcap) {
+    SGL_ASSIGN_OR_RETURN(Tensor ids, ws.Get(kArgmax, rows, 1, DType::kI32));
+    backend.ArgmaxRows(logits, ids);
+    SGL_RETURN_IF_ERROR(backend.CopyToHost(ids, out->argmax.data()));
+  }
+  // Rows wanted on the host, copied a run of consecutive rows at a time.
+  for (int64_t begin = 0; begin < rows;) {
+    if (!softcap && !batch.WantsHostLogits(begin)) {
+      ++begin;
+      continue;
+    }
+    int64_t end = begin + 1;
+    while (end < rows && (softcap || batch.WantsHostLogits(end))) ++end;
+    SGL_RETURN_IF_ERROR(backend.CopyToHost(logits.Rows(begin, end - begin), out->logits.data() + begin * vocab));
+    begin = end;
+  }
+  if (!softcap) return Status::Ok();
+  for (float& v : out->logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = out->logits.data() + r * vocab;
+    out->argmax[r] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+  }
   return Status::Ok();
 }
 

@@ -15,7 +15,7 @@
 
 namespace sgl {
 
-constexpr int kFirstFreeWorkspaceId = 9;
+constexpr int kFirstFreeWorkspaceId = 10;
 
 struct AttentionWeights {
   Tensor q, k, v, o;
@@ -56,10 +56,10 @@ Status SelfAttention(Backend& backend, Workspace& ws, const ModelConfig& config,
 Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& config, const ModelShard& shard,
                 const MlpWeights& w, const Tensor& x, Tensor out);
 
-// Final norm and LM head on the batch's logit rows of `hidden`, copied to host (every
-// rank gets all vocab_size columns).
+// Final norm and LM head on the batch's logit rows of `hidden`: every row's argmax, and
+// the logits of the rows the batch wants on the host (every rank gets all vocab_size
+// columns).
 Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& config, const ModelShard& shard,
-                     const EmbeddingWeights& io, const Tensor& hidden, size_t num_logit_rows,
-                     std::vector<float>* logits);
+                     const EmbeddingWeights& io, const Tensor& hidden, const ForwardBatch& batch, ForwardOutput* out);
 
 }  // namespace sgl

@@ -32,7 +32,7 @@ class LlamaModel final : public RankModel {
     return Status::Ok();
   }
 
-  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) override {
+  Status Forward(const ForwardBatch& batch, ForwardOutput* out) override {
     const ModelConfig& c = config();
     const int64_t n = batch.num_tokens();
     SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
@@ -52,7 +52,7 @@ class LlamaModel final : public RankModel {
         backend_.Add(hidden, branch);
       }
     }
-    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch.logit_rows.size(), logits);
+    return ComputeLogits(backend_, ws_, c, shard_, io_, hidden, batch, out);
   }
 
  private:

@@ -24,9 +24,19 @@ class Model {
   const ModelConfig& config() const { return files_->config(); }
   const ModelFiles& files() const { return *files_; }
 
-  // Runs the batch and writes batch.logit_rows.size() x vocab_size floats to `logits`.
-  // REQUIRES: the KV cache holds every slot the batch names.
-  virtual Status Forward(const ForwardBatch& batch, std::vector<float>* logits) = 0;
+  // Runs the batch: the argmax of every logit row, and the logits of the rows the batch
+  // wants on the host (see ForwardOutput). REQUIRES: the KV cache holds every slot the
+  // batch names.
+  virtual Status Forward(const ForwardBatch& batch, ForwardOutput* out) = 0;
+  // Runs the batch and writes all batch.logit_rows.size() x vocab_size logits to `logits`.
+  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) {
+    ForwardBatch all_rows_to_host = batch;
+    all_rows_to_host.host_logit_rows.clear();
+    ForwardOutput out;
+    SGL_RETURN_IF_ERROR(Forward(all_rows_to_host, &out));
+    *logits = std::move(out.logits);
+    return Status::Ok();
+  }
   // (Re)creates the KV cache with `num_slots` token slots (on every rank); previous
   // contents are lost.
   virtual Status CreateKvCache(int64_t num_slots) = 0;

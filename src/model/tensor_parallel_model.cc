@@ -90,13 +90,13 @@ Status TensorParallelModel::OnAllRanks(const std::function<Status(Rank&)>& task)
   return first_failure;
 }
 
-Status TensorParallelModel::Forward(const ForwardBatch& batch, std::vector<float>* logits) {
+Status TensorParallelModel::Forward(const ForwardBatch& batch, ForwardOutput* out) {
   // Refused here, before any rank starts: a batch every rank would refuse must not cost
   // the group (a failure inside a step aborts it for good).
   if (!batch.SlotsWithin(num_kv_slots_))
     return InvalidArgument("the batch names a KV slot outside the cache's [0, {})", num_kv_slots_);
   return OnAllRanks([&](Rank& rank) {
-    return rank.model->Forward(batch, &rank == &ranks_[0] ? logits : &rank.logits);
+    return rank.model->Forward(batch, &rank == &ranks_[0] ? out : &rank.output);
   });
 }
 

@@ -27,7 +27,8 @@ class TensorParallelModel final : public Model {
   static Result<std::unique_ptr<Model>> Load(const std::string& path, int size, const RankFactory& factory);
   ~TensorParallelModel() override;
 
-  Status Forward(const ForwardBatch& batch, std::vector<float>* logits) override;
+  using Model::Forward;
+  Status Forward(const ForwardBatch& batch, ForwardOutput* out) override;
   Status CreateKvCache(int64_t num_slots) override;
   std::optional<DeviceMemory> QueryDeviceMemory() const override { return device_memory_; }
   size_t KvBytesPerSlot() const override { return kv_bytes_per_slot_; }
@@ -38,7 +39,7 @@ class TensorParallelModel final : public Model {
   struct Rank {
     RankResources resources;
     std::unique_ptr<Model> model;
-    std::vector<float> logits;  // ranks > 0: their copy, unused
+    ForwardOutput output;  // ranks > 0: their copy, unused
     std::optional<DeviceMemory> device_memory;  // just after loading, asked on the rank's thread
   };
 

@@ -256,7 +256,7 @@ bool Scheduler::StepOnce() {
   ScheduleRunning(plan);
   AdmitWaiting(plan);
   if (plan.batch.num_tokens() == 0) return HandleIdle();
-  if (Status s = model_.Forward(plan.batch, &logits_); !s.ok()) {
+  if (Status s = model_.Forward(plan.batch, &output_); !s.ok()) {
     for (const Scheduled& sch : plan.scheduled)
       Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
     return true;

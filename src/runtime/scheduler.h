@@ -130,7 +130,11 @@ class Scheduler {
   // --- after the forward pass (scheduler_results.cc) ---
   void ProcessResults(const StepPlan& plan);
   void CollectPromptRows(Request& req, const Scheduled& sch);
-  void SampleNext(RunningIt it, std::span<float> logits);
+  // `row`: the request's sampling row in output_.
+  void SampleNext(RunningIt it, size_t row, bool logits_on_host);
+  // The next token from the row's logits on the host (logits processing, grammar,
+  // sampler); nullopt when the request was finished instead.
+  std::optional<int32_t> SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs);
   // A constrained request's mask on its logits; false (request finished) when nothing is allowed.
   bool MaskByGrammar(RunningIt it, std::span<float> logits);
   // Delivers a finished request (already off the running list and released).
@@ -157,7 +161,7 @@ class Scheduler {
   RadixCache cache_;
   std::deque<std::shared_ptr<Request>> waiting_;
   std::list<std::shared_ptr<Request>> running_;
-  std::vector<float> logits_;
+  ForwardOutput output_;  // the last step's argmax and host logits
   std::vector<uint32_t> grammar_bitmask_;  // scratch for constrained requests' masks
   std::mt19937_64 rng_;  // for the random policy
   Stats stats_;

@@ -2,6 +2,7 @@
 // are admitted, and the ForwardBatch with the logits rows each of them needs.
 #include <algorithm>
 
+#include "runtime/logits_processor.h"
 #include "runtime/scheduler.h"
 #include "runtime/scheduler_reasons.h"
 
@@ -9,6 +10,15 @@ namespace sgl {
 namespace {
 
 bool IsDecode(const Request& r) { return r.num_computed() >= r.prompt_len() && r.num_tokens() - r.num_computed() == 1; }
+
+// Whether the next token is simply the largest logit, which the model then finds on its
+// device: greedy, and nothing changes or reads the logits first (the sampling row is also
+// a prompt row when the request wants the prompt's logits).
+bool SamplesByArgmax(const Request& r) {
+  return r.params.IsGreedy() && !r.params.IsConstrained() && !r.grammar && !r.logprob.return_logprob &&
+         !r.want_prompt_logits &&
+         !LogitsProcessingMayChange(r.params, static_cast<int64_t>(r.output_ids.size()));
+}
 
 int64_t CommonPrefixLength(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
@@ -54,7 +64,12 @@ void Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   const size_t first_row = batch.logit_rows.size();
   const int32_t first_token = static_cast<int32_t>(batch.num_tokens());
   batch.AddSequence(r.Tokens(begin, begin + n), r.slots, /*want_logits=*/false);
-  for (int64_t p = row_begin; p < row_end; ++p) batch.logit_rows.push_back(first_token + static_cast<int32_t>(p - begin));
+  for (int64_t p = row_begin; p < row_end; ++p) {
+    batch.logit_rows.push_back(first_token + static_cast<int32_t>(p - begin));
+    // Prompt rows feed prompt logits and logprobs; the sampling row may need only its argmax.
+    const bool sampling_row = completes && p == row_end - 1;
+    batch.host_logit_rows.push_back(sampling_row && SamplesByArgmax(r) ? 0 : 1);
+  }
   plan.scheduled.push_back({it, begin, n, first_row, row_begin, row_end - row_begin, completes});
   if (!decode) {
     if (begin < r.prompt_len()) ++r.prefill_chunks;

@@ -12,14 +12,13 @@
 namespace sgl {
 
 void Scheduler::ProcessResults(const StepPlan& plan) {
-  const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
     CollectPromptRows(r, sch);
     if (sch.begin < r.prompt_len()) CacheUnfinished(r);
     if (!sch.completes) continue;
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
-    SampleNext(sch.it, std::span<float>(logits_.data() + row * vocab, vocab));
+    SampleNext(sch.it, row, plan.batch.WantsHostLogits(static_cast<int64_t>(row)));
   }
 }
 
@@ -28,7 +27,7 @@ void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch) {
   for (int64_t i = 0; i < sch.num_rows; ++i) {
     const int64_t position = sch.row_begin + i;
     if (position >= r.prompt_len()) break;
-    std::span<const float> row(logits_.data() + (sch.first_row + i) * vocab, vocab);
+    std::span<const float> row(output_.logits.data() + (sch.first_row + i) * vocab, vocab);
     if (r.want_prompt_logits) r.prompt_logits.insert(r.prompt_logits.end(), row.begin(), row.end());
     // Row `position` predicts prompt token position + 1.
     if (position + 1 < r.prompt_len() && position + 1 == r.NextInputLogprobPosition())
@@ -36,20 +35,19 @@ void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch) {
   }
 }
 
-void Scheduler::SampleNext(RunningIt it, std::span<float> logits) {
+void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
   Request& r = **it;
   if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
     Finish(it, LengthReached(r.params.max_new_tokens));  // max_new_tokens == 0: the prompt only
     return;
   }
-  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
-  if (r.grammar && !MaskByGrammar(it, logits)) return;
+  int32_t token = output_.argmax[row];
   std::vector<float> logprobs;
-  if (r.logprob.return_logprob) logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
-  const int32_t token = r.sampler->Sample(logits, r.params);
-  if (r.grammar && !AcceptGrammarToken(*r.grammar, r.params.stop_token_ids, token)) {
-    Finish(it, Aborted(fmt::format("the grammar refused the sampled token {}", token)));  // a bug, not bad input
-    return;
+  if (logits_on_host) {
+    const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
+    std::optional<int32_t> sampled = SampleOnHost(it, {output_.logits.data() + row * vocab, vocab}, &logprobs);
+    if (!sampled) return;
+    token = *sampled;
   }
   r.output_ids.push_back(token);
   if (r.logprob.return_logprob) r.output_logprobs.push_back(PickLogprobs(logprobs, token, r.logprob));
@@ -74,6 +72,19 @@ void Scheduler::SampleNext(RunningIt it, std::span<float> logits) {
                         : stop_string ? StoppedByString(std::move(*stop_string))
                                       : LengthReached(static_cast<int64_t>(req->output_ids.size()));
   Deliver(req, std::move(reason), token);
+}
+
+std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs) {
+  Request& r = **it;
+  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
+  if (r.grammar && !MaskByGrammar(it, logits)) return std::nullopt;
+  if (r.logprob.return_logprob) *logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
+  const int32_t token = r.sampler->Sample(logits, r.params);
+  if (r.grammar && !AcceptGrammarToken(*r.grammar, r.params.stop_token_ids, token)) {
+    Finish(it, Aborted(fmt::format("the grammar refused the sampled token {}", token)));  // a bug, not bad input
+    return std::nullopt;
+  }
+  return token;
 }
 
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {

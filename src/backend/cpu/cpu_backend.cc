@@ -200,7 +200,20 @@ void CpuBackend::GatherLogitRows(const Tensor& x, Tensor out) {
   for (size_t i = 0; i < rows.size(); ++i) std::memcpy(out.Rows(i, 1).data, x.Rows(rows[i], 1).data, x.RowBytes());
 }
 
+void CpuBackend::ArgmaxRows(const Tensor& x, Tensor out) {
+  auto* ids = static_cast<int32_t*>(out.data);
+  for (int64_t r = 0; r < x.rows; ++r) {
+    const float* row = static_cast<const float*>(x.Rows(r, 1).data);
+    ids[r] = static_cast<int32_t>(std::max_element(row, row + x.cols) - row);
+  }
+}
+
 Status CpuBackend::CopyToHost(const Tensor& x, float* dst) {
+  std::memcpy(dst, x.data, x.NumBytes());
+  return Status::Ok();
+}
+
+Status CpuBackend::CopyToHost(const Tensor& x, int32_t* dst) {
   std::memcpy(dst, x.data, x.NumBytes());
   return Status::Ok();
 }

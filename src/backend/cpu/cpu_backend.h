@@ -39,7 +39,9 @@ class CpuBackend final : public Backend {
   void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) override;
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
+  void ArgmaxRows(const Tensor& x, Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
+  Status CopyToHost(const Tensor& x, int32_t* dst) override;
   void Upload(const float* src, Tensor dst) override;
   void LayerNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps, Tensor out) override;
   void Gelu(const Tensor& x, Tensor out) override;

@@ -294,20 +294,24 @@ bool CudaBackend::SameRope(const PendingRope& a, const PendingRope& b) const {
          a.attention_factor == b.attention_factor && a.x.rows == b.x.rows;
 }
 
-Status CudaBackend::CopyToHost(const Tensor& x, float* dst) {
+Status CudaBackend::CopyBytesToHost(const Tensor& x, void* dst) {
   FinishStep();
   if (Failed()) return status_;
-  if (x.dtype == DType::kF32) {
-    Fail(cuda::FromCuda(cudaMemcpyAsync(dst, x.data, x.NumBytes(), cudaMemcpyDeviceToHost, stream_), "copy to host"));
-    Fail(cuda::FromCuda(cudaStreamSynchronize(stream_), "step"));
-    return status_;
-  }
+  Fail(cuda::FromCuda(cudaMemcpyAsync(dst, x.data, x.NumBytes(), cudaMemcpyDeviceToHost, stream_), "copy to host"));
+  Fail(cuda::FromCuda(cudaStreamSynchronize(stream_), "step"));
+  return status_;
+}
+
+Status CudaBackend::CopyToHost(const Tensor& x, int32_t* dst) {
+  if (x.dtype != DType::kI32) return InvalidArgument("CopyToHost(int32) of a {} tensor", sgl::Name(x.dtype));
+  return CopyBytesToHost(x, dst);
+}
+
+Status CudaBackend::CopyToHost(const Tensor& x, float* dst) {
+  if (x.dtype == DType::kF32) return CopyBytesToHost(x, dst);
   if (x.dtype != DType::kBF16) return InvalidArgument("CopyToHost of a {} tensor", sgl::Name(x.dtype));
   host_scratch_.resize(x.NumBytes());
-  Fail(cuda::FromCuda(cudaMemcpyAsync(host_scratch_.data(), x.data, x.NumBytes(), cudaMemcpyDeviceToHost, stream_),
-                      "copy to host"));
-  Fail(cuda::FromCuda(cudaStreamSynchronize(stream_), "step"));
-  if (Failed()) return status_;
+  SGL_RETURN_IF_ERROR(CopyBytesToHost(x, host_scratch_.data()));
   const uint16_t* src = reinterpret_cast<const uint16_t*>(host_scratch_.data());
   for (int64_t i = 0; i < x.rows * x.cols; ++i) dst[i] = Bf16ToF32(src[i]);
   return Status::Ok();

@@ -61,7 +61,9 @@ class CudaBackend final : public Backend {
   void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) override;
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
+  void ArgmaxRows(const Tensor& x, Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
+  Status CopyToHost(const Tensor& x, int32_t* dst) override;
   void Upload(const float* src, Tensor dst) override;
   void LayerNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps, Tensor out) override;
   void Gelu(const Tensor& x, Tensor out) override;
@@ -118,6 +120,8 @@ class CudaBackend final : public Backend {
   void ChooseStepMode(const ForwardBatch& batch);
   // Ends a capture or runs a replay; returns whether the step's work is enqueued.
   void FinishStep();
+  // Finishes the step, copies x's bytes to dst and waits.
+  Status CopyBytesToHost(const Tensor& x, void* dst);
   void DropGraphs();
   // Folds an op's arguments into the step's hash; true when the op should launch
   // (false while replaying, where the graph does the work). Launches deferred RoPEs

@@ -294,4 +294,15 @@ void CudaBackend::GatherLogitRows(const Tensor& x, Tensor out) {
   CheckLaunch("GatherLogitRows");
 }
 
+void CudaBackend::ArgmaxRows(const Tensor& x, Tensor out) {
+  if (x.dtype != DType::kF32 || out.dtype != DType::kI32 || out.rows * out.cols != x.rows) {
+    Fail(InvalidArgument("ArgmaxRows of {} [{}, {}] into {} [{}, {}]", sgl::Name(x.dtype), x.rows, x.cols,
+                         sgl::Name(out.dtype), out.rows, out.cols));
+    return;
+  }
+  if (Failed() || !Launching({11, TensorBits(x), TensorBits(out)})) return;
+  cuda::LaunchArgmaxRows(static_cast<const float*>(x.data), x.rows, x.cols, static_cast<int32_t*>(out.data), stream_);
+  CheckLaunch("ArgmaxRows");
+}
+
 }  // namespace sgl

@@ -54,6 +54,9 @@ void LaunchAddBias(void* out, bool out_f32, const float* bias, int64_t rows, int
 // out[i, :] = x[rows[i], :] for rows of `row_bytes` bytes (a multiple of 2).
 void LaunchGatherRows(const void* x, const int32_t* rows, int64_t num_rows, int64_t row_bytes, void* out,
                       cudaStream_t stream);
+// out[r] = the column of row r's largest value (the lowest such column on ties), for a
+// rows x cols float32 matrix.
+void LaunchArgmaxRows(const float* x, int64_t rows, int64_t cols, int32_t* out, cudaStream_t stream);
 // Pseudo-random values uniform in [-scale, scale) + offset, from a counter-based hash of
 // (seed, index): the same seed gives the same tensor on any device.
 void LaunchFillRandomBf16(bf16_bits* out, int64_t n, uint64_t seed, float scale, float offset, cudaStream_t stream);

@@ -153,6 +153,48 @@ TEST_P(FixtureModelTest, MixedRaggedBatchesMatchSeparateRuns) {
   EXPECT_EQ(Argmax({b_next, vocab}), ref.greedy.front()[1]);
 }
 
+// A step that asks for some rows' logits on the host and only the argmax of the others
+// (greedy decoding on the device): every argmax is that of the row's full logits, the
+// host rows are those logits, and the other rows are not copied.
+TEST_P(FixtureModelTest, ArgmaxRowsAndHostRowsAgreeWithTheFullLogits) {
+  const Reference ref = LoadReference(GetParam().arch);
+  const std::string path = testing::SourcePath("tests/fixtures/models/" + GetParam().arch + "/" + GetParam().file);
+  CpuBackend backend(2);
+  auto model = LoadModel(path, backend);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const ModelConfig& c = (*model)->config();
+  ASSERT_TRUE(backend.CreateKvCache({c.num_layers, 512, c.num_kv_heads, c.head_dim}).ok());
+  const auto& prompt = ref.prompts.back();
+  std::vector<int32_t> slots(prompt.size());
+  std::iota(slots.begin(), slots.end(), 0);
+  ForwardBatch batch;
+  batch.AddSequence(prompt, slots, false);
+  batch.logit_rows.resize(batch.num_tokens());
+  std::iota(batch.logit_rows.begin(), batch.logit_rows.end(), 0);
+  std::vector<float> full;
+  ASSERT_TRUE((*model)->Forward(batch, &full).ok());
+
+  const size_t vocab = c.vocab_size, rows = batch.logit_rows.size();
+  for (size_t r = 0; r < rows; ++r) batch.host_logit_rows.push_back(r % 3 == 1);
+  constexpr float kUntouched = 12345.0f;
+  ForwardOutput out;
+  out.logits.assign(rows * vocab, kUntouched);
+  ASSERT_TRUE((*model)->Forward(batch, &out).ok());
+  ASSERT_EQ(out.argmax.size(), rows);
+  // A soft cap makes every row come to the host (the argmax is taken after capping).
+  const bool all_rows = c.final_logit_softcap > 0;
+  for (size_t r = 0; r < rows; ++r) {
+    std::span<const float> want(full.data() + r * vocab, vocab);
+    EXPECT_EQ(out.argmax[r], Argmax(want)) << "row " << r;
+    std::span<const float> got(out.logits.data() + r * vocab, vocab);
+    if (all_rows || batch.host_logit_rows[r]) {
+      EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "row " << r;
+    } else {
+      EXPECT_TRUE(std::all_of(got.begin(), got.end(), [](float v) { return v == kUntouched; })) << "row " << r;
+    }
+  }
+}
+
 // Batch invariance through a whole forward pass with quantized weights (model-q4_1.gguf,
 // see make_q4_1.py beside it): a prompt's logits must be bit-identical whether it runs
 // alone or packed with other sequences, before or after it, since the batch size decides

@@ -1,6 +1,7 @@
 // Each CUDA op against the CPU backend (the reference implementation) on fresh random
 // inputs: the CPU runs in float32 on the same bf16-rounded values, so differences are
 // the GPU's bf16 rounding of its outputs (relative error well under 1e-2).
+#include <algorithm>
 #include <numeric>
 
 #include "backend/cpu/quant/quant_kernels.h"
@@ -223,6 +224,28 @@ TEST_F(CudaOpsTest, GatedActivationsAddAndGather) {
   gpu_->GatherLogitRows(gx, picked);
   cpu_.GatherLogitRows(HostTensor(x, rows, cols), HostTensor(want, picked.rows, cols));
   EXPECT_LT(RelErr(Host(picked), want), kTol);
+}
+
+TEST_F(CudaOpsTest, ArgmaxRowsPicksTheFirstLargestAsTheHostDoes) {
+  const int rows = 4;
+  for (int cols : {7, 1000, 49152, 128256}) {  // fewer columns than threads, and vocabulary sizes
+    std::vector<float> x = Random(static_cast<size_t>(rows) * cols, 10.0f);
+    x[1 * cols + cols / 3] = 20.0f;  // a tie: the lower column must win
+    x[1 * cols + cols - 1] = 20.0f;
+    for (int c = 0; c < cols; ++c) x[2 * cols + c] = -INFINITY;  // all equal: column 0
+    x[3 * cols + cols - 1] = 30.0f;                              // the last column
+    Tensor gx = Device(x, rows, cols, DType::kF32), ids = Poisoned(rows, 1, DType::kI32);
+    gpu_->ArgmaxRows(gx, ids);
+    std::vector<int32_t> got(rows, -1), cpu(rows, -1);
+    ASSERT_TRUE(gpu_->CopyToHost(ids, got.data()).ok());
+    cpu_.ArgmaxRows(HostTensor(x, rows, cols), Tensor{cpu.data(), DType::kI32, rows, 1});
+    EXPECT_EQ(got, cpu) << cols << " columns";
+    EXPECT_EQ(got[1], cols / 3);
+    EXPECT_EQ(got[2], 0);
+    EXPECT_EQ(got[3], cols - 1);
+    const float* row0 = x.data();
+    EXPECT_EQ(got[0], std::max_element(row0, row0 + cols) - row0);
+  }
 }
 
 TEST_F(CudaOpsTest, BadArgumentsBecomeErrorsNotCrashes) {
