@@ -37,6 +37,9 @@ struct AttentionLaunch {
   float scale = 1.0f;
   float softcap = 0.0f;
   int32_t sliding_window = 0;
+  // > 0: every item is one token's group of decode_rows q heads (a decode step), run by
+  // the decode kernel (see DecodeAttentionSupports).
+  int decode_rows = 0;
 };
 
 // Largest head_dim the kernel handles.
@@ -48,6 +51,11 @@ inline bool TensorCoreAttentionSupports(int head_dim) { return head_dim % 16 == 
 // The tile items' part of LaunchAttention (attention_tc_kernel.cu).
 cudaError_t LaunchTensorCoreAttention(const AttentionLaunch& a, cudaStream_t stream);
 cudaError_t PrepareTensorCoreAttention();
+
+// The decode kernel (decode_attention_kernel.cu): whether it handles items of `rows` q
+// heads of `head_dim`, and its launch (LaunchAttention calls it when decode_rows > 0).
+bool DecodeAttentionSupports(int head_dim, int rows);
+cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream);
 
 // Raises the kernels' shared-memory limit on the current device; call once per device
 // before the first launch.

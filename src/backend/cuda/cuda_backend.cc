@@ -31,6 +31,13 @@ constexpr int64_t kConvertRows = 1024;  // rows converted per host -> device cop
 
 size_t AlignUp(size_t n) { return (n + kStageAlign - 1) / kStageAlign * kStageAlign; }
 
+bool SamePositions(const cuda::RopePositions& a, const cuda::RopePositions& b) {
+  if (a.num_axes != b.num_axes) return false;
+  for (int i = 0; i < a.num_axes; ++i)
+    if (a.axis[i] != b.axis[i] || a.section_end[i] != b.section_end[i]) return false;
+  return true;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CudaBackend>> CudaBackend::Create(int device) {
@@ -198,13 +205,25 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
   const size_t total = AlignUp(bytes(batch.input_ids)) + AlignUp(bytes(batch.positions)) +
                        AlignUp(bytes(batch.out_kv_slots)) + AlignUp(bytes(batch.kv_slots)) +
-                       AlignUp(bytes(batch.logit_rows)) + AlignUp(bytes(batch.sequences));
+                       AlignUp(bytes(batch.logit_rows)) + AlignUp(bytes(batch.sequences)) +
+                       batch.axis_positions.size() * AlignUp(bytes(batch.positions));
   SGL_RETURN_IF_ERROR(Reserve(meta_, total));
   d_input_ids_ = static_cast<const int32_t*>(Stage(meta_, batch.input_ids.data(), bytes(batch.input_ids)));
   d_positions_ = static_cast<const int32_t*>(Stage(meta_, batch.positions.data(), bytes(batch.positions)));
   d_out_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.out_kv_slots.data(), bytes(batch.out_kv_slots)));
   d_logit_rows_ = static_cast<const int32_t*>(Stage(meta_, batch.logit_rows.data(), bytes(batch.logit_rows)));
   d_sequences_ = static_cast<const BatchSequence*>(Stage(meta_, batch.sequences.data(), bytes(batch.sequences)));
+  if (batch.axis_positions.size() > cuda::RopePositions::kMaxAxes)
+    return InvalidArgument("{} position axes; the CUDA RoPE takes at most {}", batch.axis_positions.size(),
+                           cuda::RopePositions::kMaxAxes);
+  num_axis_positions_ = static_cast<int>(batch.axis_positions.size());
+  for (int a = 0; a < num_axis_positions_; ++a) {
+    if (batch.axis_positions[a].size() != batch.positions.size())
+      return InvalidArgument("axis_positions[{}] has {} entries for {} tokens", a, batch.axis_positions[a].size(),
+                             batch.positions.size());
+    d_axis_positions_[a] =
+        static_cast<const int32_t*>(Stage(meta_, batch.axis_positions[a].data(), bytes(batch.axis_positions[a])));
+  }
   // kv_slots go last: its length changes every decode step, the other offsets do not.
   d_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.kv_slots.data(), bytes(batch.kv_slots)));
   if (!Failed()) ChooseStepMode(batch);
@@ -283,7 +302,7 @@ void CudaBackend::FlushRopes() {
   for (int i = 0; i < num_pending_ropes_; ++i) {
     const PendingRope& r = pending_ropes_[i];
     cuda::LaunchRope(static_cast<cuda::bf16_bits*>(r.x.data), r.x.rows, static_cast<int>(r.x.cols / r.head_dim),
-                     r.head_dim, d_positions_, r.freqs, r.half, r.neox, r.attention_factor, stream_);
+                     r.head_dim, r.positions, r.freqs, r.half, r.neox, r.attention_factor, stream_);
     CheckLaunch("Rope");
   }
   num_pending_ropes_ = 0;
@@ -291,7 +310,7 @@ void CudaBackend::FlushRopes() {
 
 bool CudaBackend::SameRope(const PendingRope& a, const PendingRope& b) const {
   return a.head_dim == b.head_dim && a.half == b.half && a.freqs == b.freqs && a.neox == b.neox &&
-         a.attention_factor == b.attention_factor && a.x.rows == b.x.rows;
+         a.attention_factor == b.attention_factor && a.x.rows == b.x.rows && SamePositions(a.positions, b.positions);
 }
 
 Status CudaBackend::CopyBytesToHost(const Tensor& x, void* dst) {

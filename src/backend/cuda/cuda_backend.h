@@ -29,6 +29,7 @@
 #include "backend/backend.h"
 #include "backend/cuda/attention_plan.h"
 #include "backend/cuda/cublaslt_gemm.h"
+#include "backend/cuda/kernels.h"
 
 namespace sgl {
 
@@ -119,6 +120,8 @@ class CudaBackend final : public Backend {
   // Chooses eager, capture or replay for the step just staged.
   void ChooseStepMode(const ForwardBatch& batch);
   // Ends a capture or runs a replay; returns whether the step's work is enqueued.
+  // Where the pairs of `rope` take their positions from in this step.
+  cuda::RopePositions RopePositionsFor(const RopeSpec& rope) const;
   void FinishStep();
   // Finishes the step, copies x's bytes to dst and waits.
   Status CopyBytesToHost(const Tensor& x, void* dst);
@@ -135,6 +138,7 @@ class CudaBackend final : public Backend {
     const float* freqs;
     bool neox;
     float attention_factor;
+    cuda::RopePositions positions;
   };
   void FlushRopes();
   bool SameRope(const PendingRope& a, const PendingRope& b) const;
@@ -170,6 +174,9 @@ class CudaBackend final : public Backend {
   StagedBuffer meta_, plans_;
   const int32_t* d_input_ids_ = nullptr;
   const int32_t* d_positions_ = nullptr;
+  // The batch's axis_positions (at most RopePositions::kMaxAxes of them), each [num_tokens].
+  const int32_t* d_axis_positions_[cuda::RopePositions::kMaxAxes] = {};
+  int num_axis_positions_ = 0;
   const int32_t* d_out_kv_slots_ = nullptr;
   const int32_t* d_kv_slots_ = nullptr;
   const int32_t* d_logit_rows_ = nullptr;

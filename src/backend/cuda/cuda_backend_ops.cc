@@ -7,6 +7,7 @@
 #include "backend/cuda/cuda_status.h"
 #include "backend/cuda/gemv_kernel.h"
 #include "backend/cuda/kernels.h"
+#include "base/float16.h"
 
 namespace sgl {
 namespace {
@@ -129,36 +130,91 @@ const float* CudaBackend::RopeFreqsFor(const RopeSpec& spec) {
   return static_cast<const float*>(entry->device->data());
 }
 
-void CudaBackend::Upload(const float*, Tensor) { Fail(Unsupported("CUDA backend: Upload (vision encoders) is not implemented yet")); }
-
-void CudaBackend::LayerNorm(const Tensor&, const Tensor&, const Tensor&, float, Tensor) {
-  Fail(Unsupported("CUDA backend: LayerNorm (vision encoders) is not implemented yet"));
+void CudaBackend::Upload(const float* src, Tensor dst) {
+  if (Failed()) return;
+  if (dst.dtype != DType::kBF16) Fail(InvalidArgument("CUDA Upload into a {} tensor", sgl::Name(dst.dtype)));
+  // Host data changes from step to step, so a captured graph could not replay it.
+  if (mode_ != StepMode::kEager) Fail(Status(StatusCode::kInternal, "CUDA Upload inside a CUDA graph step"));
+  if (Failed() || !Launching({12, TensorBits(dst)})) return;
+  const int64_t n = dst.rows * dst.cols;
+  host_scratch_.resize(static_cast<size_t>(n) * sizeof(uint16_t));
+  auto* bits = reinterpret_cast<uint16_t*>(host_scratch_.data());
+  for (int64_t i = 0; i < n; ++i) bits[i] = F32ToBf16(src[i]);
+  // From pageable memory: the call returns once the source has been staged, so the
+  // scratch can be reused at once.
+  Fail(cuda::FromCuda(cudaMemcpyAsync(dst.data, bits, n * sizeof(uint16_t), cudaMemcpyHostToDevice, stream_), "Upload"));
 }
 
-void CudaBackend::Gelu(const Tensor&, Tensor) {
-  Fail(Unsupported("CUDA backend: Gelu (vision encoders) is not implemented yet"));
+void CudaBackend::LayerNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps, Tensor out) {
+  if (Failed() || !Launching({13, TensorBits(x), TensorBits(weight), TensorBits(bias), std::bit_cast<uint32_t>(eps),
+                              TensorBits(out)}))
+    return;
+  cuda::LaunchLayerNorm(Bf16(x), weight.As<float>(), bias.empty() ? nullptr : bias.As<float>(), x.rows, x.cols, eps,
+                        Bf16(out), stream_);
+  CheckLaunch("LayerNorm");
 }
 
-void CudaBackend::BidirectionalAttention(const Tensor&, const Tensor&, const Tensor&, const AttentionSpec&, Tensor) {
-  Fail(Unsupported("CUDA backend: BidirectionalAttention (vision encoders) is not implemented yet"));
+void CudaBackend::Gelu(const Tensor& x, Tensor out) {
+  if (Failed() || !Launching({14, TensorBits(x), TensorBits(out)})) return;
+  cuda::LaunchGeluErf(Bf16(x), x.rows * x.cols, Bf16(out), stream_);
+  CheckLaunch("Gelu");
+}
+
+void CudaBackend::BidirectionalAttention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionSpec& spec,
+                                         Tensor out) {
+  if (Failed()) return;
+  if (spec.num_kv_heads <= 0 || spec.num_q_heads % spec.num_kv_heads != 0 || spec.head_dim <= 0 ||
+      spec.head_dim > 256 || spec.sliding_window != 0 || spec.logit_softcap != 0 ||
+      q.cols != int64_t{spec.num_q_heads} * spec.head_dim || k.cols != int64_t{spec.num_kv_heads} * spec.head_dim ||
+      v.cols != k.cols || out.cols != q.cols || k.rows != q.rows || v.rows != q.rows || out.rows != q.rows) {
+    Fail(InvalidArgument("CUDA BidirectionalAttention: {} q / {} kv heads of {} over tensors of {} / {} columns",
+                         spec.num_q_heads, spec.num_kv_heads, spec.head_dim, q.cols, k.cols));
+    return;
+  }
+  if (!Launching({15, TensorBits(q), TensorBits(k), TensorBits(v), TensorBits(out),
+                  static_cast<uint64_t>(spec.num_q_heads), static_cast<uint64_t>(spec.num_kv_heads),
+                  std::bit_cast<uint32_t>(spec.scale)}))
+    return;
+  cuda::LaunchBidirectionalAttention(Bf16(q), Bf16(k), Bf16(v), Bf16(out), d_sequences_,
+                                     static_cast<int>(batch_->sequences.size()), q.rows, spec.num_q_heads,
+                                     spec.num_kv_heads, spec.head_dim, spec.scale, stream_);
+  CheckLaunch("BidirectionalAttention");
+}
+
+cuda::RopePositions CudaBackend::RopePositionsFor(const RopeSpec& rope) const {
+  cuda::RopePositions p;
+  p.axis[0] = d_positions_;
+  if (rope.axis_sections.empty()) return p;
+  p.num_axes = static_cast<int>(rope.axis_sections.size());
+  int end = 0;
+  for (int a = 0; a < p.num_axes; ++a) {
+    end += rope.axis_sections[a];
+    p.section_end[a] = end;
+    // A batch without this axis uses the token positions (text-only M-RoPE).
+    p.axis[a] = a < num_axis_positions_ ? d_axis_positions_[a] : d_positions_;
+  }
+  return p;
 }
 
 void CudaBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
   if (Failed()) return;
-  if (!rope.axis_sections.empty()) {
-    Fail(Unsupported("CUDA backend: multi-axis RoPE (M-RoPE, vision) is not implemented yet"));
-    return;
-  }
   const int half = static_cast<int>(rope.inv_freq.size());
   if (2 * half > head_dim) Fail(InvalidArgument("CUDA Rope: {} frequencies for head_dim {}", half, head_dim));
+  int sections = 0;
+  for (int n : rope.axis_sections) sections += n;
+  if (rope.axis_sections.size() > cuda::RopePositions::kMaxAxes || (!rope.axis_sections.empty() && sections != half))
+    Fail(InvalidArgument("CUDA Rope: axis sections of {} frequencies in {} axes for {} frequencies", sections,
+                         rope.axis_sections.size(), half));
   const float* freqs = Failed() ? nullptr : RopeFreqsFor(rope);
   if (Failed() || half == 0) return;
   if (!Launching({5, TensorBits(x), static_cast<uint64_t>(head_dim), reinterpret_cast<uintptr_t>(freqs),
-                  static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor)},
+                  static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor),
+                  static_cast<uint64_t>(rope.axis_sections.size())},
                  /*keeps_ropes=*/true))
     return;
   if (num_pending_ropes_ == 2) FlushRopes();
-  pending_ropes_[num_pending_ropes_++] = {x, head_dim, half, freqs, rope.neox, rope.attention_factor};
+  pending_ropes_[num_pending_ropes_++] = {x, head_dim, half, freqs, rope.neox, rope.attention_factor,
+                                          RopePositionsFor(rope)};
 }
 
 void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
@@ -183,7 +239,7 @@ void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
     }
     cuda::LaunchRopeStoreKv(rope_q ? Bf16(rope_q->x) : nullptr,
                             rope_q ? static_cast<int>(rope_q->x.cols / rope_q->head_dim) : 0, Bf16(k), Bf16(v),
-                            kv_shape_.num_kv_heads, k.rows, rope_k->head_dim, d_positions_, rope_k->freqs, rope_k->half,
+                            kv_shape_.num_kv_heads, k.rows, rope_k->head_dim, rope_k->positions, rope_k->freqs, rope_k->half,
                             rope_k->neox, rope_k->attention_factor, d_out_kv_slots_, base,
                             base + kv_shape_.num_slots * width, stream_);
     num_pending_ropes_ = 0;
@@ -271,6 +327,11 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   a.scale = spec.scale;
   a.softcap = spec.logit_softcap;
   a.sliding_window = spec.sliding_window;
+  const int group = spec.num_q_heads / spec.num_kv_heads;
+  const bool all_decode = std::all_of(batch_->sequences.begin(), batch_->sequences.end(),
+                                      [](const BatchSequence& s) { return s.num_new_tokens == 1; });
+  if (all_decode && plan->num_tile_items == 0 && cuda::DecodeAttentionSupports(spec.head_dim, group))
+    a.decode_rows = group;
   Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
 }
 

@@ -9,6 +9,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include "backend/forward_batch.h"
+
 namespace sgl::cuda {
 
 using bf16_bits = uint16_t;
@@ -26,17 +28,27 @@ void LaunchRmsNorm(const bf16_bits* x, const float* w, int64_t num_groups, int64
 void LaunchAddRmsNorm(bf16_bits* residual, const bf16_bits* x, const float* w, int64_t rows, int64_t cols, float eps,
                       bf16_bits* out, cudaStream_t stream);
 
+// Where each rotated pair takes its position from: pair i of token t uses axis[a][t] for
+// the first a with i < section_end[a] (multi-axis RoPE: M-RoPE's t/h/w, a vision tower's
+// row/column); with one axis, every pair uses axis[0].
+struct RopePositions {
+  static constexpr int kMaxAxes = 4;
+  const int32_t* axis[kMaxAxes] = {};
+  int section_end[kMaxAxes] = {};
+  int num_axes = 1;
+};
+
 // In-place rotary embedding of each head of x ([num_tokens, num_heads * head_dim]) at
-// positions[t]; angle = pos * inv_freq[i] for i < half; pairs (i, i + half) when neox,
+// `positions`; angle = pos * inv_freq[i] for i < half; pairs (i, i + half) when neox,
 // else (2i, 2i + 1); cos and sin are multiplied by attention_factor.
-void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const int32_t* positions,
+void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const RopePositions& positions,
                 const float* inv_freq, int half, bool neox, float attention_factor, cudaStream_t stream);
 
 // The fusion of LaunchRope on q (q_heads heads; may be 0), LaunchRope on k and
 // LaunchStoreKv: q and k are rotated in place and the rotated k and v written to the
 // cache, in one launch.
 void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits* v, int kv_heads, int64_t num_tokens,
-                       int head_dim, const int32_t* positions, const float* inv_freq, int half, bool neox,
+                       int head_dim, const RopePositions& positions, const float* inv_freq, int half, bool neox,
                        float attention_factor, const int32_t* slots, bf16_bits* k_cache, bf16_bits* v_cache,
                        cudaStream_t stream);
 
@@ -54,6 +66,20 @@ void LaunchAddBias(void* out, bool out_f32, const float* bias, int64_t rows, int
 // out[i, :] = x[rows[i], :] for rows of `row_bytes` bytes (a multiple of 2).
 void LaunchGatherRows(const void* x, const int32_t* rows, int64_t num_rows, int64_t row_bytes, void* out,
                       cudaStream_t stream);
+// Vision-encoder ops. LayerNorm of each row (rows x cols): out = (x - mean) / sqrt(var +
+// eps) * w + b (b may be null); out may alias x.
+void LaunchLayerNorm(const bf16_bits* x, const float* w, const float* b, int64_t rows, int64_t cols, float eps,
+                     bf16_bits* out, cudaStream_t stream);
+// out = gelu(x) in the exact erf form over n elements; out may alias x.
+void LaunchGeluErf(const bf16_bits* x, int64_t n, bf16_bits* out, cudaStream_t stream);
+// Full (non-causal) attention of each sequence's tokens over that sequence's k/v rows:
+// q and out [num_tokens, q_heads * head_dim], k and v [num_tokens, kv_heads * head_dim];
+// `sequences` (device) give each sequence's tokens [token_begin, + num_new_tokens).
+// REQUIRES: head_dim <= 256.
+void LaunchBidirectionalAttention(const bf16_bits* q, const bf16_bits* k, const bf16_bits* v, bf16_bits* out,
+                                  const BatchSequence* sequences, int num_sequences, int64_t num_tokens, int q_heads,
+                                  int kv_heads, int head_dim, float scale, cudaStream_t stream);
+
 // out[r] = the column of row r's largest value (the lowest such column on ties), for a
 // rows x cols float32 matrix.
 void LaunchArgmaxRows(const float* x, int64_t rows, int64_t cols, int32_t* out, cudaStream_t stream);

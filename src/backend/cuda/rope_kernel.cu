@@ -6,7 +6,13 @@
 namespace sgl::cuda {
 namespace {
 
-__global__ void RopeKernel(uint16_t* x, int64_t num_tokens, int num_heads, int head_dim, const int32_t* positions,
+__device__ __forceinline__ int32_t PositionOf(const RopePositions& p, int64_t t, int i) {
+  for (int a = 0; a + 1 < p.num_axes; ++a)
+    if (i < p.section_end[a]) return p.axis[a][t];
+  return p.axis[p.num_axes - 1][t];
+}
+
+__global__ void RopeKernel(uint16_t* x, int64_t num_tokens, int num_heads, int head_dim, const RopePositions positions,
                            const float* inv_freq, int half, bool neox, float attention_factor) {
   const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const int64_t per_token = static_cast<int64_t>(num_heads) * half;
@@ -15,7 +21,7 @@ __global__ void RopeKernel(uint16_t* x, int64_t num_tokens, int num_heads, int h
   const int h = static_cast<int>((idx % per_token) / half);
   const int i = static_cast<int>(idx % half);
   double s, c;
-  sincos(static_cast<double>(positions[t]) * static_cast<double>(inv_freq[i]), &s, &c);
+  sincos(static_cast<double>(PositionOf(positions, t, i)) * static_cast<double>(inv_freq[i]), &s, &c);
   const float cos_v = static_cast<float>(c) * attention_factor, sin_v = static_cast<float>(s) * attention_factor;
   uint16_t* head = x + t * num_heads * head_dim + static_cast<int64_t>(h) * head_dim;
   uint16_t* a = neox ? head + i : head + 2 * i;
@@ -41,7 +47,7 @@ __device__ __forceinline__ void RotatePair(uint16_t* head, int i, int half, bool
 // One block per (token, head) of q then k: thread i rotates pair i; a k head's block also
 // writes its rotated head, the dims RoPE leaves alone and the v head to the cache.
 __global__ void RopeStoreKvKernel(uint16_t* q, int q_heads, uint16_t* k, const uint16_t* v, int kv_heads, int head_dim,
-                                  const int32_t* positions, const float* inv_freq, int half, bool neox,
+                                  const RopePositions positions, const float* inv_freq, int half, bool neox,
                                   float attention_factor, const int32_t* slots, uint16_t* k_cache, uint16_t* v_cache) {
   const int64_t t = blockIdx.x;
   const int h = blockIdx.y;
@@ -52,7 +58,7 @@ __global__ void RopeStoreKvKernel(uint16_t* q, int q_heads, uint16_t* k, const u
   uint16_t* cache_head = is_k ? k_cache + static_cast<int64_t>(slots[t]) * kv_width + head_off : nullptr;
   for (int i = threadIdx.x; i < half; i += blockDim.x) {
     double s, c;
-    sincos(static_cast<double>(positions[t]) * static_cast<double>(inv_freq[i]), &s, &c);
+    sincos(static_cast<double>(PositionOf(positions, t, i)) * static_cast<double>(inv_freq[i]), &s, &c);
     RotatePair(head, i, half, neox, static_cast<float>(c) * attention_factor, static_cast<float>(s) * attention_factor,
                cache_head);
   }
@@ -68,7 +74,7 @@ __global__ void RopeStoreKvKernel(uint16_t* q, int q_heads, uint16_t* k, const u
 }  // namespace
 
 void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits* v, int kv_heads, int64_t num_tokens,
-                       int head_dim, const int32_t* positions, const float* inv_freq, int half, bool neox,
+                       int head_dim, const RopePositions& positions, const float* inv_freq, int half, bool neox,
                        float attention_factor, const int32_t* slots, bf16_bits* k_cache, bf16_bits* v_cache,
                        cudaStream_t stream) {
   if (num_tokens == 0) return;
@@ -76,7 +82,7 @@ void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits*
       q, q_heads, k, v, kv_heads, head_dim, positions, inv_freq, half, neox, attention_factor, slots, k_cache, v_cache);
 }
 
-void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const int32_t* positions,
+void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const RopePositions& positions,
                 const float* inv_freq, int half, bool neox, float attention_factor, cudaStream_t stream) {
   const int64_t n = num_tokens * num_heads * half;
   if (n == 0) return;

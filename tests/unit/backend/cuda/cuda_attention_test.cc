@@ -78,6 +78,17 @@ TEST_F(CudaAttentionTest, LongDecodeTakesTheSplitPath) {
   Check({8, 1, 64, 0, 0, {{1500, 1}, {900, 1}}});
 }
 
+// Steps of decodes only run on the decode kernel (groups of 1, 2, 4 or 8 q heads, head
+// sizes 64/128/256), split or not; other groups fall back to the general kernel.
+TEST_F(CudaAttentionTest, DecodeKernelGroupsWindowsAndSoftcaps) {
+  Check({8, 8, 128, 0, 0, {{50, 1}, {700, 1}, {0, 1}}});
+  Check({16, 8, 64, 32, 0, {{300, 1}, {5, 1}}});
+  Check({16, 4, 256, 0, 30.0f, {{1000, 1}, {64, 1}}});
+  Check({64, 8, 128, 100, 0, {{2000, 1}, {3, 1}, {129, 1}}});
+  Check({32, 8, 128, 0, 0, std::vector<std::pair<int, int>>(70, {50, 1})});  // no splits: more blocks than 2 per SM
+  Check({12, 2, 128, 0, 0, {{40, 1}}});  // a group of 6: the general kernel
+}
+
 TEST_F(CudaAttentionTest, PrefillChunksOverCachedPrefixesMixedWithDecodes) {
   Check({8, 2, 64, 0, 0, {{37, 29}, {0, 70}, {300, 1}, {5, 3}}});
 }

@@ -3,6 +3,7 @@
 // the GPU's bf16 rounding of its outputs (relative error well under 1e-2).
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 #include "backend/cpu/quant/quant_kernels.h"
 #include "cuda_test_util.h"
@@ -160,6 +161,69 @@ TEST_F(CudaOpsTest, RopeNeoxAndInterleavedAtTheBatchPositions) {
     gpu_->Rope(gx, head_dim, spec);
     cpu_.Rope(HostTensor(x, n, heads * head_dim), head_dim, spec);
     EXPECT_LT(RelErr(Host(gx), x), kTol) << "neox " << neox;
+  }
+}
+
+// Multi-axis RoPE (M-RoPE's t/h/w, a vision tower's row/column): each frequency section
+// takes its positions from its axis; a batch with fewer axes than sections uses the token
+// positions for the rest. Also fused with the KV store, as the decoder layers call it.
+TEST_F(CudaOpsTest, MultiAxisRopeTakesEachSectionsPositionsFromItsAxis) {
+  const int n = 21, heads = 2, head_dim = 32;
+  for (int axes_in_batch : {3, 2}) {
+    ForwardBatch b = Batch(n, 40, 10);
+    std::uniform_int_distribution<int32_t> pos(0, 5000);
+    b.axis_positions.assign(axes_in_batch, std::vector<int32_t>(n));
+    for (auto& axis : b.axis_positions)
+      for (int32_t& p : axis) p = pos(rng_);
+    BeginBoth(b);
+    RopeSpec spec;
+    for (int i = 0; i < 12; ++i) spec.inv_freq.push_back(std::pow(10000.0f, -2.0f * i / 24));
+    spec.neox = false;
+    spec.axis_sections = {4, 4, 4};
+    auto x = Random(n * heads * head_dim);
+    Tensor gx = Device(x, n, heads * head_dim);
+    gpu_->Rope(gx, head_dim, spec);
+    cpu_.Rope(HostTensor(x, n, heads * head_dim), head_dim, spec);
+    EXPECT_LT(RelErr(Host(gx), x), kTol) << axes_in_batch << " axes in the batch";
+  }
+}
+
+// The vision encoders' ops: LayerNorm (with and without bias), exact GELU, and full
+// attention within each of several sequences (GQA too).
+TEST_F(CudaOpsTest, EncoderOpsMatchTheCpu) {
+  const int rows = 9, cols = 1100;
+  auto x = Random(rows * cols, 3.0f), w = Random(cols), bias = Random(cols);
+  Tensor gw = Device(w, 1, cols, DType::kF32), gb = Device(bias, 1, cols, DType::kF32);
+  for (bool with_bias : {true, false}) {
+    Tensor gx = Device(x, rows, cols), out = Poisoned(rows, cols);
+    std::vector<float> want(rows * cols);
+    gpu_->LayerNorm(gx, gw, with_bias ? gb : Tensor{}, 1e-5f, out);
+    cpu_.LayerNorm(HostTensor(x, rows, cols), HostTensor(w, 1, cols), with_bias ? HostTensor(bias, 1, cols) : Tensor{},
+                   1e-5f, HostTensor(want, rows, cols));
+    EXPECT_LT(RelErr(Host(out), want), kTol) << "bias " << with_bias;
+  }
+  {
+    Tensor gx = Device(x, rows, cols);
+    std::vector<float> want(rows * cols);
+    gpu_->Gelu(gx, gx);
+    cpu_.Gelu(HostTensor(x, rows, cols), HostTensor(want, rows, cols));
+    EXPECT_LT(RelErr(Host(gx), want), kTol);
+  }
+  for (auto [q_heads, kv_heads, head_dim] : {std::tuple{4, 4, 80}, std::tuple{6, 2, 32}, std::tuple{2, 1, 256}}) {
+    ForwardBatch b;  // three sequences of 37, 1 and 70 tokens, no KV cache involved
+    b.input_ids.assign(108, 0);
+    b.positions.assign(108, 0);
+    b.sequences = {{0, 37, 0, 0}, {37, 1, 0, 0}, {38, 70, 0, 0}};
+    BeginBoth(b);
+    const int n = 108, qw = q_heads * head_dim, kw = kv_heads * head_dim;
+    auto q = Random(n * qw, 2.0f), k = Random(n * kw, 2.0f), v = Random(n * kw);
+    AttentionSpec spec{q_heads, kv_heads, head_dim, 1.0f / std::sqrt(float(head_dim)), 0, 0};
+    Tensor out = Poisoned(n, qw);
+    std::vector<float> want(n * qw);
+    gpu_->BidirectionalAttention(Device(q, n, qw), Device(k, n, kw), Device(v, n, kw), spec, out);
+    cpu_.BidirectionalAttention(HostTensor(q, n, qw), HostTensor(k, n, kw), HostTensor(v, n, kw), spec,
+                                HostTensor(want, n, qw));
+    EXPECT_LT(RelErr(Host(out), want), kTol) << q_heads << "q/" << kv_heads << "kv x" << head_dim;
   }
 }
 

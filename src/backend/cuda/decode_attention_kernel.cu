@@ -1,0 +1,225 @@
+// The decode attention kernel: every work item is one token's group of ROWS q heads
+// sharing a KV head (a decode step under GQA). The general kernel gives such an item one
+// warp of eight; here all eight warps stream keys. A lane group of L = D / DPL lanes
+// takes one key at a time (each lane DPL dims of it, read straight from the page table's
+// slot with 16-byte loads, two keys in flight), scores it against all ROWS q heads held in
+// registers, and keeps its own online softmax; the groups of a warp, then the warps of
+// the block, are merged at the end. Split items write partials that the last split block
+// merges (attention_split_merge.cuh), as in the general kernel.
+#include "backend/cuda/attention_kernel.h"
+#include "backend/cuda/attention_split_merge.cuh"
+#include "backend/cuda/bf16_math.cuh"
+
+namespace sgl::cuda {
+namespace {
+
+constexpr int kDecodeWarps = 8;
+constexpr int kDecodeThreads = kDecodeWarps * 32;
+// The block's merge buffer holds kDecodeWarps x ROWS x D floats.
+constexpr int kMaxDecodeRowDims = 1024;
+
+// DPL bf16 values (a multiple of 8) from p, as floats.
+template <int DPL>
+__device__ __forceinline__ void LoadRow(const uint16_t* p, float (&out)[DPL]) {
+#pragma unroll
+  for (int v = 0; v < DPL / 8; ++v) {
+    const uint4 raw = reinterpret_cast<const uint4*>(p)[v];
+    const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      out[v * 8 + 2 * i] = __uint_as_float(w[i] << 16);
+      out[v * 8 + 2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
+    }
+  }
+}
+
+// One lane's softmax state over the keys it has seen, for ROWS rows and its DPL dims.
+template <int ROWS, int DPL>
+struct RowState {
+  float m[ROWS], l[ROWS], acc[ROWS][DPL];
+
+  __device__ __forceinline__ void Init() {
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      m[r] = -FLT_MAX;
+      l[r] = 0.0f;
+#pragma unroll
+      for (int i = 0; i < DPL; ++i) acc[r][i] = 0.0f;
+    }
+  }
+
+  // Adds one key with scores s[r] and value dims v.
+  __device__ __forceinline__ void Add(const float (&s)[ROWS], const float (&v)[DPL]) {
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      const float m_new = fmaxf(m[r], s[r]);
+      const float alpha = __expf(m[r] - m_new), p = __expf(s[r] - m_new);
+      l[r] = l[r] * alpha + p;
+#pragma unroll
+      for (int i = 0; i < DPL; ++i) acc[r][i] = acc[r][i] * alpha + p * v[i];
+      m[r] = m_new;
+    }
+  }
+
+  // Merges the state of the lane `offset` lanes away (xor) into this one.
+  __device__ __forceinline__ void MergeLane(int offset) {
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      const float m_o = __shfl_xor_sync(0xffffffffu, m[r], offset);
+      const float l_o = __shfl_xor_sync(0xffffffffu, l[r], offset);
+      const float m_new = fmaxf(m[r], m_o);
+      const float a = __expf(m[r] - m_new), b = __expf(m_o - m_new);
+      l[r] = l[r] * a + l_o * b;
+#pragma unroll
+      for (int i = 0; i < DPL; ++i) acc[r][i] = acc[r][i] * a + __shfl_xor_sync(0xffffffffu, acc[r][i], offset) * b;
+      m[r] = m_new;
+    }
+  }
+};
+
+template <int D, int ROWS>
+__global__ void __launch_bounds__(kDecodeThreads) DecodeAttentionKernel(AttentionLaunch a) {
+  constexpr int DPL = ROWS <= 4 ? 16 : 8;  // dims per lane: q and acc take 2 * ROWS * DPL registers
+  constexpr int L = D / DPL;               // lanes per key
+  constexpr int KPW = 32 / L;              // keys per warp at a time
+  static_assert(L >= 1 && L <= 32 && 32 % L == 0 && ROWS * D <= kMaxDecodeRowDims);
+  __shared__ float merge_acc[kDecodeWarps][ROWS * D];
+  __shared__ float merge_ml[kDecodeWarps][ROWS][2];
+
+  AttentionWorkItem item = a.items[blockIdx.x];
+  const BatchSequence seq = a.sequences[item.sequence];
+  AttentionKeyRange(seq, item.token_begin, item.num_tokens, a.sliding_window, item.split, item.num_splits,
+                    &item.key_begin, &item.key_end);
+  const int kv_head = blockIdx.y;
+  const int group = a.num_q_heads / a.num_kv_heads;
+  const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
+  const int64_t kv_stride = static_cast<int64_t>(a.num_kv_heads) * D;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int key_lane = lane / L, dim0 = (lane % L) * DPL;
+  const int64_t token = seq.token_begin + item.token_begin;
+  const int head0 = kv_head * group + item.head_begin;
+
+  float q[ROWS][DPL];
+#pragma unroll
+  for (int r = 0; r < ROWS; ++r) {
+    LoadRow<DPL>(a.q + token * q_stride + static_cast<int64_t>(head0 + r) * D + dim0, q[r]);
+#pragma unroll
+    for (int i = 0; i < DPL; ++i) q[r][i] *= a.scale;
+  }
+  RowState<ROWS, DPL> st;
+  st.Init();
+
+  // Scores of one key's dims against every row, summed over the key's lane group.
+  auto score = [&](const float (&k)[DPL], float (&s)[ROWS]) {
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+      float dot = 0.0f;
+#pragma unroll
+      for (int i = 0; i < DPL; ++i) dot += q[r][i] * k[i];
+#pragma unroll
+      for (int o = L / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+      s[r] = a.softcap > 0.0f ? a.softcap * tanhf(dot / a.softcap) : dot;
+    }
+  };
+  const uint16_t* k_base = a.k_cache + static_cast<int64_t>(kv_head) * D + dim0;
+  const uint16_t* v_base = a.v_cache + static_cast<int64_t>(kv_head) * D + dim0;
+  constexpr int kStride = kDecodeWarps * KPW;  // keys the block takes per round
+  // Two keys per lane group per iteration, both loaded before either is used. Every lane
+  // of the warp runs the same iterations (the shuffles need them all); a lane group past
+  // the range scores nothing.
+  for (int32_t k0 = item.key_begin + warp * KPW + key_lane; k0 - key_lane < item.key_end; k0 += 2 * kStride) {
+    const int32_t k1 = k0 + kStride;
+    const bool has0 = k0 < item.key_end, has1 = k1 < item.key_end;
+    float kf0[DPL], vf0[DPL], kf1[DPL], vf1[DPL];
+    const int64_t off0 = has0 ? static_cast<int64_t>(a.kv_slots[seq.kv_begin + k0]) * kv_stride : 0;
+    const int64_t off1 = has1 ? static_cast<int64_t>(a.kv_slots[seq.kv_begin + k1]) * kv_stride : 0;
+    LoadRow<DPL>(k_base + off0, kf0);
+    LoadRow<DPL>(v_base + off0, vf0);
+    LoadRow<DPL>(k_base + off1, kf1);
+    LoadRow<DPL>(v_base + off1, vf1);
+    float s[ROWS];
+    score(kf0, s);
+    if (has0) st.Add(s, vf0);
+    score(kf1, s);
+    if (has1) st.Add(s, vf1);
+  }
+
+  // Lane groups of the warp, then warps of the block.
+#pragma unroll
+  for (int o = L; o < 32; o <<= 1) st.MergeLane(o);
+  if (lane < L) {
+#pragma unroll
+    for (int r = 0; r < ROWS; ++r) {
+#pragma unroll
+      for (int i = 0; i < DPL; ++i) merge_acc[warp][r * D + dim0 + i] = st.acc[r][i];
+      if (lane == 0) {
+        merge_ml[warp][r][0] = st.m[r];
+        merge_ml[warp][r][1] = st.l[r];
+      }
+    }
+  }
+  __syncthreads();
+  const bool split = item.num_splits > 1;
+  for (int idx = threadIdx.x; idx < ROWS * D; idx += kDecodeThreads) {
+    const int r = idx / D, d = idx % D;
+    float m_max = -FLT_MAX;
+#pragma unroll
+    for (int w = 0; w < kDecodeWarps; ++w) m_max = fmaxf(m_max, merge_ml[w][r][0]);
+    float num = 0.0f, den = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kDecodeWarps; ++w) {
+      const float weight = __expf(merge_ml[w][r][0] - m_max);
+      num += weight * merge_acc[w][idx];
+      den += weight * merge_ml[w][r][1];
+    }
+    if (!split) {
+      a.out[token * q_stride + static_cast<int64_t>(head0 + r) * D + d] = FloatToBf16(den > 0.0f ? num / den : 0.0f);
+      continue;
+    }
+    const int64_t prow = item.partial_base + (static_cast<int64_t>(item.split) * a.num_kv_heads + kv_head) * ROWS + r;
+    a.partial_acc[prow * D + d] = num;
+    if (d == 0) {
+      a.partial_ml[prow * 2] = den > 0.0f ? m_max : -FLT_MAX;
+      a.partial_ml[prow * 2 + 1] = den;
+    }
+  }
+  if (split) MergeSplitsIfLast(a, item, seq, kv_head);
+}
+
+template <int D, int ROWS>
+cudaError_t Launch(const AttentionLaunch& a, cudaStream_t stream) {
+  if constexpr (ROWS * D > kMaxDecodeRowDims) {
+    return cudaErrorInvalidValue;  // DecodeAttentionSupports rules these out
+  } else {
+    DecodeAttentionKernel<D, ROWS><<<dim3(a.num_items, a.num_kv_heads), kDecodeThreads, 0, stream>>>(a);
+    return cudaGetLastError();
+  }
+}
+
+template <int D>
+cudaError_t LaunchForRows(const AttentionLaunch& a, cudaStream_t stream) {
+  switch (a.decode_rows) {
+    case 1: return Launch<D, 1>(a, stream);
+    case 2: return Launch<D, 2>(a, stream);
+    case 4: return Launch<D, 4>(a, stream);
+    default: return Launch<D, 8>(a, stream);
+  }
+}
+
+}  // namespace
+
+bool DecodeAttentionSupports(int head_dim, int rows) {
+  const bool rows_ok = rows == 1 || rows == 2 || rows == 4 || rows == 8;
+  return rows_ok && (head_dim == 64 || head_dim == 128 || head_dim == 256) && rows * head_dim <= kMaxDecodeRowDims;
+}
+
+cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream) {
+  if (a.num_items == 0) return cudaSuccess;
+  switch (a.head_dim) {
+    case 64: return LaunchForRows<64>(a, stream);
+    case 128: return LaunchForRows<128>(a, stream);
+    default: return LaunchForRows<256>(a, stream);
+  }
+}
+
+}  // namespace sgl::cuda
