@@ -25,6 +25,12 @@ class ByteSet {
     return n;
   }
   void Union(const ByteSet& o) { for (int i = 0; i < 4; ++i) words_[i] |= o.words_[i]; }
+  bool Intersects(const ByteSet& o) const {
+    return ((words_[0] & o.words_[0]) | (words_[1] & o.words_[1]) | (words_[2] & o.words_[2]) | (words_[3] & o.words_[3])) != 0;
+  }
+  bool IsSubsetOf(const ByteSet& o) const {
+    return ((words_[0] & ~o.words_[0]) | (words_[1] & ~o.words_[1]) | (words_[2] & ~o.words_[2]) | (words_[3] & ~o.words_[3])) == 0;
+  }
   void Subtract(const ByteSet& o) { for (int i = 0; i < 4; ++i) words_[i] &= ~o.words_[i]; }
   bool operator==(const ByteSet&) const = default;
 

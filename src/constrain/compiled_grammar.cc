@@ -17,10 +17,14 @@ class TrieWalk {
     size_t max_len = 0;
     for (int32_t id : v_.trie_tokens()) max_len = std::max(max_len, v_.token_bytes(id).size());
     levels_.resize(max_len + 2);
-    self_loops_.resize(a_.num_states());
+    edges_.resize(a_.num_states());
     for (int32_t q = 0; q < a_.num_states(); ++q) {
       for (int b = 0; b < 256; ++b) {
-        if (a_.Next(q, static_cast<uint8_t>(b)) == q) self_loops_[q].Add(static_cast<uint8_t>(b));
+        int32_t t = a_.Next(q, static_cast<uint8_t>(b));
+        if (t < 0) continue;
+        auto it = std::find_if(edges_[q].begin(), edges_[q].end(), [t](const Edge& e) { return e.target == t; });
+        if (it == edges_[q].end()) it = edges_[q].insert(edges_[q].end(), Edge{ByteSet(), t});
+        it->bytes.Add(static_cast<uint8_t>(b));
       }
     }
   }
@@ -69,33 +73,27 @@ class TrieWalk {
   }
 
   // Every string over `bytes` of up to `depth` bytes leads from `state` through plain
-  // states only. Gives up (false) when the states fan out.
+  // states only. Follows the set of states reachable after i bytes, one edge group (bytes
+  // with the same target) at a time; stops early when that set maps onto itself (it then
+  // stays the same for any depth). Gives up (false) when the states fan out.
   bool ClosedOver(int32_t state, const ByteSet& bytes, int32_t depth) {
     if (!Plain(state)) return false;
-    ByteSet rest = bytes;
-    rest.Subtract(self_loops_[state]);
-    if (rest.Empty()) return true;
-    // Multi-byte UTF-8 below fans the states out: not worth following.
-    if (!ByteSet::Range(0x80, 0xFF).Empty() && [&] { ByteSet high = bytes; high.Subtract(ByteSet::Range(0, 0x7F)); return !high.Empty(); }()) {
-      return false;
-    }
     frontier_.assign(1, state);
     for (int32_t i = 0; i < depth; ++i) {
       next_frontier_.clear();
       for (int32_t s : frontier_) {
-        ByteSet missing = bytes;
-        missing.Subtract(a_.allowed_bytes(s));
-        if (!missing.Empty()) return false;
-        for (int b = 0; b < 256; ++b) {
-          if (!bytes.Contains(static_cast<uint8_t>(b))) continue;
-          int32_t t = a_.Next(s, static_cast<uint8_t>(b));
-          if (!Plain(t)) return false;
-          if (std::find(next_frontier_.begin(), next_frontier_.end(), t) == next_frontier_.end()) {
-            if (next_frontier_.size() == 2) return false;
-            next_frontier_.push_back(t);
+        if (!bytes.IsSubsetOf(a_.allowed_bytes(s))) return false;
+        for (const Edge& e : edges_[s]) {
+          if (!e.bytes.Intersects(bytes)) continue;
+          if (!Plain(e.target)) return false;
+          if (std::find(next_frontier_.begin(), next_frontier_.end(), e.target) == next_frontier_.end()) {
+            if (next_frontier_.size() == kMaxFrontier) return false;
+            next_frontier_.push_back(e.target);
           }
         }
       }
+      std::sort(next_frontier_.begin(), next_frontier_.end());
+      if (next_frontier_ == frontier_) return true;
       std::swap(frontier_, next_frontier_);
     }
     return true;
@@ -181,9 +179,14 @@ class TrieWalk {
   std::vector<Level> levels_;
   std::vector<uint32_t> accepted_bits_;
   std::vector<int32_t> uncertain_;
-  std::vector<ByteSet> self_loops_;  // per state: the bytes that lead back to it
+  struct Edge {
+    ByteSet bytes;  // the bytes that lead to...
+    int32_t target;  // ...this state
+  };
+  std::vector<std::vector<Edge>> edges_;  // per state, one entry per distinct target
   std::vector<int32_t> frontier_, next_frontier_;
   static constexpr int32_t kMinShortcutTokens = 8;
+  static constexpr size_t kMaxFrontier = 8;
 };
 
 }  // namespace

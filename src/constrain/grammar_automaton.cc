@@ -5,6 +5,8 @@
 #include <map>
 #include <utility>
 
+#include "constrain/rule_dfa.h"
+
 namespace sgl::constrain {
 namespace {
 
@@ -111,13 +113,6 @@ struct Nfa {
 };
 
 
-// One rule's DFA before global numbering; call edges still name the callee rule.
-struct RuleDfa {
-  std::vector<std::array<int32_t, 256>> next;
-  std::vector<uint8_t> accepting;
-  std::vector<std::vector<std::pair<int32_t, int32_t>>> calls;  // (callee rule, local target)
-};
-
 Result<RuleDfa> Determinize(const Nfa& nfa, int32_t final_state, int64_t& dfa_budget, int64_t& work_budget,
                            const std::string& rule) {
   RuleDfa dfa;
@@ -207,7 +202,7 @@ class AutomatonBuilder {
       }
       nfa_budget -= static_cast<int64_t>(nfa.states.size());
       SGL_ASSIGN_OR_RETURN(RuleDfa dfa, Determinize(nfa, final_state, dfa_budget, work_budget, rule.name));
-      dfas.push_back(std::move(dfa));
+      dfas.push_back(MinimizeRuleDfa(dfa));
     }
     Assemble(dfas);
     SGL_RETURN_IF_ERROR(Prune());

@@ -226,6 +226,12 @@ class SchemaConverter {
       SGL_ASSIGN_OR_RETURN(merged, RestrictToClosedParts(std::move(merged), parts, path));
       return Schema(merged, path, depth + 1);
     }
+    // oneOf is read as anyOf: "exactly one branch" is not expressible by a grammar once
+    // branches overlap. The grammar is exact when the branches are disjoint (different
+    // types; objects told apart by a required key the others forbid, or by a const/enum
+    // discriminator); otherwise an output matching two branches can come out. xgrammar
+    // 0.2.8 does the same (it warns and "falls back to anyOf semantics" unless it proves
+    // the branches disjoint).
     for (const char* key : {"anyOf", "oneOf"}) {
       if (!s.contains(key)) continue;
       const Json& options = s[key];
@@ -283,7 +289,8 @@ class SchemaConverter {
       SGL_ASSIGN_OR_RETURN(Expr e, Typed(s, t, path, depth));
       alts.push_back(std::move(e));
     }
-    if (s.contains("nullable") && s["nullable"] == true) alts.push_back(LiteralExpr("null"));
+    // OpenAPI 3.0: `nullable` adds null to the types `type` names, and only with `type`.
+    if (s.contains("type") && s.contains("nullable") && s["nullable"] == true) alts.push_back(LiteralExpr("null"));
     return AltExpr(std::move(alts));
   }
 
@@ -487,6 +494,8 @@ class SchemaConverter {
         members.push_back({std::move(member), true});
       }
     }
+    std::vector<std::string> names(declared.begin(), declared.end());
+    names.insert(names.end(), required.begin(), required.end());
     std::optional<Expr> extra;
     bool has_extra_key = s.contains("additionalProperties");
     if ((has_extra_key && !(s["additionalProperties"].is_boolean() && s["additionalProperties"] == false)) ||
@@ -496,7 +505,9 @@ class SchemaConverter {
         SGL_ASSIGN_OR_RETURN(value, Schema(s["additionalProperties"], path + "/additionalProperties", depth + 1));
         value = Share(std::move(value), path + "/additionalProperties");
       }
-      extra = SeqExpr({JsonStringExpr(), Colon(), std::move(value)});
+      // An extra key never repeats a declared one (JSON Schema validators read the last of
+      // repeated keys, so a repeat could smuggle in a value the property's schema refuses).
+      extra = SeqExpr({JsonStringExceptExpr(names, JsonStringRestExpr()), Colon(), std::move(value)});
     }
     size_t leading_optional = 0;
     while (leading_optional < members.size() && !members[leading_optional].required) ++leading_optional;

@@ -1,5 +1,6 @@
 #include "constrain/json_value_exprs.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,11 @@ Expr NonNegativeRange(uint64_t lo, std::optional<uint64_t> hi) {
   return AltExpr(std::move(options));
 }
 
+std::optional<uint64_t> ToUnsigned(std::optional<int64_t> v) {
+  if (!v) return std::nullopt;
+  return static_cast<uint64_t>(*v);
+}
+
 Expr Fraction() { return SeqExpr({ByteExpr('.'), PlusExpr(AnyDigit())}); }
 
 }  // namespace
@@ -76,6 +82,49 @@ Expr JsonStringCharExpr() {
 
 Expr JsonStringExpr(int32_t min_len, std::optional<int32_t> max_len) {
   return SeqExpr({ByteExpr('"'), RepeatExpr(JsonStringCharExpr(), min_len, max_len), ByteExpr('"')});
+}
+
+Expr JsonStringRestExpr() { return SeqExpr({StarExpr(JsonStringCharExpr()), ByteExpr('"')}); }
+
+namespace {
+
+// Key content from a point where `prefix` (a prefix of some name, in `sorted` order) has
+// been read: names[begin, end) are the names starting with it.
+Expr KeyAfterPrefix(const std::vector<std::string>& sorted, size_t begin, size_t end, size_t depth, const Expr& rest) {
+  std::vector<Expr> options;
+  bool is_name = sorted[begin].size() == depth;
+  if (!is_name) options.push_back(ByteExpr('"'));
+  ByteSet plain_ascii = ByteSet::Range(0x20, 0x7F);
+  plain_ascii.Remove('"');
+  plain_ascii.Remove('\\');
+  ByteSet differing = plain_ascii;
+  bool non_ascii_continues = false;
+  size_t i = is_name ? begin + 1 : begin;
+  while (i < end) {
+    auto b = static_cast<uint8_t>(sorted[i][depth]);
+    size_t j = i;
+    while (j < end && static_cast<uint8_t>(sorted[j][depth]) == b) ++j;
+    if (b >= 0x80) {
+      non_ascii_continues = true;  // not followed: such a character is refused here
+    } else if (plain_ascii.Contains(b)) {
+      differing.Remove(b);
+      options.push_back(SeqExpr({ByteExpr(b), KeyAfterPrefix(sorted, i, j, depth + 1, rest)}));
+    }
+    i = j;
+  }
+  if (!differing.Empty()) options.push_back(SeqExpr({BytesExpr(differing), rest}));
+  if (!non_ascii_continues) options.push_back(SeqExpr({CodePointRangesExpr({{0x80, kMaxCodePoint}}), rest}));
+  return AltExpr(std::move(options));
+}
+
+}  // namespace
+
+Expr JsonStringExceptExpr(const std::vector<std::string>& names, const Expr& rest) {
+  if (names.empty()) return SeqExpr({ByteExpr('"'), rest});
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  return SeqExpr({ByteExpr('"'), KeyAfterPrefix(sorted, 0, sorted.size(), 0, rest)});
 }
 
 Expr JsonNumberExpr() {
@@ -112,11 +161,23 @@ Expr JsonIntegerExpr(std::optional<int64_t> lo, std::optional<int64_t> hi) {
 Expr JsonBoundedNumberExpr(std::optional<int64_t> lo, std::optional<int64_t> hi) {
   std::vector<Expr> options;
   options.push_back(JsonIntegerExpr(lo, hi));
-  int64_t frac_lo = lo ? std::max<int64_t>(*lo, 0) : 0;
-  std::optional<int64_t> frac_hi;
-  if (hi) frac_hi = *hi - 1;
-  if (!frac_hi || frac_lo <= *frac_hi) {
-    options.push_back(SeqExpr({JsonIntegerExpr(frac_lo, frac_hi), Fraction()}));
+  // X.f (f > 0) lies in (X, X + 1): inside [lo, hi] when lo <= X and X + 1 <= hi.
+  int64_t pos_lo = lo ? std::max<int64_t>(*lo, 0) : 0;
+  std::optional<int64_t> pos_hi;
+  if (hi) pos_hi = *hi - 1;
+  if (!pos_hi || pos_lo <= *pos_hi) {
+    options.push_back(SeqExpr({NonNegativeRange(static_cast<uint64_t>(pos_lo), ToUnsigned(pos_hi)), Fraction()}));
+  }
+  // -X.f lies in (-(X + 1), -X): inside [lo, hi] when -hi <= X and X + 1 <= -lo. X = 0
+  // gives -0.f, spelled with its leading zero as JSON requires.
+  if (!lo || *lo <= -1) {
+    int64_t neg_lo = hi && *hi < 0 ? -*hi : 0;
+    std::optional<int64_t> neg_hi;
+    if (lo) neg_hi = -*lo - 1;
+    if (!neg_hi || neg_lo <= *neg_hi) {
+      options.push_back(
+          SeqExpr({ByteExpr('-'), NonNegativeRange(static_cast<uint64_t>(neg_lo), ToUnsigned(neg_hi)), Fraction()}));
+    }
   }
   return AltExpr(std::move(options));
 }
@@ -134,7 +195,7 @@ std::optional<Expr> JsonFormatExpr(std::string_view format) {
   } else if (format == "date-time") {
     pattern = std::string(kDate) + "T" + std::string(kTime);
   } else if (format == "email") {
-    pattern = R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?)+)";
+    pattern = R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)";
   } else if (format == "uuid") {
     pattern = R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
   } else if (format == "uri") {
@@ -142,7 +203,7 @@ std::optional<Expr> JsonFormatExpr(std::string_view format) {
   } else if (format == "ipv4") {
     pattern = R"(((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))";
   } else if (format == "hostname") {
-    pattern = R"([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?)*)";
+    pattern = R"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)";
   } else {
     return std::nullopt;
   }

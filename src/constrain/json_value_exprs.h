@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "constrain/expr.h"
@@ -19,9 +21,18 @@ Expr JsonStringExpr(int32_t min_len = 0, std::optional<int32_t> max_len = std::n
 Expr JsonNumberExpr();
 // A JSON integer in [lo, hi] (either end open when nullopt).
 Expr JsonIntegerExpr(std::optional<int64_t> lo, std::optional<int64_t> hi);
-// A JSON number in [lo, hi]: integers in range, plus fractions where the integer part
-// keeps the value inside (non-negative integer parts only).
+// A JSON number in [lo, hi]: integers in range, plus fractions (of either sign) whose
+// integer part keeps the value inside whatever digits follow the point.
 Expr JsonBoundedNumberExpr(std::optional<int64_t> lo, std::optional<int64_t> hi);
+// The rest of a JSON string after its opening quote: characters, then the closing quote.
+Expr JsonStringRestExpr();
+// A quoted JSON string whose content is none of `names` (an object key that must not
+// repeat a declared property). `rest` matches the remainder of a string after its
+// opening quote (JsonStringRestExpr, or a rule holding it so it is built once). Keys are
+// followed byte by byte while they spell a prefix of some name; there, escapes and
+// non-ASCII characters that could continue a name are refused (so no spelling of a name
+// slips through), after the first differing character anything goes.
+Expr JsonStringExceptExpr(const std::vector<std::string>& names, const Expr& rest);
 // The quoted string for `format`; nullopt for an unknown format (plain string then).
 std::optional<Expr> JsonFormatExpr(std::string_view format);
 // "..." whose content matches `pattern` (a search, as JSON Schema means it: unanchored

@@ -21,15 +21,37 @@ import jsonschema  # noqa: E402
 CORPUS = os.path.join(test_server.ROOT, "tests", "fixtures", "json_schemas")
 
 
+# Keywords whose value maps names to subschemas (the map itself is not a schema), and
+# keywords whose value is data, never a schema.
+SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+DATA_KEYWORDS = ("enum", "const", "default", "examples", "required")
+
+
 def openapi_nullable(schema):
-    """The schema with OpenAPI's `nullable: true` (which the corpus uses and the grammar
-    honours, as the issue asks) spelled in JSON Schema, which `jsonschema` would ignore."""
+    """The schema with OpenAPI 3.0's `nullable: true` (which the corpus uses and the grammar
+    honours, as the issue asks) spelled in JSON Schema, which `jsonschema` would ignore.
+    OpenAPI 3.0.3 reads it as adding "null" to the types that `type` names, and only where
+    `type` is given, so exactly there it becomes anyOf [schema, {type: null}]; elsewhere it
+    is dropped (adds nothing). Only schema positions are rewritten, so a property that
+    happens to be named "nullable" stays, and $defs stay at the root where $refs point."""
     if isinstance(schema, list):
         return [openapi_nullable(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: openapi_nullable(v) for k, v in schema.items() if k != "nullable"}
-    return {"anyOf": [out, {"type": "null"}]} if schema.get("nullable") is True else out
+    out = {}
+    for key, value in schema.items():
+        if key == "nullable":
+            continue
+        if key in SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: openapi_nullable(sub) for name, sub in value.items()}
+        elif key in DATA_KEYWORDS:
+            out[key] = value
+        else:
+            out[key] = openapi_nullable(value)
+    if schema.get("nullable") is not True or "type" not in schema:
+        return out
+    defs = {k: out.pop(k) for k in ("$defs", "definitions", "$schema") if k in out}
+    return {"anyOf": [out, {"type": "null"}], **defs}
 
 
 def validate(schema, text):
@@ -60,6 +82,7 @@ def run_one(server, path, args, index):
         except Exception as e:  # not JSON, or invalid
             rec["valid"] = False
             rec["error"] = str(e).splitlines()[0]
+    print(f"{os.path.basename(path)}: {rec['finish']} valid={rec.get('valid')}", file=sys.stderr, flush=True)
     return rec
 
 

@@ -326,6 +326,20 @@ class ServerTest(unittest.TestCase):
         self.assertIn("lookbehind", out["error"]["message"])
         self.assertRegex(self.constrained("Call me at", 0, regex="[0-9]{3}"), r"^[0-9]{3}$")
 
+    def test_bad_grammar_streamed_like_sglang(self):
+        # SGLang compiles grammars in its scheduler, after a stream has begun: a bad one
+        # answers 200 and the stream carries one error event, then [DONE]. Same here.
+        c = self.server.conn()
+        c.request("POST", "/generate", body=json.dumps({"text": "hi", "stream": True, "sampling_params": {
+            "max_new_tokens": 4, "regex": "a(?=b)"}}))
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        events, done = sse_events(r)
+        self.assertTrue(done)
+        self.assertEqual(len(events), 1, events)
+        self.assertIn("lookahead", events[0]["error"]["message"])
+        self.assertEqual(events[0]["error"]["code"], 400)
+
     def test_openai_response_format(self):
         import jsonschema
         client = self.client()

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "constrain_testing.h"
 
 namespace sgl::constrain {
@@ -127,6 +130,63 @@ TEST(JsonSchemaConverterTest, ArraysEnumsConstAndCombinators) {
   EXPECT_FALSE(all_of(R"({"a":1})"));
   Checker nullable(R"({"type":"string","nullable":true})");
   EXPECT_TRUE(nullable("null"));
+  Checker untyped(R"({"properties":{"a":{"type":"integer"}},"nullable":true})");  // OpenAPI: only with type
+  EXPECT_TRUE(untyped(R"({"a":1})"));
+  EXPECT_FALSE(untyped("null"));
+}
+
+TEST(JsonSchemaConverterTest, NegativeFractionsInRanges) {
+  // Every spelling v.d (one decimal) in [-4.9, 4.9] is accepted iff lo <= v <= hi.
+  struct Range { int lo, hi; };
+  for (Range r : {Range{-3, 2}, Range{-3, -1}, Range{-1, 0}, Range{1, 3}}) {
+    std::string schema = R"({"type":"number","minimum":)" + std::to_string(r.lo) + R"(,"maximum":)" + std::to_string(r.hi) + "}";
+    Checker c(schema);
+    for (int tenths = -49; tenths <= 49; ++tenths) {
+      if (tenths % 10 == 0) continue;
+      std::string text = (tenths < 0 ? "-" : "") + std::to_string(std::abs(tenths) / 10) + "." + std::to_string(std::abs(tenths) % 10);
+      double v = tenths / 10.0;
+      EXPECT_EQ(c(text), v >= r.lo && v <= r.hi) << schema << " " << text;
+    }
+  }
+  Checker open_below(R"({"type":"number","maximum":-2})");
+  EXPECT_TRUE(open_below("-1234.5"));
+  EXPECT_FALSE(open_below("-1.5"));
+  EXPECT_FALSE(open_below("-00.5"));
+}
+
+TEST(JsonSchemaConverterTest, ExtraKeysNeverRepeatDeclaredOnes) {
+  Checker o(R"({"type":"object","properties":{"ab":{"type":"integer"},"b":{"type":"integer"}},"required":["r"],"additionalProperties":{"type":"string"}})");
+  EXPECT_TRUE(o(R"({"ab":1,"r":2,"a":"x"})"));
+  EXPECT_TRUE(o(R"({"ab":1,"r":2,"abc":"x","x":"y","":"z","é":"w"})"));
+  EXPECT_FALSE(o(R"({"ab":1,"r":2,"ab":"x"})"));
+  EXPECT_FALSE(o(R"({"r":2,"b":"x"})"));
+  EXPECT_FALSE(o(R"({"r":2,"r":"x"})"));            // required but undeclared is a name too
+  EXPECT_FALSE(o(R"({"r":2,"a\u0062":"x"})"));     // no escaped spelling of a name
+  EXPECT_TRUE(o(R"({"r":2,"x\u0062":"x"})"));      // escapes once the key differs
+  Checker unicode(R"({"type":"object","properties":{"é":{"type":"integer"}},"additionalProperties":true})");
+  EXPECT_TRUE(unicode(R"({"é":1,"e":2})"));
+  EXPECT_FALSE(unicode(R"({"é":1,"é":2})"));
+}
+
+TEST(JsonSchemaConverterTest, OneOfIsAnyOfLikeXgrammar) {
+  // oneOf becomes anyOf (as xgrammar 0.2.8 does when it cannot prove the branches
+  // disjoint): exact for disjoint branches, and an overlap is not excluded.
+  Checker disjoint(R"({"oneOf":[{"type":"integer"},{"type":"string"}]})");
+  EXPECT_TRUE(disjoint("5"));
+  EXPECT_TRUE(disjoint(R"("5")"));
+  EXPECT_FALSE(disjoint("true"));
+  Checker overlap(R"({"oneOf":[{"type":"integer"},{"type":"number"}]})");
+  EXPECT_TRUE(overlap("5"));
+}
+
+TEST(JsonSchemaConverterTest, HostnameLabelsUpToDnsLimit) {
+  Checker host(R"({"type":"string","format":"hostname"})");
+  std::string label63 = "a" + std::string(61, 'b') + "c";
+  EXPECT_TRUE(host("\"" + label63 + ".example\""));
+  EXPECT_FALSE(host("\"" + label63 + "d.example\""));  // 64 characters: over RFC 1034's limit
+  EXPECT_FALSE(host(R"("-a.example")"));
+  Checker email(R"({"type":"string","format":"email"})");
+  EXPECT_TRUE(email("\"x@" + label63 + ".org\""));
 }
 
 TEST(JsonSchemaConverterTest, RecursiveRefs) {
