@@ -14,9 +14,6 @@
 #include "model/model.h"
 #include "multimodal/glm4v_fixture.h"
 #include "multimodal/glm4v_vision_tower.h"
-#include "multimodal/image_preprocessor.h"
-#include "multimodal/mrope_positions.h"
-#include "multimodal/vision_fixtures.h"
 
 namespace sgl {
 namespace {
@@ -70,25 +67,15 @@ TEST(Glm4vModelTest, LogitsWithImagesMatchTransformers) {
   const nlohmann::json reference = mm::test::Glm4vReference();
   for (const auto& rc : reference["cases"]) {
     SCOPED_TRACE(rc["image"].get<std::string>());
-    mm::ImagePreprocessConfig pre = mm::ImagePreprocessConfig::Glm4v();
-    pre.min_pixels = rc["min_pixels"];
-    pre.max_pixels = rc["max_pixels"];
-    auto patches = mm::ImagePreprocessor(pre).Preprocess(mm::test::LoadFixtureImage(rc["image"]), "img");
+    auto patches = mm::test::PreprocessCase(rc);
     ASSERT_TRUE(patches.ok()) << patches.status().message();
     auto features = (*tower)->Encode(*patches);
     ASSERT_TRUE(features.ok()) << features.status().message();
-
+    auto batch = mm::test::ImagePrefillBatch(rc, *c.image_token_id, std::move(*features));
+    ASSERT_TRUE(batch.ok()) << batch.status().message();
     const std::vector<int32_t> ids = rc["input_ids"].get<std::vector<int32_t>>();
-    const mm::VisionGrid grids[] = {mm::test::GridOf(rc)};
-    auto positions = mm::ComputeMropePositions(ids, *c.image_token_id, grids, 2);
-    ASSERT_TRUE(positions.ok()) << positions.status().message();
-    ForwardBatch batch = PrefillBatch(ids);
-    batch.axis_positions.assign(positions->axes.begin(), positions->axes.end());
-    const auto first_image = std::find(ids.begin(), ids.end(), *c.image_token_id) - ids.begin();
-    batch.input_embeds.push_back({static_cast<int32_t>(first_image), grids[0].num_merged_tokens(2), 0,
-                                  std::make_shared<const std::vector<float>>(std::move(*features))});
     std::vector<float> logits;
-    ASSERT_TRUE(model->Forward(batch, &logits).ok());
+    ASSERT_TRUE(model->Forward(*batch, &logits).ok());
     ASSERT_EQ(logits.size(), ids.size() * c.vocab_size);
     float max_error = 0;
     for (size_t t = 0; t < ids.size(); ++t) {

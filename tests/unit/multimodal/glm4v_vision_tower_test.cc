@@ -26,10 +26,7 @@ TEST(Glm4vVisionTowerTest, MatchesTransformersImageFeatures) {
   ASSERT_GE(reference["cases"].size(), 2u);
   for (const auto& c : reference["cases"]) {
     SCOPED_TRACE(c["image"].get<std::string>());
-    ImagePreprocessConfig config = ImagePreprocessConfig::Glm4v();
-    config.min_pixels = c["min_pixels"];
-    config.max_pixels = c["max_pixels"];
-    auto patches = ImagePreprocessor(config).Preprocess(test::LoadFixtureImage(c["image"]), "img");
+    auto patches = test::PreprocessCase(c);
     ASSERT_TRUE(patches.ok()) << patches.status().message();
     ASSERT_EQ(patches->grid_h, c["grid_thw"][1].get<int>());
     auto features = (*tower)->Encode(*patches);
