@@ -107,7 +107,8 @@ TEST_F(CudaOpsTest, MatMulsWithBiasIntoBf16AndFloat) {
   struct Shape { int m, n, k; };
   // m <= 8 with k % 8 == 0 takes the skinny-matmul kernel, the rest cuBLASLt.
   for (Shape s : {Shape{1, 4096, 4096}, Shape{8, 130, 4096}, Shape{37, 576, 72}, Shape{5, 12, 72},
-                  Shape{3, 40, 12}, Shape{300, 1000, 256}}) {
+                  Shape{3, 40, 12}, Shape{300, 1000, 256},
+                  Shape{2, 9000, 2056}, Shape{1, 40000, 64}}) {  // several rows per warp, ragged tiles
     auto x = Random(s.m * s.k), w = Random(s.n * s.k, 0.1f), bias = Random(s.n);
     auto gw = gpu_->PrepareWeight(HostTensor(w, s.n, s.k));
     auto gb = gpu_->PrepareWeight(HostTensor(bias, 1, s.n));
