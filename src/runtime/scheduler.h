@@ -128,6 +128,7 @@ class Scheduler {
   // cannot be encoded; the caller finishes the request.
   [[nodiscard]] Status Schedule(StepPlan& plan, RunningIt it, int64_t num_new_tokens);
   int64_t PrefillChunk(const Request& req, int64_t prefill_budget) const;
+  RowSampling DeviceSampling(Request& r, std::vector<LogitEdit>& edits);
   // Whether `req` should wait for a prompt being computed that it shares (in-batch prefix caching).
   bool SharesPromptBeingComputed(const Request& req) const;
   // Nothing could run: fails the first waiting request if it can never fit.
