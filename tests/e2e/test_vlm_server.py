@@ -3,8 +3,8 @@
 GLM-4.1V fixture (tests/fixtures/models/glm4v/hf; its words are meaningless). A three-turn
 chat about one image through /v1/chat/completions with the official `openai` client, where
 turns 2 and 3 report cached tokens covering the earlier turns including the image;
-/generate with image_data; bad images answered 400 naming the problem; and the trace
-record's image stages.
+/generate with image_data; bad images answered 400 naming the problem; the trace
+record's image stages; and a server with --disable-local-image-files refusing file paths.
 Usage: test_vlm_server.py SGL_BINARY"""
 import base64
 import json
@@ -141,6 +141,47 @@ class VlmServerTest(unittest.TestCase):
         status, info = self.server.json("GET", "/get_model_info")
         self.assertEqual(status, 200)
         self.assertTrue(info["has_image_understanding"])
+
+
+class LocalImageFilesDisabledTest(unittest.TestCase):
+    """`--disable-local-image-files`: a file path is a 400 naming the flag, whether or not
+    the file exists; data: URLs still work."""
+
+    @classmethod
+    def setUpClass(cls):
+        test_server.MODEL = MODEL
+        cls.server = test_server.Server("--max-total-tokens", "4096", "--disable-local-image-files")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def generate(self, image):
+        text = "[gMASK]<sop><|user|>\n<|begin_of_image|><|image|><|end_of_image|>Describe it.<|assistant|>\n"
+        return self.server.json("POST", "/generate", {
+            "text": text, "image_data": image, "sampling_params": {"temperature": 0, "max_new_tokens": 2}})
+
+    def test_file_paths_are_refused_naming_the_flag(self):
+        for image in [IMAGE, "file://" + IMAGE, "/nonexistent/picture.png"]:
+            with self.subTest(image=image):
+                status, error = self.generate(image)
+                self.assertEqual(status, 400, error)
+                self.assertIn("--disable-local-image-files", error["error"]["message"])
+        status, error = self.server.json("POST", "/v1/chat/completions", {
+            "model": "default", "max_tokens": 2, "messages": [{"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": IMAGE}}, {"type": "text", "text": "Hi"}]}]})
+        self.assertEqual(status, 400, error)
+        self.assertIn("--disable-local-image-files", error["error"]["message"])
+
+    def test_data_urls_still_work(self):
+        status, answer = self.generate(data_url(IMAGE))
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(len(answer["output_ids"]), 2)
+
+    def test_server_info_reports_the_flag(self):
+        status, info = self.server.json("GET", "/get_server_info")
+        self.assertEqual(status, 200)
+        self.assertTrue(info["disable_local_image_files"])
 
 
 if __name__ == "__main__":
