@@ -1,58 +1,26 @@
 #include "runtime/image_encode_queue.h"
 
-#include <algorithm>
 #include <chrono>
 
 namespace sgl {
 
 ImageEncodeQueue::ImageEncodeQueue(multimodal::VisionModel& vision, size_t cache_bytes, BeforeEncode before_encode)
-    : vision_(vision), cache_(cache_bytes), before_encode_(std::move(before_encode)), thread_([this] { WorkerLoop(); }) {}
-
-ImageEncodeQueue::~ImageEncodeQueue() {
-  std::deque<Job> left;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    left.swap(jobs_);
-  }
-  wake_.notify_all();
-  thread_.join();
-  for (Job& job : left) job.done(Status(StatusCode::kInternal, "the engine is shutting down"));
-}
+    : vision_(vision),
+      cache_(cache_bytes),
+      before_encode_(std::move(before_encode)),
+      jobs_(
+          1, [this](Job& job) { job.done(EncodeImages(*job.req)); },
+          [](Job& job) { job.done(Status(StatusCode::kInternal, "the engine is shutting down")); }) {}
 
 void ImageEncodeQueue::Enqueue(std::shared_ptr<Request> req, Callback done) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back({std::move(req), std::move(done)});
-  }
-  wake_.notify_one();
+  jobs_.Push({std::move(req), std::move(done)});
 }
 
 bool ImageEncodeQueue::Cancel(uint64_t id) {
-  Job job;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.req->id == id; });
-    if (it == jobs_.end()) return false;
-    job = std::move(*it);
-    jobs_.erase(it);
-  }
-  job.done(Status(StatusCode::kInternal, "the image encode was cancelled"));
+  std::optional<Job> job = jobs_.TakeIf([id](const Job& j) { return j.req->id == id; });
+  if (!job) return false;
+  job->done(Status(StatusCode::kInternal, "the image encode was cancelled"));
   return true;
-}
-
-void ImageEncodeQueue::WorkerLoop() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    job.done(EncodeImages(*job.req));
-  }
 }
 
 Status ImageEncodeQueue::EncodeImages(Request& req) {

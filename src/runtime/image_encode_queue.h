@@ -6,14 +6,11 @@
 // encoder thread, on the thread that cancels it, or in the destructor for jobs never started.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "base/job_queue.h"
 #include "base/status.h"
 #include "multimodal/encoder_cache.h"
 #include "multimodal/vision_model.h"
@@ -30,8 +27,7 @@ class ImageEncodeQueue {
 
   // REQUIRES: `vision` (and its backend) outlives the queue.
   ImageEncodeQueue(multimodal::VisionModel& vision, size_t cache_bytes, BeforeEncode before_encode = nullptr);
-  // Finishes the job being encoded; the others' callbacks get an error.
-  ~ImageEncodeQueue();
+  // (Destruction finishes the job being encoded; the others' callbacks get an error.)
   ImageEncodeQueue(const ImageEncodeQueue&) = delete;
   ImageEncodeQueue& operator=(const ImageEncodeQueue&) = delete;
 
@@ -48,18 +44,12 @@ class ImageEncodeQueue {
     std::shared_ptr<Request> req;
     Callback done;
   };
-  void WorkerLoop();
   Status EncodeImages(Request& req);  // encoder thread
 
   multimodal::VisionModel& vision_;
   multimodal::EncoderCache cache_;  // encoder thread only
   BeforeEncode before_encode_;
-
-  std::mutex mu_;  // guards the fields below
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: started once the fields above exist
+  JobQueue<Job> jobs_;  // last: its thread stops before the fields above go
 };
 
 }  // namespace sgl

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_server  # noqa: E402  (its Server helper)
-from test_vlm_server import data_url  # noqa: E402
+from test_vlm_server import check_three_turn_chat, data_url  # noqa: E402
 
 ROOT = test_server.ROOT
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "models", "qwen25vl")
@@ -73,30 +73,13 @@ class Qwen25VlServerTest(unittest.TestCase):
 
     def test_three_turn_chat_reuses_the_earlier_turns(self):
         self.assertEqual(self.server.request("POST", "/flush_cache")[0], 200)  # other tests sent the image
-        messages = [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": data_url(self.image)}},
-            {"type": "text", "text": "What is in this picture?"}]}]
-        previous = None
-        for turn, question in enumerate(["", "Which colors?", "Anything else?"]):
-            if question:
-                messages.append({"role": "user", "content": question})
-            # A short lower-case word, ended by the grammar: plain text for the next turn's template.
-            answer = self.client().chat.completions.create(
+        # A short lower-case word, ended by the grammar: plain text for the next turn's template.
+        def chat(messages):
+            return self.client().chat.completions.create(
                 model="default", messages=messages, max_tokens=8, temperature=0, extra_body={"regex": "[a-z]{4}"})
-            usage = answer.usage
-            self.assertEqual(answer.choices[0].finish_reason, "stop")
-            cached = usage.prompt_tokens_details.cached_tokens
-            if previous is None:
-                self.assertGreater(usage.prompt_tokens, 24)  # the 8x12 patch grid merges to 24 image tokens
-                self.assertEqual(cached, 0)  # the cache was flushed
-            else:
-                # All of the previous turn (its prompt with the image, and its answer but
-                # the last token, whose KV was never computed) came from the cache.
-                self.assertGreaterEqual(cached, previous.prompt_tokens + previous.completion_tokens - 1,
-                                        f"turn {turn + 1}")
-                self.assertLess(cached, usage.prompt_tokens)
-            messages.append({"role": "assistant", "content": answer.choices[0].message.content})
-            previous = usage
+        check_three_turn_chat(self, chat, data_url(self.image), finish_reason="stop",
+                              image_tokens=24,  # the 8x12 patch grid merges to 24 image tokens
+                              first_turn_max_cached=0)  # the cache was flushed
 
 
 if __name__ == "__main__":

@@ -36,6 +36,32 @@ def png_header_only(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk
 
 
+def check_three_turn_chat(test, chat, image_url, finish_reason, image_tokens, first_turn_max_cached):
+    """A three-turn chat about one image through `chat(messages)` (an openai completion):
+    turns 2 and 3 take all of the earlier turns, the image included, from the cache."""
+    messages = [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": image_url}},
+        {"type": "text", "text": "What is in this picture?"}]}]
+    previous = None
+    for turn, question in enumerate(["", "Which colors?", "Anything else?"]):
+        if question:
+            messages.append({"role": "user", "content": question})
+        answer = chat(messages)
+        usage = answer.usage
+        test.assertEqual(answer.choices[0].finish_reason, finish_reason)
+        test.assertGreater(usage.prompt_tokens, image_tokens)
+        cached = usage.prompt_tokens_details.cached_tokens
+        if previous is None:
+            test.assertLessEqual(cached, first_turn_max_cached)
+        else:
+            # All of the previous turn (its prompt with the image, and its answer but
+            # the last token, whose KV was never computed) came from the cache.
+            test.assertGreaterEqual(cached, previous.prompt_tokens + previous.completion_tokens - 1, f"turn {turn + 1}")
+            test.assertLess(cached, usage.prompt_tokens)
+        messages.append({"role": "assistant", "content": answer.choices[0].message.content})
+        previous = usage
+
+
 class VlmServerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -57,28 +83,8 @@ class VlmServerTest(unittest.TestCase):
 
     def test_three_turn_chat_reuses_the_earlier_turns(self):
         self.assertEqual(self.server.request("POST", "/flush_cache")[0], 200)  # other tests sent the image
-        messages = [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": data_url(IMAGE)}},
-            {"type": "text", "text": "What is in this picture?"}]}]
-        previous = None
-        for turn, question in enumerate(["", "Which colors?", "Anything else?"]):
-            if question:
-                messages.append({"role": "user", "content": question})
-            answer = self.chat(messages)
-            usage = answer.usage
-            self.assertEqual(answer.choices[0].finish_reason, "length")
-            self.assertGreater(usage.prompt_tokens, IMAGE_TOKENS)
-            cached = usage.prompt_tokens_details.cached_tokens
-            if previous is None:
-                self.assertLess(cached, 5)  # nothing before the image was cached
-            else:
-                # All of the previous turn (its prompt with the image, and its answer but
-                # the last token, whose KV was never computed) came from the cache.
-                self.assertGreaterEqual(cached, previous.prompt_tokens + previous.completion_tokens - 1,
-                                        f"turn {turn + 1}")
-                self.assertLess(cached, usage.prompt_tokens)
-            messages.append({"role": "assistant", "content": answer.choices[0].message.content})
-            previous = usage
+        check_three_turn_chat(self, self.chat, data_url(IMAGE), finish_reason="length", image_tokens=IMAGE_TOKENS,
+                              first_turn_max_cached=4)  # nothing from the image on was cached
 
     def test_generate_with_image_data(self):
         text = "[gMASK]<sop><|user|>\n<|begin_of_image|><|image|><|end_of_image|>Describe it.<|assistant|>\n"

@@ -143,26 +143,36 @@ TEST(EngineImageEncodeTest, AnEncoderFailureFailsItsRequestWithTheMessage) {
   EXPECT_EQ(retried->stats.encoder_cache_hits, 0);
 }
 
+// An image request held in its encode, and one of another image queued behind it.
+struct HeldAndQueued {
+  GenerateHandle encoding, queued;
+};
+HeldAndQueued HoldOneQueueOne(GatedEngine& gated) {
+  HeldAndQueued h;
+  h.encoding = gated.engine->Submit(ImageRequest(), {});
+  EXPECT_TRUE(gated.gate.WaitStarted());
+  h.queued = gated.engine->Submit(ImageRequest("src_64x300.png"), {});
+  return h;
+}
+
+void ExpectAbortedWithoutOutput(GenerateHandle& h) {
+  ASSERT_TRUE(Ready(h.result));
+  auto result = h.result.get();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kAbort);
+  EXPECT_TRUE(result->output_ids.empty());
+}
+
 TEST(EngineImageEncodeTest, AbortingARequestWaitingForItsEncodeFinishesIt) {
   GatedEngine gated;
-  EncodeGate& gate = gated.gate;
   std::unique_ptr<Engine>& engine = gated.engine;
   ASSERT_NE(engine, nullptr);
-  GenerateHandle encoding = engine->Submit(ImageRequest(), {});
-  ASSERT_TRUE(gate.WaitStarted());
-  GenerateHandle queued = engine->Submit(ImageRequest("src_64x300.png"), {});
-  engine->Abort(queued.id);  // still queued behind the held encode: finished at once
-  ASSERT_TRUE(Ready(queued.result));
-  auto queued_result = queued.result.get();
-  ASSERT_TRUE(queued_result.ok()) << queued_result.status().message();
-  EXPECT_EQ(queued_result->finish_reason.type, FinishReason::Type::kAbort);
-  EXPECT_TRUE(queued_result->output_ids.empty());
-  engine->Abort(encoding.id);  // being encoded: finished as aborted once the encode ends
-  gate.Open();
-  ASSERT_TRUE(Ready(encoding.result));
-  auto encoding_result = encoding.result.get();
-  ASSERT_TRUE(encoding_result.ok()) << encoding_result.status().message();
-  EXPECT_EQ(encoding_result->finish_reason.type, FinishReason::Type::kAbort);
+  HeldAndQueued held = HoldOneQueueOne(gated);
+  engine->Abort(held.queued.id);  // still queued behind the held encode: finished at once
+  ExpectAbortedWithoutOutput(held.queued);
+  engine->Abort(held.encoding.id);  // being encoded: finished as aborted once the encode ends
+  gated.gate.Open();
+  ExpectAbortedWithoutOutput(held.encoding);
   // Neither reached the scheduler, and the engine keeps serving (the image now from the encoder cache).
   EXPECT_EQ(engine->Stats().num_waiting + engine->Stats().num_running, 0);
   EXPECT_EQ(engine->Stats().kv_used_tokens, 0);
@@ -174,19 +184,16 @@ TEST(EngineImageEncodeTest, AbortingARequestWaitingForItsEncodeFinishesIt) {
 
 TEST(EngineImageEncodeTest, ShuttingDownWithEncodesQueuedFinishesEveryRequest) {
   GatedEngine gated;
-  EncodeGate& gate = gated.gate;
   std::unique_ptr<Engine>& engine = gated.engine;
   ASSERT_NE(engine, nullptr);
-  GenerateHandle encoding = engine->Submit(ImageRequest(), {});
-  ASSERT_TRUE(gate.WaitStarted());
-  GenerateHandle queued = engine->Submit(ImageRequest("src_64x300.png"), {});
+  HeldAndQueued held = HoldOneQueueOne(gated);
   GenerateHandle text = engine->Submit(TextRequest(), {});
   // The engine goes while one encode is held and another queued; the held one is let go
   // once shutdown has begun (the destructor finishes the encode it is in).
   std::thread shutdown([&engine] { engine.reset(); });
-  gate.Open();
+  gated.gate.Open();
   shutdown.join();
-  for (GenerateHandle* h : {&encoding, &queued, &text}) {
+  for (GenerateHandle* h : {&held.encoding, &held.queued, &text}) {
     ASSERT_TRUE(Ready(h->result, std::chrono::seconds(0)));
     auto r = h->result.get();
     if (r.ok()) continue;  // finished, or aborted by the shutdown
