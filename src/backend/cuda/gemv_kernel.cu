@@ -1,8 +1,11 @@
 // The skinny-matmul kernel: a warp per weight row; lane l reads 16-byte chunks l, l + 32,
 // ... of the row, kUnroll loads in flight, and dots each with the same chunk of every
 // activation row (those come from L1/L2: every warp reads them). Blocks are laid out job
-// after job, so one launch covers several weights.
+// after job, so one launch covers several weights. The launch is chained
+// (chained_launch.cuh): a warp loads its first weights while the kernel before it is
+// still finishing, and waits for it only before reading the activations.
 #include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/chained_launch.cuh"
 #include "backend/cuda/gemv_kernel.h"
 
 namespace sgl::cuda {
@@ -29,23 +32,35 @@ __device__ __forceinline__ void Fma8(const uint4& w, const uint4& x, float& acc)
   }
 }
 
+// Loads chunks base + u * 32 + lane (u < kUnroll) of a weight row, zeros past its end.
+__device__ __forceinline__ void LoadWeights(const uint4* w, int64_t base, int64_t k_chunks, int lane,
+                                            uint4 (&wv)[kUnroll]) {
+#pragma unroll
+  for (int u = 0; u < kUnroll; ++u) {
+    const int64_t c = base + u * 32 + lane;
+    wv[u] = c < k_chunks ? __ldcs(w + c) : make_uint4(0, 0, 0, 0);  // weights: streamed once
+  }
+}
+
 template <int M>
 __global__ void __launch_bounds__(kWarps * 32) GemvKernel(GemvParams p) {
+  LetNextKernelStart();
   int j = 0;
   while (j + 1 < p.num_jobs && blockIdx.x >= p.first_block[j + 1]) ++j;
   const GemvJob& job = p.jobs[j];
   const int64_t row = (blockIdx.x - p.first_block[j]) * kWarps + (threadIdx.x >> 5);
-  if (row >= job.n) return;
+  if (row >= job.n) {
+    WaitForPriorKernels();
+    return;
+  }
   const int lane = threadIdx.x & 31;
   const uint4* w = static_cast<const uint4*>(job.w) + row * p.k_chunks;
   float acc[M] = {};
+  uint4 wv[kUnroll];
+  LoadWeights(w, 0, p.k_chunks, lane, wv);
+  WaitForPriorKernels();  // the activations come from the kernel before
   for (int64_t base = 0; base < p.k_chunks; base += 32 * kUnroll) {
-    uint4 wv[kUnroll];
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int64_t c = base + u * 32 + lane;
-      wv[u] = c < p.k_chunks ? __ldcs(w + c) : make_uint4(0, 0, 0, 0);  // weights: streamed once
-    }
+    if (base > 0) LoadWeights(w, base, p.k_chunks, lane, wv);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t c = base + u * 32 + lane;
@@ -69,8 +84,8 @@ __global__ void __launch_bounds__(kWarps * 32) GemvKernel(GemvParams p) {
 
 template <int M>
 cudaError_t Launch(const GemvParams& p, cudaStream_t stream) {
-  GemvKernel<M><<<static_cast<unsigned>(p.first_block[p.num_jobs]), kWarps * 32, 0, stream>>>(p);
-  return cudaGetLastError();
+  return LaunchChained(GemvKernel<M>, dim3(static_cast<unsigned>(p.first_block[p.num_jobs])), dim3(kWarps * 32), 0,
+                       stream, p);
 }
 
 bool Aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
