@@ -311,7 +311,7 @@ class LocalEngine final : public Engine {
       req->grammar = std::move(prepared->matcher);
       req->grammar_compile_seconds = prepared->compile_seconds;
       req->grammar_cache_hit = prepared->cache_hit;
-      if (req->images.empty()) return SubmitFromAside(req);
+      if (req->images.empty() || AbortedAside(req->id)) return SubmitFromAside(req);  // aborted: finished, unencoded
       EncodeThenSubmit(req, pending);
     });
   }
@@ -321,6 +321,11 @@ class LocalEngine final : public Engine {
       if (!encoded.ok()) return FailAside(*req, *pending, encoded);
       SubmitFromAside(req);
     });
+  }
+
+  bool AbortedAside(uint64_t id) {
+    std::lock_guard<std::mutex> lock(aside_mu_);
+    return aside_.at(id);
   }
 
   // The request leaves aside_ for the scheduler, under aside_mu_, so that an Abort that no

@@ -1,7 +1,8 @@
 // The Engine's vision encoder runs on its own thread, beside the scheduler: on the tiny
 // GLM-4.1V fixture (CPU) with the before_vision_encode hook holding an encode at a gate
 // the test opens (a deterministic "long encode"), a text request submitted meanwhile
-// finishes first; the held request then gives transformers' greedy tokens. An encoder
+// finishes first; the held request then gives transformers' greedy tokens. A constrained
+// image request compiles, then encodes once. An encoder
 // failure fails its request with the message; aborting a request that waits for its
 // encode, or shutting the engine down with encodes queued, finishes every request.
 #include <gmock/gmock.h>
@@ -141,6 +142,23 @@ TEST(EngineImageEncodeTest, AnEncoderFailureFailsItsRequestWithTheMessage) {
   ASSERT_TRUE(retried.ok()) << retried.status().message();
   EXPECT_EQ(retried->output_ids, Chat()["greedy_ids"].get<std::vector<int32_t>>());
   EXPECT_EQ(retried->stats.encoder_cache_hits, 0);
+}
+
+TEST(EngineImageEncodeTest, AConstrainedImageRequestCompilesThenEncodes) {
+  std::atomic<int> encodes{0};
+  auto engine = Glm4vEngine([&encodes] {
+    ++encodes;
+    return Status::Ok();
+  });
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest request = ImageRequest();
+  request.sampling.regex = "[a-z]{3}";
+  request.sampling.ignore_eos = false;
+  auto result = engine->Generate(request);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_THAT(result->text, ::testing::MatchesRegex("[a-z]{3}"));
+  EXPECT_EQ(encodes, 1);
+  EXPECT_GT(result->stats.vision_encode_seconds, 0);
 }
 
 // An image request held in its encode, and one of another image queued behind it.
