@@ -62,7 +62,7 @@ Status Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   Request& r = **it;
   const bool decode = IsDecode(r);
   const int64_t begin = r.num_computed();
-  if (images_ && !r.images.empty()) SGL_RETURN_IF_ERROR(images_->PrepareRows(r, begin, n));
+  if (images_ && !r.images.empty()) SGL_RETURN_IF_ERROR(images_->CheckRows(r, begin, n));
   (void)allocator_.Allocate(n, r.slots);
   const bool completes = begin + n == r.num_tokens();
   int64_t row_begin = begin + n, row_end = begin + n;
