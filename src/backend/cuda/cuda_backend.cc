@@ -195,7 +195,9 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   // The previous step's uploads read the pinned buffers about to be rewritten.
   SGL_RETURN_IF_ERROR(cuda::FromCuda(cudaStreamSynchronize(stream_), "previous step"));
   status_ = Status::Ok();
-  if (!kv_cache_) return InvalidArgument("the KV cache has not been created");
+  // A batch without KV slots (a vision encoder's, on a backend of its own) needs no cache.
+  if (!kv_cache_ && (!batch.kv_slots.empty() || !batch.out_kv_slots.empty()))
+    return InvalidArgument("the KV cache has not been created");
   if (!batch.SlotsWithin(kv_shape_.num_slots))
     return InvalidArgument("KV slot outside the cache of {} slots", kv_shape_.num_slots);
   batch_ = &batch;
