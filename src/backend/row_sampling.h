@@ -23,7 +23,8 @@ namespace sgl {
 
 // One column's change: x -> forbid ? -inf : Repeat(x + bias) - penalty, where Repeat
 // divides positive logits by `repetition` and multiplies the others (1: unchanged). That
-// is ApplyLogitsProcessing's order: logit_bias, repetition, frequency/presence, bans.
+// is ApplyLogitsProcessing's order: logit_bias, repetition, frequency/presence, bans. The
+// edits of one row name distinct columns (the GPU applies them in parallel).
 struct LogitEdit {
   int32_t column = 0;
   float bias = 0.0f;
@@ -34,9 +35,15 @@ struct LogitEdit {
 
 SGL_HOST_DEVICE_FN inline float EditLogit(float x, const LogitEdit& e) {
   if (e.forbid) return -INFINITY;
+#ifdef __CUDA_ARCH__  // rounded intrinsics: nvcc would fuse y * repetition - penalty into an FMA
+  float y = __fadd_rn(x, e.bias);
+  if (e.repetition != 1.0f) y = y > 0 ? __fdiv_rn(y, e.repetition) : __fmul_rn(y, e.repetition);
+  return __fsub_rn(y, e.penalty);
+#else
   float y = x + e.bias;
   if (e.repetition != 1.0f) y = y > 0 ? y / e.repetition : y * e.repetition;
   return y - e.penalty;
+#endif
 }
 
 struct RowSampling {

@@ -375,8 +375,8 @@ TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
     s.edit_begin = static_cast<int32_t>(b.logit_edits.size());
     if (r % 4 == 1) {
       const int best = static_cast<int>(std::max_element(row, row + cols) - row);
-      b.logit_edits.push_back({.column = 3, .bias = 2.5f});
-      b.logit_edits.push_back({.column = 17, .repetition = 1.3f, .penalty = 0.5f});
+      b.logit_edits.push_back({.column = (best + 7) % cols, .bias = 2.5f});  // a row's columns are distinct
+      b.logit_edits.push_back({.column = (best + 13) % cols, .repetition = 1.3f, .penalty = 0.5f});
       b.logit_edits.push_back({.column = best, .forbid = 1});
       std::sort(b.logit_edits.begin() + s.edit_begin, b.logit_edits.end(),
                 [](const LogitEdit& a, const LogitEdit& e) { return a.column < e.column; });
