@@ -27,6 +27,7 @@ struct OfflineFlags {
   double range_ratio = 0.0;
   uint64_t seed = 1;
   std::string output_file;
+  SamplingParams sampling;  // greedy unless the sampling flags say otherwise
 };
 
 int RandomLength(std::mt19937_64& rng, int len, double ratio) {
@@ -41,7 +42,7 @@ std::vector<GenerateRequest> MakeRequests(const OfflineFlags& f, int64_t vocab_s
   for (GenerateRequest& r : requests) {
     r.input_ids.resize(RandomLength(rng, f.input_len, f.range_ratio));
     for (int32_t& t : r.input_ids) t = token(rng);
-    r.sampling.temperature = 0;
+    r.sampling = f.sampling;
     r.sampling.ignore_eos = true;
     r.sampling.max_new_tokens = f.output_len == 0 ? 0 : RandomLength(rng, f.output_len, f.range_ratio);
   }
@@ -107,6 +108,7 @@ void AddBenchOfflineCommand(CLI::App& bench, int* exit_code) {
   OfflineFlags& f = *flags;
   f.engine.model_path = DefaultModelPath();
   f.engine.max_running_requests = 256;
+  f.sampling.temperature = 0;
   CLI::App* cmd = bench.add_subcommand("offline", "Throughput of the engine in-process (like SGLang's bench_offline_throughput)");
   cmd->add_option("--model-path,--model,-m", f.engine.model_path, "A .gguf file or a Hugging Face folder")->capture_default_str();
   cmd->add_option("--num-prompts", f.num_prompts, "Requests")->capture_default_str()->check(CLI::PositiveNumber);
@@ -115,6 +117,11 @@ void AddBenchOfflineCommand(CLI::App& bench, int* exit_code) {
   cmd->add_option("--random-range-ratio", f.range_ratio, "Lengths are uniform in [ratio x len, len]")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", f.seed, "Random seed of the dataset")->capture_default_str();
   cmd->add_option("--output-file", f.output_file, "Also write the results as JSON here");
+  cmd->add_option("--temperature", f.sampling.temperature, "Sampling temperature (0: greedy)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top-k", f.sampling.top_k, "Sample from the k best tokens (-1: all)")->capture_default_str();
+  cmd->add_option("--top-p", f.sampling.top_p, "Nucleus sampling mass")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--min-p", f.sampling.min_p, "Drop tokens below min_p x the best probability")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--frequency-penalty", f.sampling.frequency_penalty, "Frequency penalty")->capture_default_str();
   cmd->add_option("--device", f.engine.device, "cpu, cuda, or auto")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   cmd->add_option("--threads", f.engine.num_threads, "CPU threads (0 = all)")->capture_default_str()->check(CLI::NonNegativeNumber);
   AddTpSizeOption(*cmd, &f.engine.tp_size);
