@@ -16,6 +16,7 @@
 #include "format/safetensors_file.h"
 #include "multimodal/image_preprocessor.h"
 #include "multimodal/vision_grid.h"
+#include "sgl/engine.h"
 #include "testing/test_paths.h"
 #include "vision_fixtures.h"
 
@@ -26,6 +27,14 @@ inline const std::string kQwen25VlDir = sgl::testing::SourcePath("tests/fixtures
 inline nlohmann::json Qwen25VlReference() {
   return nlohmann::json::parse(
       sgl::testing::ReadFileOrEmpty(sgl::testing::SourcePath("tests/fixtures/models/qwen25vl/reference.json")));
+}
+
+// A reference chat as an engine request: its rendered prompt text and its images.
+inline GenerateRequest Qwen25VlChatRequest(const nlohmann::json& c) {
+  GenerateRequest request;
+  request.text = c["prompt_text"].get<std::string>();
+  for (const auto& image : c["images"]) request.images.push_back({.source = PreprocessFixturePath(image.get<std::string>())});
+  return request;
 }
 
 // The grid of image `index` of a case.

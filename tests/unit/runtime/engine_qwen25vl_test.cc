@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "multimodal/vision_fixtures.h"
+#include "multimodal/qwen25vl_fixture.h"
 #include "sgl/engine.h"
 #include "testing/test_paths.h"
 
@@ -21,15 +21,11 @@ TEST(EngineQwen25VlTest, ChatsWithImagesMatchTransformersGreedy) {
   o.max_total_tokens = 1024;
   auto engine = Engine::Create(o);
   ASSERT_TRUE(engine.ok()) << engine.status().message();
-  const nlohmann::json reference = nlohmann::json::parse(
-      testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/models/qwen25vl/reference.json")));
+  const nlohmann::json reference = multimodal::test::Qwen25VlReference();
   ASSERT_GE(reference["cases"].size(), 3u);
   for (const auto& c : reference["cases"]) {
     SCOPED_TRACE(c["prompt_text"].get<std::string>());
-    GenerateRequest request;
-    request.text = c["prompt_text"].get<std::string>();
-    for (const auto& image : c["images"])
-      request.images.push_back({.source = multimodal::test::PreprocessFixturePath(image.get<std::string>())});
+    GenerateRequest request = multimodal::test::Qwen25VlChatRequest(c);
     const auto greedy = c["greedy"].get<std::vector<int32_t>>();
     request.sampling.temperature = 0;
     request.sampling.max_new_tokens = static_cast<int64_t>(greedy.size());

@@ -12,6 +12,7 @@
 
 #include "backend/cuda/cuda_device.h"
 #include "multimodal/glm4v_fixture.h"
+#include "multimodal/qwen25vl_fixture.h"
 #include "multimodal/vision_fixtures.h"
 #include "sgl/engine.h"
 #include "testing/test_paths.h"
@@ -118,15 +119,11 @@ std::vector<double> LogSoftmax(const std::vector<float>& logits) {
 TEST_F(CudaEngineImageTest, Qwen25VlChatsGiveTransformersTokensUpToNearTies) {
   auto engine = MakeEngine("qwen25vl");
   ASSERT_NE(engine, nullptr);
-  const nlohmann::json reference = nlohmann::json::parse(
-      testing::ReadFileOrEmpty(testing::SourcePath("tests/fixtures/models/qwen25vl/reference.json")));
+  const nlohmann::json reference = multimodal::test::Qwen25VlReference();
   ASSERT_GE(reference["cases"].size(), 3u);
   for (const auto& c : reference["cases"]) {
     SCOPED_TRACE(c["prompt_text"].get<std::string>());
-    GenerateRequest request;
-    request.text = c["prompt_text"].get<std::string>();
-    for (const auto& image : c["images"])
-      request.images.push_back({.source = multimodal::test::PreprocessFixturePath(image.get<std::string>())});
+    const GenerateRequest request = multimodal::test::Qwen25VlChatRequest(c);
     const auto greedy = c["greedy"].get<std::vector<int32_t>>();
     const auto gaps = c["greedy_top2_gaps"].get<std::vector<double>>();
     auto result = engine->Generate(Greedy(request, greedy.size()));
