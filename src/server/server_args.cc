@@ -24,6 +24,7 @@ Json ServerArgs::ToJson() const {
               {"schedule_policy", e.schedule_policy},
               {"disable_radix_cache", e.disable_radix_cache},
               {"grammar_backend", e.grammar_backend},
+              {"disable_jump_forward", e.disable_jump_forward},
               {"page_size", e.page_size},
               {"random_seed", e.random_seed},
               {"log_level", log_level},
