@@ -146,12 +146,12 @@ int main(int argc, char** argv) {
   }
   const char* names[3] = {"unconstrained", "json_schema, jump-forward off", "json_schema, jump-forward on"};
   std::printf("| mode | requests | output tokens / request | sampling steps / request | jump-forward tokens / request "
-              "| output tokens/s | valid JSON |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+              "| wall s / request | output tokens/s | valid JSON |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (int m : {kPlain, kOff, kOn}) {
     const Totals& t = totals[m];
     const double n = t.requests;
-    std::printf("| %s | %d | %.1f | %.1f | %.1f | %.2f | %s |\n", names[m], t.requests, t.tokens / n,
-                t.sampling_steps / n, t.jumped / n, t.tokens / t.seconds,
+    std::printf("| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2f | %s |\n", names[m], t.requests, t.tokens / n,
+                t.sampling_steps / n, t.jumped / n, t.seconds / n, t.tokens / t.seconds,
                 m == kPlain ? "-" : (std::to_string(t.valid) + "/" + std::to_string(t.requests)).c_str());
   }
   return 0;

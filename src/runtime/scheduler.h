@@ -150,8 +150,9 @@ class Scheduler {
   void CollectPromptRows(Request& req, const Scheduled& sch);
   // `row`: the request's sampling row in output_.
   void SampleNext(RunningIt it, size_t row, bool logits_on_host);
-  // `token` followed by the text the request's grammar forces, as tokens (JumpForward);
-  // just {token} when jump-forward is off or does not apply. Moves r's grammar past them.
+  // `token` followed by the text the request's grammar forces, as tokens (JumpForward),
+  // within its length and KV limits. REQUIRES: jump_forward_ and r.grammar. Moves r's
+  // grammar past them.
   std::vector<int32_t> JumpForwardFrom(Request& r, int32_t token) const;
   // Adds an output token: stop tokens, stop strings and lengths checked, delivered.
   // Returns false when it finished the request (`it` is then gone).

@@ -62,6 +62,11 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
     token = *sampled;
   }
   ++r.sampling_steps;
+  // Logprob requests report what the model chose, token by token.
+  if (!jump_forward_ || !r.grammar || r.logprob.return_logprob) {
+    (void)AppendToken(it, token, logprobs);
+    return;
+  }
   const std::vector<int32_t> tokens = JumpForwardFrom(r, token);
   r.jump_forward_tokens += static_cast<int64_t>(tokens.size()) - 1;
   // Each token is delivered as if sampled; the rest of a jump is dropped when one ends
@@ -71,8 +76,6 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
 }
 
 std::vector<int32_t> Scheduler::JumpForwardFrom(Request& r, int32_t token) const {
-  // Logprob requests report what the model chose, token by token.
-  if (!jump_forward_ || !r.grammar || r.logprob.return_logprob) return {token};
   const int64_t room = std::min(r.params.max_new_tokens - static_cast<int64_t>(r.output_ids.size()),
                                 allocator_.capacity_slots() - r.num_tokens());
   return jump_forward_->Extend(*r.grammar, token, room);
