@@ -4,6 +4,7 @@
 // run, the HBM bound of a batch-1 decode step (weight bytes / copy bandwidth), decode
 // tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
 //   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1]
+//                     [--sweep-only 0|1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -34,6 +35,7 @@ struct BenchOptions {
   int ttft_tokens = 2048;
   std::vector<int> batch_sizes = {1, 16, 64};
   bool graphs = true;
+  bool sweep_only = false;  // stop after the linear-layer sweep
   bool profile = false;  // bracket one batch-1 decode step with cudaProfilerStart/Stop (for ncu)
 };
 
@@ -110,7 +112,9 @@ class RandomLlama {
 
   // Only the linear layers of one batch-1 step, as a decode step issues them (q/k/v and
   // gate/up sharing their input): what the weight streaming alone costs.
-  Status LinearSweep() {
+  // Every linear layer of a decode step at batch 1, or only one kind (`only`: 0 qkv, 1 o,
+  // 2 gate/up, 3 down, 4 lm_head) over all layers.
+  Status LinearSweep(int only = -1) {
     enum { kX = kFirstFreeWorkspaceId + 8, kQ, kK, kV, kO, kGate, kUp, kDown, kLogits };
     const int64_t q = int64_t{c_.num_heads} * c_.head_dim, kv = int64_t{c_.num_kv_heads} * c_.head_dim;
     SGL_ASSIGN_OR_RETURN(Tensor x, ws_.Get(kX, 1, c_.intermediate_size));
@@ -125,13 +129,13 @@ class RandomLlama {
     const Tensor xh{x.data, x.dtype, 1, c_.hidden_size};
     for (const Layer& l : layers_) {
       const LinearJob qkv[] = {{l.attn.q, Tensor{}, tq}, {l.attn.k, Tensor{}, tk}, {l.attn.v, Tensor{}, tv}};
-      backend_.MatMuls(xh, qkv);
-      backend_.MatMul(Tensor{x.data, x.dtype, 1, q}, l.attn.o, Tensor{}, to);
+      if (only < 0 || only == 0) backend_.MatMuls(xh, qkv);
+      if (only < 0 || only == 1) backend_.MatMul(Tensor{x.data, x.dtype, 1, q}, l.attn.o, Tensor{}, to);
       const LinearJob gate_up[] = {{l.mlp.gate, Tensor{}, tg}, {l.mlp.up, Tensor{}, tu}};
-      backend_.MatMuls(xh, gate_up);
-      backend_.MatMul(x, l.mlp.down, Tensor{}, td);
+      if (only < 0 || only == 2) backend_.MatMuls(xh, gate_up);
+      if (only < 0 || only == 3) backend_.MatMul(x, l.mlp.down, Tensor{}, td);
     }
-    backend_.MatMul(xh, io_.lm_head, Tensor{}, tl);
+    if (only < 0 || only == 4) backend_.MatMul(xh, io_.lm_head, Tensor{}, tl);
     return backend_.status();
   }
 
@@ -277,14 +281,15 @@ Status Run(const BenchOptions& o) {
   std::printf("copy bandwidth (read+write): %.2f TB/s\n", copy_bw / 1e12);
   std::printf("weights streamed per decode step: %.2f GB -> HBM bound %.3f ms/step = %.1f tok/s at batch 1\n",
               model.bytes_read_per_token() / 1e9, bound_s * 1e3, 1.0 / bound_s);
-  {
+  // Median seconds of LinearSweep(only) over 10 runs after 3 warm-ups.
+  auto time_sweep = [&](int only) -> Result<double> {
     std::vector<double> times;
     cudaEvent_t start, stop;
     cudaEventCreate(&start);
     cudaEventCreate(&stop);
     for (int i = 0; i < 13; ++i) {
       cudaEventRecord(start, backend->stream());
-      SGL_RETURN_IF_ERROR(model.LinearSweep());
+      SGL_RETURN_IF_ERROR(model.LinearSweep(only));
       cudaEventRecord(stop, backend->stream());
       cudaEventSynchronize(stop);
       float ms = 0;
@@ -293,10 +298,22 @@ Status Run(const BenchOptions& o) {
     }
     cudaEventDestroy(start);
     cudaEventDestroy(stop);
-    const double t = Median(times);
-    std::printf("RESULT linear_sweep_bs1_ms %.3f (%.2f TB/s of weights, %.3f of the copy bandwidth)\n", t * 1e3,
-                model.bytes_read_per_token() / t / 1e12, model.bytes_read_per_token() / t / copy_bw);
+    return Median(times);
+  };
+  SGL_ASSIGN_OR_RETURN(const double sweep, time_sweep(-1));
+  std::printf("RESULT linear_sweep_bs1_ms %.3f (%.2f TB/s of weights, %.3f of the copy bandwidth)\n", sweep * 1e3,
+              model.bytes_read_per_token() / sweep / 1e12, model.bytes_read_per_token() / sweep / copy_bw);
+  const char* kinds[] = {"qkv", "o", "gate_up", "down", "lm_head"};
+  const double k = c.hidden_size, f = c.intermediate_size, q = double(c.num_heads) * c.head_dim,
+               kv = double(c.num_kv_heads) * c.head_dim;
+  const double kind_bytes[] = {2 * k * (q + 2 * kv) * c.num_layers, 2 * k * q * c.num_layers,
+                               2 * k * 2 * f * c.num_layers, 2 * f * k * c.num_layers, 2 * k * c.vocab_size};
+  for (int kind = 0; kind < 5; ++kind) {
+    SGL_ASSIGN_OR_RETURN(const double t, time_sweep(kind));
+    std::printf("linear %-8s %8.1f us per launch, %.3f of the copy bandwidth\n", kinds[kind],
+                t * 1e6 / (kind == 4 ? 1 : c.num_layers), kind_bytes[kind] / t / copy_bw);
   }
+  if (o.sweep_only) return Status::Ok();
   SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens));
   std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
   const int64_t replays_before = backend->num_graph_replays();
@@ -325,6 +342,7 @@ int main(int argc, char** argv) {
     else if (flag == "--ttft-tokens") o.ttft_tokens = value;
     else if (flag == "--graphs") o.graphs = value != 0;
     else if (flag == "--profile") o.profile = value != 0;
+    else if (flag == "--sweep-only") o.sweep_only = value != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

@@ -9,7 +9,7 @@ tokens in the next turn's prompt. Per turn: prompt tokens, cached tokens, TTFT (
 sent -> first content chunk) and total time, and from the server's trace record (--log-req-id
 --log-format json) the image preprocess and vision encode ms and whether the encoder cache
 served the image; then the sums. Prints a Markdown table.
-    python3 bench/vlm_multiturn_bench.py build/sgl MODEL_DIR [--threads 2] [--answer-tokens 16]
+    python3 bench/vlm_multiturn_bench.py build/sgl MODEL_DIR [--threads 2] [--answer-tokens 16] [--server-args '...']
 """
 import argparse
 import base64
@@ -30,16 +30,18 @@ def start_server(sgl, model, threads, extra, log):
                              "--max-total-tokens", "16384", "--log-req-id", "--log-format", "json", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 600
+    seen = []
     while time.time() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
+        seen.append(line)
         m = re.search(r"at http://127\.0\.0\.1:(\d+)", line)
         if m:
             threading.Thread(target=lambda: [log.append(line) for line in proc.stdout], daemon=True).start()
             return proc, int(m.group(1))
     proc.kill()
-    raise RuntimeError("server did not start")
+    raise RuntimeError("server did not start:\n" + "".join(seen[-20:]))
 
 
 def trace_of(log, rid):
@@ -82,7 +84,8 @@ def chat_turn(port, messages, answer_tokens, rid):
 
 def run_mode(args, radix_on):
     log = []
-    proc, port = start_server(args.sgl, args.model, args.threads, [] if radix_on else ["--disable-radix-cache"], log)
+    extra = args.server_args.split() + ([] if radix_on else ["--disable-radix-cache"])
+    proc, port = start_server(args.sgl, args.model, args.threads, extra, log)
     try:
         with open(os.path.join(args.model, "image.png"), "rb") as f:
             url = "data:image/png;base64," + base64.b64encode(f.read()).decode()
@@ -110,6 +113,7 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--answer-tokens", type=int, default=16)
+    parser.add_argument("--server-args", default="", help="more `sgl serve` flags, space-separated")
     args = parser.parse_args()
     results = {mode: run_mode(args, mode == "on") for mode in ["on", "off"]}
     print("| radix cache | turn | prompt tokens | cached tokens | image preprocess ms | vision encode ms "

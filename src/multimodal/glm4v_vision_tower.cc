@@ -22,19 +22,6 @@ enum WorkspaceId {
   kMergeUp
 };
 
-// A tensor's row-major floats, or an error naming it (the position table and the downsample
-// weight are reshaped on the host).
-Result<std::vector<float>> HostFloats(const HfCheckpoint& checkpoint, const std::string& name, int64_t count) {
-  const TensorView* view = checkpoint.FindTensor(name);
-  if (view == nullptr) return NotFound("{}: missing tensor '{}'", checkpoint.dir(), name);
-  if (view->dtype != DType::kF32 || view->NumElements() != count) {
-    return Unsupported("{}: '{}' must be F32 with {} elements", checkpoint.dir(), name, count);
-  }
-  std::vector<float> values(count);
-  std::memcpy(values.data(), view->data, count * sizeof(float));
-  return values;
-}
-
 }  // namespace
 
 Result<Glm4vVisionConfig> Glm4vVisionConfig::FromJson(const json& config) {
@@ -60,7 +47,7 @@ Result<std::unique_ptr<Glm4vVisionTower>> Glm4vVisionTower::Load(const std::stri
 
 Status Glm4vVisionTower::LoadWeights() {
   const Glm4vVisionConfig& c = config_;
-  const VisionWeights weights(*checkpoint_, backend_, "model.visual.");
+  const VisionWeights weights(*checkpoint_, backend_, "model.visual.", vectors_);
   const int64_t hidden = c.hidden_size, out = c.out_hidden_size, merge_area = c.spatial_merge_size * c.spatial_merge_size;
   SGL_ASSIGN_OR_RETURN(w_.patch_embed, weights.Get("patch_embed.proj.weight", hidden, c.patch_dim()));
   SGL_ASSIGN_OR_RETURN(w_.patch_embed_bias, weights.Get("patch_embed.proj.bias", 1, hidden));

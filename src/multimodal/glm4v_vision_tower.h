@@ -8,6 +8,7 @@
 // drives it and its backend.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,7 @@ class Glm4vVisionTower {
   Status Merge(const Tensor& hidden, int64_t num_tokens, Tensor out);
 
   std::unique_ptr<HfCheckpoint> checkpoint_;
+  std::deque<std::vector<float>> vectors_;  // one-row weights converted to F32 (VisionWeights)
   Backend& backend_;
   Workspace ws_;
   Glm4vVisionConfig config_;

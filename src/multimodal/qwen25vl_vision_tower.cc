@@ -71,7 +71,7 @@ Status Qwen25VlVisionTower::LoadWeights() {
   const Qwen25VlVisionConfig& c = config_;
   SGL_ASSIGN_OR_RETURN(const std::string prefix,
                        VisionWeights::FindPrefix(*checkpoint_, {"visual.", "model.visual."}, "patch_embed.proj.weight"));
-  const VisionWeights weights(*checkpoint_, backend_, prefix);
+  const VisionWeights weights(*checkpoint_, backend_, prefix, vectors_);
   const int64_t d = c.hidden_size, merged = int64_t{d} * c.merge_area();
   SGL_ASSIGN_OR_RETURN(w_.patch_embed, weights.Get("patch_embed.proj.weight", d, c.patch_dim()));
   block_shape_ = {c.hidden_size, c.num_heads, c.intermediate_size, kNormEps, c.hidden_act};

@@ -11,6 +11,7 @@
 // thread-safe: one thread drives it and its backend.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,7 @@ class Qwen25VlVisionTower {
   Status Merge(const Tensor& hidden, Tensor out);
 
   std::unique_ptr<HfCheckpoint> checkpoint_;
+  std::deque<std::vector<float>> vectors_;  // one-row weights converted to F32 (VisionWeights)
   Backend& backend_;
   Workspace ws_;
   Qwen25VlVisionConfig config_;

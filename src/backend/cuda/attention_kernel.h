@@ -39,7 +39,10 @@ struct AttentionLaunch {
   int32_t sliding_window = 0;
   // > 0: every item is one token's group of decode_rows q heads (a decode step), run by
   // the decode kernel (see DecodeAttentionSupports).
-  int decode_rows = 0;
+  int decode_rows = 0;  // Tensor-core kernel only: full attention within each sequence (vision encoders). Key j
+  // of a sequence is its token token_begin + j, read from k_cache / v_cache as plain
+  // [tokens, kv_heads * head_dim] rows (no page table, no prefix, no mask).
+  bool bidirectional = false;
 };
 
 // Largest head_dim the kernel handles.

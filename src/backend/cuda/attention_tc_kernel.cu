@@ -1,4 +1,5 @@
-// Tensor-core attention for prefill chunks. A block of 4 warps takes 64 consecutive new
+// Tensor-core attention for prefill chunks (and, with `bidirectional`, for vision
+// encoders' full attention over dense q/k/v rows). A block of 4 warps takes 64 consecutive new
 // tokens of one sequence for one q head; per tile of 64 keys gathered through the page
 // table into shared memory, each warp computes its 16 rows' scores S = Q K^T with bf16
 // WMMA (float accumulation), applies scale, softcap and the causal/window mask while
@@ -56,8 +57,9 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
   const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
   const int64_t kv_stride = static_cast<int64_t>(a.num_kv_heads) * D;
   const int32_t prefix = seq.kv_len - seq.num_new_tokens;
-  int32_t key_begin, key_end;
-  AttentionKeyRange(seq, item.token_begin, item.num_tokens, a.sliding_window, 0, 1, &key_begin, &key_end);
+  int32_t key_begin = 0, key_end = seq.num_new_tokens;
+  if (!a.bidirectional)
+    AttentionKeyRange(seq, item.token_begin, item.num_tokens, a.sliding_window, 0, 1, &key_begin, &key_end);
   const int chunks = D / 8;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
 
@@ -83,8 +85,8 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
       const int32_t key = k0 + j;
       uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
       if (key < key_end) {
-        const int64_t off = static_cast<int64_t>(a.kv_slots[seq.kv_begin + key]) * kv_stride +
-                            static_cast<int64_t>(kv_head) * D + c * 8;
+        const int64_t row = a.bidirectional ? seq.token_begin + key : a.kv_slots[seq.kv_begin + key];
+        const int64_t off = row * kv_stride + static_cast<int64_t>(kv_head) * D + c * 8;
         kv = *reinterpret_cast<const uint4*>(a.k_cache + off);
         vv = *reinterpret_cast<const uint4*>(a.v_cache + off);
       }
@@ -125,7 +127,7 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
         const int32_t key = k0 + half * 32 + j;
         float x = s_s[r * kLdS + half * 32 + j] * a.scale;
         if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
-        const bool visible = row_valid && key < key_end && key >= first && key <= self;
+        const bool visible = row_valid && key < key_end && (a.bidirectional || (key >= first && key <= self));
         sv[j] = visible ? x : -INFINITY;
         mx = fmaxf(mx, sv[j]);
       }

@@ -200,6 +200,7 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
     return InvalidArgument("KV slot outside the cache of {} slots", kv_shape_.num_slots);
   batch_ = &batch;
   cached_plans_.clear();
+  bidirectional_tiles_ = nullptr;
   meta_.used = 0;
   plans_.used = 0;
   auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };

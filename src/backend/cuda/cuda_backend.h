@@ -185,6 +185,11 @@ class CudaBackend final : public Backend {
   const int32_t* d_logit_rows_ = nullptr;
   const BatchSequence* d_sequences_ = nullptr;
   std::vector<CachedPlan> cached_plans_;
+  // BidirectionalAttention's tensor-core tiles for this step (64 tokens of a sequence
+  // each), staged in plans_ at its first call; cleared with the cached plans.
+  const cuda::AttentionTileItem* bidirectional_tiles_ = nullptr;
+  int num_bidirectional_tiles_ = 0;
+  const cuda::AttentionTileItem* BidirectionalTiles();
   PendingRope pending_ropes_[2]{};
   int num_pending_ropes_ = 0;
 

@@ -175,10 +175,48 @@ void CudaBackend::BidirectionalAttention(const Tensor& q, const Tensor& k, const
                   static_cast<uint64_t>(spec.num_q_heads), static_cast<uint64_t>(spec.num_kv_heads),
                   std::bit_cast<uint32_t>(spec.scale)}))
     return;
+  if (cuda::TensorCoreAttentionSupports(spec.head_dim)) {
+    const cuda::AttentionTileItem* tiles = BidirectionalTiles();
+    if (tiles == nullptr) return;
+    cuda::AttentionLaunch a;
+    a.sequences = d_sequences_;
+    a.tile_items = tiles;
+    a.num_tile_items = num_bidirectional_tiles_;
+    a.q = Bf16(q);
+    a.out = Bf16(out);
+    a.k_cache = Bf16(k);
+    a.v_cache = Bf16(v);
+    a.num_q_heads = spec.num_q_heads;
+    a.num_kv_heads = spec.num_kv_heads;
+    a.head_dim = spec.head_dim;
+    a.scale = spec.scale;
+    a.bidirectional = true;
+    if (a.num_tile_items > 0) Fail(cuda::FromCuda(cuda::LaunchTensorCoreAttention(a, stream_), "BidirectionalAttention"));
+    return;
+  }
   cuda::LaunchBidirectionalAttention(Bf16(q), Bf16(k), Bf16(v), Bf16(out), d_sequences_,
                                      static_cast<int>(batch_->sequences.size()), q.rows, spec.num_q_heads,
                                      spec.num_kv_heads, spec.head_dim, spec.scale, stream_);
   CheckLaunch("BidirectionalAttention");
+}
+
+const cuda::AttentionTileItem* CudaBackend::BidirectionalTiles() {
+  if (bidirectional_tiles_ != nullptr) return bidirectional_tiles_;
+  std::vector<cuda::AttentionTileItem> tiles;
+  for (size_t s = 0; s < batch_->sequences.size(); ++s) {
+    const int32_t n = batch_->sequences[s].num_new_tokens;
+    for (int32_t t = 0; t < n; t += cuda::kAttentionTensorCoreRows)
+      tiles.push_back({static_cast<int32_t>(s), t, std::min(cuda::kAttentionTensorCoreRows, n - t)});
+  }
+  const size_t bytes = tiles.size() * sizeof(tiles[0]);
+  if (plans_.used + bytes + 16 > plans_.capacity) {
+    cached_plans_.clear();  // Reserve may replace the buffer the cached plans live in
+    Fail(Reserve(plans_, bytes + 16));
+    if (Failed()) return nullptr;
+  }
+  bidirectional_tiles_ = static_cast<const cuda::AttentionTileItem*>(Stage(plans_, tiles.data(), bytes));
+  num_bidirectional_tiles_ = static_cast<int>(tiles.size());
+  return Failed() ? nullptr : bidirectional_tiles_;
 }
 
 cuda::RopePositions CudaBackend::RopePositionsFor(const RopeSpec& rope) const {
@@ -273,6 +311,7 @@ const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
   const size_t tile_bytes = plan.tile_items.size() * sizeof(plan.tile_items[0]);
   if (plans_.used + item_bytes + group_bytes + tile_bytes + 48 > plans_.capacity) {
     cached_plans_.clear();  // Reserve may replace the buffer the cached plans live in
+    bidirectional_tiles_ = nullptr;
     Fail(Reserve(plans_, item_bytes + group_bytes + tile_bytes + 48));
     if (Failed()) return nullptr;
   }

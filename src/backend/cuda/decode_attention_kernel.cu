@@ -9,6 +9,7 @@
 #include "backend/cuda/attention_kernel.h"
 #include "backend/cuda/attention_split_merge.cuh"
 #include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/chained_launch.cuh"
 
 namespace sgl::cuda {
 namespace {
@@ -79,6 +80,8 @@ struct RowState {
 
 template <int D, int ROWS>
 __global__ void __launch_bounds__(kDecodeThreads) DecodeAttentionKernel(AttentionLaunch a) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   constexpr int DPL = ROWS <= 4 ? 16 : 8;  // dims per lane: q and acc take 2 * ROWS * DPL registers
   constexpr int L = D / DPL;               // lanes per key
   constexpr int KPW = 32 / L;              // keys per warp at a time
@@ -191,7 +194,8 @@ cudaError_t Launch(const AttentionLaunch& a, cudaStream_t stream) {
   if constexpr (ROWS * D > kMaxDecodeRowDims) {
     return cudaErrorInvalidValue;  // DecodeAttentionSupports rules these out
   } else {
-    DecodeAttentionKernel<D, ROWS><<<dim3(a.num_items, a.num_kv_heads), kDecodeThreads, 0, stream>>>(a);
+    LaunchChained(DecodeAttentionKernel<D, ROWS>, dim3(a.num_items, a.num_kv_heads), dim3(kDecodeThreads), 0, stream,
+                  a);
     return cudaGetLastError();
   }
 }

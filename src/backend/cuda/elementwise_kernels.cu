@@ -2,6 +2,7 @@
 // gated activations, adds, row gathers and random fills. Flat kernels move 8 bf16 (16
 // bytes) per thread when sizes and addresses allow it, else one element.
 #include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/chained_launch.cuh"
 #include "backend/cuda/kernels.h"
 
 namespace sgl::cuda {
@@ -20,6 +21,8 @@ union Pack8 {
 // (chosen by dst_rows, or t), scaling by `scale`.
 __global__ void CopyRowsKernel(const uint16_t* src, const int32_t* src_rows, uint16_t* dst, const int32_t* dst_rows,
                                int64_t row_elems, float scale) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t t = blockIdx.x;
   const int64_t s = src_rows ? src_rows[t] : t;
   const int64_t d = dst_rows ? dst_rows[t] : t;
@@ -34,6 +37,8 @@ __global__ void CopyRowsKernel(const uint16_t* src, const int32_t* src_rows, uin
 
 __global__ void CopyRowsVec8Kernel(const uint4* src, const int32_t* src_rows, uint4* dst, const int32_t* dst_rows,
                                    int64_t row_vecs, float scale) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t t = blockIdx.x;
   const int64_t s = src_rows ? src_rows[t] : t;
   const int64_t d = dst_rows ? dst_rows[t] : t;
@@ -50,10 +55,12 @@ void CopyRows(const uint16_t* src, const int32_t* src_rows, uint16_t* dst, const
               int64_t row_elems, float scale, cudaStream_t stream) {
   if (rows == 0) return;
   if (row_elems % 8 == 0 && Aligned16(src) && Aligned16(dst)) {
-    CopyRowsVec8Kernel<<<static_cast<unsigned>(rows), 128, 0, stream>>>(
-        reinterpret_cast<const uint4*>(src), src_rows, reinterpret_cast<uint4*>(dst), dst_rows, row_elems / 8, scale);
+    LaunchChained(CopyRowsVec8Kernel, dim3(static_cast<unsigned>(rows)), dim3(128), 0, stream,
+                  reinterpret_cast<const uint4*>(src), src_rows, reinterpret_cast<uint4*>(dst), dst_rows, row_elems / 8,
+                  scale);
   } else {
-    CopyRowsKernel<<<static_cast<unsigned>(rows), 128, 0, stream>>>(src, src_rows, dst, dst_rows, row_elems, scale);
+    LaunchChained(CopyRowsKernel, dim3(static_cast<unsigned>(rows)), dim3(128), 0, stream, src, src_rows, dst, dst_rows,
+                  row_elems, scale);
   }
 }
 
@@ -64,11 +71,15 @@ __device__ __forceinline__ float Activate(float g, int act) {
 }
 
 __global__ void GatedKernel(const uint16_t* gate, const uint16_t* up, int64_t n, int act, uint16_t* out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) out[i] = FloatToBf16(Activate(Bf16ToFloat(gate[i]), act) * Bf16ToFloat(up[i]));
 }
 
 __global__ void GatedVec8Kernel(const uint4* gate, const uint4* up, int64_t n_vecs, int act, uint4* out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n_vecs) return;
   Pack8 g, u, o;
@@ -79,6 +90,8 @@ __global__ void GatedVec8Kernel(const uint4* gate, const uint4* up, int64_t n_ve
 }
 
 __global__ void AddKernel(uint16_t* x, const uint16_t* y, int64_t n) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) x[i] = FloatToBf16(Bf16ToFloat(x[i]) + Bf16ToFloat(y[i]));
 }
@@ -125,6 +138,8 @@ unsigned GridStrideBlocks(int64_t n) {
 // One block per token: its row of a vocabulary shard, or zeros for an id outside it.
 __global__ void EmbedShardKernel(const uint16_t* table, int64_t rows, int64_t cols, int64_t first_id,
                                  const int32_t* ids, float scale, uint16_t* out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t t = blockIdx.x, row = ids[t] - first_id;
   uint16_t* dst = out + t * cols;
   if (row < 0 || row >= rows) {
@@ -138,13 +153,15 @@ __global__ void EmbedShardKernel(const uint16_t* table, int64_t rows, int64_t co
 void LaunchEmbed(const bf16_bits* table, int64_t rows, int64_t cols, int64_t first_id, const int32_t* ids,
                  int64_t num_tokens, float scale, bf16_bits* out, cudaStream_t stream) {
   if (num_tokens == 0) return;
-  EmbedShardKernel<<<static_cast<unsigned>(num_tokens), 128, 0, stream>>>(table, rows, cols, first_id, ids, scale,
-                                                                          out);
+  LaunchChained(EmbedShardKernel, dim3(static_cast<unsigned>(num_tokens)), dim3(128), 0, stream, table, rows, cols,
+                first_id, ids, scale, out);
 }
 
 // K rows in blockIdx.y == 0, V rows in blockIdx.y == 1: one launch per layer.
 __global__ void StoreKvVec8Kernel(const uint4* k, const uint4* v, const int32_t* slots, int64_t row_vecs, uint4* k_cache,
                                   uint4* v_cache) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const uint4* src = blockIdx.y == 0 ? k : v;
   uint4* dst = blockIdx.y == 0 ? k_cache : v_cache;
   const int64_t t = blockIdx.x, slot = slots[t];
@@ -155,9 +172,9 @@ void LaunchStoreKv(const bf16_bits* k, const bf16_bits* v, const int32_t* slots,
                    bf16_bits* k_cache, bf16_bits* v_cache, cudaStream_t stream) {
   if (num_tokens == 0) return;
   if (width % 8 == 0 && Aligned16(k) && Aligned16(v) && Aligned16(k_cache) && Aligned16(v_cache)) {
-    StoreKvVec8Kernel<<<dim3(static_cast<unsigned>(num_tokens), 2), 128, 0, stream>>>(
-        reinterpret_cast<const uint4*>(k), reinterpret_cast<const uint4*>(v), slots, width / 8,
-        reinterpret_cast<uint4*>(k_cache), reinterpret_cast<uint4*>(v_cache));
+    LaunchChained(StoreKvVec8Kernel, dim3(static_cast<unsigned>(num_tokens), 2), dim3(128), 0, stream,
+                  reinterpret_cast<const uint4*>(k), reinterpret_cast<const uint4*>(v), slots, width / 8,
+                  reinterpret_cast<uint4*>(k_cache), reinterpret_cast<uint4*>(v_cache));
     return;
   }
   CopyRows(k, nullptr, k_cache, slots, num_tokens, width, 1.0f, stream);
@@ -174,17 +191,17 @@ void LaunchGatedActivation(const bf16_bits* gate, const bf16_bits* up, int64_t n
                            cudaStream_t stream) {
   if (n == 0) return;
   if (n % 8 == 0 && Aligned16(gate) && Aligned16(up) && Aligned16(out)) {
-    GatedVec8Kernel<<<BlocksFor(n / 8, kThreads), kThreads, 0, stream>>>(
-        reinterpret_cast<const uint4*>(gate), reinterpret_cast<const uint4*>(up), n / 8, act,
-        reinterpret_cast<uint4*>(out));
+    LaunchChained(GatedVec8Kernel, dim3(BlocksFor(n / 8, kThreads)), dim3(kThreads), 0, stream,
+                  reinterpret_cast<const uint4*>(gate), reinterpret_cast<const uint4*>(up), n / 8, act,
+                  reinterpret_cast<uint4*>(out));
   } else {
-    GatedKernel<<<BlocksFor(n, kThreads), kThreads, 0, stream>>>(gate, up, n, act, out);
+    LaunchChained(GatedKernel, dim3(BlocksFor(n, kThreads)), dim3(kThreads), 0, stream, gate, up, n, act, out);
   }
 }
 
 void LaunchAdd(bf16_bits* x, const bf16_bits* y, int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  AddKernel<<<BlocksFor(n, kThreads), kThreads, 0, stream>>>(x, y, n);
+  LaunchChained(AddKernel, dim3(BlocksFor(n, kThreads)), dim3(kThreads), 0, stream, x, y, n);
 }
 
 void LaunchAddBias(void* out, bool out_f32, const float* bias, int64_t rows, int64_t cols, cudaStream_t stream) {

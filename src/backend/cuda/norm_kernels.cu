@@ -1,5 +1,6 @@
 // RMS norm and fused residual-add + RMS norm: one block per group, float accumulation.
 #include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/chained_launch.cuh"
 #include "backend/cuda/kernels.h"
 
 namespace sgl::cuda {
@@ -8,6 +9,8 @@ namespace {
 constexpr int kThreads = 256;
 
 __global__ void RmsNormKernel(const uint16_t* x, const float* w, int64_t group, float eps, uint16_t* out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   __shared__ float scratch[32];
   const int64_t base = static_cast<int64_t>(blockIdx.x) * group;
   float ss = 0.0f;
@@ -22,6 +25,8 @@ __global__ void RmsNormKernel(const uint16_t* x, const float* w, int64_t group, 
 
 __global__ void AddRmsNormKernel(uint16_t* residual, const uint16_t* x, const float* w, int64_t cols, float eps,
                                  uint16_t* out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   __shared__ float scratch[32];
   const int64_t base = static_cast<int64_t>(blockIdx.x) * cols;
   float ss = 0.0f;
@@ -51,6 +56,8 @@ union Pack8 {
 template <bool kAdd>
 __global__ void __launch_bounds__(kVecThreads) NormVec8Kernel(uint16_t* residual, const uint16_t* x, const float* w,
                                                                int64_t cols, float eps, uint16_t* out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   __shared__ float scratch[32];
   const int64_t vecs = cols / 8;
   const int64_t base = static_cast<int64_t>(blockIdx.x) * vecs;
@@ -97,22 +104,26 @@ void LaunchRmsNorm(const bf16_bits* x, const float* w, int64_t num_groups, int64
                    cudaStream_t stream) {
   if (num_groups == 0) return;
   if (UseVec8(x, out, x, group)) {
-    NormVec8Kernel<false><<<static_cast<unsigned>(num_groups), kVecThreads, 0, stream>>>(nullptr, x, w, group, eps, out);
+    LaunchChained(NormVec8Kernel<false>, dim3(static_cast<unsigned>(num_groups)), dim3(kVecThreads), 0, stream, nullptr,
+                  x, w, group, eps, out);
     return;
   }
   const int threads = group >= kThreads ? kThreads : static_cast<int>((group + 31) / 32 * 32);
-  RmsNormKernel<<<static_cast<unsigned>(num_groups), threads, 0, stream>>>(x, w, group, eps, out);
+  LaunchChained(RmsNormKernel, dim3(static_cast<unsigned>(num_groups)), dim3(threads), 0, stream, x, w, group, eps,
+                out);
 }
 
 void LaunchAddRmsNorm(bf16_bits* residual, const bf16_bits* x, const float* w, int64_t rows, int64_t cols, float eps,
                       bf16_bits* out, cudaStream_t stream) {
   if (rows == 0) return;
   if (UseVec8(residual, x, out, cols)) {
-    NormVec8Kernel<true><<<static_cast<unsigned>(rows), kVecThreads, 0, stream>>>(residual, x, w, cols, eps, out);
+    LaunchChained(NormVec8Kernel<true>, dim3(static_cast<unsigned>(rows)), dim3(kVecThreads), 0, stream, residual, x, w,
+                  cols, eps, out);
     return;
   }
   const int threads = cols >= kThreads ? kThreads : static_cast<int>((cols + 31) / 32 * 32);
-  AddRmsNormKernel<<<static_cast<unsigned>(rows), threads, 0, stream>>>(residual, x, w, cols, eps, out);
+  LaunchChained(AddRmsNormKernel, dim3(static_cast<unsigned>(rows)), dim3(threads), 0, stream, residual, x, w, cols,
+                eps, out);
 }
 
 }  // namespace sgl::cuda

@@ -1,6 +1,7 @@
 // Rotary embedding: one thread per (token, head, rotated pair). Angles are computed in
 // double precision, as the CPU backend does, so long positions do not lose accuracy.
 #include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/chained_launch.cuh"
 #include "backend/cuda/kernels.h"
 
 namespace sgl::cuda {
@@ -14,6 +15,8 @@ __device__ __forceinline__ int32_t PositionOf(const RopePositions& p, int64_t t,
 
 __global__ void RopeKernel(uint16_t* x, int64_t num_tokens, int num_heads, int head_dim, const RopePositions positions,
                            const float* inv_freq, int half, bool neox, float attention_factor) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const int64_t per_token = static_cast<int64_t>(num_heads) * half;
   if (idx >= num_tokens * per_token) return;
@@ -49,6 +52,8 @@ __device__ __forceinline__ void RotatePair(uint16_t* head, int i, int half, bool
 __global__ void RopeStoreKvKernel(uint16_t* q, int q_heads, uint16_t* k, const uint16_t* v, int kv_heads, int head_dim,
                                   const RopePositions positions, const float* inv_freq, int half, bool neox,
                                   float attention_factor, const int32_t* slots, uint16_t* k_cache, uint16_t* v_cache) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const int64_t t = blockIdx.x;
   const int h = blockIdx.y;
   const int64_t kv_width = static_cast<int64_t>(kv_heads) * head_dim;
@@ -78,16 +83,17 @@ void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits*
                        float attention_factor, const int32_t* slots, bf16_bits* k_cache, bf16_bits* v_cache,
                        cudaStream_t stream) {
   if (num_tokens == 0) return;
-  RopeStoreKvKernel<<<dim3(static_cast<unsigned>(num_tokens), q_heads + kv_heads), 64, 0, stream>>>(
-      q, q_heads, k, v, kv_heads, head_dim, positions, inv_freq, half, neox, attention_factor, slots, k_cache, v_cache);
+  LaunchChained(RopeStoreKvKernel, dim3(static_cast<unsigned>(num_tokens), q_heads + kv_heads), dim3(64), 0, stream, q,
+                q_heads, k, v, kv_heads, head_dim, positions, inv_freq, half, neox, attention_factor, slots, k_cache,
+                v_cache);
 }
 
 void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const RopePositions& positions,
                 const float* inv_freq, int half, bool neox, float attention_factor, cudaStream_t stream) {
   const int64_t n = num_tokens * num_heads * half;
   if (n == 0) return;
-  RopeKernel<<<BlocksFor(n, 256), 256, 0, stream>>>(x, num_tokens, num_heads, head_dim, positions, inv_freq, half,
-                                                    neox, attention_factor);
+  LaunchChained(RopeKernel, dim3(BlocksFor(n, 256)), dim3(256), 0, stream, x, num_tokens, num_heads, head_dim,
+                positions, inv_freq, half, neox, attention_factor);
 }
 
 }  // namespace sgl::cuda

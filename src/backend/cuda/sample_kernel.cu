@@ -3,6 +3,7 @@
 // values are the logits (argmax; ties go to the lower column, as std::max_element does on
 // the host, so greedy decoding picks the same token on both) or, for a row with a
 // temperature, the logits with Gumbel noise (sample_noise.h: a temperature draw).
+#include "backend/cuda/chained_launch.cuh"
 #include "backend/cuda/kernels.h"
 #include "backend/sample_noise.h"
 
@@ -31,6 +32,8 @@ __device__ __forceinline__ Best WarpBest(Best b) {
 
 __global__ void SampleRowsKernel(const float* __restrict__ x, int64_t cols, const float* temperatures,
                                  const uint64_t* seeds, int32_t* __restrict__ out) {
+  LetNextKernelStart();
+  WaitForPriorKernels();
   const float* row = x + blockIdx.x * cols;
   const float temperature = temperatures != nullptr ? temperatures[blockIdx.x] : 0.0f;
   const float inv = temperature > 0.0f ? 1.0f / temperature : 0.0f;
@@ -57,7 +60,8 @@ __global__ void SampleRowsKernel(const float* __restrict__ x, int64_t cols, cons
 void LaunchSampleRows(const float* x, int64_t rows, int64_t cols, const float* temperatures, const uint64_t* seeds,
                       int32_t* out, cudaStream_t stream) {
   if (rows == 0 || cols == 0) return;
-  SampleRowsKernel<<<static_cast<unsigned>(rows), kArgmaxThreads, 0, stream>>>(x, cols, temperatures, seeds, out);
+  LaunchChained(SampleRowsKernel, dim3(static_cast<unsigned>(rows)), dim3(kArgmaxThreads), 0, stream, x, cols,
+                temperatures, seeds, out);
 }
 
 }  // namespace sgl::cuda

@@ -7,15 +7,43 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "backend/cpu/cpu_backend.h"
+#include "base/float16.h"
 #include "glm4v_fixture.h"
+#include "testing/temp_dir.h"
 #include "vision_fixtures.h"
 
 namespace sgl::multimodal {
 namespace {
 
 const std::string kFixtureDir = sgl::testing::SourcePath("tests/fixtures/models/glm4v/hf");
+
+struct FeatureError {
+  float max_error = INFINITY;  // infinite when the shapes differ
+  float max_value = 0;
+};
+
+// Features (rows of the reference's width, back to back) against the reference's rows.
+FeatureError CompareFeatures(const std::vector<float>& got, const nlohmann::json& expected) {
+  FeatureError e;
+  const size_t width = expected[0].size();
+  EXPECT_EQ(got.size(), expected.size() * width);
+  if (got.size() != expected.size() * width) return e;
+  e.max_error = 0;
+  for (size_t r = 0; r < expected.size(); ++r) {
+    for (size_t i = 0; i < width; ++i) {
+      const float want = expected[r][i].get<float>();
+      e.max_error = std::max(e.max_error, std::abs(got[r * width + i] - want));
+      e.max_value = std::max(e.max_value, std::abs(want));
+    }
+  }
+  return e;
+}
 
 TEST(Glm4vVisionTowerTest, MatchesTransformersImageFeatures) {
   CpuBackend backend(2);
@@ -31,20 +59,61 @@ TEST(Glm4vVisionTowerTest, MatchesTransformersImageFeatures) {
     ASSERT_EQ(patches->grid_h, c["grid_thw"][1].get<int>());
     auto features = (*tower)->Encode(*patches);
     ASSERT_TRUE(features.ok()) << features.status().message();
-    const auto& expected = c["vision_features"];
-    const size_t width = expected[0].size();
-    ASSERT_EQ(features->size(), expected.size() * width);
-    float max_error = 0, max_value = 0;
-    for (size_t r = 0; r < expected.size(); ++r) {
-      for (size_t i = 0; i < width; ++i) {
-        const float want = expected[r][i].get<float>();
-        max_error = std::max(max_error, std::abs((*features)[r * width + i] - want));
-        max_value = std::max(max_value, std::abs(want));
-      }
-    }
-    EXPECT_GT(max_value, 1e-3f);  // the reference is not degenerate
-    EXPECT_LT(max_error, 1e-4f) << "largest |feature| " << max_value;
+    const FeatureError e = CompareFeatures(*features, c["vision_features"]);
+    EXPECT_GT(e.max_value, 1e-3f);  // the reference is not degenerate
+    EXPECT_LT(e.max_error, 1e-4f) << "largest |feature| " << e.max_value;
   }
+}
+
+// The fixture folder with every F32 tensor stored as BF16, as real checkpoints are.
+void WriteBf16Copy(const sgl::test::TempDir& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator(kFixtureDir))
+    if (entry.path().filename() != "model.safetensors")
+      std::filesystem::copy_file(entry.path(), dir.PathOf(entry.path().filename().string()));
+  std::ifstream in(kFixtureDir + "/model.safetensors", std::ios::binary);
+  const std::vector<char> file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  uint64_t header_size = 0;
+  std::memcpy(&header_size, file.data(), 8);
+  nlohmann::json header = nlohmann::json::parse(file.begin() + 8, file.begin() + 8 + header_size);
+  const char* data = file.data() + 8 + header_size;
+  std::string out_data;
+  for (auto& [name, t] : header.items()) {
+    if (name == "__metadata__") continue;
+    const size_t begin = t["data_offsets"][0], end = t["data_offsets"][1];
+    const size_t offset = out_data.size();
+    if (t["dtype"] == "F32") {
+      for (size_t i = begin; i < end; i += 4) {
+        float v;
+        std::memcpy(&v, data + i, 4);
+        const uint16_t b = F32ToBf16(v);
+        out_data.append(reinterpret_cast<const char*>(&b), 2);
+      }
+      t["dtype"] = "BF16";
+    } else {
+      out_data.append(data + begin, end - begin);
+    }
+    t["data_offsets"] = {offset, out_data.size()};
+  }
+  const std::string text = header.dump();
+  std::string bytes(8, '\0');
+  const uint64_t size = text.size();
+  std::memcpy(bytes.data(), &size, 8);
+  dir.Write("model.safetensors", bytes + text + out_data);
+}
+
+TEST(Glm4vVisionTowerTest, LoadsABf16CheckpointWithinBf16Tolerance) {
+  sgl::test::TempDir dir;
+  WriteBf16Copy(dir);
+  CpuBackend backend(2);
+  auto tower = Glm4vVisionTower::Load(dir.path(), backend);
+  ASSERT_TRUE(tower.ok()) << tower.status().message();
+  const nlohmann::json c = test::Glm4vReference()["cases"][0];
+  auto patches = test::PreprocessCase(c);
+  ASSERT_TRUE(patches.ok()) << patches.status().message();
+  auto features = (*tower)->Encode(*patches);
+  ASSERT_TRUE(features.ok()) << features.status().message();
+  const FeatureError e = CompareFeatures(*features, c["vision_features"]);
+  EXPECT_LT(e.max_error, 3e-2f * e.max_value);
 }
 
 TEST(Glm4vVisionTowerTest, RefusesPatchesOfAnotherShape) {

@@ -107,7 +107,8 @@ TEST_F(CudaOpsTest, MatMulsWithBiasIntoBf16AndFloat) {
   struct Shape { int m, n, k; };
   // m <= 8 with k % 8 == 0 takes the skinny-matmul kernel, the rest cuBLASLt.
   for (Shape s : {Shape{1, 4096, 4096}, Shape{8, 130, 4096}, Shape{37, 576, 72}, Shape{5, 12, 72},
-                  Shape{3, 40, 12}, Shape{300, 1000, 256}}) {
+                  Shape{3, 40, 12}, Shape{300, 1000, 256},
+                  Shape{2, 9000, 2056}, Shape{1, 40000, 64}}) {  // several rows per warp, ragged tiles
     auto x = Random(s.m * s.k), w = Random(s.n * s.k, 0.1f), bias = Random(s.n);
     auto gw = gpu_->PrepareWeight(HostTensor(w, s.n, s.k));
     auto gb = gpu_->PrepareWeight(HostTensor(bias, 1, s.n));
@@ -210,7 +211,9 @@ TEST_F(CudaOpsTest, EncoderOpsMatchTheCpu) {
     cpu_.Gelu(HostTensor(x, rows, cols), HostTensor(want, rows, cols));
     EXPECT_LT(RelErr(Host(gx), want), kTol);
   }
-  for (auto [q_heads, kv_heads, head_dim] : {std::tuple{4, 4, 80}, std::tuple{6, 2, 32}, std::tuple{2, 1, 256}}) {
+  // Head sizes that are multiples of 16 take the tensor-core kernel; 72 the CUDA-core one.
+  for (auto [q_heads, kv_heads, head_dim] :
+       {std::tuple{4, 4, 80}, std::tuple{6, 2, 32}, std::tuple{2, 1, 256}, std::tuple{2, 2, 72}}) {
     ForwardBatch b;  // three sequences of 37, 1 and 70 tokens, no KV cache involved
     b.input_ids.assign(108, 0);
     b.positions.assign(108, 0);
