@@ -50,6 +50,9 @@ struct EngineOptions {
   // images may name local files (a server facing untrusted clients may turn this off).
   size_t encoder_cache_bytes = size_t{256} << 20;
   bool allow_local_image_files = true;
+  // Testing: runs on the vision encoder's thread before each image it encodes (not on
+  // encoder-cache hits); an error fails that image's request.
+  std::function<Status()> before_vision_encode;
 };
 
 // What to report about log-probabilities (SGLang's GenerateReqInput fields).
@@ -216,10 +219,13 @@ class Engine {
   // / EBNF grammar that does not compile, or images that do not load, decode, or match the
   // prompt's placeholders in number, or any image for a text-only model (the message
   // names the problem; an http(s) image URL is Unsupported). A constrained
-  // request is compiled off the scheduler thread and queued once its grammar is ready.
+  // request is compiled off the scheduler thread and queued once its grammar is ready; a
+  // request with images waits likewise for the vision encoder's thread (or its encoder
+  // cache), and fails with Internal, naming the image, when the encoder fails.
   // `on_done` (may be empty) gets the same result just before the future does: on the
-  // scheduler thread, on a grammar-compile thread for a grammar that fails, or on the
-  // calling thread for a request refused at once. Event-driven callers (the HTTP server)
+  // scheduler thread, on a grammar-compile or encoder thread for a request that fails or
+  // is aborted there, on the thread calling Abort for a request still queued for its
+  // encode, or on the calling thread for a request refused at once. Event-driven callers (the HTTP server)
   // use it instead of waiting on the future.
   virtual GenerateHandle Submit(const GenerateRequest& request, DeltaCallback on_delta, DoneCallback on_done = {}) = 0;
   // Ends request `id` wherever it is; its result gets finish_reason kAbort.

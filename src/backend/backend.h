@@ -127,10 +127,10 @@ class Backend {
   virtual void Add(Tensor x, const Tensor& y) = 0;
   // out[i] = x[batch.logit_rows[i]].
   virtual void GatherLogitRows(const Tensor& x, Tensor out) = 0;
-  // out[r] = the token of row r of x (float32 logits of the batch's logit rows): a draw at
-  // the batch's SampleTemperature(r) with SampleSeed(r) (sample_noise.h), or with
-  // temperature 0 the column with the largest value, the lowest on ties (as
-  // std::max_element); out is int32 [x.rows, 1].
+  // out[r] = the token of row r of x (float32 logits of the batch's logit rows), drawn as
+  // the batch's SamplingOf(r) says (row_sampling.h: its edits are applied to x in place
+  // first; temperature 0 is the argmax, the lowest column on ties, as std::max_element);
+  // out is int32 [x.rows, 1].
   virtual void SampleRows(const Tensor& x, Tensor out) = 0;
   // Copies a float tensor to host memory (dst holds rows * cols floats).
   virtual Status CopyToHost(const Tensor& x, float* dst) = 0;

@@ -23,8 +23,7 @@ void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::v
   if (want_logits && seq.num_new_tokens > 0) {
     logit_rows.push_back(seq.token_begin + seq.num_new_tokens - 1);
     if (!host_logit_rows.empty()) host_logit_rows.push_back(1);
-    if (!sample_temperatures.empty()) sample_temperatures.push_back(0.0f);
-    if (!sample_seeds.empty()) sample_seeds.push_back(0);
+    if (!sampling.empty()) sampling.push_back(RowSampling{});
   }
 }
 

@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "backend/row_sampling.h"
+
 namespace sgl {
 
 struct BatchSequence {
@@ -46,15 +48,14 @@ struct ForwardBatch {
   // top-k/p, logprobs); the other rows return only their token, drawn on the device.
   // Empty: every row.
   std::vector<uint8_t> host_logit_rows;
-  // Per logit row: the temperature and seed of its draw on the device (sample_noise.h;
-  // temperature 0: the argmax). Empty: the argmax for every row.
-  std::vector<float> sample_temperatures;
-  std::vector<uint64_t> sample_seeds;
+  // Per logit row: how SampleRows draws its token (row_sampling.h: edits, temperature,
+  // seed, top-k/p, min-p). Empty: the argmax for every row.
+  std::vector<RowSampling> sampling;
+  std::vector<LogitEdit> logit_edits;  // the rows' edits, RowSampling::edit_begin/end into it
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
   bool WantsHostLogits(int64_t row) const { return host_logit_rows.empty() || host_logit_rows[row] != 0; }
-  float SampleTemperature(int64_t row) const { return sample_temperatures.empty() ? 0.0f : sample_temperatures[row]; }
-  uint64_t SampleSeed(int64_t row) const { return sample_seeds.empty() ? 0 : sample_seeds[row]; }
+  RowSampling SamplingOf(int64_t row) const { return sampling.empty() ? RowSampling{} : sampling[row]; }
 
   // Appends a sequence whose page table is `slots`; its last `new_ids.size()` slots
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).

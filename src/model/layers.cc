@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "backend/sample_noise.h"
+#include "backend/row_sampling.h"
 
 namespace sgl {
 namespace {
@@ -193,7 +193,7 @@ Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, cons
   if (!softcap) return Status::Ok();
   for (float& v : out->logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
   for (int64_t r = 0; r < rows; ++r)
-    out->tokens[r] = SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SampleTemperature(r), batch.SampleSeed(r));
+    out->tokens[r] = SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SamplingOf(r), batch.logit_edits.data());
   return Status::Ok();
 }
 

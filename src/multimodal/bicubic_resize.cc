@@ -1,10 +1,13 @@
-// Follows libImaging/Resample.c (precompute_coeffs, normalize_coeffs_8bpc,
-// ImagingResampleHorizontal_8bpc / Vertical_8bpc, ImagingResampleInner); the rounding
-// steps are what make the result byte-identical, so they are kept exactly.
+// Follows libImaging/Resample.c of Pillow 13 (precompute_coeffs, normalize_coeffs_8bpc,
+// ImagingResampleHorizontal_8bpc / Vertical_8bpc, ImagingResampleInner's pass order); the
+// rounding steps and the order of the passes are what make the result byte-identical, so
+// they are kept exactly.
 #include "multimodal/bicubic_resize.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace sgl::multimodal {
 namespace {
@@ -105,18 +108,32 @@ Image ResizeColumns(const Image& in, const Taps& taps, int row_offset) {
   return out;
 }
 
+// Pillow 13's ImagingResampleInner runs the vertical pass first when the height shrinks by
+// more than twice as many pixels as the width does (counted in pixels, not as a ratio; a
+// growing width counts negative), so that the horizontal pass has fewer rows to filter.
+// The 8-bit rounding between the passes makes the order visible in the output.
+bool VerticalPassFirst(const Image& image, int width, int height) {
+  const int64_t rows_removed = int64_t{image.height} - height;
+  const int64_t columns_removed = int64_t{image.width} - width;
+  return rows_removed > 0 && rows_removed > 2 * columns_removed;
+}
+
 }  // namespace
 
 Image ResizeBicubic(const Image& image, int width, int height) {
   if (width == image.width && height == image.height) return image;
+  if (height == image.height) return ResizeRows(image, ComputeTaps(image.width, width), 0, image.height);
   const Taps vertical = ComputeTaps(image.height, height);
   if (width == image.width) return ResizeColumns(image, vertical, 0);
   const Taps horizontal = ComputeTaps(image.width, width);
+  if (VerticalPassFirst(image, width, height)) {
+    const Image columns = ResizeColumns(image, vertical, 0);
+    return ResizeRows(columns, horizontal, 0, columns.height);
+  }
   // Only the rows the vertical pass reads go through the horizontal pass.
   const int row_begin = vertical.first.front();
   const int row_end = vertical.first.back() + static_cast<int>(vertical.weights.back().size());
   const Image rows = ResizeRows(image, horizontal, row_begin, row_end);
-  if (height == image.height) return rows;
   return ResizeColumns(rows, vertical, row_begin);
 }
 

@@ -1,7 +1,7 @@
 // EncoderCache: vision-encoder outputs by image hash, least recently used evicted first
 // within a byte budget. Rows are shared (shared_ptr to const), so a batch still holding an
 // image's rows keeps them alive after the cache lets go. Not thread-safe: owned and used
-// by one thread (the scheduler's).
+// by one thread (the engine's image encoder thread).
 #pragma once
 
 #include <cstddef>

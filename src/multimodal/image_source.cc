@@ -60,12 +60,16 @@ Result<std::string> LoadImageBytes(std::string_view reference, const ImageSource
     return Unsupported("{}: remote image URLs are not fetched; send the image as a data: URL or base64", what);
   }
   const bool explicit_file = HasPrefix(reference, "file://");
+  if (!options.allow_local_files) {
+    // The file system is not even probed, so a client learns nothing about its files.
+    if (explicit_file || !LooksLikeBase64(reference))
+      return InvalidArgument("{}: local image files are not allowed on this server (--disable-local-image-files); "
+                             "send the image as a data: URL or base64", what);
+    return DecodeBounded(reference, options, what);
+  }
   const std::string path(explicit_file ? reference.substr(7) : reference);
   // A short base64 string may also be a valid relative path; an existing file wins, as in SGLang.
-  if (explicit_file || (reference.size() < 4096 && IsRegularFile(path))) {
-    if (!options.allow_local_files) return InvalidArgument("{}: local image files are not allowed here", what);
-    return ReadFile(path, options, what);
-  }
+  if (explicit_file || (reference.size() < 4096 && IsRegularFile(path))) return ReadFile(path, options, what);
   if (LooksLikeBase64(reference)) return DecodeBounded(reference, options, what);
   return InvalidArgument("{}: not a data: URL, an existing file or base64 image data", what);
 }

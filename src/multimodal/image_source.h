@@ -13,7 +13,9 @@ namespace sgl::multimodal {
 
 struct ImageSourceOptions {
   size_t max_encoded_bytes = 64u << 20;
-  bool allow_local_files = true;  // a server facing untrusted clients may turn this off
+  // A server facing untrusted clients may turn this off (`sgl serve --disable-local-image-files`,
+  // which the refusal names); then only data: URLs and base64 are read.
+  bool allow_local_files = true;
 };
 
 // `what` names the reference in errors ("messages[0].content[1].image_url").

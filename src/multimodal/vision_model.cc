@@ -20,6 +20,8 @@ Result<std::unique_ptr<VisionModel>> LoadTower(const std::string& model_path, Re
 
 }  // namespace
 
+bool TakesImages(Architecture arch) { return arch == Architecture::kGlm4v || arch == Architecture::kQwen25Vl; }
+
 Result<std::unique_ptr<VisionModel>> LoadVisionModel(const std::string& model_path, Architecture arch,
                                                      Backend& backend) {
   switch (arch) {

@@ -2,8 +2,8 @@
 // drive without knowing the architecture: the placeholder token the chat template writes
 // once per image and how many tokens it expands to, the preprocessing (thread-safe: the
 // engine runs it on the caller's thread), the language model's 3-D rotary positions for
-// an expanded prompt, and the encoder (scheduler thread only: it shares the model's
-// backend). GLM-4.1V and Qwen2.5-VL are TowerVisionModel over their towers (tower_vision_model.h).
+// an expanded prompt, and the encoder (one thread only, the engine's encoder thread: it
+// drives the backend the model was loaded on, the vision model's own). GLM-4.1V and Qwen2.5-VL are TowerVisionModel over their towers (tower_vision_model.h).
 #pragma once
 
 #include <cstdint>
@@ -42,9 +42,12 @@ class VisionModel {
   virtual Result<MropePositions> Positions(std::span<const int32_t> input_ids,
                                            std::span<const VisionGrid> grids) const = 0;
 
-  // Scheduler thread only. NumImageTokens rows of embedding_width floats.
+  // One thread only (it drives the backend). NumImageTokens rows of embedding_width floats.
   virtual Result<std::vector<float>> Encode(const PixelPatches& patches) = 0;
 };
+
+// Whether LoadVisionModel gives `arch` a vision model.
+bool TakesImages(Architecture arch);
 
 // The vision model of the checkpoint at `model_path` on `backend`, or nullptr when
 // `arch` takes no images. REQUIRES: backend outlives the result.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -20,9 +21,11 @@
 #include "runtime/grammar_queue.h"
 #include "runtime/grammar_step.h"
 #include "runtime/image_embedder.h"
+#include "runtime/image_encode_queue.h"
 #include "runtime/image_prompt.h"
 #include "runtime/kv_capacity.h"
 #include "runtime/scheduler.h"
+#include "runtime/scheduler_reasons.h"
 #include "runtime/validate_sampling_params.h"
 #include "tokenizer/tokenizer.h"
 
@@ -122,7 +125,10 @@ class LocalEngine final : public Engine {
     SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));
     s.random_seed = options.random_seed;
     std::unique_ptr<ImageEmbedder> images;
-    if (vision_) images = std::make_unique<ImageEmbedder>(*vision_, options.encoder_cache_bytes);
+    if (vision_) {
+      images = std::make_unique<ImageEmbedder>();
+      encode_queue_ = std::make_unique<ImageEncodeQueue>(*vision_, options.encoder_cache_bytes, options.before_vision_encode);
+    }
     std::unique_ptr<JumpForward> jump_forward;
     if (!options.disable_jump_forward) jump_forward = std::make_unique<JumpForward>(*tokenizer_);
     SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, s, std::move(images), std::move(jump_forward)));
@@ -136,11 +142,25 @@ class LocalEngine final : public Engine {
     if (options.tp_size == 1) {
       SGL_ASSIGN_OR_RETURN(backend_, CreateBackend({options.device, options.num_threads, options.cuda_graph_max_bs}));
       SGL_ASSIGN_OR_RETURN(model_, LoadModel(options.model_path, *backend_));
-      SGL_ASSIGN_OR_RETURN(vision_, multimodal::LoadVisionModel(options.model_path, model_->config().arch, *backend_));
-      return Status::Ok();
+      return LoadVisionOnItsBackend(options);
     }
     SGL_ASSIGN_OR_RETURN(RankFactory factory, MakeRankFactory(options.device, options.tp_size, options.num_threads));
     SGL_ASSIGN_OR_RETURN(model_, TensorParallelModel::Load(options.model_path, options.tp_size, factory));
+    return Status::Ok();
+  }
+
+  // A vision-language model's encoder gets a backend of the model's kind to itself, driven
+  // by the encoder thread alone (a Backend has one driving thread): on the CPU a pool of
+  // half the model's threads (the encoder runs in bursts, beside the decode loop), on CUDA
+  // its own stream, cuBLAS handle and scratch, without graphs. Loaded before the KV cache
+  // is sized, so the vision weights count as in use.
+  Status LoadVisionOnItsBackend(const EngineOptions& options) {
+    if (!multimodal::TakesImages(model_->config().arch)) return Status::Ok();
+    const int model_threads = options.num_threads > 0 ? options.num_threads
+                                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    BackendOptions b{ResolveDevice(options.device), std::max(1, model_threads / 2), /*cuda_graph_max_bs=*/0};
+    SGL_ASSIGN_OR_RETURN(vision_backend_, CreateBackend(b));
+    SGL_ASSIGN_OR_RETURN(vision_, multimodal::LoadVisionModel(options.model_path, model_->config().arch, *vision_backend_));
     return Status::Ok();
   }
 
@@ -184,7 +204,8 @@ class LocalEngine final : public Engine {
   }
 
   ~LocalEngine() override {
-    grammar_queue_.reset();  // its last requests may still go to the scheduler
+    grammar_queue_.reset();  // its last requests may still go to the encoder or the scheduler
+    encode_queue_.reset();   // its last requests may still go to the scheduler
     scheduler_.reset();      // stops the thread before the model goes
   }
 
@@ -227,23 +248,32 @@ class LocalEngine final : public Engine {
     req->on_update = [pending](const Request& r, std::optional<int32_t> token, bool finished) {
       OnUpdate(*pending, r, token, finished);
     };
-    if (std::optional<constrain::GrammarSpec> spec = GrammarSpecFor(request.sampling)) {
-      CompileThenSubmit(std::move(req), std::move(pending), std::move(*spec));
+    std::optional<constrain::GrammarSpec> spec = GrammarSpecFor(request.sampling);
+    if (!spec && req->images.empty()) {
+      scheduler_->Submit(req);
       return handle;
     }
-    scheduler_->Submit(req);
+    {
+      std::lock_guard<std::mutex> lock(aside_mu_);
+      aside_[req->id] = false;
+    }
+    if (spec) {
+      CompileThenAdvance(std::move(req), std::move(pending), std::move(*spec));
+    } else {
+      EncodeThenSubmit(std::move(req), std::move(pending));
+    }
     return handle;
   }
 
   void Abort(uint64_t id) override {
     {
-      std::lock_guard<std::mutex> lock(compiling_mu_);
-      if (auto it = compiling_.find(id); it != compiling_.end()) {
-        it->second = true;  // aborted once its grammar is ready
-        return;
-      }
+      std::lock_guard<std::mutex> lock(aside_mu_);
+      auto it = aside_.find(id);
+      if (it == aside_.end()) return scheduler_->Abort(id);
+      it->second = true;  // finished as aborted when it leaves its compile or encode
     }
-    scheduler_->Abort(id);
+    // An encode not started yet ends now (its callback runs here); a running one finishes first.
+    if (encode_queue_) (void)encode_queue_->Cancel(id);
   }
 
   Status FlushCache() override { return scheduler_->FlushCache().get(); }
@@ -277,29 +307,62 @@ class LocalEngine final : public Engine {
     return req;
   }
 
-  // The request waits for its grammar on a GrammarQueue thread; a compile error fails it
-  // there. It reaches the scheduler under compiling_mu_, so an Abort that finds it no
-  // longer compiling reaches the scheduler after it.
-  void CompileThenSubmit(std::shared_ptr<Request> req, std::shared_ptr<Pending> pending, constrain::GrammarSpec spec) {
-    {
-      std::lock_guard<std::mutex> lock(compiling_mu_);
-      compiling_[req->id] = false;
-    }
+  // A request held aside (in aside_) waits for its grammar on a GrammarQueue thread, then
+  // for its images' encoder rows on the ImageEncodeQueue's; a failure there fails it.
+  void CompileThenAdvance(std::shared_ptr<Request> req, std::shared_ptr<Pending> pending, constrain::GrammarSpec spec) {
     grammar_queue_->Enqueue(std::move(spec), [this, req, pending](Result<PreparedGrammar> prepared) {
-      std::unique_lock<std::mutex> lock(compiling_mu_);
-      const bool aborted = compiling_[req->id];
-      compiling_.erase(req->id);
-      if (!prepared.ok()) {
-        lock.unlock();
-        pending->Finish(prepared.status());
-        return;
-      }
+      if (!prepared.ok()) return FailAside(*req, *pending, prepared.status());
       req->grammar = std::move(prepared->matcher);
       req->grammar_compile_seconds = prepared->compile_seconds;
       req->grammar_cache_hit = prepared->cache_hit;
-      scheduler_->Submit(req);
-      if (aborted) scheduler_->Abort(req->id);
+      if (req->images.empty() || AbortedAside(req->id)) return SubmitFromAside(req);  // aborted: finished, unencoded
+      EncodeThenSubmit(req, pending);
     });
+  }
+
+  void EncodeThenSubmit(std::shared_ptr<Request> req, std::shared_ptr<Pending> pending) {
+    encode_queue_->Enqueue(req, [this, req, pending](Status encoded) {
+      if (!encoded.ok()) return FailAside(*req, *pending, encoded);
+      SubmitFromAside(req);
+    });
+  }
+
+  bool AbortedAside(uint64_t id) {
+    std::lock_guard<std::mutex> lock(aside_mu_);
+    return aside_.at(id);
+  }
+
+  // The request leaves aside_ for the scheduler, under aside_mu_, so that an Abort that no
+  // longer finds it aside reaches the scheduler after it; one aborted meanwhile finishes here.
+  void SubmitFromAside(const std::shared_ptr<Request>& req) {
+    {
+      std::lock_guard<std::mutex> lock(aside_mu_);
+      auto it = aside_.find(req->id);
+      const bool aborted = it->second;
+      aside_.erase(it);
+      if (!aborted) return scheduler_->Submit(req);
+    }
+    FinishAside(*req, Aborted("aborted by request"));
+  }
+
+  // The request leaves aside_ with `error`, or as aborted when it was aborted meanwhile.
+  void FailAside(Request& req, Pending& pending, const Status& error) {
+    bool aborted;
+    {
+      std::lock_guard<std::mutex> lock(aside_mu_);
+      auto it = aside_.find(req.id);
+      aborted = it->second;
+      aside_.erase(it);
+    }
+    if (aborted) return FinishAside(req, Aborted("aborted by request"));
+    pending.Finish(error);
+  }
+
+  // Delivers a request that never reached the scheduler, as its Deliver would.
+  static void FinishAside(Request& req, FinishReason reason) {
+    req.finish_reason = std::move(reason);
+    if (req.output_text) req.output_text->Finish();
+    if (req.on_update) req.on_update(req, std::nullopt, true);
   }
 
   // Checks the request; a request with images has them loaded and its prompt expanded
@@ -368,13 +431,16 @@ class LocalEngine final : public Engine {
   std::unique_ptr<Backend> backend_;  // with tp_size 1; the ranks' backends are the model's
   std::unique_ptr<Model> model_;
   // The model's vision side (VLMs; null otherwise): Preprocess on callers' threads, Encode
-  // on the scheduler's.
+  // on the encode queue's, over vision_backend_.
+  std::unique_ptr<Backend> vision_backend_;
   std::unique_ptr<multimodal::VisionModel> vision_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<GrammarQueue> grammar_queue_;  // null with grammar backend "none"
-  std::mutex compiling_mu_;
-  std::unordered_map<uint64_t, bool> compiling_;  // GUARDED_BY(compiling_mu_): id -> aborted meanwhile
+  std::unique_ptr<GrammarQueue> grammar_queue_;      // null with grammar backend "none"
+  std::unique_ptr<ImageEncodeQueue> encode_queue_;  // VLMs only
+  std::mutex aside_mu_;
+  // GUARDED_BY(aside_mu_): requests compiling or encoding, not yet at the scheduler: id -> aborted meanwhile
+  std::unordered_map<uint64_t, bool> aside_;
   std::atomic<uint64_t> next_id_{0};
   static constexpr int kGrammarThreads = 2;
 };

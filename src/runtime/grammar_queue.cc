@@ -4,43 +4,13 @@
 
 namespace sgl {
 
-GrammarQueue::GrammarQueue(VocabularyFactory make_vocab, int num_threads) : make_vocab_(std::move(make_vocab)) {
-  for (int i = 0; i < std::max(1, num_threads); ++i) threads_.emplace_back([this] { WorkerLoop(); });
-}
+GrammarQueue::GrammarQueue(VocabularyFactory make_vocab, int num_threads)
+    : make_vocab_(std::move(make_vocab)),
+      jobs_(
+          num_threads, [this](Job& job) { job.done(Prepare(job.spec)); },
+          [](Job& job) { job.done(Status(StatusCode::kInternal, "the engine is shutting down")); }) {}
 
-GrammarQueue::~GrammarQueue() {
-  std::deque<Job> left;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    left.swap(jobs_);
-  }
-  wake_.notify_all();
-  for (std::thread& t : threads_) t.join();
-  for (Job& job : left) job.done(Status(StatusCode::kInternal, "the engine is shutting down"));
-}
-
-void GrammarQueue::Enqueue(constrain::GrammarSpec spec, Callback done) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back({std::move(spec), std::move(done)});
-  }
-  wake_.notify_one();
-}
-
-void GrammarQueue::WorkerLoop() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    job.done(Prepare(job.spec));
-  }
-}
+void GrammarQueue::Enqueue(constrain::GrammarSpec spec, Callback done) { jobs_.Push({std::move(spec), std::move(done)}); }
 
 constrain::GrammarCompiler& GrammarQueue::compiler() {
   std::call_once(compiler_once_, [&] { compiler_ = std::make_unique<constrain::GrammarCompiler>(make_vocab_()); });

@@ -5,14 +5,11 @@
 // (with an error) for jobs that never started.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <vector>
 
+#include "base/job_queue.h"
 #include "base/status.h"
 #include "constrain/grammar_compiler.h"
 #include "constrain/grammar_matcher.h"
@@ -33,8 +30,7 @@ class GrammarQueue {
 
   // `make_vocab` runs once, on a queue thread, at the first compile.
   GrammarQueue(VocabularyFactory make_vocab, int num_threads);
-  // Finishes the jobs being compiled; the others get an error.
-  ~GrammarQueue();
+  // (Destruction finishes the jobs being compiled; the others get an error.)
   GrammarQueue(const GrammarQueue&) = delete;
   GrammarQueue& operator=(const GrammarQueue&) = delete;
 
@@ -46,19 +42,13 @@ class GrammarQueue {
     constrain::GrammarSpec spec;
     Callback done;
   };
-  void WorkerLoop();
   Result<PreparedGrammar> Prepare(const constrain::GrammarSpec& spec);
   constrain::GrammarCompiler& compiler();
 
   VocabularyFactory make_vocab_;
   std::once_flag compiler_once_;
   std::unique_ptr<constrain::GrammarCompiler> compiler_;  // set once, under compiler_once_
-
-  std::mutex mu_;  // guards the fields below
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  JobQueue<Job> jobs_;  // last: its threads stop before the fields above go
 };
 
 }  // namespace sgl

@@ -1,28 +1,13 @@
 #include "runtime/image_embedder.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace sgl {
 
-Status ImageEmbedder::PrepareRows(Request& req, int64_t begin, int64_t n) {
-  for (size_t i = 0; i < req.images.size(); ++i) {
-    RequestImage& image = req.images[i];
-    if (image.rows || !image.Overlaps(begin, begin + n)) continue;
-    if ((image.rows = cache_.Find(image.hash))) {
-      ++req.encoder_cache_hits;
-      continue;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    Result<std::vector<float>> rows = vision_.Encode(*image.patches);
-    req.vision_encode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!rows.ok()) return rows.status().WithContext(fmt::format("the vision encoder failed on image {}", i));
-    if (static_cast<int64_t>(rows->size()) != image.num_tokens * vision_.embedding_width())
-      return Status(StatusCode::kInternal, fmt::format("image {}: the encoder gave {} floats for {} tokens", i,
-                                                       rows->size(), image.num_tokens));
-    image.rows = std::make_shared<const std::vector<float>>(std::move(*rows));
-    cache_.Insert(image.hash, image.rows);
-  }
+Status ImageEmbedder::CheckRows(const Request& req, int64_t begin, int64_t n) const {
+  for (size_t i = 0; i < req.images.size(); ++i)
+    if (!req.images[i].rows && req.images[i].Overlaps(begin, begin + n))
+      return Status(StatusCode::kInternal, fmt::format("image {} reached the scheduler without its encoder rows", i));
   return Status::Ok();
 }
 

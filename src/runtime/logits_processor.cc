@@ -1,40 +1,44 @@
 #include "runtime/logits_processor.h"
 
-#include <limits>
-#include <unordered_map>
-#include <unordered_set>
+#include <map>
 
 namespace sgl {
 
-void ApplyLogitsProcessing(std::span<float> logits, const SamplingParams& p, std::span<const int32_t> prompt,
-                           std::span<const int32_t> output, std::span<const int32_t> eos_ids) {
-  const int64_t vocab = static_cast<int64_t>(logits.size());
+void AppendLogitEdits(const SamplingParams& p, std::span<const int32_t> prompt, std::span<const int32_t> output,
+                      std::span<const int32_t> eos_ids, int64_t vocab, std::vector<LogitEdit>* edits) {
+  std::map<int32_t, LogitEdit> by_column;  // ordered: the edits come out by column
   auto valid = [&](int32_t t) { return t >= 0 && t < vocab; };
+  auto edit = [&](int32_t t) -> LogitEdit& {
+    LogitEdit& e = by_column[t];
+    e.column = t;
+    return e;
+  };
   for (const auto& [token, bias] : p.logit_bias)
-    if (valid(token)) logits[token] += bias;
-
+    if (valid(token)) edit(token).bias += bias;
   if (p.repetition_penalty != 1.0f) {
-    std::unordered_set<int32_t> seen(prompt.begin(), prompt.end());
-    seen.insert(output.begin(), output.end());
-    for (int32_t t : seen) {
-      if (!valid(t)) continue;
-      float& l = logits[t];
-      l = l > 0 ? l / p.repetition_penalty : l * p.repetition_penalty;
-    }
+    for (auto tokens : {prompt, output})
+      for (int32_t t : tokens)
+        if (valid(t)) edit(t).repetition = p.repetition_penalty;
   }
   if (p.frequency_penalty != 0.0f || p.presence_penalty != 0.0f) {
-    std::unordered_map<int32_t, int> counts;
-    for (int32_t t : output) ++counts[t];
-    for (const auto& [t, n] : counts)
-      if (valid(t)) logits[t] -= p.frequency_penalty * static_cast<float>(n) + p.presence_penalty;
+    std::map<int32_t, int> counts;
+    for (int32_t t : output)
+      if (valid(t)) ++counts[t];
+    for (const auto& [t, n] : counts) edit(t).penalty = p.frequency_penalty * static_cast<float>(n) + p.presence_penalty;
   }
   if (static_cast<int64_t>(output.size()) < p.min_new_tokens) {
-    constexpr float kImpossible = -std::numeric_limits<float>::infinity();
-    for (int32_t t : eos_ids)
-      if (valid(t)) logits[t] = kImpossible;
-    for (int32_t t : p.stop_token_ids)
-      if (valid(t)) logits[t] = kImpossible;
+    for (auto tokens : {eos_ids, std::span<const int32_t>(p.stop_token_ids)})
+      for (int32_t t : tokens)
+        if (valid(t)) edit(t).forbid = 1;
   }
+  for (const auto& [t, e] : by_column) edits->push_back(e);
+}
+
+void ApplyLogitsProcessing(std::span<float> logits, const SamplingParams& p, std::span<const int32_t> prompt,
+                           std::span<const int32_t> output, std::span<const int32_t> eos_ids) {
+  std::vector<LogitEdit> edits;
+  AppendLogitEdits(p, prompt, output, eos_ids, static_cast<int64_t>(logits.size()), &edits);
+  for (const LogitEdit& e : edits) logits[e.column] = EditLogit(logits[e.column], e);
 }
 
 bool LogitsProcessingMayChange(const SamplingParams& p, int64_t num_output) {

@@ -8,9 +8,15 @@
 #include <span>
 #include <vector>
 
+#include "backend/row_sampling.h"
 #include "sgl/sampling_params.h"
 
 namespace sgl {
+
+// The same changes as sparse per-column edits (row_sampling.h), one per changed column
+// in column order, appended to `edits`: what a backend applies when it draws the token.
+void AppendLogitEdits(const SamplingParams& params, std::span<const int32_t> prompt, std::span<const int32_t> output,
+                      std::span<const int32_t> eos_ids, int64_t vocab, std::vector<LogitEdit>* edits);
 
 // `prompt` and `output` are the request's tokens so far; `eos_ids` the model's EOS ids.
 void ApplyLogitsProcessing(std::span<float> logits, const SamplingParams& params, std::span<const int32_t> prompt,

@@ -1,8 +1,8 @@
 // RequestImage: one image of a request as the scheduler tracks it: where its tokens lie
 // in the prompt (there they are its pad id), its hash (the encoder cache's key), the
-// preprocessed encoder input, and once a prefill chunk needed them, the encoder's output
-// rows (shared with the EncoderCache). Built on the submitting thread, then owned by the
-// scheduler thread with its Request.
+// preprocessed encoder input, and the encoder's output rows (shared with the EncoderCache).
+// Built on the submitting thread, given its rows on the ImageEncodeQueue's, then owned by
+// the scheduler thread with its Request.
 #pragma once
 
 #include <cstdint>

@@ -131,11 +131,12 @@ class Scheduler {
   // Waiting requests in the policy's order, while the budget, the running limit and the
   // KV cache allow.
   void AdmitWaiting(StepPlan& plan);
-  // Adds `num_new_tokens` of a running request to the batch (encoding the images they
-  // need first). REQUIRES: EnsureFree succeeded. Fails, adding nothing, when an image
-  // cannot be encoded; the caller finishes the request.
+  // Adds `num_new_tokens` of a running request to the batch (with the rows of the images
+  // they cover). REQUIRES: EnsureFree succeeded. Fails, adding nothing, when such an image
+  // has no rows; the caller finishes the request.
   [[nodiscard]] Status Schedule(StepPlan& plan, RunningIt it, int64_t num_new_tokens);
   int64_t PrefillChunk(const Request& req, int64_t prefill_budget) const;
+  RowSampling DeviceSampling(Request& r, std::vector<LogitEdit>& edits);
   // Whether `req` should wait for a prompt being computed that it shares (in-batch prefix caching).
   bool SharesPromptBeingComputed(const Request& req) const;
   // Nothing could run: fails the first waiting request if it can never fit.

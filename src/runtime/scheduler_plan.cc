@@ -15,11 +15,10 @@ bool IsDecode(const Request& r) { return r.num_computed() >= r.prompt_len() && r
 // or a plain temperature draw (no top-k, top-p or min-p cut), and nothing changes or reads
 // the logits first (the sampling row is also a prompt row when the request wants the
 // prompt's logits).
-bool SamplesOnDevice(const Request& r, int64_t vocab_size) {
-  const SamplingParams& p = r.params;
-  const bool plain = p.IsGreedy() || ((p.top_k <= 0 || p.top_k >= vocab_size) && p.top_p >= 1.0f && p.min_p <= 0.0f);
-  return plain && !p.IsConstrained() && !r.grammar && !r.logprob.return_logprob && !r.want_prompt_logits &&
-         !LogitsProcessingMayChange(p, static_cast<int64_t>(r.output_ids.size()));
+// Whether the backend draws r's next token (row_sampling.h: logits processing, top-k/p and
+// min-p included); grammars and log-probabilities need the row on the host.
+bool SamplesOnDevice(const Request& r) {
+  return !r.params.IsConstrained() && !r.grammar && !r.logprob.return_logprob && !r.want_prompt_logits;
 }
 
 int64_t CommonPrefixLength(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
@@ -28,6 +27,23 @@ int64_t CommonPrefixLength(const std::vector<int32_t>& a, const std::vector<int3
 }
 
 }  // namespace
+
+// How the backend draws r's next token; appends r's logits processing to `edits`.
+RowSampling Scheduler::DeviceSampling(Request& r, std::vector<LogitEdit>& edits) {
+  RowSampling s;
+  if (!r.params.IsGreedy()) {
+    s.temperature = r.params.temperature;
+    s.seed = r.sampler->NextSeed();
+    s.top_k = r.params.top_k;
+    s.top_p = r.params.top_p;
+    s.min_p = r.params.min_p;
+  }
+  s.edit_begin = static_cast<int32_t>(edits.size());
+  AppendLogitEdits(r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids, model_.config().vocab_size,
+                   &edits);
+  s.edit_end = static_cast<int32_t>(edits.size());
+  return s;
+}
 
 int64_t Scheduler::PrefillChunk(const Request& req, int64_t prefill_budget) const {
   const int64_t chunk = options_.chunked_prefill_size > 0 ? options_.chunked_prefill_size : INT64_MAX;
@@ -46,7 +62,7 @@ Status Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   Request& r = **it;
   const bool decode = IsDecode(r);
   const int64_t begin = r.num_computed();
-  if (images_ && !r.images.empty()) SGL_RETURN_IF_ERROR(images_->PrepareRows(r, begin, n));
+  if (images_ && !r.images.empty()) SGL_RETURN_IF_ERROR(images_->CheckRows(r, begin, n));
   (void)allocator_.Allocate(n, r.slots);
   const bool completes = begin + n == r.num_tokens();
   int64_t row_begin = begin + n, row_end = begin + n;
@@ -75,10 +91,9 @@ Status Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
     batch.logit_rows.push_back(first_token + static_cast<int32_t>(p - begin));
     // Prompt rows feed prompt logits and logprobs; the sampling row may need only the
     // token drawn on the device.
-    const bool on_device = completes && p == row_end - 1 && SamplesOnDevice(r, model_.config().vocab_size);
+    const bool on_device = completes && p == row_end - 1 && SamplesOnDevice(r);
     batch.host_logit_rows.push_back(on_device ? 0 : 1);
-    batch.sample_temperatures.push_back(on_device && !r.params.IsGreedy() ? r.params.temperature : 0.0f);
-    batch.sample_seeds.push_back(on_device && !r.params.IsGreedy() ? r.sampler->NextSeed() : 0);
+    batch.sampling.push_back(on_device ? DeviceSampling(r, batch.logit_edits) : RowSampling{});
   }
   plan.scheduled.push_back({it, begin, n, first_row, row_begin, row_end - row_begin, completes});
   if (!decode) {

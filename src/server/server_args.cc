@@ -23,6 +23,7 @@ Json ServerArgs::ToJson() const {
               {"max_prefill_tokens", e.max_prefill_tokens},
               {"schedule_policy", e.schedule_policy},
               {"disable_radix_cache", e.disable_radix_cache},
+              {"disable_local_image_files", !e.allow_local_image_files},
               {"grammar_backend", e.grammar_backend},
               {"disable_jump_forward", e.disable_jump_forward},
               {"page_size", e.page_size},

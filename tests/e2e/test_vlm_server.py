@@ -3,8 +3,8 @@
 GLM-4.1V fixture (tests/fixtures/models/glm4v/hf; its words are meaningless). A three-turn
 chat about one image through /v1/chat/completions with the official `openai` client, where
 turns 2 and 3 report cached tokens covering the earlier turns including the image;
-/generate with image_data; bad images answered 400 naming the problem; and the trace
-record's image stages.
+/generate with image_data; bad images answered 400 naming the problem; the trace
+record's image stages; and a server with --disable-local-image-files refusing file paths.
 Usage: test_vlm_server.py SGL_BINARY"""
 import base64
 import json
@@ -36,6 +36,32 @@ def png_header_only(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk
 
 
+def check_three_turn_chat(test, chat, image_url, finish_reason, image_tokens, first_turn_max_cached):
+    """A three-turn chat about one image through `chat(messages)` (an openai completion):
+    turns 2 and 3 take all of the earlier turns, the image included, from the cache."""
+    messages = [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": image_url}},
+        {"type": "text", "text": "What is in this picture?"}]}]
+    previous = None
+    for turn, question in enumerate(["", "Which colors?", "Anything else?"]):
+        if question:
+            messages.append({"role": "user", "content": question})
+        answer = chat(messages)
+        usage = answer.usage
+        test.assertEqual(answer.choices[0].finish_reason, finish_reason)
+        test.assertGreater(usage.prompt_tokens, image_tokens)
+        cached = usage.prompt_tokens_details.cached_tokens
+        if previous is None:
+            test.assertLessEqual(cached, first_turn_max_cached)
+        else:
+            # All of the previous turn (its prompt with the image, and its answer but
+            # the last token, whose KV was never computed) came from the cache.
+            test.assertGreaterEqual(cached, previous.prompt_tokens + previous.completion_tokens - 1, f"turn {turn + 1}")
+            test.assertLess(cached, usage.prompt_tokens)
+        messages.append({"role": "assistant", "content": answer.choices[0].message.content})
+        previous = usage
+
+
 class VlmServerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -57,28 +83,8 @@ class VlmServerTest(unittest.TestCase):
 
     def test_three_turn_chat_reuses_the_earlier_turns(self):
         self.assertEqual(self.server.request("POST", "/flush_cache")[0], 200)  # other tests sent the image
-        messages = [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": data_url(IMAGE)}},
-            {"type": "text", "text": "What is in this picture?"}]}]
-        previous = None
-        for turn, question in enumerate(["", "Which colors?", "Anything else?"]):
-            if question:
-                messages.append({"role": "user", "content": question})
-            answer = self.chat(messages)
-            usage = answer.usage
-            self.assertEqual(answer.choices[0].finish_reason, "length")
-            self.assertGreater(usage.prompt_tokens, IMAGE_TOKENS)
-            cached = usage.prompt_tokens_details.cached_tokens
-            if previous is None:
-                self.assertLess(cached, 5)  # nothing before the image was cached
-            else:
-                # All of the previous turn (its prompt with the image, and its answer but
-                # the last token, whose KV was never computed) came from the cache.
-                self.assertGreaterEqual(cached, previous.prompt_tokens + previous.completion_tokens - 1,
-                                        f"turn {turn + 1}")
-                self.assertLess(cached, usage.prompt_tokens)
-            messages.append({"role": "assistant", "content": answer.choices[0].message.content})
-            previous = usage
+        check_three_turn_chat(self, self.chat, data_url(IMAGE), finish_reason="length", image_tokens=IMAGE_TOKENS,
+                              first_turn_max_cached=4)  # nothing from the image on was cached
 
     def test_generate_with_image_data(self):
         text = "[gMASK]<sop><|user|>\n<|begin_of_image|><|image|><|end_of_image|>Describe it.<|assistant|>\n"
@@ -141,6 +147,47 @@ class VlmServerTest(unittest.TestCase):
         status, info = self.server.json("GET", "/get_model_info")
         self.assertEqual(status, 200)
         self.assertTrue(info["has_image_understanding"])
+
+
+class LocalImageFilesDisabledTest(unittest.TestCase):
+    """`--disable-local-image-files`: a file path is a 400 naming the flag, whether or not
+    the file exists; data: URLs still work."""
+
+    @classmethod
+    def setUpClass(cls):
+        test_server.MODEL = MODEL
+        cls.server = test_server.Server("--max-total-tokens", "4096", "--disable-local-image-files")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def generate(self, image):
+        text = "[gMASK]<sop><|user|>\n<|begin_of_image|><|image|><|end_of_image|>Describe it.<|assistant|>\n"
+        return self.server.json("POST", "/generate", {
+            "text": text, "image_data": image, "sampling_params": {"temperature": 0, "max_new_tokens": 2}})
+
+    def test_file_paths_are_refused_naming_the_flag(self):
+        for image in [IMAGE, "file://" + IMAGE, "/nonexistent/picture.png"]:
+            with self.subTest(image=image):
+                status, error = self.generate(image)
+                self.assertEqual(status, 400, error)
+                self.assertIn("--disable-local-image-files", error["error"]["message"])
+        status, error = self.server.json("POST", "/v1/chat/completions", {
+            "model": "default", "max_tokens": 2, "messages": [{"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": IMAGE}}, {"type": "text", "text": "Hi"}]}]})
+        self.assertEqual(status, 400, error)
+        self.assertIn("--disable-local-image-files", error["error"]["message"])
+
+    def test_data_urls_still_work(self):
+        status, answer = self.generate(data_url(IMAGE))
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(len(answer["output_ids"]), 2)
+
+    def test_server_info_reports_the_flag(self):
+        status, info = self.server.json("GET", "/get_server_info")
+        self.assertEqual(status, 200)
+        self.assertTrue(info["disable_local_image_files"])
 
 
 if __name__ == "__main__":

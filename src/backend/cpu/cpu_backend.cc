@@ -7,7 +7,7 @@
 
 #include "backend/cpu/quant/quant_kernels.h"
 #include "backend/cpu/vec_math.h"
-#include "backend/sample_noise.h"
+#include "backend/row_sampling.h"
 
 namespace sgl {
 namespace {
@@ -204,7 +204,7 @@ void CpuBackend::GatherLogitRows(const Tensor& x, Tensor out) {
 void CpuBackend::SampleRows(const Tensor& x, Tensor out) {
   auto* ids = static_cast<int32_t*>(out.data);
   for (int64_t r = 0; r < x.rows; ++r)
-    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SampleTemperature(r), batch_->SampleSeed(r));
+    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SamplingOf(r), batch_->logit_edits.data());
 }
 
 Status CpuBackend::CopyToHost(const Tensor& x, float* dst) {

@@ -66,7 +66,7 @@ CudaBackend::~CudaBackend() {
   FinishStep();
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   DropGraphs();
-  for (StagedBuffer* buf : {&meta_, &plans_}) {
+  for (StagedBuffer* buf : {&meta_, &plans_, &edits_}) {
     if (buf->device != nullptr) cudaFree(buf->device);
     if (buf->host != nullptr) cudaFreeHost(buf->host);
   }
@@ -203,29 +203,29 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   bidirectional_tiles_ = nullptr;
   meta_.used = 0;
   plans_.used = 0;
+  edits_.used = 0;
   auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
   const size_t total = AlignUp(bytes(batch.input_ids)) + AlignUp(bytes(batch.positions)) +
                        AlignUp(bytes(batch.out_kv_slots)) + AlignUp(bytes(batch.kv_slots)) +
                        AlignUp(bytes(batch.logit_rows)) + AlignUp(bytes(batch.sequences)) +
                        batch.axis_positions.size() * AlignUp(bytes(batch.positions)) +
-                       AlignUp(bytes(batch.sample_temperatures)) + AlignUp(bytes(batch.sample_seeds));
+                       AlignUp(bytes(batch.sampling));
   SGL_RETURN_IF_ERROR(Reserve(meta_, total));
+  SGL_RETURN_IF_ERROR(Reserve(edits_, bytes(batch.logit_edits)));
   d_input_ids_ = static_cast<const int32_t*>(Stage(meta_, batch.input_ids.data(), bytes(batch.input_ids)));
   d_positions_ = static_cast<const int32_t*>(Stage(meta_, batch.positions.data(), bytes(batch.positions)));
   d_out_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.out_kv_slots.data(), bytes(batch.out_kv_slots)));
   d_logit_rows_ = static_cast<const int32_t*>(Stage(meta_, batch.logit_rows.data(), bytes(batch.logit_rows)));
   d_sequences_ = static_cast<const BatchSequence*>(Stage(meta_, batch.sequences.data(), bytes(batch.sequences)));
-  if (batch.sample_temperatures.size() != batch.sample_seeds.size() ||
-      (!batch.sample_temperatures.empty() && batch.sample_temperatures.size() != batch.logit_rows.size()))
-    return InvalidArgument("{} sample temperatures and {} seeds for {} logit rows", batch.sample_temperatures.size(),
-                           batch.sample_seeds.size(), batch.logit_rows.size());
-  d_sample_temperatures_ = nullptr;
-  d_sample_seeds_ = nullptr;
-  if (!batch.sample_temperatures.empty()) {
-    d_sample_temperatures_ = static_cast<const float*>(
-        Stage(meta_, batch.sample_temperatures.data(), bytes(batch.sample_temperatures)));
-    d_sample_seeds_ = static_cast<const uint64_t*>(Stage(meta_, batch.sample_seeds.data(), bytes(batch.sample_seeds)));
-  }
+  if (!batch.sampling.empty() && batch.sampling.size() != batch.logit_rows.size())
+    return InvalidArgument("sampling for {} rows of {} logit rows", batch.sampling.size(), batch.logit_rows.size());
+  for (const RowSampling& s : batch.sampling)
+    if (s.edit_begin < 0 || s.edit_begin > s.edit_end || s.edit_end > static_cast<int64_t>(batch.logit_edits.size()))
+      return InvalidArgument("logit edits [{}, {}) of {}", s.edit_begin, s.edit_end, batch.logit_edits.size());
+  d_sampling_ = batch.sampling.empty()
+                    ? nullptr
+                    : static_cast<const RowSampling*>(Stage(meta_, batch.sampling.data(), bytes(batch.sampling)));
+  d_logit_edits_ = static_cast<const LogitEdit*>(Stage(edits_, batch.logit_edits.data(), bytes(batch.logit_edits)));
   if (batch.axis_positions.size() > cuda::RopePositions::kMaxAxes)
     return InvalidArgument("{} position axes; the CUDA RoPE takes at most {}", batch.axis_positions.size(),
                            cuda::RopePositions::kMaxAxes);
@@ -256,7 +256,7 @@ void CudaBackend::ChooseStepMode(const ForwardBatch& batch) {
   for (const BatchSequence& seq : batch.sequences) decode = decode && seq.num_new_tokens == 1;
   if (!decode) return;
   step_key_ = {batch.num_tokens(), static_cast<int64_t>(batch.sequences.size()),
-               static_cast<int64_t>(batch.logit_rows.size()), !batch.sample_temperatures.empty()};
+               static_cast<int64_t>(batch.logit_rows.size()), !batch.sampling.empty()};
   if (graphs_epoch_ != num_allocations_) {
     DropGraphs();
     graphs_epoch_ = num_allocations_;

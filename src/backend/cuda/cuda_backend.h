@@ -173,10 +173,11 @@ class CudaBackend final : public Backend {
   // This step's metadata on the device.
   const ForwardBatch* batch_ = nullptr;
   StagedBuffer meta_, plans_;
+  StagedBuffer edits_;  // the step's LogitEdits, alone so their address stays put for graphs
   const int32_t* d_input_ids_ = nullptr;
   const int32_t* d_positions_ = nullptr;
-  const float* d_sample_temperatures_ = nullptr;  // null when the batch has none
-  const uint64_t* d_sample_seeds_ = nullptr;
+  const RowSampling* d_sampling_ = nullptr;  // null when the batch has none
+  const LogitEdit* d_logit_edits_ = nullptr;
   // The batch's axis_positions (at most RopePositions::kMaxAxes of them), each [num_tokens].
   const int32_t* d_axis_positions_[cuda::RopePositions::kMaxAxes] = {};
   int num_axis_positions_ = 0;

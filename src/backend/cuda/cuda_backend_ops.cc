@@ -396,14 +396,15 @@ void CudaBackend::GatherLogitRows(const Tensor& x, Tensor out) {
 
 void CudaBackend::SampleRows(const Tensor& x, Tensor out) {
   if (x.dtype != DType::kF32 || out.dtype != DType::kI32 || out.rows * out.cols != x.rows ||
-      (d_sample_temperatures_ != nullptr && x.rows > static_cast<int64_t>(batch_->sample_temperatures.size()))) {
+      (d_sampling_ != nullptr && x.rows > static_cast<int64_t>(batch_->sampling.size()))) {
     Fail(InvalidArgument("SampleRows of {} [{}, {}] into {} [{}, {}]", sgl::Name(x.dtype), x.rows, x.cols,
                          sgl::Name(out.dtype), out.rows, out.cols));
     return;
   }
-  if (Failed() || !Launching({11, TensorBits(x), TensorBits(out), reinterpret_cast<uintptr_t>(d_sample_temperatures_)}))
+  if (Failed() || !Launching({11, TensorBits(x), TensorBits(out), reinterpret_cast<uintptr_t>(d_sampling_),
+                              reinterpret_cast<uintptr_t>(d_logit_edits_)}))
     return;
-  cuda::LaunchSampleRows(static_cast<const float*>(x.data), x.rows, x.cols, d_sample_temperatures_, d_sample_seeds_,
+  cuda::LaunchSampleRows(static_cast<float*>(x.data), x.rows, x.cols, d_sampling_, d_logit_edits_,
                          static_cast<int32_t*>(out.data), stream_);
   CheckLaunch("SampleRows");
 }

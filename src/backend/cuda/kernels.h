@@ -10,6 +10,7 @@
 #include <cuda_runtime_api.h>
 
 #include "backend/forward_batch.h"
+#include "backend/row_sampling.h"
 
 namespace sgl::cuda {
 
@@ -80,10 +81,10 @@ void LaunchBidirectionalAttention(const bf16_bits* q, const bf16_bits* k, const 
                                   const BatchSequence* sequences, int num_sequences, int64_t num_tokens, int q_heads,
                                   int kv_heads, int head_dim, float scale, cudaStream_t stream);
 
-// out[r] = row r's token for a rows x cols float32 matrix of logits: with temperatures
-// (may be null) and temperatures[r] > 0, a draw seeded by seeds[r] (sample_noise.h); else
-// the column of the largest value (the lowest such column on ties).
-void LaunchSampleRows(const float* x, int64_t rows, int64_t cols, const float* temperatures, const uint64_t* seeds,
+// out[r] = row r's token for a rows x cols float32 matrix of logits, drawn as sampling[r]
+// says (row_sampling.h; its edits, from `edits`, are applied to x in place first); with
+// sampling null, the column of the largest value (the lowest such column on ties).
+void LaunchSampleRows(float* x, int64_t rows, int64_t cols, const RowSampling* sampling, const LogitEdit* edits,
                       int32_t* out, cudaStream_t stream);
 // Pseudo-random values uniform in [-scale, scale) + offset, from a counter-based hash of
 // (seed, index): the same seed gives the same tensor on any device.

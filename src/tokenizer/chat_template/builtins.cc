@@ -3,6 +3,7 @@
 #include "tokenizer/chat_template/builtins.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 
 #include "tokenizer/chat_template/methods.h"
@@ -375,11 +376,17 @@ Dict MakeGlobals(Budget& budget) {
     const Value* format = Arg(args, 0, "format");
     if (format == nullptr || !format->is_string()) return InvalidArgument("strftime_now() needs a format string");
     if (format->as_string().size() > 256) return InvalidArgument("strftime_now() format too long");
-    std::time_t now = std::time(nullptr);
-    std::tm local{};
-    localtime_r(&now, &local);
+    // SOURCE_DATE_EPOCH (the reproducible-builds convention) pins the clock, in UTC.
+    const char* pinned = std::getenv("SOURCE_DATE_EPOCH");
+    char* end = nullptr;
+    const long long epoch = pinned != nullptr ? std::strtoll(pinned, &end, 10) : 0;
+    const bool use_pinned = pinned != nullptr && end != pinned && *end == '\0';
+    const std::time_t now = use_pinned ? static_cast<std::time_t>(epoch) : std::time(nullptr);
+    std::tm when{};
+    if (use_pinned) gmtime_r(&now, &when);
+    else localtime_r(&now, &when);
     char buf[1024];
-    size_t n = std::strftime(buf, sizeof(buf), format->as_string().c_str(), &local);
+    size_t n = std::strftime(buf, sizeof(buf), format->as_string().c_str(), &when);
     return Value(std::string(buf, n));
   }));
   return g;

@@ -1,7 +1,7 @@
 // The built-in library a chat template sees: filters (`x|trim`), tests (`x is string`),
 // methods on str/dict values (`s.startswith('a')`, `d.items()`), attribute/item lookup with
 // jinja2's rules, and the globals transformers provides (range, namespace, dict,
-// raise_exception, strftime_now). Stateless; all work is charged to a Budget.
+// raise_exception, strftime_now: local time, or SOURCE_DATE_EPOCH in UTC when that is set). Stateless; all work is charged to a Budget.
 #pragma once
 
 #include <cstdint>

@@ -91,7 +91,6 @@ TEST(Glm4vModelTest, RefusesInputEmbedsOutsideTheBatch) {
   CpuBackend backend(1);
   std::unique_ptr<Model> model = LoadFixtureModel(backend, 16);
   ASSERT_NE(model, nullptr);
-  const ModelConfig& c = model->config();
   ForwardBatch batch = PrefillBatch({5, 6, 7});
   batch.input_embeds.push_back({2, 4, 0, std::make_shared<const std::vector<float>>(4 * 64, 0.0f)});
   std::vector<float> logits;
@@ -104,7 +103,6 @@ TEST(Glm4vModelTest, TextOnlyBatchesUseTheTokenPositionOnEveryAxis) {
   CpuBackend backend(1);
   std::unique_ptr<Model> model = LoadFixtureModel(backend, 16);
   ASSERT_NE(model, nullptr);
-  const ModelConfig& c = model->config();
   const std::vector<int32_t> ids = {5, 6, 7, 8};
   ForwardBatch implicit = PrefillBatch(ids);
   ForwardBatch explicit_axes = PrefillBatch(ids);

@@ -36,6 +36,14 @@ TEST(ImageSourceTest, ReadsFiles) {
   auto refused = LoadImageBytes(path, no_files, "image_data[0]");
   ASSERT_FALSE(refused.ok());
   EXPECT_THAT(refused.status().message(), HasSubstr("local image files are not allowed"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("--disable-local-image-files"));
+  // Refused alike whether or not the file exists (nothing is probed); base64 still reads.
+  auto missing = LoadImageBytes(dir.path() + "/missing.png", no_files, "image_data[0]");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), refused.status().message());
+  auto inline_bytes = LoadImageBytes(kPngMagicBase64, no_files, "x");
+  ASSERT_TRUE(inline_bytes.ok()) << inline_bytes.status().message();
+  EXPECT_EQ(*inline_bytes, kPngMagic);
   ImageSourceOptions small;
   small.max_encoded_bytes = 4;
   refused = LoadImageBytes(path, small, "x");

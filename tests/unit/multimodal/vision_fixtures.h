@@ -1,5 +1,6 @@
 // Access to tests/fixtures/vision/preprocess/ (made by make_preprocess_fixtures.py):
-// the reference JSON and images decoded with DecodeImage.
+// the reference JSON and images decoded with DecodeImage; and to
+// tests/fixtures/vision/resize/pillow_bicubic.json (made by make_resize_fixtures.py).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -26,6 +27,11 @@ inline std::string ReadPreprocessFixture(const std::string& name) {
 
 inline nlohmann::json PreprocessReference() {
   return nlohmann::json::parse(ReadPreprocessFixture("preprocess.json"));
+}
+
+inline nlohmann::json PillowBicubicReference() {
+  return nlohmann::json::parse(
+      sgl::testing::ReadFileOrEmpty(sgl::testing::SourcePath("tests/fixtures/vision/resize/pillow_bicubic.json")));
 }
 
 inline std::span<const uint8_t> AsBytes(const std::string& bytes) {

@@ -329,8 +329,7 @@ TEST_F(CudaOpsTest, SampleRowsDrawsWithTheHostsNoise) {
   b.AddSequence(std::vector<int32_t>(rows, 1), slots, false);
   for (int r = 0; r < rows; ++r) {
     b.logit_rows.push_back(r);
-    b.sample_temperatures.push_back(r % 8 == 0 ? 0.0f : 0.5f + 0.25f * (r % 5));
-    b.sample_seeds.push_back(0x1234567ull * (r + 1));
+    b.sampling.push_back({.temperature = r % 8 == 0 ? 0.0f : 0.5f + 0.25f * (r % 5), .seed = 0x1234567ull * (r + 1)});
   }
   BeginBoth(b);
   std::vector<float> x = Random(static_cast<size_t>(rows) * cols, 1.0f);
@@ -350,6 +349,64 @@ TEST_F(CudaOpsTest, SampleRowsDrawsWithTheHostsNoise) {
   }
   EXPECT_GE(same, rows - 2);
   EXPECT_GE(drawn.size(), 8u);  // a draw, not an argmax
+}
+
+// Cuts and edits (row_sampling.h) on the GPU against the CPU backend's sorted reference:
+// top-k, top-p and min-p alone and together, rows with many tied logits (where the cut
+// falls inside a tie and columns decide), greedy rows, and logits processing as edits
+// (bias, repetition, penalties, a banned best column) applied in place the same way.
+TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
+  const int rows = 384, cols = 5003;
+  ForwardBatch b;
+  std::vector<int32_t> slots(rows);
+  std::iota(slots.begin(), slots.end(), 0);
+  b.AddSequence(std::vector<int32_t>(rows, 1), slots, false);
+  std::vector<float> x = Random(static_cast<size_t>(rows) * cols, 4.0f);
+  const int top_ks[] = {0, 1, 5, 40, cols - 1};
+  const float top_ps[] = {1.0f, 0.9f, 0.5f, 0.05f};
+  const float min_ps[] = {0.0f, 0.05f, 0.3f};
+  for (int r = 0; r < rows; ++r) {
+    float* row = x.data() + static_cast<size_t>(r) * cols;
+    if (r % 3 == 0)  // coarse logits: long runs of ties
+      for (int c = 0; c < cols; ++c) row[c] = std::round(row[c] * 2.0f) / 2.0f;
+    b.logit_rows.push_back(r);
+    RowSampling s{.temperature = r % 7 == 0 ? 0.0f : 0.4f + 0.3f * (r % 4), .seed = 0x9e3779b9ull * (r + 3),
+                  .top_k = top_ks[r % 5], .top_p = top_ps[(r / 5) % 4], .min_p = min_ps[(r / 20) % 3]};
+    s.edit_begin = static_cast<int32_t>(b.logit_edits.size());
+    if (r % 4 == 1) {
+      const int best = static_cast<int>(std::max_element(row, row + cols) - row);
+      b.logit_edits.push_back({.column = 3, .bias = 2.5f});
+      b.logit_edits.push_back({.column = 17, .repetition = 1.3f, .penalty = 0.5f});
+      b.logit_edits.push_back({.column = best, .forbid = 1});
+      std::sort(b.logit_edits.begin() + s.edit_begin, b.logit_edits.end(),
+                [](const LogitEdit& a, const LogitEdit& e) { return a.column < e.column; });
+    }
+    s.edit_end = static_cast<int32_t>(b.logit_edits.size());
+    b.sampling.push_back(s);
+  }
+  BeginBoth(b);
+  Tensor gx = Device(x, rows, cols, DType::kF32), ids = Poisoned(rows, 1, DType::kI32);
+  gpu_->SampleRows(gx, ids);
+  std::vector<int32_t> got(rows, -1), cpu(rows, -1);
+  ASSERT_TRUE(gpu_->CopyToHost(ids, got.data()).ok());
+  std::vector<float> gpu_edited(x.size());
+  ASSERT_TRUE(gpu_->CopyToHost(gx, gpu_edited.data()).ok());
+  cpu_.SampleRows(HostTensor(x, rows, cols), Tensor{cpu.data(), DType::kI32, rows, 1});  // edits x in place
+  size_t edited_differently = 0;
+  for (size_t i = 0; i < x.size(); ++i) edited_differently += gpu_edited[i] != x[i];
+  EXPECT_EQ(edited_differently, 0u);
+  for (int r = 0; r < rows; ++r) {
+    EXPECT_EQ(got[r], cpu[r]) << "row " << r;
+    const float* row = x.data() + static_cast<size_t>(r) * cols;
+    const RowSampling& s = b.sampling[r];
+    if (s.temperature == 0.0f || s.top_k == 1)
+      EXPECT_EQ(got[r], std::max_element(row, row + cols) - row) << "row " << r;
+    if (s.top_k > 0) {  // inside the top k
+      int better = 0;
+      for (int c = 0; c < cols; ++c) better += row[c] > row[got[r]];
+      EXPECT_LT(better, s.top_k) << "row " << r;
+    }
+  }
 }
 
 TEST_F(CudaOpsTest, BadArgumentsBecomeErrorsNotCrashes) {

@@ -38,7 +38,16 @@ void ExpectGolden(const std::string& source, const ordered_json& context, const 
   }
 }
 
+// Sets SOURCE_DATE_EPOCH (strftime_now's pinned clock) for its lifetime.
+class PinnedClock {
+ public:
+  explicit PinnedClock(const char* epoch) { setenv("SOURCE_DATE_EPOCH", epoch, 1); }
+  ~PinnedClock() { unsetenv("SOURCE_DATE_EPOCH"); }
+};
+
 TEST(ChatTemplateTest, RealTemplatesMatchJinja2) {
+  // The goldens' date (templates that print today's date): make_golden.py's pinned clock.
+  const PinnedClock clock("1795608000");  // 2026-11-25 12:00 UTC
   ordered_json goldens = LoadJson("tests/fixtures/chat_templates/goldens.json");
   ordered_json conversations = LoadJson("tests/fixtures/chat_templates/conversations.json");
   ASSERT_GE(goldens["cases"].size(), 80u);
