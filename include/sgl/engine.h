@@ -43,6 +43,9 @@ struct EngineOptions {
   // Constrained decoding (regex / json_schema / ebnf): xgrammar, outlines or llguidance
   // (SGLang's names; all mean this engine's own grammar backend), or none (refused).
   std::string grammar_backend = "xgrammar";
+  // Constrained requests (without logprobs) append the text their grammar forces
+  // without a model step per token; SGLang's --disable-jump-forward turns it off.
+  bool disable_jump_forward = false;
   // Vision-language models: the encoder outputs kept by image hash (bytes), and whether
   // images may name local files (a server facing untrusted clients may turn this off).
   size_t encoder_cache_bytes = size_t{256} << 20;
@@ -125,6 +128,10 @@ struct GenerateStats {
   double queue_seconds = 0;    // from Submit to its first admission into a batch
   double prefill_seconds = 0;  // from its first admission to its first token
   int prefill_chunks = 0;      // forward passes that computed part of its prompt
+  // Forward passes that sampled one of its output tokens, and output tokens that
+  // jump-forward appended instead (the text its grammar forced).
+  int sampling_steps = 0;
+  int64_t jump_forward_tokens = 0;
   double decode_seconds = 0;  // from the first sampled token to the last
   // Constrained requests: the time from Submit until the grammar was compiled (queueing
   // and waiting for the same grammar compiled by another request included), and whether

@@ -96,6 +96,8 @@ void OnUpdate(Pending& pending, const Request& r, std::optional<int32_t> token, 
   result.stats.queue_seconds = Seconds(pending.start, admitted);
   result.stats.prefill_seconds = Seconds(admitted, first);
   result.stats.prefill_chunks = r.prefill_chunks;
+  result.stats.sampling_steps = r.sampling_steps;
+  result.stats.jump_forward_tokens = r.jump_forward_tokens;
   result.stats.decode_seconds = pending.any_token ? Seconds(pending.first_token, pending.last_token) : 0;
   pending.Finish(std::move(result));
 }
@@ -127,7 +129,9 @@ class LocalEngine final : public Engine {
       images = std::make_unique<ImageEmbedder>();
       encode_queue_ = std::make_unique<ImageEncodeQueue>(*vision_, options.encoder_cache_bytes, options.before_vision_encode);
     }
-    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, s, std::move(images)));
+    std::unique_ptr<JumpForward> jump_forward;
+    if (!options.disable_jump_forward) jump_forward = std::make_unique<JumpForward>(*tokenizer_);
+    SGL_ASSIGN_OR_RETURN(scheduler_, Scheduler::Create(*model_, s, std::move(images), std::move(jump_forward)));
     scheduler_->Start();
     return Status::Ok();
   }

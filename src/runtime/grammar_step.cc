@@ -17,16 +17,22 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
   return std::nullopt;
 }
 
-bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                         std::span<float> logits, std::vector<uint32_t>& bitmask) {
-  bitmask.assign(static_cast<size_t>(matcher.grammar().bitmask_words()), 0);
+bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                        std::vector<uint32_t>& bitmask) {
+  bitmask.resize(static_cast<size_t>(matcher.grammar().bitmask_words()));  // no allocation once sized
   matcher.FillNextTokenBitmask(bitmask);
   const int64_t vocab = matcher.grammar().vocab().vocab_size();
   if (matcher.CanEnd())
     for (int32_t id : extra_stop_ids)
       if (id >= 0 && id < vocab) bitmask[id / 32] |= 1u << (id % 32);
-  constrain::ApplyTokenBitmask(logits, bitmask);
   return std::any_of(bitmask.begin(), bitmask.end(), [](uint32_t word) { return word != 0; });
+}
+
+bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                         std::span<float> logits, std::vector<uint32_t>& bitmask) {
+  const bool any = FillGrammarBitmask(matcher, extra_stop_ids, bitmask);
+  constrain::ApplyTokenBitmask(logits, bitmask);
+  return any;
 }
 
 bool AcceptGrammarToken(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids, int32_t token) {

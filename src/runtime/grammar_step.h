@@ -21,9 +21,16 @@ namespace sgl {
 // The grammar `params` ask for, if any. REQUIRES: at most one of regex / json_schema / ebnf.
 std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& params);
 
-// Sets to -infinity the logits of every token `matcher` does not allow next. Its stop
-// tokens, and `extra_stop_ids` (the request's stop_token_ids), stay only where the grammar
-// can end. `bitmask` is scratch. Returns false when no token is allowed.
+// Sets bit i of `bitmask` (resized to the grammar's words) iff `matcher` allows token i
+// next; its stop tokens, and `extra_stop_ids` (the request's stop_token_ids), only where
+// the grammar can end. Returns false when no token is allowed. Touches only the matcher
+// and `bitmask`, so it may run on another thread while the model computes the logits.
+bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                        std::vector<uint32_t>& bitmask);
+
+// Sets to -infinity the logits of every token `matcher` does not allow next
+// (FillGrammarBitmask, then the mask applied). `bitmask` is scratch. Returns false when no
+// token is allowed.
 bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
                          std::span<float> logits, std::vector<uint32_t>& bitmask);
 

@@ -51,6 +51,11 @@ struct Request {
   // computed part of its prompt (chunked prefill; again after a retraction).
   std::optional<std::chrono::steady_clock::time_point> admitted_at;
   int prefill_chunks = 0;
+  // Forward passes that sampled one of its output tokens, and output tokens appended by
+  // jump-forward instead (output length == sampling_steps + jump_forward_tokens, unless
+  // a stop trimmed a jump).
+  int sampling_steps = 0;
+  int64_t jump_forward_tokens = 0;
 
   // Constrained decoding: the grammar's state after output_ids (null when unconstrained).
   // It moves only with output_ids, which retraction keeps, so it needs no rollback then.
@@ -58,6 +63,12 @@ struct Request {
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
   std::optional<std::string> grammar_error;  // why the grammar ended it mid-generation
+  // Its next-token mask, filled by the GrammarMaskPool during the forward pass of a step
+  // that samples it (grammar_mask_ready until the sampler uses it; reused, so the decode
+  // loop does not allocate).
+  std::vector<uint32_t> grammar_bitmask;
+  bool grammar_mask_ready = false;
+  bool grammar_mask_any = false;  // the mask allows some token
 
   // Images (vision-language models): their prompt tokens are pad ids past the vocabulary
   // (see image_placeholders.h); the model embeds image_token_id there and the images'

@@ -10,7 +10,8 @@
 namespace sgl {
 
 Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, const SchedulerOptions& o,
-                                                     std::unique_ptr<ImageEmbedder> images) {
+                                                     std::unique_ptr<ImageEmbedder> images,
+                                                     std::unique_ptr<JumpForward> jump_forward) {
   if (o.page_size < 1) return InvalidArgument("page size must be >= 1, got {}", o.page_size);
   if (o.max_total_tokens < o.page_size)
     return InvalidArgument("KV capacity of {} tokens is less than one page", o.max_total_tokens);
@@ -19,13 +20,15 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(Model& model, const Schedul
   if (o.max_prefill_tokens < 1) return InvalidArgument("max prefill tokens must be >= 1");
   if (o.max_running_requests < 1) return InvalidArgument("max running requests must be >= 1");
   SGL_RETURN_IF_ERROR(model.CreateKvCache(o.max_total_tokens));
-  return std::unique_ptr<Scheduler>(new Scheduler(model, o, std::move(images)));
+  return std::unique_ptr<Scheduler>(new Scheduler(model, o, std::move(images), std::move(jump_forward)));
 }
 
-Scheduler::Scheduler(Model& model, const SchedulerOptions& options, std::unique_ptr<ImageEmbedder> images)
+Scheduler::Scheduler(Model& model, const SchedulerOptions& options, std::unique_ptr<ImageEmbedder> images,
+                     std::unique_ptr<JumpForward> jump_forward)
     : model_(model),
       options_(options),
       images_(std::move(images)),
+      jump_forward_(std::move(jump_forward)),
       allocator_(options.max_total_tokens, options.page_size),
       cache_(options.page_size),
       rng_(options.random_seed) {}
@@ -258,7 +261,10 @@ bool Scheduler::StepOnce() {
   ScheduleRunning(plan);
   AdmitWaiting(plan);
   if (plan.batch.num_tokens() == 0) return HandleIdle();
-  if (Status s = model_.Forward(plan.batch, &output_); !s.ok()) {
+  StartGrammarMasks(plan);
+  const Status forward = model_.Forward(plan.batch, &output_);
+  WaitGrammarMasks();
+  if (Status s = forward; !s.ok()) {
     for (const Scheduled& sch : plan.scheduled)
       Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
     return true;

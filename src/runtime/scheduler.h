@@ -22,7 +22,9 @@
 #include <thread>
 
 #include "model/model.h"
+#include "runtime/grammar_mask_pool.h"
 #include "runtime/image_embedder.h"
+#include "runtime/jump_forward.h"
 #include "runtime/kv_slot_allocator.h"
 #include "runtime/radix_cache.h"
 #include "runtime/request.h"
@@ -46,8 +48,11 @@ class Scheduler {
   // Creates the model's KV cache. REQUIRES: the model outlives the scheduler. `images`:
   // a vision-language model's ImageEmbedder (then every batch carries axis positions),
   // else null.
+  // `jump_forward`: appends the text a grammar forces without a model step per token
+  // (null: every token is sampled).
   static Result<std::unique_ptr<Scheduler>> Create(Model& model, const SchedulerOptions& options,
-                                                   std::unique_ptr<ImageEmbedder> images = nullptr);
+                                                   std::unique_ptr<ImageEmbedder> images = nullptr,
+                                                   std::unique_ptr<JumpForward> jump_forward = nullptr);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -87,6 +92,8 @@ class Scheduler {
   // prompt being computed is held back until that prompt is cached (in-batch prefix
   // caching, SGLang's IN_BATCH_PREFIX_CACHING_DEPRIORITIZE_THRESHOLD).
   static constexpr int64_t kInBatchPrefixMinTokens = 32;
+  // Threads filling constrained requests' masks while the model runs.
+  static constexpr int kGrammarMaskThreads = 2;
 
  private:
   using RunningIt = std::list<std::shared_ptr<Request>>::iterator;
@@ -108,7 +115,8 @@ class Scheduler {
     int64_t prefill_budget = 0;  // prompt tokens still allowed this step
   };
 
-  Scheduler(Model& model, const SchedulerOptions& options, std::unique_ptr<ImageEmbedder> images);
+  Scheduler(Model& model, const SchedulerOptions& options, std::unique_ptr<ImageEmbedder> images,
+            std::unique_ptr<JumpForward> jump_forward);
   bool StepOnce();
   void TakeIncoming();
   void ApplyFlushes(std::vector<std::promise<Status>>& flushes);
@@ -134,11 +142,22 @@ class Scheduler {
   // Nothing could run: fails the first waiting request if it can never fit.
   bool HandleIdle();
 
-  // --- after the forward pass (scheduler_results.cc) ---
+  // --- around the forward pass (scheduler_results.cc) ---
+  // Starts filling the masks of the plan's constrained sampling rows on mask_pool_; until
+  // WaitGrammarMasks, the scheduler thread leaves those requests' grammars alone.
+  void StartGrammarMasks(const StepPlan& plan);
+  void WaitGrammarMasks() { mask_pool_.Wait(); }
   void ProcessResults(const StepPlan& plan);
   void CollectPromptRows(Request& req, const Scheduled& sch);
   // `row`: the request's sampling row in output_.
   void SampleNext(RunningIt it, size_t row, bool logits_on_host);
+  // `token` followed by the text the request's grammar forces, as tokens (JumpForward),
+  // within its length and KV limits. REQUIRES: jump_forward_ and r.grammar. Moves r's
+  // grammar past them.
+  std::vector<int32_t> JumpForwardFrom(Request& r, int32_t token) const;
+  // Adds an output token: stop tokens, stop strings and lengths checked, delivered.
+  // Returns false when it finished the request (`it` is then gone).
+  bool AppendToken(RunningIt it, int32_t token, const std::vector<float>& logprobs);
   // The next token from the row's logits on the host (logits processing, grammar,
   // sampler); nullopt when the request was finished instead.
   std::optional<int32_t> SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs);
@@ -167,12 +186,14 @@ class Scheduler {
   Model& model_;
   SchedulerOptions options_;
   std::unique_ptr<ImageEmbedder> images_;  // null for text-only models
+  std::unique_ptr<JumpForward> jump_forward_;  // null: off
   KvSlotAllocator allocator_;
   RadixCache cache_;
   std::deque<std::shared_ptr<Request>> waiting_;
   std::list<std::shared_ptr<Request>> running_;
   ForwardOutput output_;  // the last step's tokens drawn on the device and host logits
-  std::vector<uint32_t> grammar_bitmask_;  // scratch for constrained requests' masks
+  std::vector<GrammarMaskJob> mask_jobs_;  // this step's constrained rows (reused)
+  GrammarMaskPool mask_pool_{kGrammarMaskThreads};  // declared last of these: its threads stop first
   std::mt19937_64 rng_;  // for the random policy
   Stats stats_;
 

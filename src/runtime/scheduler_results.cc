@@ -12,6 +12,17 @@
 
 namespace sgl {
 
+void Scheduler::StartGrammarMasks(const StepPlan& plan) {
+  mask_jobs_.clear();
+  for (const Scheduled& sch : plan.scheduled) {
+    Request& r = **sch.it;
+    if (!sch.completes || !r.grammar) continue;
+    r.grammar_mask_ready = true;
+    mask_jobs_.push_back({r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any});
+  }
+  mask_pool_.Start(mask_jobs_);
+}
+
 void Scheduler::ProcessResults(const StepPlan& plan) {
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
@@ -50,6 +61,28 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
     if (!sampled) return;
     token = *sampled;
   }
+  ++r.sampling_steps;
+  // Logprob requests report what the model chose, token by token.
+  if (!jump_forward_ || !r.grammar || r.logprob.return_logprob) {
+    (void)AppendToken(it, token, logprobs);
+    return;
+  }
+  const std::vector<int32_t> tokens = JumpForwardFrom(r, token);
+  r.jump_forward_tokens += static_cast<int64_t>(tokens.size()) - 1;
+  // Each token is delivered as if sampled; the rest of a jump is dropped when one ends
+  // the request (then the grammar may be ahead of the output, which no longer matters).
+  for (int32_t t : tokens)
+    if (!AppendToken(it, t, logprobs)) return;
+}
+
+std::vector<int32_t> Scheduler::JumpForwardFrom(Request& r, int32_t token) const {
+  const int64_t room = std::min(r.params.max_new_tokens - static_cast<int64_t>(r.output_ids.size()),
+                                allocator_.capacity_slots() - r.num_tokens());
+  return jump_forward_->Extend(*r.grammar, token, room);
+}
+
+bool Scheduler::AppendToken(RunningIt it, int32_t token, const std::vector<float>& logprobs) {
+  Request& r = **it;
   r.output_ids.push_back(token);
   if (r.logprob.return_logprob) r.output_logprobs.push_back(PickLogprobs(logprobs, token, r.logprob));
 
@@ -64,7 +97,7 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
                       r.num_tokens() >= allocator_.capacity_slots();
   if (!stop_token && !stop_string && !length) {
     if (r.on_update) r.on_update(r, token, false);
-    return;
+    return true;
   }
   std::shared_ptr<Request> req = *it;
   running_.erase(it);
@@ -73,6 +106,7 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
                         : stop_string ? StoppedByString(std::move(*stop_string))
                                       : LengthReached(static_cast<int64_t>(req->output_ids.size()));
   Deliver(req, std::move(reason), token);
+  return false;
 }
 
 std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs) {
@@ -90,10 +124,15 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
+  // The mask filled during the forward pass, unless this row was not planned for it.
+  const bool any_allowed = r.grammar_mask_ready
+                               ? r.grammar_mask_any
+                               : FillGrammarBitmask(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask);
+  r.grammar_mask_ready = false;
+  constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
   // Nothing is left when the grammar can only end and min_new_tokens has masked the stop
   // tokens (or logit_bias every token the grammar allows).
-  if (MaskLogitsByGrammar(*r.grammar, r.params.stop_token_ids, logits, grammar_bitmask_) &&
-      std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+  if (any_allowed && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
     return true;
   FailGrammar(it, "the grammar allows no next token (it can only end, and min_new_tokens forbids that)");
   return false;

@@ -39,6 +39,7 @@ Json TraceJson(const TraceRecord& r, const Tokenizer& tokenizer) {
   if (r.constrained) {
     t["grammar_compile_ms"] = s.grammar_compile_seconds * 1e3;
     t["grammar_cache_hit"] = s.grammar_cache_hit;
+    t["jump_forward_tokens"] = s.jump_forward_tokens;  // of completion_tokens, not sampled
   }
   if (s.grammar_stop) {  // where the grammar stopped a constrained request that ended badly
     t["grammar_stop_position"] = s.grammar_stop->token_position;

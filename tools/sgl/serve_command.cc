@@ -128,6 +128,8 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
                   "built-in backend; none refuses constrained requests")
       ->capture_default_str()
       ->check(CLI::IsMember({"xgrammar", "outlines", "llguidance", "none"}));
+  cmd->add_flag("--disable-jump-forward", e.disable_jump_forward,
+                "Sample every token of a constrained request, even text its grammar forces");
   cmd->add_option("--context-length", e.context_length, "Context length (default: the model's)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--page-size", e.page_size, "KV cache page size in tokens")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--served-model-name", a.served_model_name, "Model name in the API (default: the model path)");

@@ -194,6 +194,45 @@ TEST(GrammarMatcherTest, JumpForwardFindsForcedText) {
   EXPECT_EQ(m2.FindJumpForwardString(), "ab");
 }
 
+// The forced text after `prefix` is accepted; what it returns must also be the longest
+// text every continuation shares: the next byte after it is a free choice or an end.
+std::string ForcedAfter(GrammarKind kind, const std::string& grammar, const std::string& prefix) {
+  GrammarMatcher m(CompileOrDie(kind, grammar));
+  if (!prefix.empty()) EXPECT_TRUE(m.AcceptString(prefix)) << prefix;
+  const std::vector<uint32_t> before = Mask(m);
+  std::string forced = m.FindJumpForwardString();
+  EXPECT_EQ(Mask(m), before) << "the query moved the matcher";
+  return forced;
+}
+
+TEST(GrammarMatcherTest, JumpForwardRegexStopsAtChoicesAndEnds) {
+  EXPECT_EQ(ForcedAfter(GrammarKind::kRegex, R"(id-\d{3}-x)", ""), "id-");
+  EXPECT_EQ(ForcedAfter(GrammarKind::kRegex, R"(id-\d{3}-x)", "id-12"), "");
+  EXPECT_EQ(ForcedAfter(GrammarKind::kRegex, R"(id-\d{3}-x)", "id-123"), "-x");
+  EXPECT_EQ(ForcedAfter(GrammarKind::kRegex, "[a-z]+", ""), "");  // nothing forced
+  EXPECT_EQ(ForcedAfter(GrammarKind::kRegex, "ab(cd)?", "ab"), "");  // may end here
+  EXPECT_EQ(ForcedAfter(GrammarKind::kRegex, "(caf\u00e9|caf\u00e8)!", ""), "caf\xc3");  // a shared UTF-8 lead byte
+}
+
+TEST(GrammarMatcherTest, JumpForwardJsonSchemaConstAndEnum) {
+  const std::string schema = R"({"type":"object","properties":{
+      "kind":{"const":"order"},
+      "status":{"enum":["pending_payment","pending_review"]}},
+    "required":["kind","status"],"additionalProperties":false})";
+  EXPECT_EQ(ForcedAfter(GrammarKind::kJsonSchema, schema, ""), R"({"kind":"order","status":"pending_)");
+  EXPECT_EQ(ForcedAfter(GrammarKind::kJsonSchema, schema, R"({"kind":"order","status":"pending_p)"), R"(ayment"})");
+  EXPECT_EQ(ForcedAfter(GrammarKind::kJsonSchema, R"({"type":"integer"})", ""), "");
+}
+
+TEST(GrammarMatcherTest, JumpForwardEbnfAndByteLimit) {
+  const std::string ebnf = "root ::= \"The answer is \" number \".\"\nnumber ::= [1-9] [0-9]*";
+  EXPECT_EQ(ForcedAfter(GrammarKind::kEbnf, ebnf, ""), "The answer is ");
+  EXPECT_EQ(ForcedAfter(GrammarKind::kEbnf, ebnf, "The answer is 4"), "");  // a digit or the dot
+  EXPECT_EQ(ForcedAfter(GrammarKind::kEbnf, ebnf, "The answer is 4."), "");  // ended
+  GrammarMatcher m(CompileOrDie(GrammarKind::kEbnf, ebnf));
+  EXPECT_EQ(m.FindJumpForwardString(4), "The ");
+}
+
 TEST(GrammarMatcherTest, ApplyBitmaskMasksLogits) {
   std::vector<float> logits(70, 1.0f);
   std::vector<uint32_t> mask{0x5u, 0u};  // tokens 0 and 2; 64.. past the mask

@@ -27,6 +27,8 @@ struct EngineSetup {
   bool disable_radix_cache = false;
   int64_t max_total_tokens = 2048;
   std::string grammar_backend = "xgrammar";
+  bool disable_jump_forward = false;
+  int64_t chunked_prefill_size = 512;
 };
 
 std::unique_ptr<Engine> MakeEngine(const EngineSetup& setup) {
@@ -39,6 +41,8 @@ std::unique_ptr<Engine> MakeEngine(const EngineSetup& setup) {
   o.max_total_tokens = setup.max_total_tokens;
   o.disable_radix_cache = setup.disable_radix_cache;
   o.grammar_backend = setup.grammar_backend;
+  o.disable_jump_forward = setup.disable_jump_forward;
+  o.chunked_prefill_size = setup.chunked_prefill_size;
   auto engine = Engine::Create(o);
   EXPECT_TRUE(engine.ok()) << engine.status().message();
   return engine.ok() ? std::move(engine).value() : nullptr;
@@ -128,12 +132,13 @@ TEST_P(EngineGrammarTest, GreedyAndSampledOutputsMatchTheConstraint) {
 
 // Many constrained requests at once in a KV cache too small for all: some are retracted
 // and resume; their outputs must still be complete and valid, and greedy ones equal to
-// the same request run alone.
+// the same request run alone. Jump-forward is on (the default): 12 requests, since its
+// shorter runs in steps leave 8 too few to run out of KV with the radix cache on.
 TEST_P(EngineGrammarTest, RetractedRequestsStayValid) {
   auto engine = MakeEngine({.disable_radix_cache = GetParam(), .max_total_tokens = 112});
   ASSERT_NE(engine, nullptr);
   std::vector<GenerateRequest> requests;
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 12; ++i)
     requests.push_back(Constrained(kPrompts[i % kPrompts.size()], i % 4 == 3 ? "ebnf" : "json", i % 2 ? 1.0f : 0.0f, i));
   const auto together = RunTogether(*engine, requests);
   int retractions = 0;
@@ -295,6 +300,99 @@ TEST(EngineGrammarStatsTest, WhereTheGrammarStoppedABadEnd) {
   EXPECT_GE(failed->stats.grammar_stop->token_position, 1);
   EXPECT_NE(failed->stats.grammar_stop->reason.find("allows no next token"), std::string::npos);
   EXPECT_EQ(failed->text, good->text);  // the text so far: the whole answer, never ended
+}
+
+// Jump-forward: a schema whose keys and a const/enum prefix are forced. Greedy, so the
+// runs are comparable; the outputs may differ between on and off (the forced text is
+// split as the tokenizer splits it, not as the model would have), but both are valid.
+const std::string kOrderSchema = R"({"type":"object","properties":{
+    "kind":{"const":"purchase_order"},
+    "status":{"enum":["pending_payment","pending_review","shipped"]},
+    "customer_name":{"type":"string","maxLength":20},
+    "quantity":{"type":"integer","minimum":1,"maximum":99}},
+  "required":["kind","status","customer_name","quantity"],"additionalProperties":false})";
+
+GenerateRequest OrderRequest() {
+  GenerateRequest r;
+  r.text = "Write one purchase order as JSON:";
+  r.sampling.temperature = 0;
+  r.sampling.max_new_tokens = 96;
+  r.sampling.json_schema = kOrderSchema;
+  return r;
+}
+
+bool MatchesOrderSchema(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.size() != 4 || j.value("kind", "") != "purchase_order") return false;
+  const std::string status = j.value("status", "");
+  if (status != "pending_payment" && status != "pending_review" && status != "shipped") return false;
+  if (!j.contains("customer_name") || !j["customer_name"].is_string()) return false;
+  return j.contains("quantity") && j["quantity"].is_number_integer() && j["quantity"] >= 1 && j["quantity"] <= 99;
+}
+
+TEST(EngineJumpForwardTest, ValidOutputInFewerModelSteps) {
+  std::vector<Result<GenerateResult>> runs;
+  for (bool disable : {false, true}) {
+    auto engine = MakeEngine({.disable_jump_forward = disable});
+    ASSERT_NE(engine, nullptr);
+    runs.push_back(engine->Generate(OrderRequest()));
+    ASSERT_TRUE(runs.back().ok()) << runs.back().status().message();
+  }
+  const Result<GenerateResult>& on = runs[0];
+  const Result<GenerateResult>& off = runs[1];
+  for (const GenerateResult* r : {&*on, &*off}) {
+    EXPECT_EQ(r->finish_reason.type, FinishReason::Type::kStop) << r->text;
+    EXPECT_TRUE(MatchesOrderSchema(r->text)) << r->text;
+    EXPECT_EQ(r->stats.sampling_steps + r->stats.jump_forward_tokens, r->stats.completion_tokens);
+  }
+  EXPECT_EQ(off->stats.jump_forward_tokens, 0);
+  EXPECT_GT(on->stats.jump_forward_tokens, 8) << on->text;
+  EXPECT_LT(on->stats.sampling_steps, off->stats.sampling_steps);
+}
+
+// With jump-forward on, the output is the same with the radix cache on (twice: the
+// second run reuses the first's cached tokens) or off, and with prefill chunks of 3
+// tokens (a jump's tokens are then computed over several steps); the streamed deltas
+// add up to the result, never taking text back.
+TEST(EngineJumpForwardTest, SameOutputWithRadixCacheAndChunkedPrefill) {
+  std::vector<GenerateResult> results;
+  for (const EngineSetup& setup : {EngineSetup{}, EngineSetup{.disable_radix_cache = true},
+                                   EngineSetup{.chunked_prefill_size = 3}}) {
+    auto engine = MakeEngine(setup);
+    ASSERT_NE(engine, nullptr);
+    for (int run = 0; run < (setup.disable_radix_cache ? 1 : 2); ++run) {
+      std::string streamed;
+      std::vector<int32_t> streamed_ids;
+      auto r = engine->Generate(OrderRequest(), [&](const GenerateDelta& d) {
+        streamed += d.text;
+        streamed_ids.insert(streamed_ids.end(), d.token_ids.begin(), d.token_ids.end());
+      });
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_EQ(streamed, r->text);
+      EXPECT_EQ(streamed_ids, r->output_ids);
+      EXPECT_GT(r->stats.jump_forward_tokens, 0);
+      EXPECT_TRUE(MatchesOrderSchema(r->text)) << r->text;
+      results.push_back(*r);
+    }
+  }
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].output_ids, results[0].output_ids) << "run " << i;
+    EXPECT_EQ(results[i].text, results[0].text) << "run " << i;
+  }
+  EXPECT_GT(results[1].stats.cached_tokens, 0);
+}
+
+// Logprob requests report the model's own choices: no jump-forward.
+TEST(EngineJumpForwardTest, SkippedWithLogprobs) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  GenerateRequest r = OrderRequest();
+  r.logprob.return_logprob = true;
+  auto result = engine->Generate(r);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->stats.jump_forward_tokens, 0);
+  EXPECT_EQ(result->output_logprobs.size(), result->output_ids.size());
+  EXPECT_TRUE(MatchesOrderSchema(result->text)) << result->text;
 }
 
 }  // namespace

@@ -1,0 +1,125 @@
+// JumpForward on SmolLM2's real tokenizer: the sampled token plus the grammar's forced
+// text become the tokenizer's own split of that text (last token held back), the
+// matcher ends after them, and where nothing is gained nothing changes.
+#include "runtime/jump_forward.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "constrain/compiled_grammar.h"
+#include "constrain/grammar_compiler.h"
+#include "constrain/token_vocabulary.h"
+
+namespace sgl {
+namespace {
+
+using constrain::GrammarKind;
+using constrain::GrammarMatcher;
+
+const std::string kSchema = R"({"type":"object","properties":{
+    "kind":{"const":"order"},
+    "status":{"enum":["pending_payment","pending_review"]}},
+  "required":["kind","status"],"additionalProperties":false})";
+
+class JumpForwardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto tok = Tokenizer::FromTokenizerJson(std::string(SGL_TOKENIZER_FIXTURES) + "/smollm2.tokenizer.json");
+    ASSERT_TRUE(tok.ok()) << tok.status().message();
+    tokenizer_ = std::move(tok).value();
+    vocab_ = constrain::TokenVocabulary::FromTokenizer(*tokenizer_, tokenizer_->Encode("<|im_end|>", false));
+  }
+
+  std::unique_ptr<GrammarMatcher> Matcher(GrammarKind kind, const std::string& text) {
+    auto g = constrain::BuildGrammar({kind, text, {}});
+    EXPECT_TRUE(g.ok()) << g.status().message();
+    if (!g.ok()) return nullptr;
+    auto c = constrain::CompiledGrammar::Compile(*g, vocab_);
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    return c.ok() ? std::make_unique<GrammarMatcher>(*c) : nullptr;
+  }
+
+  int32_t Token(const std::string& text) {
+    const std::vector<int32_t> ids = tokenizer_->Encode(text, false);
+    EXPECT_EQ(ids.size(), 1u) << text;
+    return ids.empty() ? -1 : ids[0];
+  }
+
+  std::string Spell(const std::vector<int32_t>& ids) {
+    std::string s;
+    for (int32_t id : ids) s += vocab_->token_bytes(id);
+    return s;
+  }
+
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::shared_ptr<const constrain::TokenVocabulary> vocab_;
+};
+
+TEST_F(JumpForwardTest, AppendsForcedTextAsTheTokenizerSplitsIt) {
+  auto m = Matcher(GrammarKind::kJsonSchema, kSchema);
+  ASSERT_TRUE(m);
+  const int32_t brace = Token("{");
+  ASSERT_TRUE(m->AcceptToken(brace));
+  const std::string whole = R"({"kind":"order","status":"pending_)";
+  std::vector<int32_t> out = JumpForward(*tokenizer_).Extend(*m, brace, 100);
+  ASSERT_GE(out.size(), 2u);
+  const std::string spelled = Spell(out);
+  EXPECT_EQ(whole.compare(0, spelled.size(), spelled), 0) << spelled;
+  EXPECT_GT(spelled.size(), 1u);
+  // The tokenizer's split of the whole forced text, its last token held back.
+  std::vector<int32_t> expected = tokenizer_->Encode(whole, false);
+  expected.pop_back();
+  EXPECT_EQ(out, expected);
+  // The matcher stands after exactly those tokens.
+  EXPECT_EQ(m->num_steps(), static_cast<int32_t>(out.size()));
+  EXPECT_EQ(m->FindJumpForwardString(), whole.substr(spelled.size()));
+}
+
+TEST_F(JumpForwardTest, RespectsTheTokenLimit) {
+  auto m = Matcher(GrammarKind::kJsonSchema, kSchema);
+  ASSERT_TRUE(m);
+  const int32_t brace = Token("{");
+  ASSERT_TRUE(m->AcceptToken(brace));
+  std::vector<int32_t> out = JumpForward(*tokenizer_).Extend(*m, brace, 2);
+  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(m->num_steps(), 2);
+  auto m1 = Matcher(GrammarKind::kJsonSchema, kSchema);
+  ASSERT_TRUE(m1->AcceptToken(brace));
+  EXPECT_EQ(JumpForward(*tokenizer_).Extend(*m1, brace, 1), std::vector<int32_t>{brace});
+  EXPECT_EQ(m1->num_steps(), 1);
+}
+
+TEST_F(JumpForwardTest, NothingForcedChangesNothing) {
+  auto m = Matcher(GrammarKind::kRegex, "[a-z]+ [0-9]+");
+  ASSERT_TRUE(m);
+  const int32_t word = Token("hello");
+  ASSERT_TRUE(m->AcceptToken(word));
+  EXPECT_EQ(JumpForward(*tokenizer_).Extend(*m, word, 100), std::vector<int32_t>{word});
+  EXPECT_EQ(m->num_steps(), 1);
+  // A stop token ends the grammar: nothing follows.
+  auto e = Matcher(GrammarKind::kRegex, "ab");
+  ASSERT_TRUE(e->AcceptString("ab"));
+  ASSERT_FALSE(vocab_->stop_ids().empty());
+  const int32_t stop = vocab_->stop_ids().front();
+  ASSERT_TRUE(e->AcceptToken(stop));
+  EXPECT_EQ(JumpForward(*tokenizer_).Extend(*e, stop, 100), std::vector<int32_t>{stop});
+}
+
+TEST_F(JumpForwardTest, ForcedTextShorterThanOneTokenGainsNothing) {
+  // After "id" the grammar forces "-", and "id-" might be one token: either way the
+  // result spells "id" plus a prefix of "-x" and the matcher agrees.
+  auto m = Matcher(GrammarKind::kRegex, "id-x[0-9]");
+  ASSERT_TRUE(m);
+  const int32_t id = Token("id");
+  ASSERT_TRUE(m->AcceptToken(id));
+  std::vector<int32_t> out = JumpForward(*tokenizer_).Extend(*m, id, 100);
+  const std::string spelled = Spell(out);
+  EXPECT_EQ(std::string("id-x").compare(0, spelled.size(), spelled), 0) << spelled;
+  EXPECT_EQ(m->num_steps(), static_cast<int32_t>(out.size()));
+  if (out.size() == 1) EXPECT_EQ(out[0], id);
+}
+
+}  // namespace
+}  // namespace sgl
