@@ -11,12 +11,9 @@ namespace {
 
 bool IsDecode(const Request& r) { return r.num_computed() >= r.prompt_len() && r.num_tokens() - r.num_computed() == 1; }
 
-// Whether the next token can be drawn on the model's device (Backend::SampleRows): greedy,
-// or a plain temperature draw (no top-k, top-p or min-p cut), and nothing changes or reads
-// the logits first (the sampling row is also a prompt row when the request wants the
-// prompt's logits).
-// Whether the backend draws r's next token (row_sampling.h: logits processing, top-k/p and
-// min-p included); grammars and log-probabilities need the row on the host.
+// Whether the backend draws r's next token (Backend::SampleRows, row_sampling.h: logits
+// processing, top-k/p and min-p included); grammars, log-probabilities and prompt logits
+// need the row on the host.
 bool SamplesOnDevice(const Request& r) {
   return !r.params.IsConstrained() && !r.grammar && !r.logprob.return_logprob && !r.want_prompt_logits;
 }
