@@ -23,28 +23,6 @@ namespace {
 
 const std::string kFixtureDir = sgl::testing::SourcePath("tests/fixtures/models/glm4v/hf");
 
-struct FeatureError {
-  float max_error = INFINITY;  // infinite when the shapes differ
-  float max_value = 0;
-};
-
-// Features (rows of the reference's width, back to back) against the reference's rows.
-FeatureError CompareFeatures(const std::vector<float>& got, const nlohmann::json& expected) {
-  FeatureError e;
-  const size_t width = expected[0].size();
-  EXPECT_EQ(got.size(), expected.size() * width);
-  if (got.size() != expected.size() * width) return e;
-  e.max_error = 0;
-  for (size_t r = 0; r < expected.size(); ++r) {
-    for (size_t i = 0; i < width; ++i) {
-      const float want = expected[r][i].get<float>();
-      e.max_error = std::max(e.max_error, std::abs(got[r * width + i] - want));
-      e.max_value = std::max(e.max_value, std::abs(want));
-    }
-  }
-  return e;
-}
-
 TEST(Glm4vVisionTowerTest, MatchesTransformersImageFeatures) {
   CpuBackend backend(2);
   auto tower = Glm4vVisionTower::Load(kFixtureDir, backend);
@@ -59,9 +37,10 @@ TEST(Glm4vVisionTowerTest, MatchesTransformersImageFeatures) {
     ASSERT_EQ(patches->grid_h, c["grid_thw"][1].get<int>());
     auto features = (*tower)->Encode(*patches);
     ASSERT_TRUE(features.ok()) << features.status().message();
-    const FeatureError e = CompareFeatures(*features, c["vision_features"]);
-    EXPECT_GT(e.max_value, 1e-3f);  // the reference is not degenerate
-    EXPECT_LT(e.max_error, 1e-4f) << "largest |feature| " << e.max_value;
+    const std::vector<float> expected = test::Flatten(c["vision_features"]);
+    const float largest = test::MaxAbsDiff(expected, std::vector<float>(expected.size(), 0.0f));
+    EXPECT_GT(largest, 1e-3f);  // the reference is not degenerate
+    EXPECT_LT(test::MaxAbsDiff(*features, expected), 1e-4f) << "largest |feature| " << largest;
   }
 }
 
@@ -112,8 +91,9 @@ TEST(Glm4vVisionTowerTest, LoadsABf16CheckpointWithinBf16Tolerance) {
   ASSERT_TRUE(patches.ok()) << patches.status().message();
   auto features = (*tower)->Encode(*patches);
   ASSERT_TRUE(features.ok()) << features.status().message();
-  const FeatureError e = CompareFeatures(*features, c["vision_features"]);
-  EXPECT_LT(e.max_error, 3e-2f * e.max_value);
+  const std::vector<float> expected = test::Flatten(c["vision_features"]);
+  const float largest = test::MaxAbsDiff(expected, std::vector<float>(expected.size(), 0.0f));
+  EXPECT_LT(test::MaxAbsDiff(*features, expected), 3e-2f * largest);
 }
 
 TEST(Glm4vVisionTowerTest, RefusesPatchesOfAnotherShape) {

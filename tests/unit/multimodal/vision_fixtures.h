@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +47,22 @@ inline Image LoadFixtureImage(const std::string& name) {
   auto image = DecodeImage(AsBytes(bytes), ImageLimits{}, name);
   EXPECT_TRUE(image.ok()) << image.status().message();
   return image.ok() ? *image : Image{};
+}
+
+// The largest |a[i] - b[i]| (infinity when the sizes differ).
+inline float MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  float worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+// A JSON matrix (list of rows) flattened row-major.
+inline std::vector<float> Flatten(const nlohmann::json& rows) {
+  std::vector<float> out;
+  for (const auto& row : rows)
+    for (const auto& v : row) out.push_back(v.get<float>());
+  return out;
 }
 
 }  // namespace sgl::multimodal::test
