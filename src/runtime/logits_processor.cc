@@ -41,9 +41,4 @@ void ApplyLogitsProcessing(std::span<float> logits, const SamplingParams& p, std
   for (const LogitEdit& e : edits) logits[e.column] = EditLogit(logits[e.column], e);
 }
 
-bool LogitsProcessingMayChange(const SamplingParams& p, int64_t num_output) {
-  return !p.logit_bias.empty() || p.repetition_penalty != 1.0f || p.frequency_penalty != 0.0f ||
-         p.presence_penalty != 0.0f || num_output < p.min_new_tokens;
-}
-
 }  // namespace sgl

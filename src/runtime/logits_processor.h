@@ -22,8 +22,4 @@ void AppendLogitEdits(const SamplingParams& params, std::span<const int32_t> pro
 void ApplyLogitsProcessing(std::span<float> logits, const SamplingParams& params, std::span<const int32_t> prompt,
                            std::span<const int32_t> output, std::span<const int32_t> eos_ids);
 
-// Whether ApplyLogitsProcessing may change any logit of a request with `num_output`
-// tokens out so far (when it cannot, the largest logit stays the largest).
-bool LogitsProcessingMayChange(const SamplingParams& params, int64_t num_output);
-
 }  // namespace sgl

@@ -129,6 +129,14 @@ __device__ uint32_t RadixSelect(int64_t cols, Value value, In in, Weight weight,
   return prefix;
 }
 
+// How many columns with in(c) have a key above t.
+template <typename In>
+__device__ uint64_t CountAbove(const float* row, int64_t cols, In in, uint32_t t) {
+  uint64_t n = 0;
+  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) n += in(c) && KeyOf(row[c]) > t;
+  return BlockSum(n);
+}
+
 // The cut that keeps the columns with in(c) and key > t, and of those with key == t the
 // first `ties` by column (ties >= 1).
 template <typename In>
@@ -209,11 +217,7 @@ __global__ void SampleRowsKernel(float* __restrict__ x, int64_t cols, const RowS
       p = CutAt(row, cols, everything, t, 0, 1);
     } else {
       const uint32_t t = RadixSelect(cols, key, in_top_k, weight, target, &above);
-      const uint64_t count_above = BlockSum([&] {
-        uint64_t n = 0;
-        for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) n += in_top_k(c) && KeyOf(row[c]) > t;
-        return n;
-      }());
+      const uint64_t count_above = CountAbove(row, cols, in_top_k, t);
       const uint64_t w = CandidateWeight(FloatOf(t), max, inv);  // > 0: the crossing needs weight
       p = CutAt(row, cols, in_top_k, t, count_above, w == 0 ? 1 : (target - above + w - 1) / w);
     }
@@ -229,11 +233,7 @@ __global__ void SampleRowsKernel(float* __restrict__ x, int64_t cols, const RowS
       return b;
     }());
     const uint32_t t = KeyOf(-lightest.value);
-    const uint64_t count_above = BlockSum([&] {
-      uint64_t n = 0;
-      for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) n += in_top_k(c) && KeyOf(row[c]) > t;
-      return n;
-    }());
+    const uint64_t count_above = CountAbove(row, cols, in_top_k, t);
     const Cut m = CutAt(row, cols, in_top_k, t, count_above, UINT64_MAX);
     if (m.size < cut.size) cut = m;
   }
