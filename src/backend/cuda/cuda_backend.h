@@ -153,6 +153,8 @@ class CudaBackend final : public Backend {
   Status Reserve(StagedBuffer& buf, size_t size);
   const float* RopeFreqsFor(const RopeSpec& spec);
   const CachedPlan* PlanFor(const AttentionSpec& spec);
+  // Room for `bytes` more in plans_; growing it forgets what was staged there. False on failure.
+  bool ReservePlans(size_t bytes);
 
   int device_ = 0;
   int num_sms_ = 0;

@@ -209,11 +209,7 @@ const cuda::AttentionTileItem* CudaBackend::BidirectionalTiles() {
       tiles.push_back({static_cast<int32_t>(s), t, std::min(cuda::kAttentionTensorCoreRows, n - t)});
   }
   const size_t bytes = tiles.size() * sizeof(tiles[0]);
-  if (plans_.used + bytes + 16 > plans_.capacity) {
-    cached_plans_.clear();  // Reserve may replace the buffer the cached plans live in
-    Fail(Reserve(plans_, bytes + 16));
-    if (Failed()) return nullptr;
-  }
+  if (!ReservePlans(bytes + 16)) return nullptr;
   bidirectional_tiles_ = static_cast<const cuda::AttentionTileItem*>(Stage(plans_, tiles.data(), bytes));
   num_bidirectional_tiles_ = static_cast<int>(tiles.size());
   return Failed() ? nullptr : bidirectional_tiles_;
@@ -290,6 +286,15 @@ void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
   CheckLaunch("StoreKv");
 }
 
+bool CudaBackend::ReservePlans(size_t bytes) {
+  if (plans_.used + bytes <= plans_.capacity) return true;
+  // Growing replaces the buffer that the cached plans and the bidirectional tiles live in.
+  cached_plans_.clear();
+  bidirectional_tiles_ = nullptr;
+  Fail(Reserve(plans_, bytes));
+  return !Failed();
+}
+
 const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
   const int group = spec.num_q_heads / spec.num_kv_heads;
   for (const CachedPlan& p : cached_plans_)
@@ -309,12 +314,7 @@ const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
   const size_t item_bytes = plan.items.size() * sizeof(plan.items[0]);
   const size_t group_bytes = plan.split_groups.size() * sizeof(plan.split_groups[0]);
   const size_t tile_bytes = plan.tile_items.size() * sizeof(plan.tile_items[0]);
-  if (plans_.used + item_bytes + group_bytes + tile_bytes + 48 > plans_.capacity) {
-    cached_plans_.clear();  // Reserve may replace the buffer the cached plans live in
-    bidirectional_tiles_ = nullptr;
-    Fail(Reserve(plans_, item_bytes + group_bytes + tile_bytes + 48));
-    if (Failed()) return nullptr;
-  }
+  if (!ReservePlans(item_bytes + group_bytes + tile_bytes + 48)) return nullptr;
   CachedPlan cached{group,   spec.num_kv_heads, spec.sliding_window, nullptr, static_cast<int>(plan.items.size()),
                     nullptr, static_cast<int>(plan.split_groups.size()), nullptr,
                     static_cast<int>(plan.tile_items.size())};
