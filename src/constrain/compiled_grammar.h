@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "constrain/grammar.h"
+#include "constrain/end_distances.h"
 #include "constrain/grammar_automaton.h"
 #include "constrain/token_vocabulary.h"
 
@@ -31,6 +32,8 @@ class CompiledGrammar {
   const GrammarAutomaton& automaton() const { return automaton_; }
   const TokenVocabulary& vocab() const { return *vocab_; }
   const StateTokenMask& state_mask(int32_t state) const { return masks_[state]; }
+  // Each state's fewest bytes to its rule's end (for budget-aware masks).
+  const EndDistances& end_distances() const { return end_distances_; }
   // 32-bit words in a next-token bitmask: bit i of word i / 32 is token i.
   int32_t bitmask_words() const { return (vocab_->vocab_size() + 31) / 32; }
   // Memory held by the precomputed masks (for reporting).
@@ -38,12 +41,15 @@ class CompiledGrammar {
 
  private:
   CompiledGrammar(GrammarAutomaton automaton, std::shared_ptr<const TokenVocabulary> vocab)
-      : automaton_(std::move(automaton)), vocab_(std::move(vocab)) {}
+      : automaton_(std::move(automaton)),
+        vocab_(std::move(vocab)),
+        end_distances_(EndDistances::Compute(automaton_, vocab_->single_byte_tokens())) {}
   void ComputeMasks();
 
   GrammarAutomaton automaton_;
   std::shared_ptr<const TokenVocabulary> vocab_;
   std::vector<StateTokenMask> masks_;
+  EndDistances end_distances_;
 };
 
 }  // namespace sgl::constrain

@@ -33,6 +33,16 @@ class GrammarMatcher {
   // Sets bit i of `bitmask` (word i / 32) iff token i may come next.
   // REQUIRES: bitmask.size() >= grammar().bitmask_words().
   void FillNextTokenBitmask(std::span<uint32_t> bitmask);
+  // FillNextTokenBitmask steered to end in time. With `num_remaining_tokens` output tokens
+  // left (the next one included) and one of them kept for a stop token, a content token is
+  // kept only if the grammar can still end afterwards in the tokens left. Exactly
+  // FillNextTokenBitmask when the budget is already too short (MinBytesToEnd() + 1 >
+  // num_remaining_tokens). Never empty when that mask is not. REQUIRES: as
+  // FillNextTokenBitmask.
+  void FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens);
+  // The fewest bytes after which the grammar can end, each one a token by itself: 0 when
+  // CanEnd() or terminated, EndDistances::kUnreachable when no such string ends it.
+  int64_t MinBytesToEnd() const;
   // The grammar accepts what was generated so far: a stop token may come next.
   bool CanEnd() const { return !terminated() && current().can_end; }
   // A stop token was accepted; nothing more is.
@@ -58,6 +68,16 @@ class GrammarMatcher {
   // `from` after `bytes`; false if some byte is refused.
   bool Run(const StackSet& from, std::string_view bytes, StackSet& out);
   bool TokenFitsStack(int32_t stack, const std::string& bytes);
+  // Distances to the grammar's end (grammar_matcher_budget.cc): of one stack, the least
+  // over a set, and whether token `id` from the current set (whose ready stacks are
+  // `tops`) leaves at most `max_bytes`.
+  struct TopFrame {
+    int32_t state;
+    int64_t distance_below;  // of the frames under the top
+  };
+  int64_t StackDistance(int32_t stack) const;
+  int64_t MinDistance(const StackSet& set) const;
+  bool TokenEndsWithin(int32_t id, int64_t max_bytes, std::span<const TopFrame> tops);
   void CompactPoolIfLarge();
 
   std::shared_ptr<const CompiledGrammar> grammar_;
@@ -65,6 +85,7 @@ class GrammarMatcher {
   PdaRunner runner_;
   std::vector<Step> history_;
   StackSet scratch_a_, scratch_b_;
+  std::vector<TopFrame> tops_;  // FillBudgetedTokenBitmask's scratch
 };
 
 // Sets logits of tokens whose bit is clear (and those past the bitmask) to -infinity.

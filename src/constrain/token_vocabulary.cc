@@ -26,6 +26,17 @@ TokenVocabulary::TokenVocabulary(std::vector<std::string> token_bytes, std::vect
     if (is_stop_[id] || token_bytes_[id].empty()) in_trie_[id] = 0;
   }
   BuildTrie();
+  IndexLengths();
+}
+
+void TokenVocabulary::IndexLengths() {
+  for (int32_t id = 0; id < vocab_size(); ++id) {
+    if (!in_trie_[id]) continue;
+    by_length_.push_back(id);
+    if (token_bytes_[id].size() == 1) single_byte_tokens_.Add(static_cast<uint8_t>(token_bytes_[id][0]));
+  }
+  std::stable_sort(by_length_.begin(), by_length_.end(),
+                   [this](int32_t x, int32_t y) { return token_size(x) > token_size(y); });
 }
 
 std::shared_ptr<const TokenVocabulary> TokenVocabulary::FromTokenizer(const Tokenizer& tokenizer,

@@ -50,9 +50,17 @@ class TokenVocabulary {
   const ByteSet& bytes_below(int32_t node) const { return bytes_below_[node]; }
   // The longest path below `node`, in bytes.
   int32_t depth_below(int32_t node) const { return depth_below_[node]; }
+  // The ordinary tokens, longest first, and the longest one's length in bytes.
+  std::span<const int32_t> ordinary_ids_longest_first() const { return by_length_; }
+  int32_t max_token_bytes() const { return by_length_.empty() ? 0 : token_size(by_length_.front()); }
+  // The bytes that are an ordinary token by themselves: n of them can always be written
+  // as n tokens (byte-level BPE has most; SmolLM2 lacks a few controls and non-UTF-8 bytes).
+  const ByteSet& single_byte_tokens() const { return single_byte_tokens_; }
 
  private:
   void BuildTrie();
+  void IndexLengths();
+  int32_t token_size(int32_t id) const { return static_cast<int32_t>(token_bytes_[id].size()); }
 
   std::vector<std::string> token_bytes_;
   std::vector<int32_t> stop_ids_;
@@ -62,6 +70,8 @@ class TokenVocabulary {
   std::vector<int32_t> tokens_;
   std::vector<ByteSet> bytes_below_;
   std::vector<int32_t> depth_below_;
+  std::vector<int32_t> by_length_;
+  ByteSet single_byte_tokens_;
 };
 
 }  // namespace sgl::constrain

@@ -1,0 +1,129 @@
+#include "constrain/end_distances.h"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+
+namespace sgl::constrain {
+namespace {
+
+int64_t SaturatingAdd(int64_t x, int64_t y) { return std::min(x + y, EndDistances::kUnreachable); }
+
+// Each state's distinct byte-edge targets, marked writable when some byte leading there
+// is in `writable`.
+std::vector<EndDistances::ByteEdge> ByteEdges(const GrammarAutomaton& a, const ByteSet& writable) {
+  std::vector<EndDistances::ByteEdge> edges;
+  for (int32_t s = 0; s < a.num_states(); ++s) {
+    if (a.allowed_bytes(s).Empty()) continue;
+    const size_t first = edges.size();
+    for (int b = 0; b < 256; ++b) {
+      const int32_t t = a.Next(s, static_cast<uint8_t>(b));
+      if (t < 0) continue;
+      const bool w = writable.Contains(static_cast<uint8_t>(b));
+      auto same = std::find_if(edges.begin() + first, edges.end(), [t](const auto& e) { return e.target == t; });
+      if (same == edges.end()) {
+        edges.push_back({s, t, w});
+      } else {
+        same->writable = same->writable || w;
+      }
+    }
+  }
+  return edges;
+}
+
+}  // namespace
+
+EndDistances EndDistances::Compute(const GrammarAutomaton& automaton, const ByteSet& writable) {
+  EndDistances d;
+  const std::vector<ByteEdge> edges = ByteEdges(automaton, writable);
+  d.ComputeDistances(automaton, edges);
+  d.ComputeGrowthBound(automaton, edges);
+  return d;
+}
+
+// Knuth's generalization of Dijkstra: a state's distance is the least of 0 (accepting),
+// 1 + a writable byte target's, and callee start's + return state's over its calls. Every one of
+// those is at least each distance it reads, so states are final in increasing order,
+// and a call is weighed once both its callee start and return state are final. Rule
+// minimum lengths (the callee starts' distances) fall out of the same pass as the fixed
+// point over call edges.
+void EndDistances::ComputeDistances(const GrammarAutomaton& a, std::span<const ByteEdge> edges) {
+  const int32_t n = a.num_states();
+  std::vector<std::vector<int32_t>> byte_preds(n);
+  for (const ByteEdge& e : edges)
+    if (e.writable) byte_preds[e.target].push_back(e.source);
+  struct CallUse {
+    int32_t caller;
+    CallEdge call;
+  };
+  std::vector<std::vector<CallUse>> call_uses(n);
+  for (int32_t s = 0; s < n; ++s) {
+    for (const CallEdge& c : a.calls(s)) {
+      call_uses[c.callee_start].push_back({s, c});
+      if (c.ret != c.callee_start) call_uses[c.ret].push_back({s, c});
+    }
+  }
+  dist_.assign(n, kUnreachable);
+  std::vector<uint8_t> final_(n, 0);
+  using Entry = std::pair<int64_t, int32_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+  for (int32_t s = 0; s < n; ++s)
+    if (a.accepting(s)) queue.emplace(0, s);
+  while (!queue.empty()) {
+    const auto [v, s] = queue.top();
+    queue.pop();
+    if (final_[s]) continue;
+    final_[s] = 1;
+    dist_[s] = v;
+    for (int32_t p : byte_preds[s])
+      if (!final_[p]) queue.emplace(v + 1, p);
+    for (const CallUse& u : call_uses[s]) {
+      if (final_[u.caller] || !final_[u.call.callee_start] || !final_[u.call.ret]) continue;
+      queue.emplace(dist_[u.call.callee_start] + dist_[u.call.ret], u.caller);
+    }
+  }
+}
+
+// The bound, argued: a byte moves the top frame from s to t (the stack's distance changes
+// by dist(t) - dist(s)), then the closure expands calls and pops finished frames. Let
+// P(u) be the largest distance of a byte-reading stack in the closure of u alone (frames
+// above u's caller, without popping u's own frame). A closure element that keeps t's
+// frame then adds at most P(t) - dist(t) on top of that change; one that pops t's frame
+// (dist(t) = 0) replaces s and t by the closure of some parent p below: at most
+// P(p) - dist(p) - dist(s). So growth <= max(0, max over edges of dist(t) - dist(s)) +
+// max(0, max over states of P(u) - dist(u)).
+void EndDistances::ComputeGrowthBound(const GrammarAutomaton& a, std::span<const ByteEdge> edges) {
+  const int32_t n = a.num_states();
+  constexpr int64_t kNone = -1;  // no byte-reading stack in the closure
+  std::vector<int64_t> p(n, kNone);
+  // P(u) = max(dist(u) if u reads bytes; per call: P(callee) + dist(ret), and P(ret) when
+  // the callee can finish without a byte). No left recursion makes the callee chains
+  // acyclic, so sweeps settle within n + 1; a grammar that did not is left unbounded.
+  bool changed = true;
+  for (int32_t sweep = 0; changed && sweep <= n + 1; ++sweep) {
+    changed = false;
+    for (int32_t u = 0; u < n; ++u) {
+      int64_t best = a.allowed_bytes(u).Empty() ? kNone : dist_[u];
+      for (const CallEdge& c : a.calls(u)) {
+        if (p[c.callee_start] != kNone) best = std::max(best, SaturatingAdd(p[c.callee_start], dist_[c.ret]));
+        if (dist_[c.callee_start] == 0) best = std::max(best, p[c.ret]);
+      }
+      if (best > p[u]) {
+        p[u] = best;
+        changed = true;
+      }
+    }
+  }
+  if (changed) {
+    max_growth_per_byte_ = kUnreachable;
+    return;
+  }
+  int64_t closure_growth = 0;
+  for (int32_t u = 0; u < n; ++u)
+    if (p[u] != kNone) closure_growth = std::max(closure_growth, p[u] - dist_[u]);
+  int64_t edge_growth = 0;
+  for (const ByteEdge& e : edges) edge_growth = std::max(edge_growth, dist_[e.target] - dist_[e.source]);
+  max_growth_per_byte_ = SaturatingAdd(edge_growth, closure_growth);
+}
+
+}  // namespace sgl::constrain

@@ -1,0 +1,47 @@
+// EndDistances: for each state of a GrammarAutomaton, the fewest bytes that finish its
+// rule (a rule reference costs the fewest bytes of the callee's rule), counting only paths
+// over "writable" bytes (those the vocabulary has a one-byte token for), and a bound on
+// how much one byte can raise a stack's distance to the grammar's end. Computed once at
+// compile time; immutable afterwards, share it freely.
+//
+// A stack's distance to the end is the sum over its frames of each frame state's
+// distance (the top frame finishes its rule, then each return state finishes its own).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "constrain/byte_set.h"
+#include "constrain/grammar_automaton.h"
+
+namespace sgl::constrain {
+
+class EndDistances {
+ public:
+  // A distance no finite string reaches (a rule that can only recurse forever).
+  static constexpr int64_t kUnreachable = int64_t{1} << 40;
+
+  static EndDistances Compute(const GrammarAutomaton& automaton, const ByteSet& writable);
+
+  // The fewest writable bytes from `state` to an accepting state of its rule (0 when
+  // accepting; kUnreachable when none end it).
+  int64_t to_rule_end(int32_t state) const { return dist_[state]; }
+  // Reading one byte from a stack and closing it (calls expanded, finished rules popped)
+  // never raises a resulting byte-reading stack's distance by more than this.
+  int64_t max_growth_per_byte() const { return max_growth_per_byte_; }
+
+  struct ByteEdge {
+    int32_t source, target;
+    bool writable;  // some byte of the edge is
+  };
+
+ private:
+  void ComputeDistances(const GrammarAutomaton& a, std::span<const ByteEdge> edges);
+  void ComputeGrowthBound(const GrammarAutomaton& a, std::span<const ByteEdge> edges);
+
+  std::vector<int64_t> dist_;
+  int64_t max_growth_per_byte_ = 0;
+};
+
+}  // namespace sgl::constrain

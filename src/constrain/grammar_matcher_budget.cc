@@ -1,0 +1,92 @@
+// GrammarMatcher's budget-aware mask: a constrained request near its max_new_tokens is
+// steered to finish its grammar in time instead of being cut mid-way.
+//
+// Why the request always finishes. Let R be the tokens left (the next one included) and
+// m = MinBytesToEnd(). Suppose m + 1 <= R (the budget "suffices"). The mask keeps a
+// content token only if at most R - 2 bytes end the grammar after it, and keeps the stop
+// tokens where the grammar can end. Then:
+//  - it is never empty: if m = 0 the grammar can end and a stop token is kept; otherwise
+//    some m bytes end the grammar, and the first of them is a token by itself (distances
+//    count only bytes that are, EndDistances), which the grammar allows and after which
+//    m - 1 <= R - 2 bytes remain, so it is kept;
+//  - after a kept content token, m' <= R - 2 = (R - 1) - 1 with R - 1 tokens left: the
+//    budget still suffices;
+//  - the budget can never suffice with R = 0, so the request ends with a stop token at
+//    the latest as its last allowed token.
+// Writing the m bytes as m single-byte tokens is why bytes bound tokens. A grammar that
+// can only end through a byte with no token of its own has m = kUnreachable: no steering.
+#include <algorithm>
+
+#include "constrain/grammar_matcher.h"
+
+namespace sgl::constrain {
+namespace {
+
+inline bool GetBit(std::span<const uint32_t> mask, int32_t id) { return (mask[id >> 5] >> (id & 31)) & 1; }
+inline void ClearBit(std::span<uint32_t> mask, int32_t id) { mask[id >> 5] &= ~(1u << (id & 31)); }
+
+}  // namespace
+
+int64_t GrammarMatcher::StackDistance(int32_t stack) const {
+  const EndDistances& d = grammar_->end_distances();
+  int64_t sum = 0;
+  for (int32_t n = stack; n >= 0; n = pool_.node(n).parent)
+    sum = std::min(sum + d.to_rule_end(pool_.node(n).state), EndDistances::kUnreachable);
+  return sum;
+}
+
+int64_t GrammarMatcher::MinDistance(const StackSet& set) const {
+  if (set.can_end) return 0;
+  int64_t best = EndDistances::kUnreachable;
+  for (int32_t s : set.ready) best = std::min(best, StackDistance(s));
+  return best;
+}
+
+int64_t GrammarMatcher::MinBytesToEnd() const { return terminated() ? 0 : MinDistance(current()); }
+
+// Each stack's top rule first, by table lookups alone: while every state the token passes
+// through is plain (no calls, cannot end its rule) that is the stack's only path, and
+// where it ends is exact (a state's closure is as close to the end as the state). Only
+// when some path leaves its plain states is the token run through the whole set.
+bool GrammarMatcher::TokenEndsWithin(int32_t id, int64_t max_bytes, std::span<const TopFrame> tops) {
+  const std::string& bytes = grammar_->vocab().token_bytes(id);
+  const GrammarAutomaton& a = grammar_->automaton();
+  bool exact = true;
+  for (const TopFrame& top : tops) {
+    int32_t q = top.state;
+    for (size_t i = 0; i < bytes.size() && q >= 0; ++i) {
+      if (i > 0 && (!a.calls(q).empty() || a.accepting(q))) exact = false;
+      q = a.Next(q, static_cast<uint8_t>(bytes[i]));
+    }
+    if (q >= 0 && grammar_->end_distances().to_rule_end(q) + top.distance_below <= max_bytes) return true;
+  }
+  StackSet after;
+  return !exact && Run(current(), bytes, after) && MinDistance(after) <= max_bytes;
+}
+
+void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens) {
+  FillNextTokenBitmask(bitmask);
+  const TokenVocabulary& v = grammar_->vocab();
+  if (terminated() || MinBytesToEnd() + 1 > num_remaining_tokens) return;
+  const int64_t max_bytes_after = num_remaining_tokens - 2;  // then a stop token
+  // A byte raises no stack's distance by more than `growth`, so a token of up to
+  // `safe_len` bytes leaves every resulting stack within the limit: only longer ones are
+  // checked, and none at all while the budget is large (the common case).
+  int64_t max_distance = 0;
+  tops_.clear();
+  for (int32_t s : current().ready) {
+    const StackNode& n = pool_.node(s);
+    tops_.push_back({n.state, StackDistance(n.parent)});
+    max_distance = std::max(max_distance, tops_.back().distance_below + grammar_->end_distances().to_rule_end(n.state));
+  }
+  const int64_t growth = grammar_->end_distances().max_growth_per_byte();
+  const int64_t slack = max_bytes_after - max_distance;
+  const int64_t safe_len = slack < 0 ? -1 : growth == 0 ? slack + v.max_token_bytes() : slack / growth;
+  if (safe_len >= v.max_token_bytes()) return;
+  for (int32_t id : v.ordinary_ids_longest_first()) {
+    if (static_cast<int64_t>(v.token_bytes(id).size()) <= safe_len) break;
+    if (GetBit(bitmask, id) && !TokenEndsWithin(id, max_bytes_after, tops_)) ClearBit(bitmask, id);
+  }
+}
+
+}  // namespace sgl::constrain

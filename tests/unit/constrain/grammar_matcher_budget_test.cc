@@ -1,0 +1,139 @@
+// GrammarMatcher's budgeted mask over the SmolLM2 vocabulary: unchanged while the budget
+// is large, always a subset of the plain mask, never empty while the budget suffices, and
+// random generations under it end (with a stop token) within any budget of at least the
+// grammar's shortest string plus one; a budget too short from the start changes nothing.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "constrain/grammar_compiler.h"
+#include "constrain/grammar_matcher.h"
+#include "constrain_testing.h"
+
+namespace sgl::constrain {
+namespace {
+
+std::shared_ptr<const CompiledGrammar> Compile(GrammarKind kind, const std::string& text) {
+  auto vocab = testing::SmolLm2Vocab();
+  EXPECT_TRUE(vocab);
+  auto g = BuildGrammar({.kind = kind, .text = text});
+  EXPECT_TRUE(g.ok()) << g.status().message();
+  auto c = CompiledGrammar::Compile(*g, vocab);
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return c.ok() ? *c : nullptr;
+}
+
+std::vector<uint32_t> PlainMask(GrammarMatcher& m) {
+  std::vector<uint32_t> mask(m.grammar().bitmask_words());
+  m.FillNextTokenBitmask(mask);
+  return mask;
+}
+
+std::vector<uint32_t> BudgetedMask(GrammarMatcher& m, int64_t num_remaining_tokens) {
+  std::vector<uint32_t> mask(m.grammar().bitmask_words());
+  m.FillBudgetedTokenBitmask(mask, num_remaining_tokens);
+  return mask;
+}
+
+std::vector<int32_t> Allowed(const std::vector<uint32_t>& mask) {
+  std::vector<int32_t> ids;
+  for (size_t w = 0; w < mask.size(); ++w)
+    for (int b = 0; b < 32; ++b)
+      if ((mask[w] >> b) & 1) ids.push_back(static_cast<int32_t>(w * 32 + b));
+  return ids;
+}
+
+// Grammars the small model loops in (unbounded strings and numbers), nested ones, and ones
+// whose cheap and dear branches differ a lot.
+const std::vector<std::pair<GrammarKind, std::string>> kGrammars = {
+    {GrammarKind::kJsonSchema, R"({"type":"object","properties":{"name":{"type":"string"},"n":{"type":"number"}},
+        "required":["name","n"]})"},
+    {GrammarKind::kJsonSchema, R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":"string"}},
+        "meta":{"type":"object","properties":{"id":{"type":"integer"}},"required":["id"]}},"required":["tags"]})"},
+    {GrammarKind::kJsonObject, ""},
+    {GrammarKind::kRegex, "a|b{12}|[0-9]+c{6}"},
+    {GrammarKind::kEbnf, "root ::= list\nlist ::= \"[\" (item (\", \" item)*)? \"]\"\nitem ::= list | [a-z]+"},
+};
+
+TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
+  std::mt19937 rng(3);
+  for (const auto& [kind, text] : kGrammars) {
+    auto g = Compile(kind, text);
+    ASSERT_NE(g, nullptr);
+    GrammarMatcher m(g);
+    for (int step = 0; step < 20 && !m.IsTerminated(); ++step) {
+      const std::vector<uint32_t> plain = PlainMask(m);
+      EXPECT_EQ(BudgetedMask(m, 1 << 20), plain) << text << " step " << step;
+      std::vector<int32_t> ids = Allowed(plain);
+      ASSERT_FALSE(ids.empty());
+      ASSERT_TRUE(m.AcceptToken(ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)]));
+    }
+  }
+}
+
+TEST(GrammarMatcherBudgetTest, TooShortFromTheStartLeavesTheMaskAlone) {
+  auto g = Compile(GrammarKind::kRegex, "ab|c{12}");
+  ASSERT_NE(g, nullptr);
+  GrammarMatcher m(g);
+  EXPECT_EQ(m.MinBytesToEnd(), 2);
+  EXPECT_EQ(BudgetedMask(m, 2), PlainMask(m));  // 2 bytes and a stop need 3 tokens
+  // With 3, "c" (11 bytes more) no longer fits, and "a" still does.
+  const std::vector<uint32_t> budgeted = BudgetedMask(m, 3);
+  EXPECT_NE(budgeted, PlainMask(m));
+  const TokenVocabulary& v = g->vocab();
+  for (int32_t id : Allowed(budgeted)) EXPECT_EQ(v.token_bytes(id)[0], 'a') << v.token_bytes(id);
+  EXPECT_FALSE(Allowed(budgeted).empty());
+  EXPECT_EQ(BudgetedMask(m, 14), PlainMask(m));  // "c" then 11 more and a stop fit
+}
+
+TEST(GrammarMatcherBudgetTest, MinBytesToEndFollowsTheMatcher) {
+  auto g = Compile(GrammarKind::kJsonSchema,
+                   R"({"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]})");
+  ASSERT_NE(g, nullptr);
+  GrammarMatcher m(g);
+  EXPECT_EQ(m.MinBytesToEnd(), 7);  // {"a":0}
+  ASSERT_TRUE(m.AcceptString("{\"a\":12"));
+  EXPECT_EQ(m.MinBytesToEnd(), 1);
+  ASSERT_TRUE(m.AcceptString("}"));
+  EXPECT_EQ(m.MinBytesToEnd(), 0);
+  EXPECT_TRUE(m.CanEnd());
+}
+
+// The property: for every budget from the grammar's shortest string + 1 up, random
+// generations (uniform over the budgeted mask, stop tokens never preferred) end with a
+// stop token, accepted, within the budget; each mask is non-empty and within the plain one.
+TEST(GrammarMatcherBudgetTest, RandomGenerationsEndWithinTheBudget) {
+  std::mt19937 rng(11);
+  for (const auto& [kind, text] : kGrammars) {
+    auto g = Compile(kind, text);
+    ASSERT_NE(g, nullptr);
+    GrammarMatcher m(g);
+    const int64_t min_len = m.MinBytesToEnd();
+    for (int64_t budget : {min_len + 1, min_len + 2, min_len + 5, min_len + 17}) {
+      for (int run = 0; run < 3; ++run) {
+        m.Reset();
+        int64_t used = 0;
+        while (!m.IsTerminated() && used < budget) {
+          const std::vector<uint32_t> plain = PlainMask(m);
+          const std::vector<uint32_t> mask = BudgetedMask(m, budget - used);
+          std::vector<int32_t> ids = Allowed(mask);
+          ASSERT_FALSE(ids.empty()) << text << " budget " << budget << " used " << used;
+          for (int32_t id : ids) ASSERT_TRUE((plain[id >> 5] >> (id & 31)) & 1);
+          // Content tokens first: a stop token only when it is all that is left.
+          std::vector<int32_t> content;
+          for (int32_t id : ids)
+            if (!g->vocab().is_stop(id)) content.push_back(id);
+          const std::vector<int32_t>& pool = content.empty() ? ids : content;
+          const int32_t pick = pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)];
+          ASSERT_TRUE(m.AcceptToken(pick));
+          ++used;
+        }
+        EXPECT_TRUE(m.IsTerminated()) << text << ": budget " << budget << " ran out";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sgl::constrain
