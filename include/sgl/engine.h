@@ -46,6 +46,9 @@ struct EngineOptions {
   // Constrained requests (without logprobs) append the text their grammar forces
   // without a model step per token; SGLang's --disable-jump-forward turns it off.
   bool disable_jump_forward = false;
+  // Constrained requests near max_new_tokens are steered to finish their grammar (then
+  // stop) within it, instead of being cut mid-way; --disable-grammar-budget turns it off.
+  bool disable_grammar_budget = false;
   // Vision-language models: the encoder outputs kept by image hash (bytes), and whether
   // images may name local files (a server facing untrusted clients may turn this off).
   size_t encoder_cache_bytes = size_t{256} << 20;

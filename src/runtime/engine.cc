@@ -124,6 +124,7 @@ class LocalEngine final : public Engine {
     s.disable_radix_cache = options.disable_radix_cache;
     SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));
     s.random_seed = options.random_seed;
+    s.disable_grammar_budget = options.disable_grammar_budget;
     std::unique_ptr<ImageEmbedder> images;
     if (vision_) {
       images = std::make_unique<ImageEmbedder>();

@@ -42,7 +42,7 @@ void GrammarMaskPool::WorkerLoop() {
     const GrammarMaskJob& job = jobs_[next_job_++];
     lock.unlock();
     // Each job's matcher is its own request's: no two workers share one.
-    *job.any_allowed = FillGrammarBitmask(*job.matcher, job.extra_stop_ids, *job.bitmask);
+    *job.any_allowed = FillGrammarBitmask(*job.matcher, job.extra_stop_ids, *job.bitmask, job.num_remaining_tokens);
     lock.lock();
     if (--unfinished_ == 0) work_done_.notify_all();
   }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@ struct GrammarMaskJob {
   std::span<const int32_t> extra_stop_ids;  // the request's stop_token_ids
   std::vector<uint32_t>* bitmask;           // filled as FillGrammarBitmask does
   bool* any_allowed;                        // FillGrammarBitmask's answer
+  std::optional<int64_t> num_remaining_tokens;  // the budget, if the mask is budgeted
 };
 
 class GrammarMaskPool {

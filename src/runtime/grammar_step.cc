@@ -18,9 +18,13 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 }
 
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                        std::vector<uint32_t>& bitmask) {
+                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens) {
   bitmask.resize(static_cast<size_t>(matcher.grammar().bitmask_words()));  // no allocation once sized
-  matcher.FillNextTokenBitmask(bitmask);
+  if (num_remaining_tokens) {
+    matcher.FillBudgetedTokenBitmask(bitmask, *num_remaining_tokens);
+  } else {
+    matcher.FillNextTokenBitmask(bitmask);
+  }
   const int64_t vocab = matcher.grammar().vocab().vocab_size();
   if (matcher.CanEnd())
     for (int32_t id : extra_stop_ids)

@@ -23,10 +23,12 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 
 // Sets bit i of `bitmask` (resized to the grammar's words) iff `matcher` allows token i
 // next; its stop tokens, and `extra_stop_ids` (the request's stop_token_ids), only where
-// the grammar can end. Returns false when no token is allowed. Touches only the matcher
-// and `bitmask`, so it may run on another thread while the model computes the logits.
+// the grammar can end. With `num_remaining_tokens` (the request's output tokens left, this
+// one included), the mask is budgeted (GrammarMatcher::FillBudgetedTokenBitmask). Returns
+// false when no token is allowed. Touches only the matcher and `bitmask`, so it may run on
+// another thread while the model computes the logits.
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                        std::vector<uint32_t>& bitmask);
+                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens = std::nullopt);
 
 // Sets to -infinity the logits of every token `matcher` does not allow next
 // (FillGrammarBitmask, then the mask applied). `bitmask` is scratch. Returns false when no

@@ -41,6 +41,8 @@ struct SchedulerOptions {
   bool disable_radix_cache = false;
   SchedulePolicy policy = SchedulePolicy::kFcfs;
   uint64_t random_seed = 0;
+  // Constrained masks ignore the tokens a request has left (GrammarMatcher's budgeted mask).
+  bool disable_grammar_budget = false;
 };
 
 class Scheduler {
@@ -155,6 +157,10 @@ class Scheduler {
   // within its length and KV limits. REQUIRES: jump_forward_ and r.grammar. Moves r's
   // grammar past them.
   std::vector<int32_t> JumpForwardFrom(Request& r, int32_t token) const;
+  // Output tokens `r` may still produce (its max_new_tokens and KV limits).
+  int64_t OutputRoom(const Request& r) const;
+  // The budget its grammar's mask steers by: OutputRoom, or none when that is disabled.
+  std::optional<int64_t> GrammarBudget(const Request& r) const;
   // Adds an output token: stop tokens, stop strings and lengths checked, delivered.
   // Returns false when it finished the request (`it` is then gone).
   bool AppendToken(RunningIt it, int32_t token, const std::vector<float>& logprobs);

@@ -18,7 +18,8 @@ void Scheduler::StartGrammarMasks(const StepPlan& plan) {
     Request& r = **sch.it;
     if (!sch.completes || !r.grammar) continue;
     r.grammar_mask_ready = true;
-    mask_jobs_.push_back({r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any});
+    mask_jobs_.push_back(
+        {r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any, GrammarBudget(r)});
   }
   mask_pool_.Start(mask_jobs_);
 }
@@ -75,10 +76,30 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
     if (!AppendToken(it, t, logprobs)) return;
 }
 
+int64_t Scheduler::OutputRoom(const Request& r) const {
+  return std::min(r.params.max_new_tokens - static_cast<int64_t>(r.output_ids.size()),
+                  allocator_.capacity_slots() - r.num_tokens());
+}
+
+std::optional<int64_t> Scheduler::GrammarBudget(const Request& r) const {
+  if (options_.disable_grammar_budget) return std::nullopt;
+  return OutputRoom(r);
+}
+
 std::vector<int32_t> Scheduler::JumpForwardFrom(Request& r, int32_t token) const {
-  const int64_t room = std::min(r.params.max_new_tokens - static_cast<int64_t>(r.output_ids.size()),
-                                allocator_.capacity_slots() - r.num_tokens());
-  return jump_forward_->Extend(*r.grammar, token, room);
+  const int64_t room = OutputRoom(r);
+  // A budgeted request keeps room to end its grammar and then stop, as its mask did: a
+  // jump that retokenized into too many tokens is taken back to the sampled token alone.
+  // One whose budget was already too short jumps as it would unbudgeted.
+  const bool keep_budget = GrammarBudget(r) && r.grammar->MinBytesToEnd() + 1 <= room - 1;
+  std::vector<int32_t> tokens = jump_forward_->Extend(*r.grammar, token, room);
+  const int64_t room_after = room - static_cast<int64_t>(tokens.size());
+  if (keep_budget && tokens.size() > 1 && r.grammar->MinBytesToEnd() + 1 > room_after) {
+    (void)r.grammar->Rollback(static_cast<int32_t>(tokens.size()));
+    (void)r.grammar->AcceptToken(token);  // accepted from this very state before
+    tokens = {token};
+  }
+  return tokens;
 }
 
 bool Scheduler::AppendToken(RunningIt it, int32_t token, const std::vector<float>& logprobs) {
@@ -127,7 +148,8 @@ bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   // The mask filled during the forward pass, unless this row was not planned for it.
   const bool any_allowed = r.grammar_mask_ready
                                ? r.grammar_mask_any
-                               : FillGrammarBitmask(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask);
+                               : FillGrammarBitmask(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask,
+                                                    GrammarBudget(r));
   r.grammar_mask_ready = false;
   constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
   // Nothing is left when the grammar can only end and min_new_tokens has masked the stop

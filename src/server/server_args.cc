@@ -26,6 +26,7 @@ Json ServerArgs::ToJson() const {
               {"disable_local_image_files", !e.allow_local_image_files},
               {"grammar_backend", e.grammar_backend},
               {"disable_jump_forward", e.disable_jump_forward},
+              {"disable_grammar_budget", e.disable_grammar_budget},
               {"page_size", e.page_size},
               {"random_seed", e.random_seed},
               {"log_level", log_level},

@@ -145,6 +145,8 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
                   "Also run the decode test constrained by the JSON Schema in this file");
   cmd->add_flag("--disable-jump-forward", flags->engine.disable_jump_forward,
                 "Sample every constrained token, even text the schema forces (isolates the mask's cost)");
+  cmd->add_flag("--disable-grammar-budget", flags->engine.disable_grammar_budget,
+                "Constrained masks ignore the tokens left (no steering to finish the schema in time)");
   cmd->add_option("--repetitions,-r", flags->repetitions, "Timed runs per test")->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", flags->engine.num_threads, "CPU threads (0 = all)")->capture_default_str();

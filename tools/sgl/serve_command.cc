@@ -130,6 +130,9 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::IsMember({"xgrammar", "outlines", "llguidance", "none"}));
   cmd->add_flag("--disable-jump-forward", e.disable_jump_forward,
                 "Sample every token of a constrained request, even text its grammar forces");
+  cmd->add_flag("--disable-grammar-budget", e.disable_grammar_budget,
+                "Let a constrained request run into max_new_tokens mid-grammar (cut output) instead of steering it "
+                "to finish its grammar in time");
   cmd->add_option("--context-length", e.context_length, "Context length (default: the model's)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--page-size", e.page_size, "KV cache page size in tokens")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--served-model-name", a.served_model_name, "Model name in the API (default: the model path)");
