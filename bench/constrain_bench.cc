@@ -3,8 +3,12 @@
 // FillNextTokenBitmask call. A generation picks uniformly among allowed tokens, ends with
 // EOS with probability 0.3 where allowed, and past `--soft-limit` tokens prefers closing
 // tokens. The token sequences go to `--trace` (JSONL) so bench/xgrammar_bench.py replays
-// exactly the same steps through xgrammar.
+// exactly the same steps through xgrammar. Then, per schema, `--walks` generations under
+// budgeted masks (FillBudgetedTokenBitmask) given only the grammar's shortest length +
+// `--budget-slack` tokens: the masks near the end, where steering does its work, are
+// timed, and every such generation must end within its budget.
 // Usage: bench_constrain --tokenizer tokenizer.json --schemas DIR [--walks 2] [--trace out.jsonl]
+//        [--budget-slack 16]
 #include <time.h>
 
 #include <algorithm>
@@ -29,6 +33,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr int kCapTokens = 256;  // the corpus run's max_new_tokens
 namespace fs = std::filesystem;
 using namespace sgl::constrain;
 
@@ -55,12 +60,35 @@ std::string ReadFile(const fs::path& p) {
 }
 
 
+// One generation under budgeted masks with the grammar's shortest length + `slack` tokens,
+// uniform over the allowed content tokens (a stop token only when nothing else is left);
+// each mask's time goes to `us`. Returns whether the grammar ended within the budget.
+bool BudgetedWalk(const std::shared_ptr<const CompiledGrammar>& g, int slack, std::mt19937& rng,
+                  std::vector<uint32_t>& mask, std::vector<double>& us) {
+  GrammarMatcher m(g);
+  const int64_t budget = m.MinBytesToEnd() + slack;
+  const TokenVocabulary& vocab = g->vocab();
+  for (int64_t used = 0; used < budget && !m.IsTerminated(); ++used) {
+    auto a = Clock::now();
+    m.FillBudgetedTokenBitmask(mask, budget - used);
+    us.push_back(Micros(a, Clock::now()));
+    std::vector<int32_t> ids, stops;
+    for (int32_t id = 0; id < vocab.vocab_size(); ++id) {
+      if ((mask[id >> 5] >> (id & 31)) & 1) (vocab.is_stop(id) ? stops : ids).push_back(id);
+    }
+    if (ids.empty() && stops.empty()) return false;
+    const std::vector<int32_t>& pick = ids.empty() ? stops : ids;
+    if (!m.AcceptToken(pick[std::uniform_int_distribution<size_t>(0, pick.size() - 1)(rng)])) return false;
+  }
+  return m.IsTerminated();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string tokenizer_path = "build/tokenizer_fixtures/smollm2.tokenizer.json", schemas = "tests/fixtures/json_schemas";
   std::string trace_path;
-  int walks = 2, soft_limit = 150, hard_limit = 600;
+  int walks = 2, soft_limit = 150, hard_limit = 600, budget_slack = 16;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--tokenizer") tokenizer_path = argv[i + 1];
@@ -68,6 +96,7 @@ int main(int argc, char** argv) {
     else if (k == "--walks") walks = std::atoi(argv[i + 1]);
     else if (k == "--trace") trace_path = argv[i + 1];
     else if (k == "--soft-limit") soft_limit = std::atoi(argv[i + 1]);
+    else if (k == "--budget-slack") budget_slack = std::atoi(argv[i + 1]);
     else { std::fprintf(stderr, "unknown flag %s\n", k.c_str()); return 2; }
   }
   auto tok = sgl::Tokenizer::FromTokenizerJson(tokenizer_path);
@@ -89,8 +118,8 @@ int main(int argc, char** argv) {
   std::sort(files.begin(), files.end());
   std::ofstream trace;
   if (!trace_path.empty()) trace.open(trace_path);
-  std::vector<double> compile_ms, compile_cpu_ms, mask_us;
-  int compiled = 0, complete = 0, incomplete = 0;
+  std::vector<double> compile_ms, compile_cpu_ms, mask_us, budgeted_us, capped_us;
+  int compiled = 0, complete = 0, incomplete = 0, budgeted_complete = 0, budgeted_cut = 0;
   std::vector<uint32_t> mask((n + 31) / 32);
   for (const fs::path& f : files) {
     GrammarSpec spec{GrammarKind::kJsonSchema, ReadFile(f), {}};
@@ -124,7 +153,12 @@ int main(int argc, char** argv) {
       bool done = false;
       std::string text;
       for (int step = 0; step < hard_limit && !done; ++step) {
+        // The same step's mask budgeted as if max_new_tokens were kCapTokens (timed only;
+        // the walk follows the plain mask, filled last).
         auto a = Clock::now();
+        m.FillBudgetedTokenBitmask(mask, kCapTokens - step);
+        capped_us.push_back(Micros(a, Clock::now()));
+        a = Clock::now();
         m.FillNextTokenBitmask(mask);
         auto b = Clock::now();
         mask_us.push_back(Micros(a, b));
@@ -149,6 +183,14 @@ int main(int argc, char** argv) {
       if (done) ++complete; else { ++incomplete; std::fprintf(stderr, "incomplete %s: %s ... %s\n", f.filename().c_str(), text.substr(0, 200).c_str(), text.substr(text.size() > 100 ? text.size() - 100 : 0).c_str()); }
       if (trace.is_open()) trace << nlohmann::json{{"schema", f.string()}, {"tokens", ids_taken}}.dump() << "\n";
     }
+    for (int w = 0; w < walks; ++w) {
+      if (BudgetedWalk(*g, budget_slack, rng, mask, budgeted_us)) {
+        ++budgeted_complete;
+      } else {
+        ++budgeted_cut;
+        std::fprintf(stderr, "budgeted walk cut: %s\n", f.filename().c_str());
+      }
+    }
   }
   double total_ms = 0;
   for (double c : compile_ms) total_ms += c;
@@ -158,5 +200,10 @@ int main(int argc, char** argv) {
   std::printf("compile cpu ms: p50 %.2f p99 %.2f\n", Percentile(compile_cpu_ms, 50), Percentile(compile_cpu_ms, 99));
   std::printf("mask us over %zu steps: p50 %.2f p99 %.2f max %.2f\n", mask_us.size(), Percentile(mask_us, 50),
               Percentile(mask_us, 99), Percentile(mask_us, 100));
+  std::printf("same steps budgeted at max_new_tokens %d: mask us p50 %.2f p99 %.2f max %.2f\n", kCapTokens,
+              Percentile(capped_us, 50), Percentile(capped_us, 99), Percentile(capped_us, 100));
+  std::printf("budgeted (shortest + %d tokens) generations ended %d cut %d; mask us over %zu steps: p50 %.2f p99 %.2f max %.2f\n",
+              budget_slack, budgeted_complete, budgeted_cut, budgeted_us.size(), Percentile(budgeted_us, 50),
+              Percentile(budgeted_us, 99), Percentile(budgeted_us, 100));
   return 0;
 }

@@ -38,6 +38,7 @@ EndDistances EndDistances::Compute(const GrammarAutomaton& automaton, const Byte
   const std::vector<ByteEdge> edges = ByteEdges(automaton, writable);
   d.ComputeDistances(automaton, edges);
   d.ComputeGrowthBound(automaton, edges);
+  d.ComputeReachBound(automaton, edges);
   return d;
 }
 
@@ -124,6 +125,36 @@ void EndDistances::ComputeGrowthBound(const GrammarAutomaton& a, std::span<const
   int64_t edge_growth = 0;
   for (const ByteEdge& e : edges) edge_growth = std::max(edge_growth, dist_[e.target] - dist_[e.source]);
   max_growth_per_byte_ = SaturatingAdd(edge_growth, closure_growth);
+}
+
+// H(s) = max(dist(s), H(t) over byte targets t, and per call (c, r): H(c) + dist(r) while
+// inside the callee, H(r) after it). A longest-path fixed point: recursion that adds
+// distance on every round has none, so after kMaxSweeps without settling every state is
+// left unbounded (sound, only slower: the budgeted mask then checks tokens one by one).
+void EndDistances::ComputeReachBound(const GrammarAutomaton& a, std::span<const ByteEdge> edges) {
+  constexpr int kMaxSweeps = 64;
+  const int32_t n = a.num_states();
+  reach_ = dist_;
+  bool changed = true;
+  for (int sweep = 0; changed && sweep < kMaxSweeps; ++sweep) {
+    changed = false;
+    for (auto e = edges.rbegin(); e != edges.rend(); ++e) {
+      if (reach_[e->target] > reach_[e->source]) {
+        reach_[e->source] = reach_[e->target];
+        changed = true;
+      }
+    }
+    for (int32_t s = n - 1; s >= 0; --s) {
+      for (const CallEdge& c : a.calls(s)) {
+        const int64_t best = std::max(SaturatingAdd(reach_[c.callee_start], dist_[c.ret]), reach_[c.ret]);
+        if (best > reach_[s]) {
+          reach_[s] = best;
+          changed = true;
+        }
+      }
+    }
+  }
+  if (changed) reach_.assign(n, kUnreachable);
 }
 
 }  // namespace sgl::constrain

@@ -30,6 +30,9 @@ class EndDistances {
   // Reading one byte from a stack and closing it (calls expanded, finished rules popped)
   // never raises a resulting byte-reading stack's distance by more than this.
   int64_t max_growth_per_byte() const { return max_growth_per_byte_; }
+  // No stack reachable from `state` on an empty stack, by any bytes, before its frame
+  // pops, has a larger distance (kUnreachable where recursion makes it unbounded).
+  int64_t max_reachable(int32_t state) const { return reach_[state]; }
 
   struct ByteEdge {
     int32_t source, target;
@@ -39,9 +42,11 @@ class EndDistances {
  private:
   void ComputeDistances(const GrammarAutomaton& a, std::span<const ByteEdge> edges);
   void ComputeGrowthBound(const GrammarAutomaton& a, std::span<const ByteEdge> edges);
+  void ComputeReachBound(const GrammarAutomaton& a, std::span<const ByteEdge> edges);
 
   std::vector<int64_t> dist_;
   int64_t max_growth_per_byte_ = 0;
+  std::vector<int64_t> reach_;
 };
 
 }  // namespace sgl::constrain

@@ -4,6 +4,7 @@
 // one request, one thread at a time; the CompiledGrammar it holds is shared and immutable.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -76,8 +77,14 @@ class GrammarMatcher {
     int64_t distance_below;  // of the frames under the top
   };
   int64_t StackDistance(int32_t stack) const;
+  // The largest distance of any stack reachable from `stack` (EndDistances::max_reachable
+  // of each frame, plus the frames below it).
+  int64_t ReachBound(int32_t stack);
   int64_t MinDistance(const StackSet& set) const;
-  bool TokenEndsWithin(int32_t id, int64_t max_bytes, std::span<const TopFrame> tops);
+  bool TokenEndsWithin(std::string_view bytes, int64_t max_bytes);
+  // tops_ deduplicated by state (the least distance below kept) and indexed by the first
+  // byte each reads, into top_begin_ / tops_by_byte_.
+  void IndexTops();
   void CompactPoolIfLarge();
 
   std::shared_ptr<const CompiledGrammar> grammar_;
@@ -86,6 +93,9 @@ class GrammarMatcher {
   std::vector<Step> history_;
   StackSet scratch_a_, scratch_b_;
   std::vector<TopFrame> tops_;  // FillBudgetedTokenBitmask's scratch
+  std::vector<int32_t> tops_by_byte_;                     // indexes into tops_...
+  std::array<int32_t, 257> top_begin_{};                  // ...byte b's: [top_begin_[b], top_begin_[b + 1])
+  std::vector<int32_t> frames_;  // ReachBound's scratch
 };
 
 // Sets logits of tokens whose bit is clear (and those past the bitmask) to -infinity.

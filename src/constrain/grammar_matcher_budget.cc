@@ -35,6 +35,18 @@ int64_t GrammarMatcher::StackDistance(int32_t stack) const {
   return sum;
 }
 
+int64_t GrammarMatcher::ReachBound(int32_t stack) {
+  const EndDistances& d = grammar_->end_distances();
+  frames_.clear();
+  for (int32_t n = stack; n >= 0; n = pool_.node(n).parent) frames_.push_back(pool_.node(n).state);
+  int64_t below = 0, bound = 0;
+  for (auto f = frames_.rbegin(); f != frames_.rend(); ++f) {
+    bound = std::max(bound, std::min(d.max_reachable(*f) + below, EndDistances::kUnreachable));
+    below = std::min(below + d.to_rule_end(*f), EndDistances::kUnreachable);
+  }
+  return bound;
+}
+
 int64_t GrammarMatcher::MinDistance(const StackSet& set) const {
   if (set.can_end) return 0;
   int64_t best = EndDistances::kUnreachable;
@@ -44,24 +56,48 @@ int64_t GrammarMatcher::MinDistance(const StackSet& set) const {
 
 int64_t GrammarMatcher::MinBytesToEnd() const { return terminated() ? 0 : MinDistance(current()); }
 
-// Each stack's top rule first, by table lookups alone: while every state the token passes
-// through is plain (no calls, cannot end its rule) that is the stack's only path, and
-// where it ends is exact (a state's closure is as close to the end as the state). Only
-// when some path leaves its plain states is the token run through the whole set.
-bool GrammarMatcher::TokenEndsWithin(int32_t id, int64_t max_bytes, std::span<const TopFrame> tops) {
-  const std::string& bytes = grammar_->vocab().token_bytes(id);
+// Each stack's top rule first, by table lookups alone (only stacks whose top reads the
+// first byte): a path inside it that ends close enough is a witness. Failing that, while
+// every state the token passes through is plain (no calls, cannot end its rule) that path
+// was the stack's only one, and where it ended exact (a state's closure is as close to the
+// end as the state). Only when some path leaves its plain states is the token run
+// through the whole set.
+bool GrammarMatcher::TokenEndsWithin(std::string_view bytes, int64_t max_bytes) {
   const GrammarAutomaton& a = grammar_->automaton();
-  bool exact = true;
-  for (const TopFrame& top : tops) {
-    int32_t q = top.state;
-    for (size_t i = 0; i < bytes.size() && q >= 0; ++i) {
-      if (i > 0 && (!a.calls(q).empty() || a.accepting(q))) exact = false;
+  const uint8_t first = static_cast<uint8_t>(bytes[0]);
+  const std::span<const int32_t> tops(tops_by_byte_.data() + top_begin_[first], tops_by_byte_.data() + top_begin_[first + 1]);
+  for (int32_t t : tops) {
+    int32_t q = tops_[t].state;
+    for (size_t i = 0; i < bytes.size() && q >= 0; ++i) q = a.Next(q, static_cast<uint8_t>(bytes[i]));
+    if (q >= 0 && grammar_->end_distances().to_rule_end(q) + tops_[t].distance_below <= max_bytes) return true;
+  }
+  for (int32_t t : tops) {
+    int32_t q = a.Next(tops_[t].state, first);
+    for (size_t i = 1; i < bytes.size() && q >= 0; ++i) {
+      if (!a.calls(q).empty() || a.accepting(q)) {
+        StackSet after;
+        return Run(current(), bytes, after) && MinDistance(after) <= max_bytes;
+      }
       q = a.Next(q, static_cast<uint8_t>(bytes[i]));
     }
-    if (q >= 0 && grammar_->end_distances().to_rule_end(q) + top.distance_below <= max_bytes) return true;
   }
-  StackSet after;
-  return !exact && Run(current(), bytes, after) && MinDistance(after) <= max_bytes;
+  return false;
+}
+
+void GrammarMatcher::IndexTops() {
+  std::sort(tops_.begin(), tops_.end(), [](const TopFrame& x, const TopFrame& y) {
+    return x.state != y.state ? x.state < y.state : x.distance_below < y.distance_below;
+  });
+  tops_.erase(std::unique(tops_.begin(), tops_.end(), [](const TopFrame& x, const TopFrame& y) { return x.state == y.state; }),
+              tops_.end());
+  const GrammarAutomaton& a = grammar_->automaton();
+  tops_by_byte_.clear();
+  for (int b = 0; b < 256; ++b) {
+    top_begin_[b] = static_cast<int32_t>(tops_by_byte_.size());
+    for (size_t t = 0; t < tops_.size(); ++t)
+      if (a.Next(tops_[t].state, static_cast<uint8_t>(b)) >= 0) tops_by_byte_.push_back(static_cast<int32_t>(t));
+  }
+  top_begin_[256] = static_cast<int32_t>(tops_by_byte_.size());
 }
 
 void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens) {
@@ -69,6 +105,10 @@ void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64
   const TokenVocabulary& v = grammar_->vocab();
   if (terminated() || MinBytesToEnd() + 1 > num_remaining_tokens) return;
   const int64_t max_bytes_after = num_remaining_tokens - 2;  // then a stop token
+  // The common case, far from the cap: no stack the grammar can reach from here, by any
+  // tokens, is farther from the end than the limit, so no token needs a look.
+  const std::vector<int32_t>& ready = current().ready;
+  if (std::all_of(ready.begin(), ready.end(), [&](int32_t s) { return ReachBound(s) <= max_bytes_after; })) return;
   // A byte raises no stack's distance by more than `growth`, so a token of up to
   // `safe_len` bytes leaves every resulting stack within the limit: only longer ones are
   // checked, and none at all while the budget is large (the common case).
@@ -83,9 +123,10 @@ void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64
   const int64_t slack = max_bytes_after - max_distance;
   const int64_t safe_len = slack < 0 ? -1 : growth == 0 ? slack + v.max_token_bytes() : slack / growth;
   if (safe_len >= v.max_token_bytes()) return;
-  for (int32_t id : v.ordinary_ids_longest_first()) {
-    if (static_cast<int64_t>(v.token_bytes(id).size()) <= safe_len) break;
-    if (GetBit(bitmask, id) && !TokenEndsWithin(id, max_bytes_after, tops_)) ClearBit(bitmask, id);
+  IndexTops();
+  std::span<const int32_t> ids = v.ordinary_ids_longest_first();
+  for (int32_t i = 0, n = v.num_longer_than(safe_len); i < n; ++i) {
+    if (GetBit(bitmask, ids[i]) && !TokenEndsWithin(v.longest_first_bytes(i), max_bytes_after)) ClearBit(bitmask, ids[i]);
   }
 }
 

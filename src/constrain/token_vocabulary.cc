@@ -37,6 +37,14 @@ void TokenVocabulary::IndexLengths() {
   }
   std::stable_sort(by_length_.begin(), by_length_.end(),
                    [this](int32_t x, int32_t y) { return token_size(x) > token_size(y); });
+  for (int32_t id : by_length_) {
+    packed_begin_.push_back(packed_.size());
+    packed_ += token_bytes_[id];
+  }
+  packed_begin_.push_back(packed_.size());
+  longer_than_.assign(static_cast<size_t>(max_token_bytes()) + 1, 0);
+  for (int32_t id : by_length_) ++longer_than_[token_size(id) - 1];  // first: how many of each length - 1
+  for (int32_t n = max_token_bytes() - 1; n >= 0; --n) longer_than_[n] += longer_than_[n + 1];
 }
 
 std::shared_ptr<const TokenVocabulary> TokenVocabulary::FromTokenizer(const Tokenizer& tokenizer,

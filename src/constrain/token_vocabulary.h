@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "constrain/byte_set.h"
@@ -50,8 +51,17 @@ class TokenVocabulary {
   const ByteSet& bytes_below(int32_t node) const { return bytes_below_[node]; }
   // The longest path below `node`, in bytes.
   int32_t depth_below(int32_t node) const { return depth_below_[node]; }
-  // The ordinary tokens, longest first, and the longest one's length in bytes.
+  // The ordinary tokens, longest first, and the longest one's length in bytes. The i-th
+  // one's bytes are also kept packed in that order (a scan over them stays in cache), and
+  // the first num_longer_than(n) of them are those longer than n bytes.
   std::span<const int32_t> ordinary_ids_longest_first() const { return by_length_; }
+  std::string_view longest_first_bytes(size_t i) const {
+    return std::string_view(packed_).substr(packed_begin_[i], packed_begin_[i + 1] - packed_begin_[i]);
+  }
+  int32_t num_longer_than(int64_t num_bytes) const {
+    return num_bytes < 0 ? static_cast<int32_t>(by_length_.size())
+           : num_bytes >= max_token_bytes() ? 0 : longer_than_[static_cast<size_t>(num_bytes)];
+  }
   int32_t max_token_bytes() const { return by_length_.empty() ? 0 : token_size(by_length_.front()); }
   // The bytes that are an ordinary token by themselves: n of them can always be written
   // as n tokens (byte-level BPE has most; SmolLM2 lacks a few controls and non-UTF-8 bytes).
@@ -71,6 +81,9 @@ class TokenVocabulary {
   std::vector<ByteSet> bytes_below_;
   std::vector<int32_t> depth_below_;
   std::vector<int32_t> by_length_;
+  std::string packed_;                 // by_length_'s bytes, one after another
+  std::vector<size_t> packed_begin_;   // where each starts, and the end
+  std::vector<int32_t> longer_than_;   // [n]: how many are longer than n bytes
   ByteSet single_byte_tokens_;
 };
 

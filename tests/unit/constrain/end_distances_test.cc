@@ -33,6 +33,19 @@ int64_t StackDistance(const EndDistances& d, const StackPool& pool, int32_t stac
   return sum;
 }
 
+// The largest distance of a stack reachable from `stack`: max over its frames of the
+// frame's max_reachable plus the distances below it.
+int64_t ReachBound(const EndDistances& d, const StackPool& pool, int32_t stack) {
+  std::vector<int32_t> frames;
+  for (int32_t n = stack; n >= 0; n = pool.node(n).parent) frames.push_back(pool.node(n).state);
+  int64_t below = 0, bound = 0;
+  for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
+    bound = std::max(bound, d.max_reachable(*f) + below);
+    below += d.to_rule_end(*f);
+  }
+  return bound;
+}
+
 int64_t MinDistance(const EndDistances& d, const StackPool& pool, const StackSet& set) {
   if (set.can_end) return 0;
   int64_t best = EndDistances::kUnreachable;
@@ -118,7 +131,8 @@ TEST(EndDistancesTest, PathsAvoidBytesWithoutATokenOfTheirOwn) {
 }
 
 // Along random accepted strings, at every prefix: MinBytesToEnd equals breadth-first
-// search, and each byte's resulting stacks stay within the growth bound.
+// search, each byte's resulting stacks stay within the growth bound, and no stack is
+// farther from the end than an earlier prefix's reach bound allowed.
 TEST(EndDistancesTest, MatchesSearchAndGrowthBoundAlongRandomWalks) {
   std::mt19937 rng(7);
   for (const Case& c : kCases) {
@@ -130,7 +144,14 @@ TEST(EndDistancesTest, MatchesSearchAndGrowthBoundAlongRandomWalks) {
       StackPool pool;
       PdaRunner runner(a, pool);
       StackSet cur = runner.Start(), next;
+      int64_t reach = EndDistances::kUnreachable;
       for (size_t i = 0; i <= text->size(); ++i) {
+        int64_t reach_now = 0;
+        for (int32_t s : cur.ready) {
+          EXPECT_LE(StackDistance(d, pool, s), reach) << c.text << " after " << text->substr(0, i);
+          reach_now = std::max(reach_now, ReachBound(d, pool, s));
+        }
+        reach = std::min(reach, reach_now);
         auto shortest = ShortestEnd(a, pool, cur, 24);
         ASSERT_TRUE(shortest.has_value()) << c.text;
         EXPECT_EQ(MinDistance(d, pool, cur), *shortest) << c.text << " after " << text->substr(0, i);
@@ -144,6 +165,13 @@ TEST(EndDistancesTest, MatchesSearchAndGrowthBoundAlongRandomWalks) {
       }
     }
   }
+}
+
+TEST(EndDistancesTest, ReachIsBoundedWithoutRecursionAndNotWithIt) {
+  GrammarAutomaton flat = AutomatonOf(GrammarKind::kRegex, "a|b{5}");
+  EXPECT_EQ(EndDistances::Compute(flat, kAllBytes).max_reachable(flat.root_start()), 4);
+  GrammarAutomaton nested = AutomatonOf(GrammarKind::kEbnf, "root ::= list\nlist ::= \"[\" list? \"]\"");
+  EXPECT_GE(EndDistances::Compute(nested, kAllBytes).max_reachable(nested.root_start()), EndDistances::kUnreachable);
 }
 
 TEST(EndDistancesTest, RuleThatNeverEndsIsUnreachable) {
