@@ -176,10 +176,12 @@ class CudaBackend final : public Backend {
   const ForwardBatch* batch_ = nullptr;
   StagedBuffer meta_, plans_;
   StagedBuffer edits_;  // the step's LogitEdits, alone so their address stays put for graphs
+  StagedBuffer masks_;  // the step's token masks, likewise
   const int32_t* d_input_ids_ = nullptr;
   const int32_t* d_positions_ = nullptr;
   const RowSampling* d_sampling_ = nullptr;  // null when the batch has none
   const LogitEdit* d_logit_edits_ = nullptr;
+  const uint32_t* d_token_masks_ = nullptr;
   // The batch's axis_positions (at most RopePositions::kMaxAxes of them), each [num_tokens].
   const int32_t* d_axis_positions_[cuda::RopePositions::kMaxAxes] = {};
   int num_axis_positions_ = 0;

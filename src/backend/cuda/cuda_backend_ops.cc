@@ -402,9 +402,9 @@ void CudaBackend::SampleRows(const Tensor& x, Tensor out) {
     return;
   }
   if (Failed() || !Launching({11, TensorBits(x), TensorBits(out), reinterpret_cast<uintptr_t>(d_sampling_),
-                              reinterpret_cast<uintptr_t>(d_logit_edits_)}))
+                              reinterpret_cast<uintptr_t>(d_logit_edits_), reinterpret_cast<uintptr_t>(d_token_masks_)}))
     return;
-  cuda::LaunchSampleRows(static_cast<float*>(x.data), x.rows, x.cols, d_sampling_, d_logit_edits_,
+  cuda::LaunchSampleRows(static_cast<float*>(x.data), x.rows, x.cols, d_sampling_, d_logit_edits_, d_token_masks_,
                          static_cast<int32_t*>(out.data), stream_);
   CheckLaunch("SampleRows");
 }

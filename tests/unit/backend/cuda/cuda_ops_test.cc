@@ -351,10 +351,11 @@ TEST_F(CudaOpsTest, SampleRowsDrawsWithTheHostsNoise) {
   EXPECT_GE(drawn.size(), 8u);  // a draw, not an argmax
 }
 
-// Cuts and edits (row_sampling.h) on the GPU against the CPU backend's sorted reference:
-// top-k, top-p and min-p alone and together, rows with many tied logits (where the cut
-// falls inside a tie and columns decide), greedy rows, and logits processing as edits
-// (bias, repetition, penalties, a banned best column) applied in place the same way.
+// Cuts, edits and masks (row_sampling.h) on the GPU against the CPU backend's sorted
+// reference: top-k, top-p and min-p alone and together, rows with many tied logits (where
+// the cut falls inside a tie and columns decide), greedy rows, logits processing as edits
+// (bias, repetition, penalties, a banned best column) and grammar masks (a few allowed
+// columns, or most; columns past the mask's words) applied in place the same way.
 TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
   const int rows = 384, cols = 5003;
   ForwardBatch b;
@@ -382,6 +383,12 @@ TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
                 [](const LogitEdit& a, const LogitEdit& e) { return a.column < e.column; });
     }
     s.edit_end = static_cast<int32_t>(b.logit_edits.size());
+    if (r % 3 == 1) {  // a grammar's mask: a few columns, or all but a few
+      s.mask_begin = static_cast<int32_t>(b.token_masks.size());
+      s.mask_words = (cols - 100 * (r % 2)) / 32;  // odd rows: the last columns lie past it
+      for (int w = 0; w < s.mask_words; ++w)
+        b.token_masks.push_back(r % 9 == 1 ? 0x00010001u << (w % 16) : ~(1u << (w % 32)));
+    }
     b.sampling.push_back(s);
   }
   BeginBoth(b);
@@ -401,6 +408,7 @@ TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
     const RowSampling& s = b.sampling[r];
     if (s.temperature == 0.0f || s.top_k == 1)
       EXPECT_EQ(got[r], std::max_element(row, row + cols) - row) << "row " << r;
+    EXPECT_TRUE(MaskAllows(s, b.token_masks.data(), got[r])) << "row " << r;
     if (s.top_k > 0) {  // inside the top k
       int better = 0;
       for (int c = 0; c < cols; ++c) better += row[c] > row[got[r]];
