@@ -147,9 +147,7 @@ Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const Mod
                 const Tensor& x, Tensor out) {
   SGL_ASSIGN_OR_RETURN(Tensor gate, ws.Get(kGate, x.rows, w.gate.rows));
   SGL_ASSIGN_OR_RETURN(Tensor up, ws.Get(kUp, x.rows, w.up.rows));
-  const LinearJob gate_up[] = {{w.gate, Tensor{}, gate}, {w.up, Tensor{}, up}};
-  backend.MatMuls(x, gate_up);
-  backend.GatedActivation(gate, up, c.hidden_act, gate);
+  backend.GatedMatMul(x, w.gate, w.up, c.hidden_act, up, gate);
   backend.MatMul(gate, w.down, Tensor{}, out);
   return shard.AllReduce(out);
 }

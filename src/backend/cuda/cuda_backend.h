@@ -63,6 +63,9 @@ class CudaBackend final : public Backend {
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
   void SampleRows(const Tensor& x, Tensor out) override;
+  // Decode-sized x: one skinny-matmul launch that writes act(gate) * up directly.
+  void GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tensor& up_w, Activation act, Tensor up,
+                   Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
   Status CopyToHost(const Tensor& x, int32_t* dst) override;
   void Upload(const float* src, Tensor dst) override;

@@ -148,6 +148,30 @@ TEST_F(CudaOpsTest, SkinnyMatMulsOfManyWeightsInOneCall) {
   for (int j = 0; j < 6; ++j) EXPECT_LT(RelErr(Host(gpu_jobs[j].out), want[j]), kTol) << "job " << j;
 }
 
+// The fused gate/up skinny matmul writes exactly what the two matmuls and the gated
+// activation it replaces write (decode batches, both activations), and a batch too large
+// for it takes that path itself; both against the CPU backend too.
+TEST_F(CudaOpsTest, GatedMatMulFusesExactlyTheStepsItReplaces) {
+  struct Shape { int m, n, k; };
+  for (Shape s : {Shape{1, 3000, 4096}, Shape{8, 1000, 576}, Shape{3, 77, 264}, Shape{16, 300, 256}}) {
+    for (Activation act : {Activation::kSilu, Activation::kGeluTanh}) {
+      auto x = Random(s.m * s.k), g = Random(s.n * s.k, 0.1f), u = Random(s.n * s.k, 0.1f);
+      auto gg = gpu_->PrepareWeight(HostTensor(g, s.n, s.k)), gu = gpu_->PrepareWeight(HostTensor(u, s.n, s.k));
+      ASSERT_TRUE(gg.ok() && gu.ok());
+      Tensor gx = Device(x, s.m, s.k);
+      Tensor fused = Poisoned(s.m, s.n), stepwise = Poisoned(s.m, s.n), up = Poisoned(s.m, s.n);
+      gpu_->GatedMatMul(gx, *gg, *gu, act, up, fused);
+      gpu_->Backend::GatedMatMul(gx, *gg, *gu, act, up, stepwise);
+      std::vector<float> want(s.m * s.n), cpu_up(s.m * s.n);
+      cpu_.GatedMatMul(HostTensor(x, s.m, s.k), HostTensor(g, s.n, s.k), HostTensor(u, s.n, s.k), act,
+                       HostTensor(cpu_up, s.m, s.n), HostTensor(want, s.m, s.n));
+      const std::vector<float> got = Host(fused);
+      EXPECT_EQ(got, Host(stepwise)) << s.m << "x" << s.n << "x" << s.k;
+      EXPECT_LT(RelErr(got, want), 2 * kTol) << s.m << "x" << s.n << "x" << s.k;
+    }
+  }
+}
+
 TEST_F(CudaOpsTest, RopeNeoxAndInterleavedAtTheBatchPositions) {
   const int n = 33, heads = 3, head_dim = 64;
   const ForwardBatch b = Batch(n, 1000, 10);  // positions 1000..1032
