@@ -8,8 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include <gtest/gtest.h>
+
+#include "constrain/compiled_grammar.h"
 #include "constrain/grammar.h"
 #include "constrain/grammar_automaton.h"
+#include "constrain/grammar_compiler.h"
 #include "constrain/pda_runner.h"
 #include "constrain/token_vocabulary.h"
 #include "testing/test_paths.h"
@@ -77,6 +81,21 @@ inline std::shared_ptr<const TokenVocabulary> SmolLm2Vocab() {
     return std::make_shared<const TokenVocabulary>(std::move(bytes), stop, special);
   }();
   return vocab;
+}
+
+// `text` as a `kind` grammar compiled over SmolLm2Vocab; null (and a test failure) if it
+// does not build.
+inline std::shared_ptr<const CompiledGrammar> CompileOrDie(GrammarKind kind, std::string text) {
+  auto vocab = SmolLm2Vocab();
+  EXPECT_TRUE(vocab);
+  GrammarSpec spec;
+  spec.kind = kind;
+  spec.text = std::move(text);
+  auto g = BuildGrammar(spec);
+  EXPECT_TRUE(g.ok()) << g.status().message();
+  auto c = CompiledGrammar::Compile(*g, vocab);
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return c.ok() ? *c : nullptr;
 }
 
 }  // namespace sgl::constrain::testing

@@ -14,15 +14,7 @@
 namespace sgl::constrain {
 namespace {
 
-std::shared_ptr<const CompiledGrammar> Compile(GrammarKind kind, const std::string& text) {
-  auto vocab = testing::SmolLm2Vocab();
-  EXPECT_TRUE(vocab);
-  auto g = BuildGrammar({.kind = kind, .text = text});
-  EXPECT_TRUE(g.ok()) << g.status().message();
-  auto c = CompiledGrammar::Compile(*g, vocab);
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : nullptr;
-}
+using testing::CompileOrDie;
 
 std::vector<uint32_t> PlainMask(GrammarMatcher& m) {
   std::vector<uint32_t> mask(m.grammar().bitmask_words());
@@ -59,7 +51,7 @@ const std::vector<std::pair<GrammarKind, std::string>> kGrammars = {
 TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
   std::mt19937 rng(3);
   for (const auto& [kind, text] : kGrammars) {
-    auto g = Compile(kind, text);
+    auto g = CompileOrDie(kind, text);
     ASSERT_NE(g, nullptr);
     GrammarMatcher m(g);
     for (int step = 0; step < 20 && !m.IsTerminated(); ++step) {
@@ -73,7 +65,7 @@ TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
 }
 
 TEST(GrammarMatcherBudgetTest, TooShortFromTheStartLeavesTheMaskAlone) {
-  auto g = Compile(GrammarKind::kRegex, "ab|c{12}");
+  auto g = CompileOrDie(GrammarKind::kRegex, "ab|c{12}");
   ASSERT_NE(g, nullptr);
   GrammarMatcher m(g);
   EXPECT_EQ(m.MinBytesToEnd(), 2);
@@ -88,7 +80,7 @@ TEST(GrammarMatcherBudgetTest, TooShortFromTheStartLeavesTheMaskAlone) {
 }
 
 TEST(GrammarMatcherBudgetTest, MinBytesToEndFollowsTheMatcher) {
-  auto g = Compile(GrammarKind::kJsonSchema,
+  auto g = CompileOrDie(GrammarKind::kJsonSchema,
                    R"({"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]})");
   ASSERT_NE(g, nullptr);
   GrammarMatcher m(g);
@@ -106,7 +98,7 @@ TEST(GrammarMatcherBudgetTest, MinBytesToEndFollowsTheMatcher) {
 TEST(GrammarMatcherBudgetTest, RandomGenerationsEndWithinTheBudget) {
   std::mt19937 rng(11);
   for (const auto& [kind, text] : kGrammars) {
-    auto g = Compile(kind, text);
+    auto g = CompileOrDie(kind, text);
     ASSERT_NE(g, nullptr);
     GrammarMatcher m(g);
     const int64_t min_len = m.MinBytesToEnd();

@@ -11,18 +11,7 @@
 namespace sgl::constrain {
 namespace {
 
-std::shared_ptr<const CompiledGrammar> CompileOrDie(GrammarKind kind, std::string text) {
-  auto vocab = testing::SmolLm2Vocab();
-  EXPECT_TRUE(vocab);
-  GrammarSpec spec;
-  spec.kind = kind;
-  spec.text = std::move(text);
-  auto g = BuildGrammar(spec);
-  EXPECT_TRUE(g.ok()) << g.status().message();
-  auto c = CompiledGrammar::Compile(*g, vocab);
-  EXPECT_TRUE(c.ok()) << c.status().message();
-  return c.ok() ? *c : nullptr;
-}
+using testing::CompileOrDie;
 
 std::vector<uint32_t> Mask(GrammarMatcher& m) {
   std::vector<uint32_t> mask(m.grammar().bitmask_words());

@@ -4,7 +4,9 @@
 // cache), and batched with unconstrained requests whose outputs stay what they are alone.
 // A grammar that does not compile fails its own request with a message naming the
 // problem; the compile time and cache hit are reported, and so is where the grammar
-// stopped a request that ended badly.
+// stopped a request that ended badly. Greedy requests whose schema lets the small model
+// loop (an unbounded string or number) are cut mid-JSON at max_new_tokens without the
+// grammar budget, and with it (the default) end complete within the cap.
 #include <cmath>
 #include <filesystem>
 #include <future>
@@ -29,6 +31,7 @@ struct EngineSetup {
   std::string grammar_backend = "xgrammar";
   bool disable_jump_forward = false;
   int64_t chunked_prefill_size = 512;
+  bool disable_grammar_budget = false;
 };
 
 std::unique_ptr<Engine> MakeEngine(const EngineSetup& setup) {
@@ -43,6 +46,7 @@ std::unique_ptr<Engine> MakeEngine(const EngineSetup& setup) {
   o.grammar_backend = setup.grammar_backend;
   o.disable_jump_forward = setup.disable_jump_forward;
   o.chunked_prefill_size = setup.chunked_prefill_size;
+  o.disable_grammar_budget = setup.disable_grammar_budget;
   auto engine = Engine::Create(o);
   EXPECT_TRUE(engine.ok()) << engine.status().message();
   return engine.ok() ? std::move(engine).value() : nullptr;
@@ -413,6 +417,56 @@ TEST(EngineJumpForwardTest, SkippedWithLogprobs) {
   EXPECT_EQ(result->stats.jump_forward_tokens, 0);
   EXPECT_EQ(result->output_logprobs.size(), result->output_ids.size());
   EXPECT_TRUE(MatchesOrderSchema(result->text)) << result->text;
+}
+
+struct Looping {
+  std::string prompt, schema, field;
+};
+
+const std::vector<Looping> kLooping = {
+    {"{\"text\": \"ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha",
+     R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})", "text"},
+    {"The number one repeated forever, as JSON: {\"n\": 1111111",
+     R"({"type":"object","properties":{"n":{"type":"number"}},"required":["n"]})", "n"},
+};
+constexpr int kLoopingMaxNewTokens = 40;
+
+Result<GenerateResult> GenerateLooping(Engine& engine, const Looping& c) {
+  GenerateRequest r;
+  r.text = c.prompt;
+  r.sampling.temperature = 0;
+  r.sampling.max_new_tokens = kLoopingMaxNewTokens;
+  r.sampling.json_schema = c.schema;
+  return engine.Generate(r);
+}
+
+TEST(EngineGrammarBudgetTest, UnbudgetedLoopsAreCut) {
+  auto engine = MakeEngine({.max_total_tokens = 1024, .disable_grammar_budget = true});
+  ASSERT_NE(engine, nullptr);
+  for (const Looping& c : kLooping) {
+    auto result = GenerateLooping(*engine, c);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kLength) << result->text;
+    EXPECT_TRUE(nlohmann::json::parse(result->text, nullptr, false).is_discarded()) << result->text;
+  }
+}
+
+TEST(EngineGrammarBudgetTest, BudgetedLoopsEndAsCompleteJsonWithinTheCap) {
+  for (bool disable_jump_forward : {false, true}) {
+    auto engine = MakeEngine({.max_total_tokens = 1024, .disable_jump_forward = disable_jump_forward});
+    ASSERT_NE(engine, nullptr);
+    for (const Looping& c : kLooping) {
+      auto result = GenerateLooping(*engine, c);
+      ASSERT_TRUE(result.ok()) << result.status().message();
+      EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kStop) << result->text;
+      EXPECT_LE(result->output_ids.size(), static_cast<size_t>(kLoopingMaxNewTokens));
+      EXPECT_FALSE(result->stats.grammar_stop.has_value());
+      const nlohmann::json j = nlohmann::json::parse(result->text, nullptr, false);
+      ASSERT_TRUE(j.is_object()) << result->text;
+      EXPECT_EQ(j.size(), 1u) << result->text;
+      EXPECT_TRUE(j.contains(c.field)) << result->text;
+    }
+  }
 }
 
 }  // namespace
