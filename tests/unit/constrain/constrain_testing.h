@@ -1,5 +1,6 @@
 // Helpers for the constrain/ tests: whole-string matching through the automaton, random
-// byte walks that only take allowed bytes, and the SmolLM2 vocabulary.
+// byte walks that only take allowed bytes, the SmolLM2 vocabulary, grammars compiled over
+// it, and next-token masks.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 #include "constrain/grammar.h"
 #include "constrain/grammar_automaton.h"
 #include "constrain/grammar_compiler.h"
+#include "constrain/grammar_matcher.h"
 #include "constrain/pda_runner.h"
 #include "constrain/token_vocabulary.h"
 #include "testing/test_paths.h"
@@ -96,6 +98,24 @@ inline std::shared_ptr<const CompiledGrammar> CompileOrDie(GrammarKind kind, std
   auto c = CompiledGrammar::Compile(*g, vocab);
   EXPECT_TRUE(c.ok()) << c.status().message();
   return c.ok() ? *c : nullptr;
+}
+
+// `m`'s next-token bitmask (FillNextTokenBitmask).
+inline std::vector<uint32_t> Mask(GrammarMatcher& m) {
+  std::vector<uint32_t> mask(m.grammar().bitmask_words());
+  m.FillNextTokenBitmask(mask);
+  return mask;
+}
+
+// The token ids `mask` allows, ascending.
+inline std::vector<int32_t> Allowed(const std::vector<uint32_t>& mask) {
+  std::vector<int32_t> ids;
+  for (size_t w = 0; w < mask.size(); ++w) {
+    for (int b = 0; b < 32; ++b) {
+      if ((mask[w] >> b) & 1) ids.push_back(static_cast<int32_t>(w * 32 + b));
+    }
+  }
+  return ids;
 }
 
 }  // namespace sgl::constrain::testing

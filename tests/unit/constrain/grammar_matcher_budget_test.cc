@@ -14,26 +14,15 @@
 namespace sgl::constrain {
 namespace {
 
+using testing::Allowed;
 using testing::CompileOrDie;
+using testing::Mask;
 
-std::vector<uint32_t> PlainMask(GrammarMatcher& m) {
-  std::vector<uint32_t> mask(m.grammar().bitmask_words());
-  m.FillNextTokenBitmask(mask);
-  return mask;
-}
 
 std::vector<uint32_t> BudgetedMask(GrammarMatcher& m, int64_t num_remaining_tokens) {
   std::vector<uint32_t> mask(m.grammar().bitmask_words());
   m.FillBudgetedTokenBitmask(mask, num_remaining_tokens);
   return mask;
-}
-
-std::vector<int32_t> Allowed(const std::vector<uint32_t>& mask) {
-  std::vector<int32_t> ids;
-  for (size_t w = 0; w < mask.size(); ++w)
-    for (int b = 0; b < 32; ++b)
-      if ((mask[w] >> b) & 1) ids.push_back(static_cast<int32_t>(w * 32 + b));
-  return ids;
 }
 
 // Grammars the small model loops in (unbounded strings and numbers), nested ones, and ones
@@ -55,7 +44,7 @@ TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
     ASSERT_NE(g, nullptr);
     GrammarMatcher m(g);
     for (int step = 0; step < 20 && !m.IsTerminated(); ++step) {
-      const std::vector<uint32_t> plain = PlainMask(m);
+      const std::vector<uint32_t> plain = Mask(m);
       EXPECT_EQ(BudgetedMask(m, 1 << 20), plain) << text << " step " << step;
       std::vector<int32_t> ids = Allowed(plain);
       ASSERT_FALSE(ids.empty());
@@ -69,14 +58,14 @@ TEST(GrammarMatcherBudgetTest, TooShortFromTheStartLeavesTheMaskAlone) {
   ASSERT_NE(g, nullptr);
   GrammarMatcher m(g);
   EXPECT_EQ(m.MinBytesToEnd(), 2);
-  EXPECT_EQ(BudgetedMask(m, 2), PlainMask(m));  // 2 bytes and a stop need 3 tokens
+  EXPECT_EQ(BudgetedMask(m, 2), Mask(m));  // 2 bytes and a stop need 3 tokens
   // With 3, "c" (11 bytes more) no longer fits, and "a" still does.
   const std::vector<uint32_t> budgeted = BudgetedMask(m, 3);
-  EXPECT_NE(budgeted, PlainMask(m));
+  EXPECT_NE(budgeted, Mask(m));
   const TokenVocabulary& v = g->vocab();
   for (int32_t id : Allowed(budgeted)) EXPECT_EQ(v.token_bytes(id)[0], 'a') << v.token_bytes(id);
   EXPECT_FALSE(Allowed(budgeted).empty());
-  EXPECT_EQ(BudgetedMask(m, 14), PlainMask(m));  // "c" then 11 more and a stop fit
+  EXPECT_EQ(BudgetedMask(m, 14), Mask(m));  // "c" then 11 more and a stop fit
 }
 
 TEST(GrammarMatcherBudgetTest, MinBytesToEndFollowsTheMatcher) {
@@ -107,7 +96,7 @@ TEST(GrammarMatcherBudgetTest, RandomGenerationsEndWithinTheBudget) {
         m.Reset();
         int64_t used = 0;
         while (!m.IsTerminated() && used < budget) {
-          const std::vector<uint32_t> plain = PlainMask(m);
+          const std::vector<uint32_t> plain = Mask(m);
           const std::vector<uint32_t> mask = BudgetedMask(m, budget - used);
           std::vector<int32_t> ids = Allowed(mask);
           ASSERT_FALSE(ids.empty()) << text << " budget " << budget << " used " << used;

@@ -11,13 +11,10 @@
 namespace sgl::constrain {
 namespace {
 
+using testing::Allowed;
 using testing::CompileOrDie;
+using testing::Mask;
 
-std::vector<uint32_t> Mask(GrammarMatcher& m) {
-  std::vector<uint32_t> mask(m.grammar().bitmask_words());
-  m.FillNextTokenBitmask(mask);
-  return mask;
-}
 
 // Token by token: what AcceptToken allows, undone at once.
 std::vector<uint32_t> BruteForceMask(GrammarMatcher& m) {
@@ -29,16 +26,6 @@ std::vector<uint32_t> BruteForceMask(GrammarMatcher& m) {
     }
   }
   return mask;
-}
-
-std::vector<int32_t> Allowed(const std::vector<uint32_t>& mask) {
-  std::vector<int32_t> ids;
-  for (size_t w = 0; w < mask.size(); ++w) {
-    for (int b = 0; b < 32; ++b) {
-      if ((mask[w] >> b) & 1) ids.push_back(static_cast<int32_t>(w * 32 + b));
-    }
-  }
-  return ids;
 }
 
 // Generates by picking uniformly among allowed tokens (EOS with probability `p_end` when
