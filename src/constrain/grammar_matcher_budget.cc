@@ -109,9 +109,9 @@ void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64
   // tokens, is farther from the end than the limit, so no token needs a look.
   const std::vector<int32_t>& ready = current().ready;
   if (std::all_of(ready.begin(), ready.end(), [&](int32_t s) { return ReachBound(s) <= max_bytes_after; })) return;
-  // A byte raises no stack's distance by more than `growth`, so a token of up to
-  // `safe_len` bytes leaves every resulting stack within the limit: only longer ones are
-  // checked, and none at all while the budget is large (the common case).
+  // Otherwise: a byte raises no stack's distance by more than `growth`, so a token of up
+  // to `safe_len` bytes leaves every resulting stack within the limit; only longer ones
+  // are checked, one by one.
   int64_t max_distance = 0;
   tops_.clear();
   for (int32_t s : current().ready) {
