@@ -1,6 +1,6 @@
 // RuleDfa: one grammar rule's DFA over bytes before the rules are numbered into one
 // GrammarAutomaton; call edges still name the callee rule. MinimizeRuleDfa merges states
-// with the same future (Moore's partition refinement), so counted repetitions of a
+// with the same future (Hopcroft's partition refinement), so counted repetitions of a
 // multi-state element (a UTF-8 character, an escape) do not multiply redundant states.
 // Plain values; no threads involved.
 #pragma once
