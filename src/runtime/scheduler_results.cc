@@ -111,7 +111,7 @@ bool Scheduler::AppendToken(RunningIt it, int32_t token, const std::vector<float
 
 std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs) {
   Request& r = **it;
-  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
+  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids, r.penalty_tokens);
   if (r.grammar && !MaskByGrammar(it, logits)) return std::nullopt;
   if (r.logprob.return_logprob) *logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
   const int32_t token = r.sampler->Sample(logits, r.params);
