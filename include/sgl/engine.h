@@ -183,6 +183,10 @@ struct ModelInfo {
 struct EngineStats {
   int num_running = 0;
   int num_waiting = 0;
+  // Requests not yet in the scheduler's queue: waiting for their grammar's compile
+  // (GrammarQueue) or their images' encode (ImageEncodeQueue). Queued too, for
+  // --max-queued-requests.
+  int num_waiting_aside = 0;
   int64_t prompt_tokens = 0;         // prompt tokens of all admitted requests
   int64_t cached_prompt_tokens = 0;  // of which served from the prefix cache
   int64_t kv_capacity_tokens = 0;
