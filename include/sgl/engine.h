@@ -132,7 +132,9 @@ struct GenerateStats {
   // jump-forward appended instead (the text its grammar forced).
   int sampling_steps = 0;
   int64_t jump_forward_tokens = 0;
-  double decode_seconds = 0;  // from the first sampled token to the last
+  // From the first output token to the last. A grammar-forced start is output before the
+  // request's first batch (jump-forward), so its queue and prefill times then end there.
+  double decode_seconds = 0;
   // Constrained requests: the time from Submit until the grammar was compiled (queueing
   // and waiting for the same grammar compiled by another request included), and whether
   // it came from the engine's grammar cache.
