@@ -123,6 +123,15 @@ class Backend {
   virtual void Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) = 0;
   // out = act(gate) * up.
   virtual void GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) = 0;
+  // A gated MLP's first half: out = act(x * gate_w^T) * (x * up_w^T). `up` ([x.rows,
+  // up_w.rows]) is scratch a backend may use for the second product; backends that can
+  // fuse the three steps override this.
+  virtual void GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tensor& up_w, Activation act, Tensor up,
+                           Tensor out) {
+    const LinearJob gate_up[] = {{gate_w, Tensor{}, out}, {up_w, Tensor{}, up}};
+    MatMuls(x, gate_up);
+    GatedActivation(out, up, act, out);
+  }
   // x += y.
   virtual void Add(Tensor x, const Tensor& y) = 0;
   // out[i] = x[batch.logit_rows[i]].

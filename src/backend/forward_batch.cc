@@ -27,4 +27,15 @@ void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::v
   }
 }
 
+bool ForwardBatch::SamplingWithinBounds() const {
+  if (!sampling.empty() && sampling.size() != logit_rows.size()) return false;
+  const int64_t num_edits = static_cast<int64_t>(logit_edits.size());
+  const int64_t num_words = static_cast<int64_t>(token_masks.size());
+  for (const RowSampling& s : sampling) {
+    if (s.edit_begin < 0 || s.edit_begin > s.edit_end || s.edit_end > num_edits) return false;
+    if (s.mask_begin >= 0 && (s.mask_words < 0 || int64_t{s.mask_begin} + s.mask_words > num_words)) return false;
+  }
+  return true;
+}
+
 }  // namespace sgl

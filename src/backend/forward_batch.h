@@ -44,14 +44,14 @@ struct ForwardBatch {
   // (M-RoPE's t/h/w, a vision tower's row/column); empty otherwise.
   std::vector<std::vector<int32_t>> axis_positions;
   std::vector<InputEmbeds> input_embeds;  // models that take them (VLMs) apply them after Embed
-  // Per logit row: whether its logits must reach the host (logits processing, grammar,
-  // top-k/p, logprobs); the other rows return only their token, drawn on the device.
-  // Empty: every row.
+  // Per logit row: whether its logits must reach the host (logprobs, prompt logits); the
+  // other rows return only their token, drawn on the device. Empty: every row.
   std::vector<uint8_t> host_logit_rows;
   // Per logit row: how SampleRows draws its token (row_sampling.h: edits, temperature,
   // seed, top-k/p, min-p). Empty: the argmax for every row.
   std::vector<RowSampling> sampling;
   std::vector<LogitEdit> logit_edits;  // the rows' edits, RowSampling::edit_begin/end into it
+  std::vector<uint32_t> token_masks;   // the rows' grammar masks, RowSampling::mask_begin/words into it
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
   bool WantsHostLogits(int64_t row) const { return host_logit_rows.empty() || host_logit_rows[row] != 0; }
@@ -61,6 +61,10 @@ struct ForwardBatch {
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).
   // When `want_logits`, the last new token's row is added to logit_rows.
   void AddSequence(const std::vector<int32_t>& new_ids, const std::vector<int32_t>& slots, bool want_logits);
+
+  // Whether `sampling` has one entry per logit row (or none) and each names edits and a
+  // mask inside logit_edits and token_masks (backends check this before sampling).
+  bool SamplingWithinBounds() const;
 
   // Whether every KV slot the batch reads or writes lies in [0, num_slots) (backends
   // check this before running ops on it).

@@ -1,6 +1,7 @@
 // RowSampling: how a backend draws one logit row's token (Backend::SampleRows), the same
 // on the host and on the GPU. First the row's LogitEdits (logit_bias, penalties, banned
-// tokens: the request's logits processing as sparse per-column changes), then:
+// tokens: the request's logits processing as sparse per-column changes), then its token
+// mask (a grammar's allowed next tokens: the other columns become -infinity), then:
 //  - temperature 0: the argmax, the lowest column on ties;
 //  - else: candidates in order (larger logit first, lower column on ties), cut to the
 //    shortest prefix that top-k, top-p and min-p allow (top-p and min-p over the softmax
@@ -54,12 +55,23 @@ struct RowSampling {
   float min_p = 0.0f;    // <= 0: all
   int32_t edit_begin = 0;  // the row's edits: ForwardBatch::logit_edits[edit_begin, edit_end)
   int32_t edit_end = 0;
+  // The row's token mask: ForwardBatch::token_masks[mask_begin, mask_begin + mask_words),
+  // bit c of word c / 32 set iff column c is allowed (columns past the words are not).
+  // mask_begin < 0: every column is allowed.
+  int32_t mask_begin = -1;
+  int32_t mask_words = 0;
 
   // Whether top-k, top-p or min-p may cut a temperature draw over `vocab` columns.
   SGL_HOST_DEVICE_FN bool Cuts(int64_t vocab) const {
     return temperature > 0.0f && ((top_k > 0 && top_k < vocab) || top_p < 1.0f || min_p > 0.0f);
   }
 };
+
+// Whether the row's token mask (`masks`: ForwardBatch::token_masks) allows column c.
+SGL_HOST_DEVICE_FN inline bool MaskAllows(const RowSampling& s, const uint32_t* masks, int64_t c) {
+  if (s.mask_begin < 0) return true;
+  return c < static_cast<int64_t>(s.mask_words) * 32 && ((masks[s.mask_begin + (c >> 5)] >> (c & 31)) & 1u) != 0;
+}
 
 // A candidate's weight exp((x - max) / T) in units of 2^-32 (the best weighs 2^32).
 SGL_HOST_DEVICE_FN inline uint64_t CandidateWeight(float x, float max, float inv_temperature) {
@@ -76,10 +88,15 @@ SGL_HOST_DEVICE_FN inline uint64_t MinPWeight(float min_p) {
   return static_cast<uint64_t>(static_cast<double>(min_p) * 4294967296.0);
 }
 
-// The host's draw for one row of n logits, edited in place first. `edits` are the row's.
-inline int32_t SampleRowOnHost(float* row, int64_t n, const RowSampling& s, const LogitEdit* edits) {
+// The host's draw for one row of n logits, edited and masked in place first. `edits` and
+// `masks` are the batch's (ForwardBatch::logit_edits, token_masks).
+inline int32_t SampleRowOnHost(float* row, int64_t n, const RowSampling& s, const LogitEdit* edits,
+                               const uint32_t* masks) {
   for (int32_t e = s.edit_begin; e < s.edit_end; ++e)
     if (edits[e].column >= 0 && edits[e].column < n) row[edits[e].column] = EditLogit(row[edits[e].column], edits[e]);
+  if (s.mask_begin >= 0)
+    for (int64_t c = 0; c < n; ++c)
+      if (!MaskAllows(s, masks, c)) row[c] = -INFINITY;
   if (!s.Cuts(n)) return SampleRowOnHost(row, n, s.temperature, s.seed);
   std::vector<int32_t> order(n);
   std::iota(order.begin(), order.end(), 0);

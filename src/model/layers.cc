@@ -147,9 +147,7 @@ Status GatedMlp(Backend& backend, Workspace& ws, const ModelConfig& c, const Mod
                 const Tensor& x, Tensor out) {
   SGL_ASSIGN_OR_RETURN(Tensor gate, ws.Get(kGate, x.rows, w.gate.rows));
   SGL_ASSIGN_OR_RETURN(Tensor up, ws.Get(kUp, x.rows, w.up.rows));
-  const LinearJob gate_up[] = {{w.gate, Tensor{}, gate}, {w.up, Tensor{}, up}};
-  backend.MatMuls(x, gate_up);
-  backend.GatedActivation(gate, up, c.hidden_act, gate);
+  backend.GatedMatMul(x, w.gate, w.up, c.hidden_act, up, gate);
   backend.MatMul(gate, w.down, Tensor{}, out);
   return shard.AllReduce(out);
 }
@@ -193,7 +191,8 @@ Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, cons
   if (!softcap) return Status::Ok();
   for (float& v : out->logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
   for (int64_t r = 0; r < rows; ++r)
-    out->tokens[r] = SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SamplingOf(r), batch.logit_edits.data());
+    out->tokens[r] = SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SamplingOf(r), batch.logit_edits.data(),
+                                     batch.token_masks.data());
   return Status::Ok();
 }
 

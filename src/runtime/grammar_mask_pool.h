@@ -1,8 +1,7 @@
-// GrammarMaskPool: fills constrained requests' next-token bitmasks on threads of its own
-// while the scheduler thread runs the model's forward pass: a step's masks depend only on
-// the tokens its grammars accepted in earlier steps, never on this step's logits. The
-// scheduler thread calls Start, leaves the jobs' matchers and bitmasks alone, and calls
-// Wait before reading them; one batch of jobs at a time. Owns its threads.
+// GrammarMaskPool: fills a step's constrained requests' next-token bitmasks in parallel,
+// on threads of its own and the caller's, before the forward pass (the backend applies
+// the masks where it samples: row_sampling.h). A mask depends only on the tokens its
+// grammar accepted in earlier steps. One batch of jobs at a time; owns its threads.
 #pragma once
 
 #include <condition_variable>
@@ -16,7 +15,7 @@
 
 namespace sgl {
 
-// One request's mask: everything borrowed until Wait returns.
+// One request's mask: everything borrowed until Run returns.
 struct GrammarMaskJob {
   constrain::GrammarMatcher* matcher;
   std::span<const int32_t> extra_stop_ids;  // the request's stop_token_ids
@@ -32,19 +31,19 @@ class GrammarMaskPool {
   GrammarMaskPool(const GrammarMaskPool&) = delete;
   GrammarMaskPool& operator=(const GrammarMaskPool&) = delete;
 
-  // Starts filling every job's bitmask. REQUIRES: no batch in flight (Wait was called).
-  // `jobs` must stay alive and untouched until Wait returns.
-  void Start(std::span<const GrammarMaskJob> jobs);
-  // Blocks until the batch started last is done (returns at once when none is).
-  void Wait();
+  // Fills every job's bitmask and returns when all are done. A single job runs on the
+  // calling thread alone (waking a worker would cost more than most masks).
+  void Run(std::span<const GrammarMaskJob> jobs);
 
  private:
   void WorkerLoop();
+  // Runs the next job of the batch. REQUIRES: `lock` holds mu_ and a job is left.
+  void RunNextJob(std::unique_lock<std::mutex>& lock);
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable work_ready_, work_done_;
   std::span<const GrammarMaskJob> jobs_;
-  size_t next_job_ = 0;       // the next job a worker takes
+  size_t next_job_ = 0;       // the next job a thread takes
   size_t unfinished_ = 0;     // jobs of the batch not done yet
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -1,6 +1,8 @@
 #include "runtime/grammar_step.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 
 namespace sgl {
 namespace {
@@ -26,6 +28,17 @@ bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int3
     for (int32_t id : extra_stop_ids)
       if (id >= 0 && id < vocab) bitmask[id / 32] |= 1u << (id % 32);
   return std::any_of(bitmask.begin(), bitmask.end(), [](uint32_t word) { return word != 0; });
+}
+
+bool SomeAllowedTokenSurvives(std::span<const uint32_t> bitmask, std::span<const LogitEdit> edits) {
+  int64_t allowed = 0;
+  for (uint32_t word : bitmask) allowed += std::popcount(word);
+  for (const LogitEdit& e : edits) {
+    const bool kills = e.forbid || e.bias == -INFINITY;
+    const int64_t c = e.column;
+    if (kills && c >= 0 && c < static_cast<int64_t>(bitmask.size()) * 32 && ((bitmask[c / 32] >> (c % 32)) & 1u)) --allowed;
+  }
+  return allowed > 0;
 }
 
 bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,

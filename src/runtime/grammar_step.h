@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/row_sampling.h"
 #include "constrain/grammar_compiler.h"
 #include "constrain/grammar_matcher.h"
 #include "sgl/engine.h"
@@ -24,9 +25,13 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 // Sets bit i of `bitmask` (resized to the grammar's words) iff `matcher` allows token i
 // next; its stop tokens, and `extra_stop_ids` (the request's stop_token_ids), only where
 // the grammar can end. Returns false when no token is allowed. Touches only the matcher
-// and `bitmask`, so it may run on another thread while the model computes the logits.
+// and `bitmask`, so masks of several requests may be filled on several threads.
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
                         std::vector<uint32_t>& bitmask);
+
+// Whether some token `bitmask` allows survives a row's logits processing `edits`
+// (row_sampling.h; distinct columns): one that no edit forbids or biases to -infinity.
+bool SomeAllowedTokenSurvives(std::span<const uint32_t> bitmask, std::span<const LogitEdit> edits);
 
 // Sets to -infinity the logits of every token `matcher` does not allow next
 // (FillGrammarBitmask, then the mask applied). `bitmask` is scratch. Returns false when no

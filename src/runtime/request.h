@@ -66,7 +66,7 @@ struct Request {
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
   std::optional<std::string> grammar_error;  // why the grammar ended it mid-generation
-  // Its next-token mask, filled by the GrammarMaskPool during the forward pass of a step
+  // Its next-token mask, filled by the GrammarMaskPool before the forward pass of a step
   // that samples it (grammar_mask_ready until the sampler uses it; reused, so the decode
   // loop does not allocate).
   std::vector<uint32_t> grammar_bitmask;

@@ -262,9 +262,8 @@ bool Scheduler::StepOnce() {
   ScheduleRunning(plan);
   AdmitWaiting(plan);
   if (plan.batch.num_tokens() == 0) return HandleIdle();
-  StartGrammarMasks(plan);
+  FillGrammarMasks(plan);
   const Status forward = model_.Forward(plan.batch, &output_);
-  WaitGrammarMasks();
   if (Status s = forward; !s.ok()) {
     for (const Scheduled& sch : plan.scheduled)
       Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));

@@ -92,7 +92,7 @@ class Scheduler {
   // prompt being computed is held back until that prompt is cached (in-batch prefix
   // caching, SGLang's IN_BATCH_PREFIX_CACHING_DEPRIORITIZE_THRESHOLD).
   static constexpr int64_t kInBatchPrefixMinTokens = 32;
-  // Threads filling constrained requests' masks while the model runs.
+  // Threads filling constrained requests' masks before the model runs.
   static constexpr int kGrammarMaskThreads = 2;
 
  private:
@@ -143,10 +143,9 @@ class Scheduler {
   bool HandleIdle();
 
   // --- around the forward pass (scheduler_results.cc) ---
-  // Starts filling the masks of the plan's constrained sampling rows on mask_pool_; until
-  // WaitGrammarMasks, the scheduler thread leaves those requests' grammars alone.
-  void StartGrammarMasks(const StepPlan& plan);
-  void WaitGrammarMasks() { mask_pool_.Wait(); }
+  // Fills the masks of the plan's constrained sampling rows (on mask_pool_) and gives
+  // those the backend samples to the batch (RowSampling::mask_begin).
+  void FillGrammarMasks(StepPlan& plan);
   void ProcessResults(const StepPlan& plan);
   void CollectPromptRows(Request& req, const Scheduled& sch);
   // `row`: the request's sampling row in output_.
@@ -173,6 +172,11 @@ class Scheduler {
   std::optional<int32_t> SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs);
   // A constrained request's mask on its logits; false (request finished) when nothing is allowed.
   bool MaskByGrammar(RunningIt it, std::span<float> logits);
+  // Feeds the token the backend drew under the request's mask to its grammar; false
+  // (request finished) when the mask left nothing or the grammar refuses the token.
+  bool AcceptDeviceToken(RunningIt it, int32_t token);
+  // Advances the request's grammar by `token`; false (request finished) if it refuses it.
+  bool FeedGrammar(RunningIt it, int32_t token);
   // Aborts a constrained request whose grammar failed, keeping why for its GrammarStop.
   void FailGrammar(RunningIt it, std::string message);
   // Delivers a finished request (already off the running list and released).

@@ -12,10 +12,10 @@ namespace {
 bool IsDecode(const Request& r) { return r.num_computed() >= r.prompt_len() && r.num_tokens() - r.num_computed() == 1; }
 
 // Whether the backend draws r's next token (Backend::SampleRows, row_sampling.h: logits
-// processing, top-k/p and min-p included); grammars, log-probabilities and prompt logits
-// need the row on the host.
+// processing, the grammar's mask, top-k/p and min-p included); log-probabilities and
+// prompt logits need the row on the host.
 bool SamplesOnDevice(const Request& r) {
-  return !r.params.IsConstrained() && !r.grammar && !r.logprob.return_logprob && !r.want_prompt_logits;
+  return !r.logprob.return_logprob && !r.want_prompt_logits && (r.grammar || !r.params.IsConstrained());
 }
 
 int64_t CommonPrefixLength(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {

@@ -11,8 +11,16 @@
 #include "runtime/scheduler_reasons.h"
 
 namespace sgl {
+namespace {
 
-void Scheduler::StartGrammarMasks(const StepPlan& plan) {
+// Nothing is left when the grammar can only end and min_new_tokens has masked the stop
+// tokens (or logit_bias every token the grammar allows).
+constexpr const char* kNothingAllowed =
+    "the grammar allows no next token (it can only end, and min_new_tokens forbids that)";
+
+}  // namespace
+
+void Scheduler::FillGrammarMasks(StepPlan& plan) {
   mask_jobs_.clear();
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
@@ -20,7 +28,19 @@ void Scheduler::StartGrammarMasks(const StepPlan& plan) {
     r.grammar_mask_ready = true;
     mask_jobs_.push_back({r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any});
   }
-  mask_pool_.Start(mask_jobs_);
+  mask_pool_.Run(mask_jobs_);
+  ForwardBatch& batch = plan.batch;
+  for (const Scheduled& sch : plan.scheduled) {
+    Request& r = **sch.it;
+    const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
+    if (!sch.completes || !r.grammar || batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
+    RowSampling& s = batch.sampling[row];
+    s.mask_begin = static_cast<int32_t>(batch.token_masks.size());
+    s.mask_words = static_cast<int32_t>(r.grammar_bitmask.size());
+    batch.token_masks.insert(batch.token_masks.end(), r.grammar_bitmask.begin(), r.grammar_bitmask.end());
+    const std::span<const LogitEdit> edits(batch.logit_edits.data() + s.edit_begin, batch.logit_edits.data() + s.edit_end);
+    r.grammar_mask_any = r.grammar_mask_any && SomeAllowedTokenSurvives(r.grammar_bitmask, edits);
+  }
 }
 
 void Scheduler::ProcessResults(const StepPlan& plan) {
@@ -60,6 +80,8 @@ void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
     std::optional<int32_t> sampled = SampleOnHost(it, {output_.logits.data() + row * vocab, vocab}, &logprobs);
     if (!sampled) return;
     token = *sampled;
+  } else if (r.grammar && !AcceptDeviceToken(it, token)) {
+    return;
   }
   ++r.sampling_steps;
   // Logprob requests report what the model chose, token by token.
@@ -135,26 +157,36 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
   if (r.grammar && !MaskByGrammar(it, logits)) return std::nullopt;
   if (r.logprob.return_logprob) *logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
   const int32_t token = r.sampler->Sample(logits, r.params);
-  if (r.grammar && !AcceptGrammarToken(*r.grammar, r.params.stop_token_ids, token)) {
-    FailGrammar(it, fmt::format("the grammar refused the sampled token {}", token));  // a bug, not bad input
-    return std::nullopt;
-  }
+  if (r.grammar && !FeedGrammar(it, token)) return std::nullopt;
   return token;
 }
 
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
-  // The mask filled during the forward pass, unless this row was not planned for it.
+  // The mask filled before the forward pass, unless this row was not planned for it.
   const bool any_allowed = r.grammar_mask_ready
                                ? r.grammar_mask_any
                                : FillGrammarBitmask(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask);
   r.grammar_mask_ready = false;
   constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
-  // Nothing is left when the grammar can only end and min_new_tokens has masked the stop
-  // tokens (or logit_bias every token the grammar allows).
   if (any_allowed && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
     return true;
-  FailGrammar(it, "the grammar allows no next token (it can only end, and min_new_tokens forbids that)");
+  FailGrammar(it, kNothingAllowed);
+  return false;
+}
+
+bool Scheduler::AcceptDeviceToken(RunningIt it, int32_t token) {
+  Request& r = **it;
+  r.grammar_mask_ready = false;
+  if (r.grammar_mask_any) return FeedGrammar(it, token);
+  FailGrammar(it, kNothingAllowed);
+  return false;
+}
+
+bool Scheduler::FeedGrammar(RunningIt it, int32_t token) {
+  Request& r = **it;
+  if (AcceptGrammarToken(*r.grammar, r.params.stop_token_ids, token)) return true;
+  FailGrammar(it, fmt::format("the grammar refused the sampled token {}", token));  // a bug, not bad input
   return false;
 }
 

@@ -71,6 +71,7 @@ Status CpuBackend::CreateKvCache(const KvCacheShape& shape) {
 Status CpuBackend::BeginForward(const ForwardBatch& batch) {
   if (!batch.SlotsWithin(kv_shape_.num_slots))
     return InvalidArgument("KV slot outside the cache of {} slots", kv_shape_.num_slots);
+  if (!batch.SamplingWithinBounds()) return InvalidArgument("the batch's sampling rows name edits or masks it lacks");
   batch_ = &batch;
   rope_tables_.clear();
   return Status::Ok();
@@ -204,7 +205,8 @@ void CpuBackend::GatherLogitRows(const Tensor& x, Tensor out) {
 void CpuBackend::SampleRows(const Tensor& x, Tensor out) {
   auto* ids = static_cast<int32_t*>(out.data);
   for (int64_t r = 0; r < x.rows; ++r)
-    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SamplingOf(r), batch_->logit_edits.data());
+    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SamplingOf(r), batch_->logit_edits.data(),
+                             batch_->token_masks.data());
 }
 
 Status CpuBackend::CopyToHost(const Tensor& x, float* dst) {

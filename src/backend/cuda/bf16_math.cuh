@@ -1,4 +1,5 @@
-// Device-side helpers shared by the .cu files: bf16 <-> float and warp/block reductions.
+// Device-side helpers shared by the .cu files: bf16 <-> float, the gated activation and
+// warp/block reductions.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -10,6 +11,19 @@ namespace sgl::cuda {
 __device__ __forceinline__ float Bf16ToFloat(uint16_t b) { return __uint_as_float(static_cast<uint32_t>(b) << 16); }
 __device__ __forceinline__ uint16_t FloatToBf16(float f) {
   return __bfloat16_as_ushort(__float2bfloat16_rn(f));
+}
+
+// act(gate) * up of a gated MLP, bf16 in and out: act 0 is SiLU, 1 GELU (tanh).
+__device__ __forceinline__ uint16_t GatedValue(uint16_t gate, uint16_t up, int act) {
+  const float g = Bf16ToFloat(gate);
+  float a;
+  if (act == 0) {
+    a = g / (1.0f + __expf(-g));
+  } else {
+    const float inner = 0.7978845608028654f * (g + 0.044715f * g * g * g);
+    a = 0.5f * g * (1.0f + tanhf(inner));
+  }
+  return FloatToBf16(a * Bf16ToFloat(up));
 }
 
 __device__ __forceinline__ float WarpSum(float v) {

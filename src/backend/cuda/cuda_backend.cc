@@ -66,7 +66,7 @@ CudaBackend::~CudaBackend() {
   FinishStep();
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   DropGraphs();
-  for (StagedBuffer* buf : {&meta_, &plans_, &edits_}) {
+  for (StagedBuffer* buf : {&meta_, &plans_, &edits_, &masks_}) {
     if (buf->device != nullptr) cudaFree(buf->device);
     if (buf->host != nullptr) cudaFreeHost(buf->host);
   }
@@ -206,6 +206,7 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
   meta_.used = 0;
   plans_.used = 0;
   edits_.used = 0;
+  masks_.used = 0;
   auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
   const size_t total = AlignUp(bytes(batch.input_ids)) + AlignUp(bytes(batch.positions)) +
                        AlignUp(bytes(batch.out_kv_slots)) + AlignUp(bytes(batch.kv_slots)) +
@@ -214,20 +215,18 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
                        AlignUp(bytes(batch.sampling));
   SGL_RETURN_IF_ERROR(Reserve(meta_, total));
   SGL_RETURN_IF_ERROR(Reserve(edits_, bytes(batch.logit_edits)));
+  SGL_RETURN_IF_ERROR(Reserve(masks_, bytes(batch.token_masks)));
   d_input_ids_ = static_cast<const int32_t*>(Stage(meta_, batch.input_ids.data(), bytes(batch.input_ids)));
   d_positions_ = static_cast<const int32_t*>(Stage(meta_, batch.positions.data(), bytes(batch.positions)));
   d_out_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.out_kv_slots.data(), bytes(batch.out_kv_slots)));
   d_logit_rows_ = static_cast<const int32_t*>(Stage(meta_, batch.logit_rows.data(), bytes(batch.logit_rows)));
   d_sequences_ = static_cast<const BatchSequence*>(Stage(meta_, batch.sequences.data(), bytes(batch.sequences)));
-  if (!batch.sampling.empty() && batch.sampling.size() != batch.logit_rows.size())
-    return InvalidArgument("sampling for {} rows of {} logit rows", batch.sampling.size(), batch.logit_rows.size());
-  for (const RowSampling& s : batch.sampling)
-    if (s.edit_begin < 0 || s.edit_begin > s.edit_end || s.edit_end > static_cast<int64_t>(batch.logit_edits.size()))
-      return InvalidArgument("logit edits [{}, {}) of {}", s.edit_begin, s.edit_end, batch.logit_edits.size());
+  if (!batch.SamplingWithinBounds()) return InvalidArgument("the batch's sampling rows name edits or masks it lacks");
   d_sampling_ = batch.sampling.empty()
                     ? nullptr
                     : static_cast<const RowSampling*>(Stage(meta_, batch.sampling.data(), bytes(batch.sampling)));
   d_logit_edits_ = static_cast<const LogitEdit*>(Stage(edits_, batch.logit_edits.data(), bytes(batch.logit_edits)));
+  d_token_masks_ = static_cast<const uint32_t*>(Stage(masks_, batch.token_masks.data(), bytes(batch.token_masks)));
   if (batch.axis_positions.size() > cuda::RopePositions::kMaxAxes)
     return InvalidArgument("{} position axes; the CUDA RoPE takes at most {}", batch.axis_positions.size(),
                            cuda::RopePositions::kMaxAxes);

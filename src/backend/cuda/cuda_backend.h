@@ -63,6 +63,9 @@ class CudaBackend final : public Backend {
   void Add(Tensor x, const Tensor& y) override;
   void GatherLogitRows(const Tensor& x, Tensor out) override;
   void SampleRows(const Tensor& x, Tensor out) override;
+  // Decode-sized x: one skinny-matmul launch that writes act(gate) * up directly.
+  void GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tensor& up_w, Activation act, Tensor up,
+                   Tensor out) override;
   Status CopyToHost(const Tensor& x, float* dst) override;
   Status CopyToHost(const Tensor& x, int32_t* dst) override;
   void Upload(const float* src, Tensor dst) override;
@@ -176,10 +179,12 @@ class CudaBackend final : public Backend {
   const ForwardBatch* batch_ = nullptr;
   StagedBuffer meta_, plans_;
   StagedBuffer edits_;  // the step's LogitEdits, alone so their address stays put for graphs
+  StagedBuffer masks_;  // the step's token masks, likewise
   const int32_t* d_input_ids_ = nullptr;
   const int32_t* d_positions_ = nullptr;
   const RowSampling* d_sampling_ = nullptr;  // null when the batch has none
   const LogitEdit* d_logit_edits_ = nullptr;
+  const uint32_t* d_token_masks_ = nullptr;
   // The batch's axis_positions (at most RopePositions::kMaxAxes of them), each [num_tokens].
   const int32_t* d_axis_positions_[cuda::RopePositions::kMaxAxes] = {};
   int num_axis_positions_ = 0;

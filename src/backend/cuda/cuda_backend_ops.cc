@@ -374,6 +374,26 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
 }
 
+void CudaBackend::GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tensor& up_w, Activation act, Tensor up,
+                              Tensor out) {
+  const cuda::GemvJob jobs[] = {{gate_w.data, out.data, nullptr, gate_w.rows, false},
+                                {up_w.data, up.data, nullptr, up_w.rows, false}};
+  const bool fused = x.rows <= cuda::kMaxGemvRows && x.dtype == DType::kBF16 && gate_w.dtype == DType::kBF16 &&
+                     up_w.dtype == DType::kBF16 && out.dtype == DType::kBF16 && gate_w.rows == up_w.rows &&
+                     gate_w.cols == x.cols && up_w.cols == x.cols && out.rows == x.rows && out.cols == gate_w.rows &&
+                     cuda::GemvSupports(x.data, x.rows, x.cols, jobs, 2);
+  if (!fused) {
+    Backend::GatedMatMul(x, gate_w, up_w, act, up, out);
+    return;
+  }
+  if (Failed() || !Launching({16, TensorBits(x), TensorBits(gate_w), TensorBits(up_w), TensorBits(out),
+                              static_cast<uint64_t>(act)}))
+    return;
+  Fail(cuda::FromCuda(cuda::LaunchGatedGemv(x.data, x.rows, x.cols, gate_w.data, up_w.data, gate_w.rows,
+                                            act == Activation::kSilu ? 0 : 1, out.data, stream_),
+                      "gated gemv"));
+}
+
 void CudaBackend::GatedActivation(const Tensor& gate, const Tensor& up, Activation act, Tensor out) {
   if (Failed() || !Launching({8, TensorBits(gate), TensorBits(up), static_cast<uint64_t>(act), TensorBits(out)})) return;
   cuda::LaunchGatedActivation(Bf16(gate), Bf16(up), gate.rows * gate.cols, act == Activation::kSilu ? 0 : 1, Bf16(out),
@@ -402,9 +422,9 @@ void CudaBackend::SampleRows(const Tensor& x, Tensor out) {
     return;
   }
   if (Failed() || !Launching({11, TensorBits(x), TensorBits(out), reinterpret_cast<uintptr_t>(d_sampling_),
-                              reinterpret_cast<uintptr_t>(d_logit_edits_)}))
+                              reinterpret_cast<uintptr_t>(d_logit_edits_), reinterpret_cast<uintptr_t>(d_token_masks_)}))
     return;
-  cuda::LaunchSampleRows(static_cast<float*>(x.data), x.rows, x.cols, d_sampling_, d_logit_edits_,
+  cuda::LaunchSampleRows(static_cast<float*>(x.data), x.rows, x.cols, d_sampling_, d_logit_edits_, d_token_masks_,
                          static_cast<int32_t*>(out.data), stream_);
   CheckLaunch("SampleRows");
 }

@@ -64,17 +64,11 @@ void CopyRows(const uint16_t* src, const int32_t* src_rows, uint16_t* dst, const
   }
 }
 
-__device__ __forceinline__ float Activate(float g, int act) {
-  if (act == 0) return g / (1.0f + __expf(-g));
-  const float inner = 0.7978845608028654f * (g + 0.044715f * g * g * g);
-  return 0.5f * g * (1.0f + tanhf(inner));
-}
-
 __global__ void GatedKernel(const uint16_t* gate, const uint16_t* up, int64_t n, int act, uint16_t* out) {
   LetNextKernelStart();
   WaitForPriorKernels();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) out[i] = FloatToBf16(Activate(Bf16ToFloat(gate[i]), act) * Bf16ToFloat(up[i]));
+  if (i < n) out[i] = GatedValue(gate[i], up[i], act);
 }
 
 __global__ void GatedVec8Kernel(const uint4* gate, const uint4* up, int64_t n_vecs, int act, uint4* out) {
@@ -85,7 +79,7 @@ __global__ void GatedVec8Kernel(const uint4* gate, const uint4* up, int64_t n_ve
   Pack8 g, u, o;
   g.raw = gate[i];
   u.raw = up[i];
-  for (int j = 0; j < 8; ++j) o.h[j] = FloatToBf16(Activate(Bf16ToFloat(g.h[j]), act) * Bf16ToFloat(u.h[j]));
+  for (int j = 0; j < 8; ++j) o.h[j] = GatedValue(g.h[j], u.h[j], act);
   out[i] = o.raw;
 }
 

@@ -29,6 +29,7 @@ struct GemvParams {
   int64_t first_row[kMaxGemvJobs + 1];    // pipelined: job j owns rows [first_row[j], first_row[j + 1])
   int64_t rows_per_warp;                  // pipelined: warp w takes rows [w, w + 1) * rows_per_warp
   int num_jobs;
+  int gated_act;  // gated row pairs: the activation (jobs[0] gate, jobs[1] up, out jobs[0].out)
 };
 
 __device__ __forceinline__ void Fma8(const uint4& w, const uint4& x, float& acc) {
@@ -52,13 +53,16 @@ __device__ __forceinline__ void LoadWeights(const uint4* w, int64_t base, int64_
 }
 
 // Row pairs (R rows per warp) for M activation rows, U loads in flight per row, W warps.
-template <int M, int U, int R, int W>
+// GATED: the warp's two rows are row i of the gate and of the up weight (p.gated_act).
+template <int M, int U, int R, int W, bool GATED = false>
 __global__ void __launch_bounds__(W * 32) GemvRowPairsKernel(GemvParams p) {
+  static_assert(!GATED || R == 2);
   LetNextKernelStart();
   int j = 0;
   while (j + 1 < p.num_jobs && blockIdx.x >= p.first_block[j + 1]) ++j;
   const GemvJob& job = p.jobs[j];
-  const int64_t row0 = ((blockIdx.x - p.first_block[j]) * W + (threadIdx.x >> 5)) * R;
+  const int64_t warp_index = (blockIdx.x - p.first_block[j]) * W + (threadIdx.x >> 5);
+  const int64_t row0 = GATED ? warp_index : warp_index * R;
   if (row0 >= job.n) {
     WaitForPriorKernels();
     return;
@@ -66,7 +70,10 @@ __global__ void __launch_bounds__(W * 32) GemvRowPairsKernel(GemvParams p) {
   const int lane = threadIdx.x & 31;
   const uint4* w[R];
 #pragma unroll
-  for (int r = 0; r < R; ++r) w[r] = static_cast<const uint4*>(job.w) + min(row0 + r, job.n - 1) * p.k_chunks;
+  for (int r = 0; r < R; ++r) {
+    w[r] = GATED ? static_cast<const uint4*>(p.jobs[r].w) + row0 * p.k_chunks
+                 : static_cast<const uint4*>(job.w) + min(row0 + r, job.n - 1) * p.k_chunks;
+  }
   float acc[R][M] = {};
   uint4 wv[R][U];
 #pragma unroll
@@ -88,6 +95,15 @@ __global__ void __launch_bounds__(W * 32) GemvRowPairsKernel(GemvParams p) {
         for (int r = 0; r < R; ++r) Fma8(wv[r][u], xv, acc[r][m]);
       }
     }
+  }
+  if constexpr (GATED) {
+#pragma unroll
+    for (int m = 0; m < M; ++m) {
+      const float gate = WarpSum(acc[0][m]), up = WarpSum(acc[1][m]);
+      if (lane == 0)
+        static_cast<uint16_t*>(job.out)[m * job.n + row0] = GatedValue(FloatToBf16(gate), FloatToBf16(up), p.gated_act);
+    }
+    return;
   }
 #pragma unroll
   for (int r = 0; r < R; ++r) {
@@ -221,6 +237,13 @@ cudaError_t LaunchRowPairs(GemvParams p, const GemvJob* jobs, cudaStream_t strea
                        dim3(static_cast<unsigned>(p.first_block[p.num_jobs])), dim3(kWarps * 32), 0, stream, p);
 }
 
+template <int M>
+cudaError_t LaunchGatedRowPairs(GemvParams p, cudaStream_t stream) {
+  p.first_block[1] = (p.jobs[0].n + kWarps - 1) / kWarps;  // one row of each weight per warp
+  return LaunchChained(GemvRowPairsKernel<M, kUnroll, 2, kWarps, true>,
+                       dim3(static_cast<unsigned>(p.first_block[1])), dim3(kWarps * 32), 0, stream, p);
+}
+
 bool Aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
 
 }  // namespace
@@ -252,6 +275,28 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
     case 6: return pipelined ? LaunchPipelined<6>(p, jobs, stream) : LaunchRowPairs<6>(p, jobs, stream);
     case 7: return pipelined ? LaunchPipelined<7>(p, jobs, stream) : LaunchRowPairs<7>(p, jobs, stream);
     default: return pipelined ? LaunchPipelined<8>(p, jobs, stream) : LaunchRowPairs<8>(p, jobs, stream);
+  }
+}
+
+cudaError_t LaunchGatedGemv(const void* x, int64_t m, int64_t k, const void* gate, const void* up, int64_t n, int act,
+                            void* out, cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  GemvParams p{};
+  p.x = static_cast<const uint4*>(x);
+  p.k_chunks = k / 8;
+  p.num_jobs = 1;
+  p.jobs[0] = {gate, out, nullptr, n, false};
+  p.jobs[1] = {up, nullptr, nullptr, n, false};
+  p.gated_act = act;
+  switch (m) {
+    case 1: return LaunchGatedRowPairs<1>(p, stream);
+    case 2: return LaunchGatedRowPairs<2>(p, stream);
+    case 3: return LaunchGatedRowPairs<3>(p, stream);
+    case 4: return LaunchGatedRowPairs<4>(p, stream);
+    case 5: return LaunchGatedRowPairs<5>(p, stream);
+    case 6: return LaunchGatedRowPairs<6>(p, stream);
+    case 7: return LaunchGatedRowPairs<7>(p, stream);
+    default: return LaunchGatedRowPairs<8>(p, stream);
   }
 }
 

@@ -82,10 +82,11 @@ void LaunchBidirectionalAttention(const bf16_bits* q, const bf16_bits* k, const 
                                   int kv_heads, int head_dim, float scale, cudaStream_t stream);
 
 // out[r] = row r's token for a rows x cols float32 matrix of logits, drawn as sampling[r]
-// says (row_sampling.h; its edits, from `edits`, are applied to x in place first); with
-// sampling null, the column of the largest value (the lowest such column on ties).
+// says (row_sampling.h; its edits, from `edits`, and its token mask, from `masks`, are
+// applied to x in place first); with sampling null, the column of the largest value (the
+// lowest such column on ties).
 void LaunchSampleRows(float* x, int64_t rows, int64_t cols, const RowSampling* sampling, const LogitEdit* edits,
-                      int32_t* out, cudaStream_t stream);
+                      const uint32_t* masks, int32_t* out, cudaStream_t stream);
 // Pseudo-random values uniform in [-scale, scale) + offset, from a counter-based hash of
 // (seed, index): the same seed gives the same tensor on any device.
 void LaunchFillRandomBf16(bf16_bits* out, int64_t n, uint64_t seed, float scale, float offset, cudaStream_t stream);

@@ -1,12 +1,12 @@
 // Each row's token from float32 logits, as row_sampling.h defines it: one block per row.
-// The block first applies the row's LogitEdits in place. A row without a cut (greedy, or
-// a plain temperature draw) is one strided scan and a block reduction of (value, column):
-// the logits, or the logits with Gumbel noise. A row with top-k / top-p / min-p finds
-// each cut without sorting: the k-th candidate and the top-p crossing are radix selects
-// over order-preserving keys (8 bits a pass, counts or fixed-point masses histogrammed in
-// shared memory; integer sums, so the result does not depend on thread order), ties at a
-// cut's key are resolved by column with a second select, and the shortest cut wins; the
-// draw is then a reduction over the candidates inside it.
+// The block first applies the row's LogitEdits and token mask in place. A row without a
+// cut (greedy, or a plain temperature draw) is one strided scan and a block reduction of
+// (value, column): the logits, or the logits with Gumbel noise. A row with top-k / top-p /
+// min-p finds each cut without sorting: the k-th candidate and the top-p crossing are
+// radix selects over order-preserving keys (8 bits a pass, counts or fixed-point masses
+// histogrammed in shared memory; integer sums, so the result does not depend on thread
+// order), ties at a cut's key are resolved by column with a second select, and the
+// shortest cut wins; the draw is then a reduction over the candidates inside it.
 #include <cfloat>
 
 #include "backend/cuda/chained_launch.cuh"
@@ -162,7 +162,7 @@ __device__ Cut CutAt(const float* row, int64_t cols, In in, uint32_t t, uint64_t
 }
 
 __global__ void SampleRowsKernel(float* __restrict__ x, int64_t cols, const RowSampling* sampling,
-                                 const LogitEdit* edits, int32_t* __restrict__ out) {
+                                 const LogitEdit* edits, const uint32_t* masks, int32_t* __restrict__ out) {
   LetNextKernelStart();
   WaitForPriorKernels();
   float* row = x + blockIdx.x * cols;
@@ -172,6 +172,11 @@ __global__ void SampleRowsKernel(float* __restrict__ x, int64_t cols, const RowS
     if (edit.column >= 0 && edit.column < cols) row[edit.column] = EditLogit(row[edit.column], edit);
   }
   __syncthreads();
+  if (s.mask_begin >= 0) {
+    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+      if (!MaskAllows(s, masks, c)) row[c] = -INFINITY;
+    __syncthreads();
+  }
   const float inv = s.temperature > 0.0f ? 1.0f / s.temperature : 0.0f;
   if (!s.Cuts(cols)) {
     Best best{-INFINITY, INT32_MAX};
@@ -247,10 +252,10 @@ __global__ void SampleRowsKernel(float* __restrict__ x, int64_t cols, const RowS
 }  // namespace
 
 void LaunchSampleRows(float* x, int64_t rows, int64_t cols, const RowSampling* sampling, const LogitEdit* edits,
-                      int32_t* out, cudaStream_t stream) {
+                      const uint32_t* masks, int32_t* out, cudaStream_t stream) {
   if (rows == 0 || cols == 0) return;
   LaunchChained(SampleRowsKernel, dim3(static_cast<unsigned>(rows)), dim3(kThreads), 0, stream, x, cols, sampling,
-                edits, out);
+                edits, masks, out);
 }
 
 }  // namespace sgl::cuda

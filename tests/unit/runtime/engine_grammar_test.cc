@@ -240,6 +240,26 @@ TEST(EngineGrammarStatsTest, CompileTimeAndCacheHitReported) {
 
 // Logprobs come from the masked logits (as SGLang's): the top alternatives at each step
 // are tokens the grammar allowed, so for a digits-only regex each is a digit string.
+// The backend draws a constrained request's token under its mask (row_sampling.h) unless
+// it wants logprobs, which the host's sampler computes under the same mask: greedy, the
+// two paths give the same tokens. Jump-forward is off, as it is for logprob requests.
+TEST(EngineGrammarStatsTest, BackendMaskedTokensEqualTheHostsGreedy) {
+  auto engine = MakeEngine({.disable_jump_forward = true});
+  ASSERT_NE(engine, nullptr);
+  for (size_t i = 0; i < kKinds.size(); ++i) {
+    GenerateRequest on_backend = Constrained(kPrompts[i], kKinds[i], 0, 0);
+    on_backend.sampling.frequency_penalty = 0.5f;  // logits processing and the mask together
+    GenerateRequest on_host = on_backend;
+    on_host.logprob.return_logprob = true;
+    auto a = engine->Generate(on_backend);
+    auto b = engine->Generate(on_host);
+    ExpectValid(on_backend, a);
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    EXPECT_EQ(a->output_ids, b->output_ids) << kKinds[i];
+    EXPECT_EQ(b->output_logprobs.size(), b->output_ids.size());
+  }
+}
+
 TEST(EngineGrammarStatsTest, TopLogprobsOnlyListAllowedTokens) {
   auto engine = MakeEngine({});
   ASSERT_NE(engine, nullptr);

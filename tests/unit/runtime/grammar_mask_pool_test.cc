@@ -1,7 +1,8 @@
 // GrammarMaskPool on SmolLM2's vocabulary: masks filled on the pool's threads are
 // identical to those filled on the calling thread, for many matchers at different
 // states (JSON Schema, regex, EBNF; some able to end, one with a request stop token),
-// over several batches in a row, and an empty batch or a Wait without Start returns.
+// over several batches in a row (and a batch of one, which runs inline), and an empty
+// batch returns.
 #include "runtime/grammar_mask_pool.h"
 
 #include <gtest/gtest.h>
@@ -61,9 +62,9 @@ TEST(GrammarMaskPoolTest, MasksEqualThoseFilledInline) {
       const std::span<const int32_t> stops = i % 2 ? std::span<const int32_t>(request_stops) : std::span<const int32_t>();
       jobs.push_back({matchers[i].get(), stops, &pooled[i], &pooled_any[i]});
     }
-    pool.Start(jobs);
-    pool.Wait();
-    for (size_t i = 0; i < matchers.size(); ++i) {
+    // Every batch once whole, and the last as a batch of one.
+    pool.Run(batch == 5 ? std::span<const GrammarMaskJob>(jobs).last(1) : std::span<const GrammarMaskJob>(jobs));
+    for (size_t i = batch == 5 ? matchers.size() - 1 : 0; i < matchers.size(); ++i) {
       const bool inline_any = FillGrammarBitmask(*matchers[i], jobs[i].extra_stop_ids, inline_masks[i]);
       EXPECT_EQ(pooled[i], inline_masks[i]) << "matcher " << i << ", batch " << batch;
       EXPECT_EQ(pooled_any[i], inline_any) << "matcher " << i << ", batch " << batch;
@@ -74,11 +75,9 @@ TEST(GrammarMaskPoolTest, MasksEqualThoseFilledInline) {
   }
 }
 
-TEST(GrammarMaskPoolTest, EmptyBatchAndWaitWithoutStartReturn) {
+TEST(GrammarMaskPoolTest, EmptyBatchReturns) {
   GrammarMaskPool pool(1);
-  pool.Wait();
-  pool.Start({});
-  pool.Wait();
+  pool.Run({});
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // allows (stop tokens, the vocabulary's and the request's, only where it can end), the
 // accepted token moves the matcher, a request's own stop token ends the grammar, and
 // GrammarSpecFor reads the one constraint a request gives; WhereGrammarStopped reports a
-// request that ended before its grammar could, or whose grammar failed.
+// request that ended before its grammar could, or whose grammar failed; a mask whose
+// tokens the request's logits processing all forbids leaves nothing.
 #include "runtime/grammar_step.h"
 
 #include <cmath>
@@ -48,6 +49,23 @@ TEST(GrammarStepTest, MaskAllowsGrammarTokensAndStopsOnlyWhereItCanEnd) {
   EXPECT_EQ(Finite(*m, kStop), (std::vector<int>{1, 3, 4, 5}));  // "b", "c", EOS, the request's stop
   ASSERT_TRUE(AcceptGrammarToken(*m, kStop, 4));
   EXPECT_TRUE(m->IsTerminated());
+}
+
+TEST(GrammarStepTest, AllowedTokensForbiddenByEditsLeaveNothing) {
+  std::vector<uint32_t> mask(2, 0);
+  mask[0] = (1u << 3) | (1u << 9);
+  mask[1] = 1u << 1;  // token 33
+  const std::vector<LogitEdit> unrelated = {{.column = 4, .forbid = 1}, {.column = 33, .bias = 1.5f}};
+  EXPECT_TRUE(SomeAllowedTokenSurvives(mask, unrelated));
+  std::vector<LogitEdit> edits = {{.column = 3, .forbid = 1}, {.column = 9, .bias = -INFINITY}};
+  EXPECT_TRUE(SomeAllowedTokenSurvives(mask, edits));  // 33 is left
+  edits.push_back({.column = 33, .forbid = 1});
+  EXPECT_FALSE(SomeAllowedTokenSurvives(mask, edits));
+  edits.back() = {.column = 33, .bias = -1e30f, .repetition = 1.2f};  // finite: still a candidate
+  EXPECT_TRUE(SomeAllowedTokenSurvives(mask, edits));
+  EXPECT_FALSE(SomeAllowedTokenSurvives(std::vector<uint32_t>(2, 0), {}));
+  edits.back() = {.column = 64, .forbid = 1};  // past the mask: changes nothing
+  EXPECT_TRUE(SomeAllowedTokenSurvives(mask, edits));
 }
 
 TEST(GrammarStepTest, WhereGrammarStoppedReportsOnlyBadEnds) {

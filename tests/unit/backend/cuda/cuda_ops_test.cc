@@ -148,6 +148,30 @@ TEST_F(CudaOpsTest, SkinnyMatMulsOfManyWeightsInOneCall) {
   for (int j = 0; j < 6; ++j) EXPECT_LT(RelErr(Host(gpu_jobs[j].out), want[j]), kTol) << "job " << j;
 }
 
+// The fused gate/up skinny matmul writes exactly what the two matmuls and the gated
+// activation it replaces write (decode batches, both activations), and a batch too large
+// for it takes that path itself; both against the CPU backend too.
+TEST_F(CudaOpsTest, GatedMatMulFusesExactlyTheStepsItReplaces) {
+  struct Shape { int m, n, k; };
+  for (Shape s : {Shape{1, 3000, 4096}, Shape{8, 1000, 576}, Shape{3, 77, 264}, Shape{16, 300, 256}}) {
+    for (Activation act : {Activation::kSilu, Activation::kGeluTanh}) {
+      auto x = Random(s.m * s.k), g = Random(s.n * s.k, 0.1f), u = Random(s.n * s.k, 0.1f);
+      auto gg = gpu_->PrepareWeight(HostTensor(g, s.n, s.k)), gu = gpu_->PrepareWeight(HostTensor(u, s.n, s.k));
+      ASSERT_TRUE(gg.ok() && gu.ok());
+      Tensor gx = Device(x, s.m, s.k);
+      Tensor fused = Poisoned(s.m, s.n), stepwise = Poisoned(s.m, s.n), up = Poisoned(s.m, s.n);
+      gpu_->GatedMatMul(gx, *gg, *gu, act, up, fused);
+      gpu_->Backend::GatedMatMul(gx, *gg, *gu, act, up, stepwise);
+      std::vector<float> want(s.m * s.n), cpu_up(s.m * s.n);
+      cpu_.GatedMatMul(HostTensor(x, s.m, s.k), HostTensor(g, s.n, s.k), HostTensor(u, s.n, s.k), act,
+                       HostTensor(cpu_up, s.m, s.n), HostTensor(want, s.m, s.n));
+      const std::vector<float> got = Host(fused);
+      EXPECT_EQ(got, Host(stepwise)) << s.m << "x" << s.n << "x" << s.k;
+      EXPECT_LT(RelErr(got, want), 2 * kTol) << s.m << "x" << s.n << "x" << s.k;
+    }
+  }
+}
+
 TEST_F(CudaOpsTest, RopeNeoxAndInterleavedAtTheBatchPositions) {
   const int n = 33, heads = 3, head_dim = 64;
   const ForwardBatch b = Batch(n, 1000, 10);  // positions 1000..1032
@@ -351,10 +375,11 @@ TEST_F(CudaOpsTest, SampleRowsDrawsWithTheHostsNoise) {
   EXPECT_GE(drawn.size(), 8u);  // a draw, not an argmax
 }
 
-// Cuts and edits (row_sampling.h) on the GPU against the CPU backend's sorted reference:
-// top-k, top-p and min-p alone and together, rows with many tied logits (where the cut
-// falls inside a tie and columns decide), greedy rows, and logits processing as edits
-// (bias, repetition, penalties, a banned best column) applied in place the same way.
+// Cuts, edits and masks (row_sampling.h) on the GPU against the CPU backend's sorted
+// reference: top-k, top-p and min-p alone and together, rows with many tied logits (where
+// the cut falls inside a tie and columns decide), greedy rows, logits processing as edits
+// (bias, repetition, penalties, a banned best column) and grammar masks (a few allowed
+// columns, or most; columns past the mask's words) applied in place the same way.
 TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
   const int rows = 384, cols = 5003;
   ForwardBatch b;
@@ -382,6 +407,12 @@ TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
                 [](const LogitEdit& a, const LogitEdit& e) { return a.column < e.column; });
     }
     s.edit_end = static_cast<int32_t>(b.logit_edits.size());
+    if (r % 3 == 1) {  // a grammar's mask: a few columns, or all but a few
+      s.mask_begin = static_cast<int32_t>(b.token_masks.size());
+      s.mask_words = (cols - 100 * (r % 2)) / 32;  // odd rows: the last columns lie past it
+      for (int w = 0; w < s.mask_words; ++w)
+        b.token_masks.push_back(r % 9 == 1 ? 0x00010001u << (w % 16) : ~(1u << (w % 32)));
+    }
     b.sampling.push_back(s);
   }
   BeginBoth(b);
@@ -401,6 +432,7 @@ TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
     const RowSampling& s = b.sampling[r];
     if (s.temperature == 0.0f || s.top_k == 1)
       EXPECT_EQ(got[r], std::max_element(row, row + cols) - row) << "row " << r;
+    EXPECT_TRUE(MaskAllows(s, b.token_masks.data(), got[r])) << "row " << r;
     if (s.top_k > 0) {  // inside the top k
       int better = 0;
       for (int c = 0; c < cols; ++c) better += row[c] > row[got[r]];
