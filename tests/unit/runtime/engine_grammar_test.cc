@@ -60,10 +60,15 @@ const std::string kSchema = R"({"type": "object", "properties": {
 const std::string kEbnf = R"(root ::= "The answer is " number "."
 number ::= [1-9] [0-9]*)";
 
+// JSON Schema's maxLength counts characters (code points), not UTF-8 bytes.
+size_t CodePoints(const std::string& s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
+}
+
 bool MatchesSchema(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || j.size() != 3) return false;
-  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().size() > 16) return false;
+  if (!j.contains("name") || !j["name"].is_string() || CodePoints(j["name"].get<std::string>()) > 16) return false;
   if (!j.contains("age") || !j["age"].is_number_integer() || j["age"] < 0 || j["age"] > 120) return false;
   if (!j.contains("tags") || !j["tags"].is_array() || j["tags"].size() > 3) return false;
   for (const auto& tag : j["tags"])
