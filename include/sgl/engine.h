@@ -135,7 +135,9 @@ struct GenerateStats {
   // jump-forward appended instead (the text its grammar forced).
   int sampling_steps = 0;
   int64_t jump_forward_tokens = 0;
-  double decode_seconds = 0;  // from the first sampled token to the last
+  // From the first output token to the last. A grammar-forced start is output before the
+  // request's first batch (jump-forward), so its queue and prefill times then end there.
+  double decode_seconds = 0;
   // Constrained requests: the time from Submit until the grammar was compiled (queueing
   // and waiting for the same grammar compiled by another request included), and whether
   // it came from the engine's grammar cache.
@@ -186,6 +188,10 @@ struct ModelInfo {
 struct EngineStats {
   int num_running = 0;
   int num_waiting = 0;
+  // Requests not yet in the scheduler's queue: waiting for their grammar's compile
+  // (GrammarQueue) or their images' encode (ImageEncodeQueue). Queued too, for
+  // --max-queued-requests.
+  int num_waiting_aside = 0;
   int64_t prompt_tokens = 0;         // prompt tokens of all admitted requests
   int64_t cached_prompt_tokens = 0;  // of which served from the prefix cache
   int64_t kv_capacity_tokens = 0;

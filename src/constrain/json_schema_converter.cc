@@ -127,9 +127,11 @@ class SchemaConverter {
     return id;
   }
 
-  // Big sub-grammars become rules; small ones stay inline.
-  Expr Share(Expr e, const std::string& path) {
-    if (ExpandedSize(e) <= kInlineLimit) return e;
+  // Big sub-grammars become rules; small ones stay inline. `copies`: how often the
+  // grammar repeats `e` (array items under minItems / maxItems): each inline copy gets
+  // states (and token masks) of its own, a rule's states are shared by every call.
+  Expr Share(Expr e, const std::string& path, int64_t copies = 1) {
+    if (ExpandedSize(e) * std::max<int64_t>(copies, 1) <= kInlineLimit) return e;
     return RuleRefExpr(g_.AddRule("schema:" + path, std::move(e)));
   }
 
@@ -366,6 +368,11 @@ class SchemaConverter {
     return JsonStringExpr(min_len.value_or(0), max_len);
   }
 
+  // How many copies of the item expression an array with these bounds spells out.
+  static int64_t ItemCopies(int32_t min_items, std::optional<int32_t> max_items) {
+    return max_items ? *max_items : static_cast<int64_t>(min_items) + 1;
+  }
+
   Result<Expr> Array(const Json& s, const std::string& path, int depth) {
     SGL_ASSIGN_OR_RETURN(auto min_items, Count(s, "minItems", path));
     SGL_ASSIGN_OR_RETURN(auto max_items, Count(s, "maxItems", path));
@@ -384,7 +391,7 @@ class SchemaConverter {
       item = RuleRefExpr(AnyValueRule());
     } else if (!(s["items"].is_boolean() && s["items"] == false)) {
       SGL_ASSIGN_OR_RETURN(Expr e, Schema(s["items"], path + "/items", depth + 1));
-      item = Share(std::move(e), path + "/items");
+      item = Share(std::move(e), path + "/items", ItemCopies(min, max_items));
     }
     auto k = static_cast<int32_t>(prefix.size());
     if (max_items && *max_items < k) return Error(path, "maxItems is below the number of prefixItems");

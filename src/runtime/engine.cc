@@ -219,8 +219,13 @@ class LocalEngine final : public Engine {
 
   EngineStats Stats() const override {
     const Scheduler::Stats& s = scheduler_->stats();
-    return {s.num_running.load(), s.num_waiting.load(), s.prompt_tokens.load(), s.cached_prompt_tokens.load(),
-            scheduler_->capacity_tokens(), s.kv_used_tokens.load()};
+    int num_aside;
+    {
+      std::lock_guard<std::mutex> lock(aside_mu_);
+      num_aside = static_cast<int>(aside_.size());
+    }
+    return {s.num_running.load(), s.num_waiting.load(), num_aside, s.prompt_tokens.load(),
+            s.cached_prompt_tokens.load(), scheduler_->capacity_tokens(), s.kv_used_tokens.load()};
   }
 
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
@@ -439,7 +444,7 @@ class LocalEngine final : public Engine {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<GrammarQueue> grammar_queue_;      // null with grammar backend "none"
   std::unique_ptr<ImageEncodeQueue> encode_queue_;  // VLMs only
-  std::mutex aside_mu_;
+  mutable std::mutex aside_mu_;
   // GUARDED_BY(aside_mu_): requests compiling or encoding, not yet at the scheduler: id -> aborted meanwhile
   std::unordered_map<uint64_t, bool> aside_;
   std::atomic<uint64_t> next_id_{0};

@@ -16,6 +16,7 @@
 
 #include "constrain/grammar_matcher.h"
 #include "runtime/output_text.h"
+#include "runtime/penalty_tokens.h"
 #include "multimodal/mrope_positions.h"
 #include "runtime/radix_cache.h"
 #include "runtime/request_image.h"
@@ -44,6 +45,8 @@ struct Request {
   int64_t cached_prefix_len = 0;
   RadixCache::Node* locked_node = nullptr;
   std::unique_ptr<Sampler> sampler;
+  // What its penalties look at, updated with its tokens by the logits processing.
+  PenaltyTokens penalty_tokens;
   FinishReason finish_reason;  // once finished
   int num_retractions = 0;
   int64_t cached_tokens = 0;  // prompt tokens found in the prefix cache at (first) admission

@@ -105,7 +105,8 @@ void Scheduler::TakeIncoming() {
   // Flushes are checked before this round's new requests are queued, so a flush sent on
   // an idle engine always succeeds.
   ApplyFlushes(flushes);
-  for (auto& req : incoming) waiting_.push_back(std::move(req));
+  for (auto& req : incoming)
+    if (JumpForwardAtStart(req)) waiting_.push_back(std::move(req));
   ApplyAborts(aborts);
 }
 

@@ -160,9 +160,17 @@ class Scheduler {
   int64_t OutputRoom(const Request& r) const;
   // The budget its grammar's mask steers by: OutputRoom, or none when that is disabled.
   std::optional<int64_t> GrammarBudget(const Request& r) const;
+  // A new constrained request whose grammar forces its start gets those bytes as its
+  // first output tokens (JumpForward::AtStart) before any model step, so its first
+  // prefill computes them with the prompt. Returns false when they finished (and
+  // delivered) it; true otherwise, also when nothing was forced or jump-forward is off.
+  bool JumpForwardAtStart(const std::shared_ptr<Request>& req);
   // Adds an output token: stop tokens, stop strings and lengths checked, delivered.
   // Returns false when it finished the request (`it` is then gone).
   bool AppendToken(RunningIt it, int32_t token, const std::vector<float>& logprobs);
+  // AppendToken's part on the request alone: the token added and checked, and delivered
+  // as an update when r goes on; otherwise why r finished (not delivered yet).
+  std::optional<FinishReason> RecordToken(Request& r, int32_t token, const std::vector<float>& logprobs);
   // The next token from the row's logits on the host (logits processing, grammar,
   // sampler); nullopt when the request was finished instead.
   std::optional<int32_t> SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs);

@@ -37,7 +37,7 @@ RowSampling Scheduler::DeviceSampling(Request& r, std::vector<LogitEdit>& edits)
   }
   s.edit_begin = static_cast<int32_t>(edits.size());
   AppendLogitEdits(r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids, model_.config().vocab_size,
-                   &edits);
+                   r.penalty_tokens, &edits);
   s.edit_end = static_cast<int32_t>(edits.size());
   return s;
 }

@@ -125,7 +125,16 @@ std::vector<int32_t> Scheduler::JumpForwardFrom(Request& r, int32_t token) const
 }
 
 bool Scheduler::AppendToken(RunningIt it, int32_t token, const std::vector<float>& logprobs) {
-  Request& r = **it;
+  std::optional<FinishReason> reason = RecordToken(**it, token, logprobs);
+  if (!reason) return true;
+  std::shared_ptr<Request> req = *it;
+  running_.erase(it);
+  Release(*req);
+  Deliver(req, std::move(*reason), token);
+  return false;
+}
+
+std::optional<FinishReason> Scheduler::RecordToken(Request& r, int32_t token, const std::vector<float>& logprobs) {
   r.output_ids.push_back(token);
   if (r.logprob.return_logprob) r.output_logprobs.push_back(PickLogprobs(logprobs, token, r.logprob));
 
@@ -140,21 +149,29 @@ bool Scheduler::AppendToken(RunningIt it, int32_t token, const std::vector<float
                       r.num_tokens() >= allocator_.capacity_slots();
   if (!stop_token && !stop_string && !length) {
     if (r.on_update) r.on_update(r, token, false);
-    return true;
+    return std::nullopt;
   }
-  std::shared_ptr<Request> req = *it;
-  running_.erase(it);
-  Release(*req);
-  FinishReason reason = stop_token    ? StoppedByToken(token)
-                        : stop_string ? StoppedByString(std::move(*stop_string))
-                                      : LengthReached(static_cast<int64_t>(req->output_ids.size()));
-  Deliver(req, std::move(reason), token);
-  return false;
+  return stop_token    ? StoppedByToken(token)
+         : stop_string ? StoppedByString(std::move(*stop_string))
+                       : LengthReached(static_cast<int64_t>(r.output_ids.size()));
+}
+
+bool Scheduler::JumpForwardAtStart(const std::shared_ptr<Request>& req) {
+  Request& r = *req;
+  if (!jump_forward_ || !r.grammar || r.logprob.return_logprob || !r.output_ids.empty()) return true;
+  for (int32_t token : jump_forward_->AtStart(*r.grammar, OutputRoom(r))) {
+    ++r.jump_forward_tokens;
+    if (std::optional<FinishReason> reason = RecordToken(r, token, {})) {
+      Deliver(req, std::move(*reason), token);
+      return false;
+    }
+  }
+  return true;
 }
 
 std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> logits, std::vector<float>* logprobs) {
   Request& r = **it;
-  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids);
+  ApplyLogitsProcessing(logits, r.params, r.input_ids, r.output_ids, model_.config().eos_token_ids, r.penalty_tokens);
   if (r.grammar && !MaskByGrammar(it, logits)) return std::nullopt;
   if (r.logprob.return_logprob) *logprobs = LogSoftmax(logits, r.params.IsGreedy() ? 1.0f : r.params.temperature);
   const int32_t token = r.sampler->Sample(logits, r.params);

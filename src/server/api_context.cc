@@ -10,7 +10,9 @@ std::string ApiContext::NewRequestId() {
 }
 
 bool ApiContext::Overloaded() const {
-  return args.max_queued_requests > 0 && engine.Stats().num_waiting >= args.max_queued_requests;
+  if (args.max_queued_requests <= 0) return false;
+  const EngineStats s = engine.Stats();
+  return s.num_waiting + s.num_waiting_aside >= args.max_queued_requests;
 }
 
 std::string DumpJson(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }

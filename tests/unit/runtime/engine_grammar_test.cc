@@ -7,6 +7,7 @@
 // stopped a request that ended badly. Greedy requests whose schema lets the small model
 // loop (an unbounded string or number) are cut mid-JSON at max_new_tokens without the
 // grammar budget, and with it (the default) end complete within the cap.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <future>
@@ -63,10 +64,15 @@ const std::string kSchema = R"({"type": "object", "properties": {
 const std::string kEbnf = R"(root ::= "The answer is " number "."
 number ::= [1-9] [0-9]*)";
 
+// JSON Schema's maxLength counts characters (code points), not UTF-8 bytes.
+size_t CodePoints(const std::string& s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
+}
+
 bool MatchesSchema(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || j.size() != 3) return false;
-  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().size() > 16) return false;
+  if (!j.contains("name") || !j["name"].is_string() || CodePoints(j["name"].get<std::string>()) > 16) return false;
   if (!j.contains("age") || !j["age"].is_number_integer() || j["age"] < 0 || j["age"] > 120) return false;
   if (!j.contains("tags") || !j["tags"].is_array() || j["tags"].size() > 3) return false;
   for (const auto& tag : j["tags"])
@@ -151,6 +157,11 @@ TEST_P(EngineGrammarTest, RetractedRequestsStayValid) {
     if (together[i].ok()) retractions += together[i]->stats.num_retractions;
   }
   EXPECT_GT(retractions, 0) << "the KV cache was meant to be too small for all requests at once";
+  // The references start from an empty cache: a prefix reused from it leaves the next
+  // token to be computed alone, and the CPU attention scores one row by dot products but
+  // a prefill's rows by outer products (attention_kernel.cc), which can move a near-tie
+  // (here: after a jump-forward start, '":' against '"' then ':').
+  ASSERT_TRUE(engine->FlushCache().ok());
   for (size_t i = 0; i < 4; i += 2) {  // greedy ones
     auto alone = engine->Generate(requests[i]);
     ASSERT_TRUE(alone.ok() && together[i].ok());
@@ -354,6 +365,18 @@ bool MatchesOrderSchema(const std::string& text) {
   return j.contains("quantity") && j["quantity"].is_number_integer() && j["quantity"] >= 1 && j["quantity"] <= 99;
 }
 
+// The schema forces its start: these bytes, tokenized on their own without the last token
+// (which might merge with what the model writes next), are the first output tokens.
+std::vector<int32_t> ForcedStartTokens(const Engine& engine) {
+  std::vector<int32_t> ids = engine.tokenizer().Encode(R"({"kind":"purchase_order","status":")", false);
+  if (!ids.empty()) ids.pop_back();
+  return ids;
+}
+
+bool StartsWith(const std::vector<int32_t>& ids, const std::vector<int32_t>& prefix) {
+  return ids.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), ids.begin());
+}
+
 TEST(EngineJumpForwardTest, ValidOutputInFewerModelSteps) {
   std::vector<Result<GenerateResult>> runs;
   for (bool disable : {false, true}) {
@@ -361,6 +384,13 @@ TEST(EngineJumpForwardTest, ValidOutputInFewerModelSteps) {
     ASSERT_NE(engine, nullptr);
     runs.push_back(engine->Generate(OrderRequest()));
     ASSERT_TRUE(runs.back().ok()) << runs.back().status().message();
+    if (!disable) {
+      const std::vector<int32_t> forced = ForcedStartTokens(*engine);
+      ASSERT_GE(forced.size(), 4u);
+      EXPECT_TRUE(StartsWith(runs.back()->output_ids, forced)) << runs.back()->text;
+      // The forced start is not sampled: no model step until it is out.
+      EXPECT_GE(runs.back()->stats.jump_forward_tokens, static_cast<int64_t>(forced.size()));
+    }
   }
   const Result<GenerateResult>& on = runs[0];
   const Result<GenerateResult>& off = runs[1];
@@ -395,6 +425,7 @@ TEST(EngineJumpForwardTest, SameOutputWithRadixCacheAndChunkedPrefill) {
       EXPECT_EQ(streamed, r->text);
       EXPECT_EQ(streamed_ids, r->output_ids);
       EXPECT_GT(r->stats.jump_forward_tokens, 0);
+      EXPECT_TRUE(StartsWith(r->output_ids, ForcedStartTokens(*engine))) << r->text;
       EXPECT_TRUE(MatchesOrderSchema(r->text)) << r->text;
       results.push_back(*r);
     }
@@ -404,6 +435,33 @@ TEST(EngineJumpForwardTest, SameOutputWithRadixCacheAndChunkedPrefill) {
     EXPECT_EQ(results[i].text, results[0].text) << "run " << i;
   }
   EXPECT_GT(results[1].stats.cached_tokens, 0);
+}
+
+// The forced start is output before any model step: when it covers max_new_tokens, the
+// request ends without one, its text the forced tokens' and streamed as such.
+TEST(EngineJumpForwardTest, ForcedStartNeedsNoModelStep) {
+  auto engine = MakeEngine({});
+  ASSERT_NE(engine, nullptr);
+  const std::vector<int32_t> forced = ForcedStartTokens(*engine);
+  ASSERT_GE(forced.size(), 4u);
+  GenerateRequest r = OrderRequest();
+  r.sampling.max_new_tokens = 3;
+  std::string streamed;
+  auto result = engine->Generate(r, [&](const GenerateDelta& d) { streamed += d.text; });
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kLength);
+  EXPECT_EQ(result->output_ids, std::vector<int32_t>(forced.begin(), forced.begin() + 3));
+  EXPECT_EQ(result->stats.sampling_steps, 0);
+  EXPECT_EQ(result->stats.jump_forward_tokens, 3);
+  EXPECT_EQ(result->text, engine->tokenizer().Decode(result->output_ids, /*skip_special_tokens=*/true));
+  EXPECT_EQ(streamed, result->text);
+  // Jump-forward off: every token sampled.
+  auto off = MakeEngine({.disable_jump_forward = true});
+  ASSERT_NE(off, nullptr);
+  auto sampled = off->Generate(r);
+  ASSERT_TRUE(sampled.ok()) << sampled.status().message();
+  EXPECT_EQ(sampled->stats.sampling_steps, 3);
+  EXPECT_EQ(sampled->stats.jump_forward_tokens, 0);
 }
 
 // Logprob requests report the model's own choices: no jump-forward.

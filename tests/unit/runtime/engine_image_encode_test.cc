@@ -5,6 +5,7 @@
 // image request compiles, then encodes once. An encoder
 // failure fails its request with the message; aborting a request that waits for its
 // encode, or shutting the engine down with encodes queued, finishes every request.
+// Requests waiting for their encode count as queued (--max-queued-requests).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 
 #include "multimodal/glm4v_fixture.h"
 #include "multimodal/vision_fixtures.h"
+#include "server/api_context.h"
 #include "sgl/engine.h"
 #include "testing/test_paths.h"
 
@@ -198,6 +200,28 @@ TEST(EngineImageEncodeTest, AbortingARequestWaitingForItsEncodeFinishesIt) {
   ASSERT_TRUE(next.ok()) << next.status().message();
   EXPECT_EQ(next->output_ids, Chat()["greedy_ids"].get<std::vector<int32_t>>());
   EXPECT_EQ(next->stats.encoder_cache_hits, 1);
+}
+
+// SGLang's --max-queued-requests bounds the requests not yet running; here those waiting
+// for their encode (or grammar compile) are queued too, so the server refuses more.
+TEST(EngineImageEncodeTest, RequestsWaitingForTheirEncodeCountAsQueued) {
+  GatedEngine gated;
+  std::unique_ptr<Engine>& engine = gated.engine;
+  ASSERT_NE(engine, nullptr);
+  HeldAndQueued held = HoldOneQueueOne(gated);
+  EXPECT_EQ(engine->Stats().num_waiting_aside, 2);
+  EXPECT_EQ(engine->Stats().num_waiting, 0);
+  server::ServerArgs args;
+  args.max_queued_requests = 2;
+  EXPECT_TRUE(server::ApiContext(*engine, args).Overloaded());
+  args.max_queued_requests = 3;
+  EXPECT_FALSE(server::ApiContext(*engine, args).Overloaded());
+  gated.gate.Open();
+  ASSERT_TRUE(Ready(held.encoding.result));
+  ASSERT_TRUE(Ready(held.queued.result));
+  EXPECT_EQ(engine->Stats().num_waiting_aside, 0);
+  args.max_queued_requests = 1;
+  EXPECT_FALSE(server::ApiContext(*engine, args).Overloaded());
 }
 
 TEST(EngineImageEncodeTest, ShuttingDownWithEncodesQueuedFinishesEveryRequest) {

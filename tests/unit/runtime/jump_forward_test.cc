@@ -121,5 +121,38 @@ TEST_F(JumpForwardTest, ForcedTextShorterThanOneTokenGainsNothing) {
   if (out.size() == 1) EXPECT_EQ(out[0], id);
 }
 
+// Before any token: the forced start tokenized on its own (it is output, apart from the
+// prompt), its last token held back; the matcher stands after the tokens returned.
+TEST_F(JumpForwardTest, AtStartGivesTheForcedStartAsItsOwnTokens) {
+  auto m = Matcher(GrammarKind::kJsonSchema, kSchema);
+  ASSERT_TRUE(m);
+  const std::string whole = R"({"kind":"order","status":"pending_)";
+  std::vector<int32_t> expected = tokenizer_->Encode(whole, false);
+  expected.pop_back();
+  ASSERT_GE(expected.size(), 2u);
+  const std::vector<int32_t> out = JumpForward(*tokenizer_).AtStart(*m, 100);
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(m->num_steps(), static_cast<int32_t>(out.size()));
+  EXPECT_EQ(m->FindJumpForwardString(), whole.substr(Spell(out).size()));
+  // At most max_tokens; none when there is no room.
+  auto limited = Matcher(GrammarKind::kJsonSchema, kSchema);
+  EXPECT_EQ(JumpForward(*tokenizer_).AtStart(*limited, 1), std::vector<int32_t>{expected[0]});
+  EXPECT_EQ(limited->num_steps(), 1);
+  auto none = Matcher(GrammarKind::kJsonSchema, kSchema);
+  EXPECT_TRUE(JumpForward(*tokenizer_).AtStart(*none, 0).empty());
+  EXPECT_EQ(none->num_steps(), 0);
+}
+
+TEST_F(JumpForwardTest, AtStartWithAFreeStartChangesNothing) {
+  auto m = Matcher(GrammarKind::kRegex, "[a-z]+ [0-9]+");
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(JumpForward(*tokenizer_).AtStart(*m, 100).empty());
+  EXPECT_EQ(m->num_steps(), 0);
+  // One forced byte is at most one token, held back: nothing gained, nothing changed.
+  auto one = Matcher(GrammarKind::kRegex, "x[0-9]+");
+  EXPECT_TRUE(JumpForward(*tokenizer_).AtStart(*one, 100).empty());
+  EXPECT_EQ(one->num_steps(), 0);
+}
+
 }  // namespace
 }  // namespace sgl
