@@ -66,11 +66,9 @@ struct Request {
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
   std::optional<std::string> grammar_error;  // why the grammar ended it mid-generation
-  // Its next-token mask, filled by the GrammarMaskPool before the forward pass of a step
-  // that samples it (grammar_mask_ready until the sampler uses it; reused, so the decode
-  // loop does not allocate).
+  // Its next-token mask, filled by the GrammarMaskPool before the forward pass of each
+  // step that samples it (reused, so the decode loop does not allocate).
   std::vector<uint32_t> grammar_bitmask;
-  bool grammar_mask_ready = false;
   bool grammar_mask_any = false;  // the mask allows some token
 
   // Images (vision-language models): their prompt tokens are pad ids past the vocabulary

@@ -25,7 +25,6 @@ void Scheduler::FillGrammarMasks(StepPlan& plan) {
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
     if (!sch.completes || !r.grammar) continue;
-    r.grammar_mask_ready = true;
     mask_jobs_.push_back(
         {r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any, GrammarBudget(r)});
   }
@@ -181,23 +180,16 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
-  // The mask filled before the forward pass, unless this row was not planned for it.
-  const bool any_allowed = r.grammar_mask_ready
-                               ? r.grammar_mask_any
-                               : FillGrammarBitmask(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask,
-                                                    GrammarBudget(r));
-  r.grammar_mask_ready = false;
+  // FillGrammarMasks filled it before the forward pass: every sampled row completes its request.
   constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
-  if (any_allowed && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+  if (r.grammar_mask_any && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
     return true;
   FailGrammar(it, kNothingAllowed);
   return false;
 }
 
 bool Scheduler::AcceptDeviceToken(RunningIt it, int32_t token) {
-  Request& r = **it;
-  r.grammar_mask_ready = false;
-  if (r.grammar_mask_any) return FeedGrammar(it, token);
+  if ((*it)->grammar_mask_any) return FeedGrammar(it, token);
   FailGrammar(it, kNothingAllowed);
   return false;
 }
