@@ -86,6 +86,37 @@ class GrammarMatcher {
   // byte each reads, into top_begin_ / tops_by_byte_.
   void IndexTops();
   void CompactPoolIfLarge();
+  // The budgeted mask by trie walks (grammar_matcher_closing.cc). `far`: every ready
+  // stack is beyond `max_bytes` and `bitmask` becomes the tokens after which some stack is
+  // within it; otherwise the one ready stack is within it and `bitmask`, the plain mask,
+  // loses the tokens that leave it beyond. False (bitmask untouched) where neither applies
+  // (several stacks, not all beyond) or a region is too large for the walk to pay.
+  bool FillByTrieWalk(std::span<uint32_t> bitmask, int64_t max_bytes, bool far);
+  // A region (plain states, no calls and cannot end their rule, with distances in
+  // [lo, hi]) reachable from a top, and `stay`: the bytes that keep every state of it
+  // inside it or that it refuses.
+  struct Region {
+    int64_t lo = 0, hi = 0;
+    std::vector<int32_t> states;
+    ByteSet stay;
+    std::vector<uint32_t> seen;  // epoch per state
+    uint32_t epoch = 0;
+  };
+  struct WalkGoal {
+    int64_t max_bytes;
+    int64_t below;  // the distance of the walked stack's frames under its top
+    bool clear;     // clear the tokens beyond max_bytes (else set those within)
+  };
+  bool InRegion(int32_t state) const;
+  // Fills region_ from top state `top`; false when it would be too large.
+  bool FindRegion(int32_t top, int64_t lo, int64_t hi);
+  // The trie below `node` from one stack while its path stays on plain states (top
+  // `state` over the frames below `stack`), then WalkStacks; Decide sets or clears the
+  // tokens ending at a node as `goal` says.
+  void WalkPlain(int32_t node, int32_t state, int32_t stack, int32_t depth, const WalkGoal& goal,
+                 std::span<uint32_t> mask);
+  void Decide(const TrieNode& n, bool within, const WalkGoal& goal, std::span<uint32_t> mask) const;
+  void WalkStacks(int32_t node, int32_t depth, const WalkGoal& goal, std::span<uint32_t> mask);
 
   std::shared_ptr<const CompiledGrammar> grammar_;
   StackPool pool_;
@@ -96,6 +127,8 @@ class GrammarMatcher {
   std::vector<int32_t> tops_by_byte_;                     // indexes into tops_...
   std::array<int32_t, 257> top_begin_{};                  // ...byte b's: [top_begin_[b], top_begin_[b + 1])
   std::vector<int32_t> frames_;  // ReachBound's scratch
+  Region region_;                      // FillByTrieWalk's scratch...
+  std::vector<StackSet> walk_levels_;  // ...one stack set per trie depth
 };
 
 // Sets logits of tokens whose bit is clear (and those past the bitmask) to -infinity.

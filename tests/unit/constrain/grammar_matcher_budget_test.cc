@@ -35,7 +35,23 @@ const std::vector<std::pair<GrammarKind, std::string>> kGrammars = {
     {GrammarKind::kJsonObject, ""},
     {GrammarKind::kRegex, "a|b{12}|[0-9]+c{6}"},
     {GrammarKind::kEbnf, "root ::= list\nlist ::= \"[\" (item (\", \" item)*)? \"]\"\nitem ::= list | [a-z]+"},
+    {GrammarKind::kJsonSchema, R"({"type":"object","properties":{"v":{"type":"integer"},"note":{"type":"string"},
+        "kids":{"type":"array","items":{"$ref":"#"}}},"required":["v","kids"]})"},
 };
+
+// The budgeted mask by its definition, token by token: the plain mask's stop tokens, and
+// each content token after which the grammar can end within num_remaining_tokens - 2 bytes.
+std::vector<uint32_t> BudgetedByDefinition(GrammarMatcher& m, int64_t num_remaining_tokens) {
+  std::vector<uint32_t> mask = Mask(m);
+  if (m.MinBytesToEnd() + 1 > num_remaining_tokens) return mask;
+  for (int32_t id : Allowed(mask)) {
+    if (m.grammar().vocab().is_stop(id)) continue;
+    EXPECT_TRUE(m.AcceptToken(id));
+    if (m.MinBytesToEnd() > num_remaining_tokens - 2) mask[id >> 5] &= ~(1u << (id & 31));
+    EXPECT_TRUE(m.Rollback(1).ok());
+  }
+  return mask;
+}
 
 TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
   std::mt19937 rng(3);
@@ -47,6 +63,26 @@ TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
       const std::vector<uint32_t> plain = Mask(m);
       EXPECT_EQ(BudgetedMask(m, 1 << 20), plain) << text << " step " << step;
       std::vector<int32_t> ids = Allowed(plain);
+      ASSERT_FALSE(ids.empty());
+      ASSERT_TRUE(m.AcceptToken(ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)]));
+    }
+  }
+}
+
+// The fast paths (reach bounds, per-token growth bounds, the per-top checks) decide exactly
+// as the definition, at budgets from just enough to generous, along random generations.
+TEST(GrammarMatcherBudgetTest, MaskEqualsTheDefinition) {
+  std::mt19937 rng(5);
+  for (const auto& [kind, text] : kGrammars) {
+    auto g = CompileOrDie(kind, text);
+    ASSERT_NE(g, nullptr);
+    GrammarMatcher m(g);
+    for (int step = 0; step < 12 && !m.IsTerminated(); ++step) {
+      const int64_t min_len = m.MinBytesToEnd();
+      for (int64_t budget : {min_len + 1, min_len + 2, min_len + 4, min_len + 9, min_len + 40}) {
+        EXPECT_EQ(BudgetedMask(m, budget), BudgetedByDefinition(m, budget)) << text << " step " << step << " budget " << budget;
+      }
+      std::vector<int32_t> ids = Allowed(BudgetedMask(m, min_len + 12));
       ASSERT_FALSE(ids.empty());
       ASSERT_TRUE(m.AcceptToken(ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)]));
     }
