@@ -41,6 +41,13 @@ class GrammarMatcher {
   // num_remaining_tokens). Never empty when that mask is not. REQUIRES: as
   // FillNextTokenBitmask.
   void FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens);
+  // The same for a request whose next `num_without_stop` tokens may not be a stop token
+  // (min_new_tokens; 0: the stop is allowed now, exactly the overload above). While the
+  // stop is forbidden, a mask left with stop tokens alone would end the request in an
+  // error, so the budget yields one step at a time (grammar_matcher_budget.cc says why):
+  // first to "end within the tokens left, at the length limit" (still a complete output),
+  // then to the plain mask. Never without a content token where the plain mask has one.
+  void FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens, int64_t num_without_stop);
   // The fewest bytes after which the grammar can end, each one a token by itself: 0 when
   // CanEnd() or terminated, EndDistances::kUnreachable when no such string ends it.
   int64_t MinBytesToEnd() const;

@@ -16,6 +16,7 @@
 // Writing the m bytes as m single-byte tokens is why bytes bound tokens. A grammar that
 // can only end through a byte with no token of its own has m = kUnreachable: no steering.
 #include <algorithm>
+#include <bit>
 
 #include "constrain/grammar_matcher.h"
 
@@ -25,6 +26,14 @@ namespace {
 // Past this many tokens in doubt, the trie walk (grammar_matcher_closing.cc) is cheaper
 // than checking them one by one (measured on the bench/constrain_bench.cc corpus).
 constexpr int32_t kWalkAbove = 256;
+
+// Whether `mask` allows some token other than the vocabulary's stop tokens.
+bool AllowsContent(std::span<const uint32_t> mask, const TokenVocabulary& v) {
+  int64_t n = 0;
+  for (uint32_t w : mask) n += std::popcount(w);
+  for (int32_t id : v.stop_ids()) n -= (mask[id >> 5] >> (id & 31)) & 1;
+  return n > 0;
+}
 
 inline bool GetBit(std::span<const uint32_t> mask, int32_t id) { return (mask[id >> 5] >> (id & 31)) & 1; }
 inline void ClearBit(std::span<uint32_t> mask, int32_t id) { mask[id >> 5] &= ~(1u << (id & 31)); }
@@ -142,6 +151,33 @@ void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64
   for (int32_t i = 0; i < num_checked; ++i) {
     if (GetBit(bitmask, ids[i]) && !TokenEndsWithin(v.token_bytes(ids[i]), max_bytes_after)) ClearBit(bitmask, ids[i]);
   }
+}
+
+// min_new_tokens: the request may not stop for its next `num_without_stop` tokens. The
+// proof above reserves the last token for a stop; it still holds when that last token
+// comes at or after min_new_tokens (num_without_stop < num_remaining_tokens) and the
+// content goes on until then, which the mask allows unless it is left with stop tokens
+// alone (the grammar can end now and every content token leads too far, e.g. `(ab)*`
+// after "ab" with 2 tokens left). Then, and whenever no stop can come before the limit
+// at all, the request can only end at its length limit, and it is still complete if the
+// grammar can end there: the same steering with one more token (the stop's) for content,
+// whose proof is the same with "ends" for "can stop". Where even that leaves no content
+// (or is too short), the budget yields to the plain mask: the accepted language never
+// changes, and an error (nothing allowed) stays where the plain mask allows nothing.
+void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens,
+                                              int64_t num_without_stop) {
+  if (num_without_stop <= 0 || terminated()) return FillBudgetedTokenBitmask(bitmask, num_remaining_tokens);
+  const TokenVocabulary& v = grammar_->vocab();
+  const int64_t m = MinBytesToEnd();
+  if (num_without_stop < num_remaining_tokens && m + 1 <= num_remaining_tokens) {
+    FillBudgetedTokenBitmask(bitmask, num_remaining_tokens);
+    if (AllowsContent(bitmask, v)) return;
+  }
+  if (m <= num_remaining_tokens) {
+    FillBudgetedTokenBitmask(bitmask, num_remaining_tokens + 1);
+    if (AllowsContent(bitmask, v)) return;
+  }
+  FillNextTokenBitmask(bitmask);
 }
 
 }  // namespace sgl::constrain

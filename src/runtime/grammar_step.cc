@@ -20,10 +20,11 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 }
 
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens) {
+                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens,
+                        int64_t num_without_stop) {
   bitmask.resize(static_cast<size_t>(matcher.grammar().bitmask_words()));  // no allocation once sized
   if (num_remaining_tokens) {
-    matcher.FillBudgetedTokenBitmask(bitmask, *num_remaining_tokens);
+    matcher.FillBudgetedTokenBitmask(bitmask, *num_remaining_tokens, num_without_stop);
   } else {
     matcher.FillNextTokenBitmask(bitmask);
   }

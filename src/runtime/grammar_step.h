@@ -25,11 +25,13 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 // Sets bit i of `bitmask` (resized to the grammar's words) iff `matcher` allows token i
 // next; its stop tokens, and `extra_stop_ids` (the request's stop_token_ids), only where
 // the grammar can end. With `num_remaining_tokens` (the request's output tokens left, this
-// one included), the mask is budgeted (GrammarMatcher::FillBudgetedTokenBitmask). Returns
+// one included), the mask is budgeted (GrammarMatcher::FillBudgetedTokenBitmask), knowing
+// that min_new_tokens forbids a stop for the next `num_without_stop` tokens. Returns
 // false when no token is allowed. Touches only the matcher and `bitmask`, so masks of
 // several requests may be filled on several threads.
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens = std::nullopt);
+                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens = std::nullopt,
+                        int64_t num_without_stop = 0);
 
 // Whether some token `bitmask` allows survives a row's logits processing `edits`
 // (row_sampling.h; distinct columns): one that no edit forbids or biases to -infinity.

@@ -25,8 +25,9 @@ void Scheduler::FillGrammarMasks(StepPlan& plan) {
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
     if (!sch.completes || !r.grammar) continue;
-    mask_jobs_.push_back(
-        {r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any, GrammarBudget(r)});
+    const int64_t without_stop = r.params.min_new_tokens - static_cast<int64_t>(r.output_ids.size());
+    mask_jobs_.push_back({r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any,
+                          GrammarBudget(r), std::max<int64_t>(0, without_stop)});
   }
   mask_pool_.Run(mask_jobs_);
   ForwardBatch& batch = plan.batch;

@@ -4,6 +4,7 @@
 // grammar's shortest string plus one; a budget too short from the start changes nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -85,6 +86,77 @@ TEST(GrammarMatcherBudgetTest, MaskEqualsTheDefinition) {
       std::vector<int32_t> ids = Allowed(BudgetedMask(m, min_len + 12));
       ASSERT_FALSE(ids.empty());
       ASSERT_TRUE(m.AcceptToken(ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)]));
+    }
+  }
+}
+
+bool HasContent(GrammarMatcher& m, const std::vector<uint32_t>& mask) {
+  for (int32_t id : Allowed(mask))
+    if (!m.grammar().vocab().is_stop(id)) return true;
+  return false;
+}
+
+// min_new_tokens forbids the stop: where the budget alone would leave stop tokens only,
+// it steers to end complete at the length limit instead, and with nothing left for that
+// either, it yields to the plain mask. Here "[a-z]+" after "abc", one token left and that
+// one may not stop: the plain budget keeps only the stop; now every letter token, each of
+// which leaves the grammar complete.
+TEST(GrammarMatcherBudgetTest, MinNewTokensSteersToTheLengthLimit) {
+  auto g = CompileOrDie(GrammarKind::kRegex, "[a-z]+");
+  ASSERT_NE(g, nullptr);
+  GrammarMatcher m(g);
+  ASSERT_TRUE(m.AcceptString("abc"));
+  EXPECT_FALSE(HasContent(m, BudgetedMask(m, 1)));
+  std::vector<uint32_t> mask(g->bitmask_words());
+  m.FillBudgetedTokenBitmask(mask, 1, 1);
+  ASSERT_TRUE(HasContent(m, mask));
+  EXPECT_EQ(mask, Mask(m));  // every letter token ends complete
+  // With the stop allowed, exactly the plain budget.
+  m.FillBudgetedTokenBitmask(mask, 1, 0);
+  EXPECT_EQ(mask, BudgetedMask(m, 1));
+  // Two tokens left, the first may not stop: still steered, the stop kept for the last.
+  auto pairs = CompileOrDie(GrammarKind::kRegex, "(xq){1,40}");
+  ASSERT_NE(pairs, nullptr);
+  GrammarMatcher p(pairs);
+  ASSERT_TRUE(p.AcceptString("xq"));
+  std::vector<uint32_t> two(pairs->bitmask_words());
+  p.FillBudgetedTokenBitmask(two, 2, 1);
+  ASSERT_TRUE(HasContent(p, two));
+  for (int32_t id : Allowed(two)) {
+    if (pairs->vocab().is_stop(id)) continue;
+    ASSERT_TRUE(p.AcceptToken(id));
+    EXPECT_LE(p.MinBytesToEnd(), 1) << pairs->vocab().token_bytes(id);  // complete at the limit
+    ASSERT_TRUE(p.Rollback(1).ok());
+  }
+}
+
+// Along random generations, for every min_new_tokens: the mask never lacks a content token
+// while the stop is forbidden and the plain mask has one, and never allows what the plain
+// mask refuses.
+TEST(GrammarMatcherBudgetTest, MinNewTokensNeverLeavesOnlyTheForbiddenStop) {
+  std::mt19937 rng(17);
+  for (const auto& [kind, text] : kGrammars) {
+    auto g = CompileOrDie(kind, text);
+    ASSERT_NE(g, nullptr);
+    GrammarMatcher m(g);
+    const int64_t min_len = m.MinBytesToEnd();
+    for (int64_t budget : {min_len + 1, min_len + 3}) {
+      for (int64_t min_new : {budget - 1, budget}) {
+        m.Reset();
+        for (int64_t used = 0; used < budget && !m.IsTerminated(); ++used) {
+          const int64_t without_stop = std::max<int64_t>(0, min_new - used);
+          std::vector<uint32_t> mask(g->bitmask_words());
+          m.FillBudgetedTokenBitmask(mask, budget - used, without_stop);
+          const std::vector<uint32_t> plain = Mask(m);
+          for (int32_t id : Allowed(mask)) ASSERT_TRUE((plain[id >> 5] >> (id & 31)) & 1);
+          std::vector<int32_t> pool;
+          for (int32_t id : Allowed(mask))
+            if (!g->vocab().is_stop(id) || without_stop == 0) pool.push_back(id);
+          if (without_stop > 0) ASSERT_EQ(pool.empty(), !HasContent(m, plain)) << text << " used " << used;
+          if (pool.empty()) break;
+          ASSERT_TRUE(m.AcceptToken(pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)]));
+        }
+      }
     }
   }
 }
