@@ -46,6 +46,13 @@ bool SomeAllowedTokenSurvives(std::span<const uint32_t> bitmask, std::span<const
   return allowed > 0;
 }
 
+bool YieldBudgetUnlessSomeSurvives(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                                   std::vector<uint32_t>& bitmask, bool budgeted,
+                                   const std::function<bool(std::span<const uint32_t>)>& survives) {
+  if (survives(bitmask)) return true;
+  return budgeted && FillGrammarBitmask(matcher, extra_stop_ids, bitmask) && survives(bitmask);
+}
+
 bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
                          std::span<float> logits, std::vector<uint32_t>& bitmask) {
   const bool any = FillGrammarBitmask(matcher, extra_stop_ids, bitmask);

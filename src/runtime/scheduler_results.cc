@@ -14,9 +14,10 @@ namespace sgl {
 namespace {
 
 // Nothing is left when the grammar can only end and min_new_tokens has masked the stop
-// tokens (or logit_bias every token the grammar allows).
+// tokens, or logit_bias every token the grammar allows (a budgeted mask yields first).
 constexpr const char* kNothingAllowed =
-    "the grammar allows no next token (it can only end, and min_new_tokens forbids that)";
+    "the grammar allows no next token (it can only end, and min_new_tokens forbids that; or logit_bias bans "
+    "every token it allows)";
 
 }  // namespace
 
@@ -36,11 +37,13 @@ void Scheduler::FillGrammarMasks(StepPlan& plan) {
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
     if (!sch.completes || !r.grammar || batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
     RowSampling& s = batch.sampling[row];
+    const std::span<const LogitEdit> edits(batch.logit_edits.data() + s.edit_begin, batch.logit_edits.data() + s.edit_end);
+    r.grammar_mask_any = YieldBudgetUnlessSomeSurvives(
+        *r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
+        [&](std::span<const uint32_t> mask) { return SomeAllowedTokenSurvives(mask, edits); });
     s.mask_begin = static_cast<int32_t>(batch.token_masks.size());
     s.mask_words = static_cast<int32_t>(r.grammar_bitmask.size());
     batch.token_masks.insert(batch.token_masks.end(), r.grammar_bitmask.begin(), r.grammar_bitmask.end());
-    const std::span<const LogitEdit> edits(batch.logit_edits.data() + s.edit_begin, batch.logit_edits.data() + s.edit_end);
-    r.grammar_mask_any = r.grammar_mask_any && SomeAllowedTokenSurvives(r.grammar_bitmask, edits);
   }
 }
 
@@ -182,6 +185,12 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
   // FillGrammarMasks filled it before the forward pass: every sampled row completes its request.
+  (void)YieldBudgetUnlessSomeSurvives(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
+                                      [&](std::span<const uint32_t> mask) {
+                                        for (size_t i = 0; i < logits.size() && i / 32 < mask.size(); ++i)
+                                          if (((mask[i / 32] >> (i % 32)) & 1u) && std::isfinite(logits[i])) return true;
+                                        return false;
+                                      });
   constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
   if (r.grammar_mask_any && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
     return true;
