@@ -11,64 +11,70 @@ namespace sgl::cpu {
 
 namespace {
 
-// Few rows (decode): one dot product per (row, key), 16 lanes over the head dimension.
-inline void ScoresByDot(const AttendArgs& a, int32_t lo, int32_t hi) {
+// Both ways below add a score's products in the same order, so a row's scores do not
+// depend on how many rows share the call: a token attends alike in a decode step and in
+// a prefill (a radix-cache hit or a retraction then changes no greedy near-tie). Per
+// (row, key): the dimensions past the last multiple of 16 first, then 16 partial sums
+// (lane l: dimensions l, l + 16, ...), added in lane order; then the scale. Both are
+// inlined into each of AttendRows' instruction-set clones, so the optimiser contracts
+// their lanes' a * b + c alike (fused where the clone has FMA); the tails, which it did
+// not, fuse explicitly. attention_kernel_test checks.
+constexpr int kLanes = 16;
+
+// Few rows (decode): one dot product per (row, key), the lanes in vector lanes.
+[[gnu::always_inline]] inline void ScoresByDot(const AttendArgs& a, int32_t lo, int32_t hi) {
+  const int body = a.head_dim / kLanes * kLanes;
   for (int32_t j = lo; j <= hi; ++j) {
     const float* k = a.keys[j];
     for (int r = 0; r < a.num_rows; ++r) {
       const float* q = a.queries[r];
-      float acc[16] = {};
-      int d = 0;
-      for (; d + 16 <= a.head_dim; d += 16)
-        for (int l = 0; l < 16; ++l) acc[l] += q[d + l] * k[d + l];
+      float acc[kLanes] = {};
+      for (int d = 0; d < body; d += kLanes)
+        for (int l = 0; l < kLanes; ++l) acc[l] += q[d + l] * k[d + l];
       float s = 0;
-      for (; d < a.head_dim; ++d) s += q[d] * k[d];
+      for (int d = body; d < a.head_dim; ++d) s = std::fma(q[d], k[d], s);
       for (float v : acc) s += v;
       a.scores[r * a.num_keys + j] = s * a.scale;
     }
   }
 }
 
-// Many rows (prefill): outer products over the head dimension with the queries transposed
-// to [dim][row], so the inner loop runs across rows in vector lanes with no horizontal
-// sums; four keys at a time keep four independent accumulator chains in flight.
-inline void ScoresByOuterProduct(const AttendArgs& a, int32_t lo, int32_t hi) {
+// Many rows (prefill): outer products with the queries transposed to [dim][row], so the
+// inner loop runs across rows in vector lanes with no horizontal sums; four keys at a
+// time keep four independent accumulator chains in flight.
+[[gnu::always_inline]] inline void ScoresByOuterProduct(const AttendArgs& a, int32_t lo, int32_t hi) {
   constexpr int R = kMaxAttendRows;
   constexpr int kKeys = 4;
+  const int body = a.head_dim / kLanes * kLanes;
   alignas(64) float qt[kMaxAttendHeadDim * R];
   for (int d = 0; d < a.head_dim; ++d)
-    for (int r = 0; r < R; ++r) qt[d * R + r] = r < a.num_rows ? a.queries[r][d] * a.scale : 0.0f;
-  int32_t j = lo;
-  for (; j + kKeys <= hi + 1; j += kKeys) {
+    for (int r = 0; r < R; ++r) qt[d * R + r] = r < a.num_rows ? a.queries[r][d] : 0.0f;
+  for (int32_t j = lo; j <= hi; j += kKeys) {
+    const int keys = std::min<int32_t>(kKeys, hi + 1 - j);
+    const float* k[kKeys];
+    for (int key = 0; key < kKeys; ++key) k[key] = a.keys[j + std::min(key, keys - 1)];
     alignas(64) float s[kKeys][R] = {};
-    const float* k0 = a.keys[j];
-    const float* k1 = a.keys[j + 1];
-    const float* k2 = a.keys[j + 2];
-    const float* k3 = a.keys[j + 3];
-    for (int d = 0; d < a.head_dim; ++d) {
-      const float* q = qt + d * R;
-      for (int r = 0; r < R; ++r) {
-        s[0][r] += k0[d] * q[r];
-        s[1][r] += k1[d] * q[r];
-        s[2][r] += k2[d] * q[r];
-        s[3][r] += k3[d] * q[r];
+    for (int d = body; d < a.head_dim; ++d)
+      for (int key = 0; key < kKeys; ++key)
+        for (int r = 0; r < R; ++r) s[key][r] = std::fma(qt[d * R + r], k[key][d], s[key][r]);
+    for (int l = 0; l < kLanes; ++l) {
+      alignas(64) float lane[kKeys][R] = {};
+      for (int d = l; d < body; d += kLanes) {
+        const float* q = qt + d * R;
+        for (int key = 0; key < kKeys; ++key)
+          for (int r = 0; r < R; ++r) lane[key][r] += q[r] * k[key][d];
       }
+      for (int key = 0; key < kKeys; ++key)
+        for (int r = 0; r < R; ++r) s[key][r] += lane[key][r];
     }
-    for (int key = 0; key < kKeys; ++key)
-      for (int r = 0; r < a.num_rows; ++r) a.scores[r * a.num_keys + j + key] = s[key][r];
-  }
-  for (; j <= hi; ++j) {
-    alignas(64) float s[R] = {};
-    const float* k = a.keys[j];
-    for (int d = 0; d < a.head_dim; ++d)
-      for (int r = 0; r < R; ++r) s[r] += k[d] * qt[d * R + r];
-    for (int r = 0; r < a.num_rows; ++r) a.scores[r * a.num_keys + j] = s[r];
+    for (int key = 0; key < keys; ++key)
+      for (int r = 0; r < a.num_rows; ++r) a.scores[r * a.num_keys + j + key] = s[key][r] * a.scale;
   }
 }
 
 // out[r] = sum over visible keys j of p[r][j] * v[j], 16 output dims at a time held in
 // four independent accumulators (four keys per step) across all keys.
-inline void WeightedValues(const AttendArgs& a) {
+[[gnu::always_inline]] inline void WeightedValues(const AttendArgs& a) {
   constexpr int L = 16;
   for (int r = 0; r < a.num_rows; ++r) {
     const float* p = a.scores + r * a.num_keys;

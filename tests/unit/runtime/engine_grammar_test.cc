@@ -157,11 +157,9 @@ TEST_P(EngineGrammarTest, RetractedRequestsStayValid) {
     if (together[i].ok()) retractions += together[i]->stats.num_retractions;
   }
   EXPECT_GT(retractions, 0) << "the KV cache was meant to be too small for all requests at once";
-  // The references start from an empty cache: a prefix reused from it leaves the next
-  // token to be computed alone, and the CPU attention scores one row by dot products but
-  // a prefill's rows by outer products (attention_kernel.cc), which can move a near-tie
-  // (here: after a jump-forward start, '":' against '"' then ':').
-  ASSERT_TRUE(engine->FlushCache().ok());
+  // The references may reuse the cache: a retracted request recomputes its tokens as a
+  // prefill, a cache hit computes the rest alone, and the CPU attention gives a token the
+  // same scores either way (attention_kernel.cc).
   for (size_t i = 0; i < 4; i += 2) {  // greedy ones
     auto alone = engine->Generate(requests[i]);
     ASSERT_TRUE(alone.ok() && together[i].ok());
