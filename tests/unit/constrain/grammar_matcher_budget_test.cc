@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "constrain/grammar_compiler.h"
@@ -54,40 +55,38 @@ std::vector<uint32_t> BudgetedByDefinition(GrammarMatcher& m, int64_t num_remain
   return mask;
 }
 
-TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
-  std::mt19937 rng(3);
+// Runs `check` at each of the first `steps` states of a random generation (uniform over
+// the plain mask) of every grammar above.
+template <typename Check>
+void AlongRandomGenerations(uint32_t seed, int steps, Check check) {
+  std::mt19937 rng(seed);
   for (const auto& [kind, text] : kGrammars) {
     auto g = CompileOrDie(kind, text);
     ASSERT_NE(g, nullptr);
     GrammarMatcher m(g);
-    for (int step = 0; step < 20 && !m.IsTerminated(); ++step) {
-      const std::vector<uint32_t> plain = Mask(m);
-      EXPECT_EQ(BudgetedMask(m, 1 << 20), plain) << text << " step " << step;
-      std::vector<int32_t> ids = Allowed(plain);
+    for (int step = 0; step < steps && !m.IsTerminated(); ++step) {
+      check(m, text + " step " + std::to_string(step));
+      std::vector<int32_t> ids = Allowed(Mask(m));
       ASSERT_FALSE(ids.empty());
       ASSERT_TRUE(m.AcceptToken(ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)]));
     }
   }
 }
 
-// The fast paths (reach bounds, per-token growth bounds, the per-top checks) decide exactly
-// as the definition, at budgets from just enough to generous, along random generations.
+TEST(GrammarMatcherBudgetTest, LargeBudgetLeavesTheMaskAlone) {
+  AlongRandomGenerations(3, 20, [](GrammarMatcher& m, const std::string& where) {
+    EXPECT_EQ(BudgetedMask(m, 1 << 20), Mask(m)) << where;
+  });
+}
+
+// The fast paths (reach bounds, per-token growth bounds, the trie walks) decide exactly as
+// the definition, at budgets from just enough to generous, along random generations.
 TEST(GrammarMatcherBudgetTest, MaskEqualsTheDefinition) {
-  std::mt19937 rng(5);
-  for (const auto& [kind, text] : kGrammars) {
-    auto g = CompileOrDie(kind, text);
-    ASSERT_NE(g, nullptr);
-    GrammarMatcher m(g);
-    for (int step = 0; step < 12 && !m.IsTerminated(); ++step) {
-      const int64_t min_len = m.MinBytesToEnd();
-      for (int64_t budget : {min_len + 1, min_len + 2, min_len + 4, min_len + 9, min_len + 40}) {
-        EXPECT_EQ(BudgetedMask(m, budget), BudgetedByDefinition(m, budget)) << text << " step " << step << " budget " << budget;
-      }
-      std::vector<int32_t> ids = Allowed(BudgetedMask(m, min_len + 12));
-      ASSERT_FALSE(ids.empty());
-      ASSERT_TRUE(m.AcceptToken(ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng)]));
-    }
-  }
+  AlongRandomGenerations(5, 12, [](GrammarMatcher& m, const std::string& where) {
+    const int64_t min_len = m.MinBytesToEnd();
+    for (int64_t budget : {min_len + 1, min_len + 2, min_len + 4, min_len + 9, min_len + 40})
+      EXPECT_EQ(BudgetedMask(m, budget), BudgetedByDefinition(m, budget)) << where << " budget " << budget;
+  });
 }
 
 bool HasContent(GrammarMatcher& m, const std::vector<uint32_t>& mask) {
