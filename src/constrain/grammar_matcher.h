@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -97,7 +98,7 @@ class GrammarMatcher {
   // stack is beyond `max_bytes` and `bitmask` becomes the tokens after which some stack is
   // within it; otherwise the one ready stack is within it and `bitmask`, the plain mask,
   // loses the tokens that leave it beyond. False (bitmask untouched) where neither applies
-  // (several stacks, not all beyond) or a region is too large for the walk to pay.
+  // (several stacks, not all beyond).
   bool FillByTrieWalk(std::span<uint32_t> bitmask, int64_t max_bytes, bool far);
   // A region (plain states, no calls and cannot end their rule, with distances in
   // [lo, hi]) reachable from a top, and `stay`: the bytes that keep every state of it
@@ -115,8 +116,10 @@ class GrammarMatcher {
     bool clear;     // clear the tokens beyond max_bytes (else set those within)
   };
   bool InRegion(int32_t state) const;
-  // Fills region_ from top state `top`; false when it would be too large.
-  bool FindRegion(int32_t top, int64_t lo, int64_t hi);
+  // Fills region_ from top state `top` (stay left empty where it would be too large).
+  void FindRegion(int32_t top, int64_t lo, int64_t hi);
+  // The bytes that keep `state` on itself (computed once per state, on first use).
+  const ByteSet& SelfLoop(int32_t state);
   // The trie below `node` from one stack while its path stays on plain states (top
   // `state` over the frames below `stack`), then WalkStacks; Decide sets or clears the
   // tokens ending at a node as `goal` says.
@@ -136,6 +139,7 @@ class GrammarMatcher {
   std::vector<int32_t> frames_;  // ReachBound's scratch
   Region region_;                      // FillByTrieWalk's scratch...
   std::vector<StackSet> walk_levels_;  // ...one stack set per trie depth
+  std::vector<std::optional<ByteSet>> self_loops_;  // SelfLoop's, by state
 };
 
 // Sets logits of tokens whose bit is clear (and those past the bitmask) to -infinity.

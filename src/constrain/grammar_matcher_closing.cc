@@ -13,7 +13,8 @@
 //  - "near" (the stack is within the limit, and alone): close enough that, with the frames
 //    below, the stack stays within the limit. A token whose path stays inside is kept.
 // A trie subtree entered in the region whose bytes keep every region state inside it (or
-// are refused by it) holds only such tokens (or refused ones), and is skipped whole.
+// are refused by it), or keep its state on itself, holds only such tokens (or refused
+// ones), and is skipped whole.
 // Elsewhere, while the path stays on plain states, a token is decided by its last state's
 // distance (one table lookup per trie node); once it reaches a state that is not plain it
 // is followed on real stacks (PdaRunner). So a token is decided exactly (some stack it
@@ -25,8 +26,8 @@
 namespace sgl::constrain {
 namespace {
 
-// Past this many states a region costs more to find than the walk saves: the per-token
-// checks take over.
+// Past this many states a region costs more to find than its skips save: then only a
+// state's own self-loops skip subtrees.
 constexpr size_t kMaxRegionStates = 256;
 
 inline void SetBit(std::span<uint32_t> mask, int32_t id) { mask[id >> 5] |= 1u << (id & 31); }
@@ -40,7 +41,7 @@ bool GrammarMatcher::InRegion(int32_t state) const {
   return a.calls(state).empty() && !a.accepting(state) && d >= region_.lo && d <= region_.hi;
 }
 
-bool GrammarMatcher::FindRegion(int32_t top, int64_t lo, int64_t hi) {
+void GrammarMatcher::FindRegion(int32_t top, int64_t lo, int64_t hi) {
   const GrammarAutomaton& a = grammar_->automaton();
   region_.lo = lo;
   region_.hi = hi;
@@ -59,13 +60,27 @@ bool GrammarMatcher::FindRegion(int32_t top, int64_t lo, int64_t hi) {
       if (!InRegion(t)) {
         region_.stay.Remove(static_cast<uint8_t>(b));
       } else if (region_.seen[t] != region_.epoch) {
-        if (region_.states.size() == kMaxRegionStates) return false;
+        if (region_.states.size() == kMaxRegionStates) {  // too large: only self-loops skip
+          region_.stay = ByteSet();
+          return;
+        }
         region_.seen[t] = region_.epoch;
         region_.states.push_back(t);
       }
     }
   }
-  return true;
+}
+
+const ByteSet& GrammarMatcher::SelfLoop(int32_t state) {
+  const GrammarAutomaton& a = grammar_->automaton();
+  if (self_loops_.empty()) self_loops_.assign(a.num_states(), std::nullopt);
+  std::optional<ByteSet>& loop = self_loops_[state];
+  if (!loop) {
+    loop.emplace();
+    for (int b = 0; b < 256; ++b)
+      if (a.Next(state, static_cast<uint8_t>(b)) == state) loop->Add(static_cast<uint8_t>(b));
+  }
+  return *loop;
 }
 
 void GrammarMatcher::WalkPlain(int32_t node, int32_t state, int32_t stack, int32_t depth, const WalkGoal& goal,
@@ -88,8 +103,9 @@ void GrammarMatcher::WalkPlain(int32_t node, int32_t state, int32_t stack, int32
       WalkStacks(c, depth + 1, goal, mask);
       continue;
     }
-    // Every token below stays in the region or is refused: decided as the default says.
-    if (InRegion(t) && v.bytes_below(c).IsSubsetOf(region_.stay)) continue;
+    // Every token below stays in the region (or on t itself) or is refused: decided as
+    // the default says.
+    if (InRegion(t) && (v.bytes_below(c).IsSubsetOf(region_.stay) || v.bytes_below(c).IsSubsetOf(SelfLoop(t)))) continue;
     const TrieNode& cn = v.trie()[c];
     if (cn.own_end > cn.token_begin) {
       const int64_t after = std::min(grammar_->end_distances().to_rule_end(t) + goal.below, EndDistances::kUnreachable);
@@ -125,21 +141,16 @@ bool GrammarMatcher::FillByTrieWalk(std::span<uint32_t> bitmask, int64_t max_byt
   const std::vector<int32_t>& ready = current().ready;
   const EndDistances& d = grammar_->end_distances();
   // Far: every stack; near: the one stack, whose region keeps it within max_bytes.
-  // Far: every stack; near: the one stack, whose region keeps it within max_bytes.
-  auto find = [&](int32_t s) {
-    const int32_t top = pool_.node(s).state;
-    return far ? FindRegion(top, d.to_rule_end(top), EndDistances::kUnreachable)
-               : FindRegion(top, 0, max_bytes - StackDistance(pool_.node(s).parent));
-  };
   if (!far && ready.size() != 1) return false;
-  for (int32_t s : ready)
-    if (!find(s)) return false;
   walk_levels_.resize(static_cast<size_t>(grammar_->vocab().max_token_bytes()) + 2);
   // Far: the mask is built up from nothing (no stop token: the grammar cannot end here);
   // near: the plain mask is cut down.
   if (far) std::fill(bitmask.begin(), bitmask.end(), 0u);
   for (int32_t s : ready) {
-    if (ready.size() > 1) (void)find(s);
+    // Far: every stack; near: the one stack, whose region keeps it within max_bytes.
+    const int32_t top = pool_.node(s).state;
+    if (far) FindRegion(top, d.to_rule_end(top), EndDistances::kUnreachable);
+    else FindRegion(top, 0, max_bytes - StackDistance(pool_.node(s).parent));
     WalkPlain(0, pool_.node(s).state, s, 0, {max_bytes, StackDistance(pool_.node(s).parent), !far}, bitmask);
   }
   return true;
