@@ -36,7 +36,7 @@ struct BenchOptions {
   std::vector<int> batch_sizes = {1, 16, 64};
   bool graphs = true;
   bool sweep_only = false;  // stop after the linear-layer sweep
-  bool profile = false;  // bracket one batch-1 decode step with cudaProfilerStart/Stop (for ncu)
+  bool profile = false;  // bracket one prefill and one batch-1 decode step with cudaProfilerStart/Stop (for ncu)
 };
 
 ModelConfig Llama8BConfig(int layers) {
@@ -248,7 +248,7 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
   return Median(times);
 }
 
-Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int tokens) {
+Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int tokens, bool profile) {
   std::vector<int32_t> ids(tokens), slots(tokens);
   for (int i = 0; i < tokens; ++i) ids[i] = static_cast<int32_t>((i * 104729 + 13) % c.vocab_size);
   std::iota(slots.begin(), slots.end(), 0);
@@ -259,7 +259,9 @@ Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int toke
     batch.AddSequence(ids, slots, true);
     batch.host_logit_rows.assign(1, 0);
     const auto t0 = Clock::now();
+    if (profile && rep == 2) cudaProfilerStart();
     SGL_RETURN_IF_ERROR(model.Forward(batch, &out));
+    if (profile && rep == 2) cudaProfilerStop();
     if (rep > 0) times.push_back(Seconds(t0, Clock::now()));
   }
   return Median(times);
@@ -314,7 +316,7 @@ Status Run(const BenchOptions& o) {
                 t * 1e6 / (kind == 4 ? 1 : c.num_layers), kind_bytes[kind] / t / copy_bw);
   }
   if (o.sweep_only) return Status::Ok();
-  SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens));
+  SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens, o.profile));
   std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
   const int64_t replays_before = backend->num_graph_replays();
   for (int bs : o.batch_sizes) {

@@ -67,6 +67,24 @@ inline void ExpectValid(const GenerateRequest& request, const Result<GenerateRes
   EXPECT_TRUE(Matches(request.sampling, result->text)) << "output: " << result->text;
 }
 
+// Greedy, a constrained request's tokens drawn by the backend under its mask equal those
+// the host's sampler draws under the same mask (a logprob request's path); with a
+// frequency penalty, so logits processing and the mask act together. Call with
+// jump-forward off, as it is for logprob requests, so both paths take every step.
+inline void ExpectBackendDrawEqualsHostGreedy(Engine& engine, const std::string& prompt, const std::string& kind) {
+  GenerateRequest on_backend = Constrained(prompt, kind, 0, 0);
+  on_backend.sampling.frequency_penalty = 0.5f;
+  GenerateRequest on_host = on_backend;
+  on_host.logprob.return_logprob = true;
+  auto a = engine.Generate(on_backend);
+  auto b = engine.Generate(on_host);
+  ExpectValid(on_backend, a);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(a->output_ids, b->output_ids) << kind;
+  EXPECT_EQ(b->output_logprobs.size(), b->output_ids.size());
+  EXPECT_GT(a->output_ids.size(), 3u) << kind << ": a few decode steps, so a decode graph is replayed on CUDA";
+}
+
 inline const std::vector<std::string> kKinds = {"regex", "json", "ebnf"};
 
 }  // namespace sgl::testing
