@@ -3,7 +3,7 @@
 // (model/layers.h) over CudaBackend. Reports the device copy bandwidth measured in this
 // run, the HBM bound of a batch-1 decode step (weight bytes / copy bandwidth), decode
 // tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
-//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1]
+//   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1|2]
 //                     [--sweep-only 0|1]
 #include <algorithm>
 #include <chrono>
@@ -36,7 +36,7 @@ struct BenchOptions {
   std::vector<int> batch_sizes = {1, 16, 64};
   bool graphs = true;
   bool sweep_only = false;  // stop after the linear-layer sweep
-  bool profile = false;  // bracket one batch-1 decode step with cudaProfilerStart/Stop (for ncu)
+  int profile = 0;  // bracket with cudaProfilerStart/Stop (for ncu): 1 one batch-1 decode step, 2 one TTFT prefill
 };
 
 ModelConfig Llama8BConfig(int layers) {
@@ -248,7 +248,7 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
   return Median(times);
 }
 
-Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int tokens) {
+Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int tokens, bool profile) {
   std::vector<int32_t> ids(tokens), slots(tokens);
   for (int i = 0; i < tokens; ++i) ids[i] = static_cast<int32_t>((i * 104729 + 13) % c.vocab_size);
   std::iota(slots.begin(), slots.end(), 0);
@@ -259,7 +259,9 @@ Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int toke
     batch.AddSequence(ids, slots, true);
     batch.host_logit_rows.assign(1, 0);
     const auto t0 = Clock::now();
+    if (profile && rep == 2) cudaProfilerStart();
     SGL_RETURN_IF_ERROR(model.Forward(batch, &out));
+    if (profile && rep == 2) cudaProfilerStop();
     if (rep > 0) times.push_back(Seconds(t0, Clock::now()));
   }
   return Median(times);
@@ -314,11 +316,11 @@ Status Run(const BenchOptions& o) {
                 t * 1e6 / (kind == 4 ? 1 : c.num_layers), kind_bytes[kind] / t / copy_bw);
   }
   if (o.sweep_only) return Status::Ok();
-  SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens));
+  SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens, o.profile == 2));
   std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
   const int64_t replays_before = backend->num_graph_replays();
   for (int bs : o.batch_sizes) {
-    SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen, o.profile && bs == 1));
+    SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen, o.profile == 1 && bs == 1));
     std::printf("RESULT decode_bs%d_step_ms %.3f tok/s %.1f", bs, step * 1e3, bs / step);
     if (bs == 1) std::printf(" ratio_of_hbm_bound %.3f", bound_s / step);
     std::printf("\n");
@@ -341,7 +343,7 @@ int main(int argc, char** argv) {
     else if (flag == "--gen") o.gen = value;
     else if (flag == "--ttft-tokens") o.ttft_tokens = value;
     else if (flag == "--graphs") o.graphs = value != 0;
-    else if (flag == "--profile") o.profile = value != 0;
+    else if (flag == "--profile") o.profile = value;
     else if (flag == "--sweep-only") o.sweep_only = value != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());

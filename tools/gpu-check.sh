@@ -9,6 +9,7 @@
 # Environment: TESTS=0 skips the tests, DECODE=0 skips the decode benchmark, CONSTRAINED=1
 # adds JSON-Schema decoding vs unconstrained (below), OFFLINE=1 adds offline throughput (below),
 # OFFLINE_ARGS=extra flags for `sgl bench offline`, OFFLINE_SHAPES / OFFLINE_PEER_SHAPES (below),
+# PROFILE=1 adds an Nsight Compute kernel table of one batch-1 decode step and one TTFT prefill,
 # PEER=path/to/torch_llama8b.py (default /work/shared/peers/torch_llama8b.py;
 # skipped when missing or PEER=none), SANITIZE=1 also runs the attention tests under
 # compute-sanitizer, OUT=folder for the logs (default /tmp/gpu-check).
@@ -118,6 +119,18 @@ if [ "${OFFLINE:-0}" = 1 ]; then
   done | tee -a "$OUT/offline.log"
 fi
 
+# Kernel tables (PROFILE=1): ncu times every kernel of one bracketed batch-1 decode step
+# (no graphs) and of one TTFT prefill, serialized; summed by kernel.
+if [ "${PROFILE:-0}" = 1 ]; then
+  for what in 1:decode 2:prefill; do
+    echo "== ncu: one ${what#*:} (kernels serialized)"
+    timeout 300 ncu --clock-control none --profile-from-start off --csv --metrics gpu__time_duration.sum \
+      --print-units base "$BUILD/bench_cuda_decode" --profile "${what%%:*}" --graphs 0 --gen 16 \
+      > "$OUT/ncu-${what#*:}.csv" 2> "$OUT/ncu-${what#*:}.err"
+    python3 "$(dirname "$0")/ncu_kernel_table.py" "$OUT/ncu-${what#*:}.csv" | tee "$OUT/profile-${what#*:}.log"
+  done
+fi
+
 value() { sed -n "s/^RESULT $1 \([0-9.]*\).*/\1/p" "$OUT/bench.log" | head -1; }
 echo
 echo "== summary"
@@ -133,4 +146,7 @@ fi
 printf '%-34s %s\n' "peer rc" "$peer_rc"
 [ -f "$OUT/constrained.log" ] && sed 's/^/constrained: /' "$OUT/constrained.log"
 [ -f "$OUT/offline.log" ] && sed 's/^/offline: /' "$OUT/offline.log"
+for what in decode prefill; do
+  [ -f "$OUT/profile-$what.log" ] && tail -1 "$OUT/profile-$what.log" | sed "s/^/profile $what: /"
+done
 { [ "$tests_rc" = 0 ] || [ "$tests_rc" = skipped ]; } && { [ "$bench_rc" = 0 ] || [ "$bench_rc" = skipped ]; }

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "backend/late_token_masks.h"
+
 namespace sgl {
 
 void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::vector<int32_t>& slots,
@@ -27,10 +29,18 @@ void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::v
   }
 }
 
+int64_t ForwardBatch::NumMaskWords() const {
+  return static_cast<int64_t>(late_token_masks ? late_token_masks->size() : token_masks.size());
+}
+
+const uint32_t* ForwardBatch::TokenMasks() const {
+  return late_token_masks ? late_token_masks->Get().data() : token_masks.data();
+}
+
 bool ForwardBatch::SamplingWithinBounds() const {
   if (!sampling.empty() && sampling.size() != logit_rows.size()) return false;
   const int64_t num_edits = static_cast<int64_t>(logit_edits.size());
-  const int64_t num_words = static_cast<int64_t>(token_masks.size());
+  const int64_t num_words = NumMaskWords();
   for (const RowSampling& s : sampling) {
     if (s.edit_begin < 0 || s.edit_begin > s.edit_end || s.edit_end > num_edits) return false;
     if (s.mask_begin >= 0 && (s.mask_words < 0 || int64_t{s.mask_begin} + s.mask_words > num_words)) return false;

@@ -16,6 +16,8 @@
 
 namespace sgl {
 
+class LateTokenMasks;  // late_token_masks.h (C++20; this header is also read by nvcc as C++17)
+
 struct BatchSequence {
   int32_t token_begin = 0;     // index of its first new token in input_ids
   int32_t num_new_tokens = 0;  // tokens computed this step
@@ -52,10 +54,16 @@ struct ForwardBatch {
   std::vector<RowSampling> sampling;
   std::vector<LogitEdit> logit_edits;  // the rows' edits, RowSampling::edit_begin/end into it
   std::vector<uint32_t> token_masks;   // the rows' grammar masks, RowSampling::mask_begin/words into it
+  // When set, the rows' masks come from here instead of token_masks, filled only when the
+  // backend samples: the host computes them while the device runs the step.
+  std::shared_ptr<LateTokenMasks> late_token_masks;
 
   int64_t num_tokens() const { return static_cast<int64_t>(input_ids.size()); }
   bool WantsHostLogits(int64_t row) const { return host_logit_rows.empty() || host_logit_rows[row] != 0; }
   RowSampling SamplingOf(int64_t row) const { return sampling.empty() ? RowSampling{} : sampling[row]; }
+  int64_t NumMaskWords() const;
+  // The rows' masks, NumMaskWords() words (late ones filled now, if not yet).
+  const uint32_t* TokenMasks() const;
 
   // Appends a sequence whose page table is `slots`; its last `new_ids.size()` slots
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).

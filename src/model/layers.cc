@@ -190,9 +190,10 @@ Status ComputeLogits(Backend& backend, Workspace& ws, const ModelConfig& c, cons
   }
   if (!softcap) return Status::Ok();
   for (float& v : out->logits) v = c.final_logit_softcap * std::tanh(v / c.final_logit_softcap);
+  const uint32_t* masks = batch.TokenMasks();
   for (int64_t r = 0; r < rows; ++r)
-    out->tokens[r] = SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SamplingOf(r), batch.logit_edits.data(),
-                                     batch.token_masks.data());
+    out->tokens[r] =
+        SampleRowOnHost(out->logits.data() + r * vocab, vocab, batch.SamplingOf(r), batch.logit_edits.data(), masks);
   return Status::Ok();
 }
 

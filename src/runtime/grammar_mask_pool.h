@@ -1,6 +1,6 @@
 // GrammarMaskPool: fills a step's constrained requests' next-token bitmasks in parallel,
-// on threads of its own and the caller's, before the forward pass (the backend applies
-// the masks where it samples: row_sampling.h). A mask depends only on the tokens its
+// on threads of its own and the caller's, while the device runs the step's forward pass
+// (LateTokenMasks; the backend applies the masks where it samples: row_sampling.h). A mask depends only on the tokens its
 // grammar accepted in earlier steps. One batch of jobs at a time; owns its threads.
 #pragma once
 

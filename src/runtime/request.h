@@ -66,7 +66,7 @@ struct Request {
   double grammar_compile_seconds = 0;
   bool grammar_cache_hit = false;
   std::optional<std::string> grammar_error;  // why the grammar ended it mid-generation
-  // Its next-token mask, filled by the GrammarMaskPool before the forward pass of each
+  // Its next-token mask, filled by the GrammarMaskPool during the forward pass of each
   // step that samples it (reused, so the decode loop does not allocate).
   std::vector<uint32_t> grammar_bitmask;
   bool grammar_mask_any = false;  // the mask allows some token

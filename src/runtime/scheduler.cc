@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "backend/late_token_masks.h"
 #include "runtime/logprobs.h"
 #include "runtime/scheduler_reasons.h"
 
@@ -262,13 +263,15 @@ bool Scheduler::StepOnce() {
   ScheduleRunning(plan);
   AdmitWaiting(plan);
   if (plan.batch.num_tokens() == 0) return HandleIdle();
-  FillGrammarMasks(plan);
+  PlanGrammarMasks(plan);
   const Status forward = model_.Forward(plan.batch, &output_);
   if (Status s = forward; !s.ok()) {
     for (const Scheduled& sch : plan.scheduled)
       Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
     return true;
   }
+  // Rows sampled on the host need their masks even when the backend sampled none.
+  if (plan.batch.late_token_masks) (void)plan.batch.late_token_masks->Get();
   ProcessResults(plan);
   return true;
 }

@@ -145,9 +145,13 @@ class Scheduler {
   bool HandleIdle();
 
   // --- around the forward pass (scheduler_results.cc) ---
-  // Fills the masks of the plan's constrained sampling rows (on mask_pool_) and gives
-  // those the backend samples to the batch (RowSampling::mask_begin).
-  void FillGrammarMasks(StepPlan& plan);
+  // Gives the batch late masks (LateTokenMasks) for the plan's constrained sampling rows:
+  // the rows the backend samples get their place in them (RowSampling::mask_begin), and
+  // FillGrammarMasks fills them when the backend samples, while the device runs the step.
+  void PlanGrammarMasks(StepPlan& plan);
+  // Fills every constrained sampling row's mask (on mask_pool_) into its request, and
+  // those the backend samples into `words` too.
+  void FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words);
   void ProcessResults(const StepPlan& plan);
   void CollectPromptRows(Request& req, const Scheduled& sch);
   // `row`: the request's sampling row in output_.

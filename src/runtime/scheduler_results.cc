@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/late_token_masks.h"
 #include "runtime/grammar_step.h"
 #include "runtime/logits_processor.h"
 #include "runtime/logprobs.h"
@@ -21,7 +22,27 @@ constexpr const char* kNothingAllowed =
 
 }  // namespace
 
-void Scheduler::FillGrammarMasks(StepPlan& plan) {
+void Scheduler::PlanGrammarMasks(StepPlan& plan) {
+  ForwardBatch& batch = plan.batch;
+  bool constrained = false;
+  int32_t num_words = 0;
+  for (const Scheduled& sch : plan.scheduled) {
+    const Request& r = **sch.it;
+    if (!sch.completes || !r.grammar) continue;
+    constrained = true;
+    const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
+    if (batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
+    RowSampling& s = batch.sampling[row];
+    s.mask_begin = num_words;
+    s.mask_words = static_cast<int32_t>(r.grammar->grammar().bitmask_words());
+    num_words += s.mask_words;
+  }
+  if (!constrained) return;
+  batch.late_token_masks = std::make_shared<LateTokenMasks>(
+      static_cast<size_t>(num_words), [this, &plan](std::span<uint32_t> words) { FillGrammarMasks(plan, words); });
+}
+
+void Scheduler::FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words) {
   mask_jobs_.clear();
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
@@ -31,19 +52,17 @@ void Scheduler::FillGrammarMasks(StepPlan& plan) {
                           GrammarBudget(r), std::max<int64_t>(0, without_stop)});
   }
   mask_pool_.Run(mask_jobs_);
-  ForwardBatch& batch = plan.batch;
+  const ForwardBatch& batch = plan.batch;
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
     if (!sch.completes || !r.grammar || batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
-    RowSampling& s = batch.sampling[row];
+    const RowSampling& s = batch.sampling[row];
     const std::span<const LogitEdit> edits(batch.logit_edits.data() + s.edit_begin, batch.logit_edits.data() + s.edit_end);
     r.grammar_mask_any = YieldBudgetUnlessSomeSurvives(
         *r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
         [&](std::span<const uint32_t> mask) { return SomeAllowedTokenSurvives(mask, edits); });
-    s.mask_begin = static_cast<int32_t>(batch.token_masks.size());
-    s.mask_words = static_cast<int32_t>(r.grammar_bitmask.size());
-    batch.token_masks.insert(batch.token_masks.end(), r.grammar_bitmask.begin(), r.grammar_bitmask.end());
+    std::copy(r.grammar_bitmask.begin(), r.grammar_bitmask.end(), words.begin() + s.mask_begin);
   }
 }
 
@@ -184,7 +203,7 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
-  // FillGrammarMasks filled it before the forward pass: every sampled row completes its request.
+  // FillGrammarMasks filled it during the forward pass: every sampled row completes its request.
   (void)YieldBudgetUnlessSomeSurvives(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
                                       [&](std::span<const uint32_t> mask) {
                                         for (size_t i = 0; i < logits.size() && i / 32 < mask.size(); ++i)

@@ -204,9 +204,9 @@ void CpuBackend::GatherLogitRows(const Tensor& x, Tensor out) {
 
 void CpuBackend::SampleRows(const Tensor& x, Tensor out) {
   auto* ids = static_cast<int32_t*>(out.data);
+  const uint32_t* masks = batch_->TokenMasks();
   for (int64_t r = 0; r < x.rows; ++r)
-    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SamplingOf(r), batch_->logit_edits.data(),
-                             batch_->token_masks.data());
+    ids[r] = SampleRowOnHost(x.Rows(r, 1).As<float>(), x.cols, batch_->SamplingOf(r), batch_->logit_edits.data(), masks);
 }
 
 Status CpuBackend::CopyToHost(const Tensor& x, float* dst) {

@@ -215,7 +215,7 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
                        AlignUp(bytes(batch.sampling));
   SGL_RETURN_IF_ERROR(Reserve(meta_, total));
   SGL_RETURN_IF_ERROR(Reserve(edits_, bytes(batch.logit_edits)));
-  SGL_RETURN_IF_ERROR(Reserve(masks_, bytes(batch.token_masks)));
+  SGL_RETURN_IF_ERROR(Reserve(masks_, sizeof(uint32_t) * batch.NumMaskWords()));
   d_input_ids_ = static_cast<const int32_t*>(Stage(meta_, batch.input_ids.data(), bytes(batch.input_ids)));
   d_positions_ = static_cast<const int32_t*>(Stage(meta_, batch.positions.data(), bytes(batch.positions)));
   d_out_kv_slots_ = static_cast<const int32_t*>(Stage(meta_, batch.out_kv_slots.data(), bytes(batch.out_kv_slots)));
@@ -226,7 +226,9 @@ Status CudaBackend::BeginForward(const ForwardBatch& batch) {
                     ? nullptr
                     : static_cast<const RowSampling*>(Stage(meta_, batch.sampling.data(), bytes(batch.sampling)));
   d_logit_edits_ = static_cast<const LogitEdit*>(Stage(edits_, batch.logit_edits.data(), bytes(batch.logit_edits)));
-  d_token_masks_ = static_cast<const uint32_t*>(Stage(masks_, batch.token_masks.data(), bytes(batch.token_masks)));
+  d_token_masks_ = batch.late_token_masks ? nullptr  // staged by SampleRows, once filled
+                                          : static_cast<const uint32_t*>(Stage(masks_, batch.token_masks.data(),
+                                                                               bytes(batch.token_masks)));
   if (batch.axis_positions.size() > cuda::RopePositions::kMaxAxes)
     return InvalidArgument("{} position axes; the CUDA RoPE takes at most {}", batch.axis_positions.size(),
                            cuda::RopePositions::kMaxAxes);
@@ -257,7 +259,8 @@ void CudaBackend::ChooseStepMode(const ForwardBatch& batch) {
   for (const BatchSequence& seq : batch.sequences) decode = decode && seq.num_new_tokens == 1;
   if (!decode) return;
   step_key_ = {batch.num_tokens(), static_cast<int64_t>(batch.sequences.size()),
-               static_cast<int64_t>(batch.logit_rows.size()), !batch.sampling.empty()};
+               static_cast<int64_t>(batch.logit_rows.size()), !batch.sampling.empty(),
+               batch.late_token_masks != nullptr};
   if (graphs_epoch_ != num_allocations_) {
     DropGraphs();
     graphs_epoch_ = num_allocations_;

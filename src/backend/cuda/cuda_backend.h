@@ -113,6 +113,7 @@ class CudaBackend final : public Backend {
   struct GraphKey {
     int64_t num_tokens, num_sequences, num_logit_rows;
     bool samples;  // the batch gives sample temperatures (SampleRows then reads them)
+    bool late_masks;  // the graph ends before SampleRows, which waits for the host's masks
     auto operator<=>(const GraphKey&) const = default;
   };
   struct Graph {
@@ -123,10 +124,14 @@ class CudaBackend final : public Backend {
   CudaBackend() = default;
   // Chooses eager, capture or replay for the step just staged.
   void ChooseStepMode(const ForwardBatch& batch);
-  // Ends a capture or runs a replay; returns whether the step's work is enqueued.
   // Where the pairs of `rope` take their positions from in this step.
   cuda::RopePositions RopePositionsFor(const RopeSpec& rope) const;
+  // Enqueues the step's work so far: ends a capture and launches it, or launches the
+  // replayed graph; later ops of the step launch eagerly.
   void FinishStep();
+  // For a batch with late masks, at SampleRows: finishes the step so far, fills the masks
+  // while the device runs it and uploads them. False on failure (recorded).
+  bool StageLateMasks();
   // Finishes the step, copies x's bytes to dst and waits.
   Status CopyBytesToHost(const Tensor& x, void* dst);
   void DropGraphs();

@@ -7,6 +7,7 @@
 #include "backend/cuda/cuda_status.h"
 #include "backend/cuda/gemv_kernel.h"
 #include "backend/cuda/kernels.h"
+#include "backend/late_token_masks.h"
 #include "base/float16.h"
 
 namespace sgl {
@@ -421,12 +422,23 @@ void CudaBackend::SampleRows(const Tensor& x, Tensor out) {
                          sgl::Name(out.dtype), out.rows, out.cols));
     return;
   }
+  if (batch_->late_token_masks && !StageLateMasks()) return;
   if (Failed() || !Launching({11, TensorBits(x), TensorBits(out), reinterpret_cast<uintptr_t>(d_sampling_),
                               reinterpret_cast<uintptr_t>(d_logit_edits_), reinterpret_cast<uintptr_t>(d_token_masks_)}))
     return;
   cuda::LaunchSampleRows(static_cast<float*>(x.data), x.rows, x.cols, d_sampling_, d_logit_edits_, d_token_masks_,
                          static_cast<int32_t*>(out.data), stream_);
   CheckLaunch("SampleRows");
+}
+
+// Everything before sampling is enqueued (a decode graph, captured up to here, is
+// launched): while the device runs it, the host fills the grammar masks, then uploads them.
+bool CudaBackend::StageLateMasks() {
+  FinishStep();
+  if (Failed()) return false;
+  const std::span<const uint32_t> masks = batch_->late_token_masks->Get();
+  d_token_masks_ = static_cast<const uint32_t*>(Stage(masks_, masks.data(), masks.size_bytes()));
+  return !Failed();
 }
 
 }  // namespace sgl

@@ -12,17 +12,21 @@
 #include <filesystem>
 #include <future>
 #include <limits>
-#include <regex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "sgl/engine.h"
+#include "testing/grammar_cases.h"
 #include "testing/test_paths.h"
 #include "tokenizer/tokenizer.h"
 
 namespace sgl {
 namespace {
+
+using testing::Constrained;
+using testing::ExpectValid;
+using testing::kKinds;
 
 const char* const kModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
 
@@ -53,52 +57,6 @@ std::unique_ptr<Engine> MakeEngine(const EngineSetup& setup) {
   return engine.ok() ? std::move(engine).value() : nullptr;
 }
 
-// The output of a constrained request must be complete (the grammar ended it), so it
-// can be checked whole.
-const std::string kRegex = R"((yes|no), because [a-z ]{1,40}\.)";
-const std::string kSchema = R"({"type": "object", "properties": {
-    "name": {"type": "string", "maxLength": 16},
-    "age": {"type": "integer", "minimum": 0, "maximum": 120},
-    "tags": {"type": "array", "items": {"enum": ["red", "green", "blue"]}, "maxItems": 3}},
-  "required": ["name", "age", "tags"]})";
-const std::string kEbnf = R"(root ::= "The answer is " number "."
-number ::= [1-9] [0-9]*)";
-
-// JSON Schema's maxLength counts characters (code points), not UTF-8 bytes.
-size_t CodePoints(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<uint8_t>(c) & 0xC0) != 0x80; }));
-}
-
-bool MatchesSchema(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || j.size() != 3) return false;
-  if (!j.contains("name") || !j["name"].is_string() || CodePoints(j["name"].get<std::string>()) > 16) return false;
-  if (!j.contains("age") || !j["age"].is_number_integer() || j["age"] < 0 || j["age"] > 120) return false;
-  if (!j.contains("tags") || !j["tags"].is_array() || j["tags"].size() > 3) return false;
-  for (const auto& tag : j["tags"])
-    if (tag != "red" && tag != "green" && tag != "blue") return false;
-  return true;
-}
-
-bool Matches(const SamplingParams& p, const std::string& text) {
-  if (p.regex) return std::regex_match(text, std::regex(*p.regex));
-  if (p.json_schema) return MatchesSchema(text);
-  if (p.ebnf) return std::regex_match(text, std::regex(R"(The answer is [1-9][0-9]*\.)"));
-  return false;
-}
-
-GenerateRequest Constrained(const std::string& prompt, const std::string& kind, float temperature, uint64_t seed) {
-  GenerateRequest r;
-  r.text = prompt;
-  r.sampling.max_new_tokens = 96;
-  r.sampling.temperature = temperature;
-  r.sampling.seed = seed;
-  if (kind == "regex") r.sampling.regex = kRegex;
-  if (kind == "json") r.sampling.json_schema = kSchema;
-  if (kind == "ebnf") r.sampling.ebnf = kEbnf;
-  return r;
-}
-
 GenerateRequest Unconstrained(const std::string& prompt, int max_new_tokens) {
   GenerateRequest r;
   r.text = prompt;
@@ -108,13 +66,6 @@ GenerateRequest Unconstrained(const std::string& prompt, int max_new_tokens) {
   return r;
 }
 
-void ExpectValid(const GenerateRequest& request, const Result<GenerateResult>& result) {
-  ASSERT_TRUE(result.ok()) << result.status().message();
-  EXPECT_EQ(result->finish_reason.type, FinishReason::Type::kStop) << result->text;
-  EXPECT_TRUE(Matches(request.sampling, result->text)) << "output: " << result->text;
-}
-
-const std::vector<std::string> kKinds = {"regex", "json", "ebnf"};
 const std::vector<std::string> kPrompts = {
     "Is the sky blue? Answer:", "Describe a person as JSON:", "What is 6 times 7?", "Say something about cats."};
 
@@ -253,18 +204,7 @@ TEST(EngineGrammarStatsTest, CompileTimeAndCacheHitReported) {
 TEST(EngineGrammarStatsTest, BackendMaskedTokensEqualTheHostsGreedy) {
   auto engine = MakeEngine({.disable_jump_forward = true});
   ASSERT_NE(engine, nullptr);
-  for (size_t i = 0; i < kKinds.size(); ++i) {
-    GenerateRequest on_backend = Constrained(kPrompts[i], kKinds[i], 0, 0);
-    on_backend.sampling.frequency_penalty = 0.5f;  // logits processing and the mask together
-    GenerateRequest on_host = on_backend;
-    on_host.logprob.return_logprob = true;
-    auto a = engine->Generate(on_backend);
-    auto b = engine->Generate(on_host);
-    ExpectValid(on_backend, a);
-    ASSERT_TRUE(b.ok()) << b.status().message();
-    EXPECT_EQ(a->output_ids, b->output_ids) << kKinds[i];
-    EXPECT_EQ(b->output_logprobs.size(), b->output_ids.size());
-  }
+  for (size_t i = 0; i < kKinds.size(); ++i) testing::ExpectBackendDrawEqualsHostGreedy(*engine, kPrompts[i], kKinds[i]);
 }
 
 TEST(EngineGrammarStatsTest, TopLogprobsOnlyListAllowedTokens) {
