@@ -140,7 +140,6 @@ void GrammarMatcher::WalkStacks(int32_t node, int32_t depth, const WalkGoal& goa
 bool GrammarMatcher::FillByTrieWalk(std::span<uint32_t> bitmask, int64_t max_bytes, bool far) {
   const std::vector<int32_t>& ready = current().ready;
   const EndDistances& d = grammar_->end_distances();
-  // Far: every stack; near: the one stack, whose region keeps it within max_bytes.
   if (!far && ready.size() != 1) return false;
   walk_levels_.resize(static_cast<size_t>(grammar_->vocab().max_token_bytes()) + 2);
   // Far: the mask is built up from nothing (no stop token: the grammar cannot end here);
@@ -149,9 +148,10 @@ bool GrammarMatcher::FillByTrieWalk(std::span<uint32_t> bitmask, int64_t max_byt
   for (int32_t s : ready) {
     // Far: every stack; near: the one stack, whose region keeps it within max_bytes.
     const int32_t top = pool_.node(s).state;
+    const int64_t below = StackDistance(pool_.node(s).parent);
     if (far) FindRegion(top, d.to_rule_end(top), EndDistances::kUnreachable);
-    else FindRegion(top, 0, max_bytes - StackDistance(pool_.node(s).parent));
-    WalkPlain(0, pool_.node(s).state, s, 0, {max_bytes, StackDistance(pool_.node(s).parent), !far}, bitmask);
+    else FindRegion(top, 0, max_bytes - below);
+    WalkPlain(0, top, s, 0, {max_bytes, below, !far}, bitmask);
   }
   return true;
 }
