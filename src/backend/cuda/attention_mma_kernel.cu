@@ -5,8 +5,9 @@
 //  - K and V rows are gathered through the page table into shared memory with cp.async,
 //    the next tile's copies in flight while this one is computed (two stages);
 //  - S = Q K^T: Q's fragments stay in registers for the whole item, K's come by ldmatrix;
-//  - scale, softcap and the causal/window mask, then the online softmax on the S
-//    accumulators themselves: each row's max and sum over the 4 lanes that hold it;
+//  - scale, softcap and the causal/window mask (only on tiles that cross a boundary),
+//    then the online softmax on the S accumulators themselves, in log2 units: each row's
+//    max and sum over the 4 lanes that hold it;
 //  - O += P V: the accumulators, rounded to bf16, are already P's A fragments; V's come
 //    by ldmatrix.trans; O stays in registers, rescaled per tile.
 // Fragment layouts are those of mma.m16n8k16 (PTX ISA, "Matrix fragments for mma.m16n8k16").
@@ -143,6 +144,16 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
     self[h] = prefix + item.token_begin + r;
     first[h] = a.sliding_window > 0 ? max(0, self[h] - a.sliding_window + 1) : 0;
   }
+  // The warp's rows that decide whether a tile needs masking: its first (the earliest
+  // causal end) and last (the latest window start).
+  const int warp_row0 = warp * 16;
+  const bool warp_rows_all_valid = warp_row0 + 16 <= item.num_tokens;
+  const int32_t warp_first_self = prefix + item.token_begin + warp_row0;
+  const int32_t warp_last_first =
+      a.sliding_window > 0 ? max(0, warp_first_self + 15 - a.sliding_window + 1) : 0;
+  // Scores in log2 units (exp2 is the hardware's exponential): x * log2(e).
+  constexpr float kLog2e = 1.4426950408889634f;
+  const float score_scale = a.softcap > 0.0f ? a.scale : a.scale * kLog2e;
   float o[D / 8][4] = {};
   float row_max[2] = {-FLT_MAX, -FLT_MAX}, row_sum[2] = {0.0f, 0.0f};  // row_sum: this lane's share
 
@@ -171,20 +182,26 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
       }
     }
 
-    // Scale, softcap, mask; the online softmax over this tile.
+    // Scale, softcap, mask (only tiles that cross a row's causal end or window start, the
+    // keys' end or rows past the item's); the online softmax over this tile.
+    const bool masked = !warp_rows_all_valid || k0 + kKeys > key_end ||
+                        (!a.bidirectional && (k0 + kKeys - 1 > warp_first_self || k0 < warp_last_first));
     float tile_max[2] = {-FLT_MAX, -FLT_MAX};
 #pragma unroll
     for (int n = 0; n < kKeys / 8; ++n) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int h = e >> 1;
-        const int32_t key = k0 + n * 8 + quad * 2 + (e & 1);
-        float x = s[n][e] * a.scale;
-        if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
-        const bool visible =
-            row_valid[h] && key < key_end && (a.bidirectional || (key >= first[h] && key <= self[h]));
-        s[n][e] = visible ? x : -INFINITY;
-        tile_max[h] = fmaxf(tile_max[h], s[n][e]);
+        float x = s[n][e] * score_scale;
+        if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap) * kLog2e;
+        if (masked) {
+          const int32_t key = k0 + n * 8 + quad * 2 + (e & 1);
+          const bool visible =
+              row_valid[h] && key < key_end && (a.bidirectional || (key >= first[h] && key <= self[h]));
+          if (!visible) x = -INFINITY;
+        }
+        s[n][e] = x;
+        tile_max[h] = fmaxf(tile_max[h], x);
       }
     }
     float alpha[2];
@@ -193,7 +210,7 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
       tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 1));
       tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 2));
       const float m_new = fmaxf(row_max[h], tile_max[h]);
-      alpha[h] = __expf(row_max[h] - m_new);
+      alpha[h] = exp2f(row_max[h] - m_new);
       row_max[h] = m_new;
       row_sum[h] *= alpha[h];
     }
@@ -201,10 +218,9 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
     for (int n = 0; n < kKeys / 8; ++n) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const int h = e >> 1;
-        const float p = s[n][e] == -INFINITY ? 0.0f : __expf(s[n][e] - row_max[h]);
+        const float p = exp2f(s[n][e] - row_max[e >> 1]);  // 0 for a masked -inf
         s[n][e] = p;
-        row_sum[h] += p;
+        row_sum[e >> 1] += p;
       }
     }
 #pragma unroll
