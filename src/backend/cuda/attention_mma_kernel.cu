@@ -86,9 +86,11 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
   uint16_t* q_s = reinterpret_cast<uint16_t*>(smem);
   uint16_t* kv_s = q_s + kRows * kLd;
 
-  const AttentionTileItem item = a.tile_items[blockIdx.x];
+  // Blocks start in launch order; a causal item's cost grows with its position, so the
+  // last items (the costliest, for every head) go first and the cheap ones fill the tail.
+  const AttentionTileItem item = a.tile_items[a.num_tile_items - 1 - blockIdx.y];
   const BatchSequence seq = a.sequences[item.sequence];
-  const int head = blockIdx.y;
+  const int head = blockIdx.x;
   const int kv_head = head / (a.num_q_heads / a.num_kv_heads);
   const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
   const int64_t kv_stride = static_cast<int64_t>(a.num_kv_heads) * D;
@@ -264,7 +266,8 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
 
 template <int D>
 cudaError_t Launch(const AttentionLaunch& a, cudaStream_t stream) {
-  MmaAttentionKernel<D><<<dim3(a.num_tile_items, a.num_q_heads), kThreads, MmaSmem<D>::kBytes, stream>>>(a);
+  if (a.num_tile_items > 65535) return cudaErrorInvalidConfiguration;  // grid.y; 4M tokens in one step
+  MmaAttentionKernel<D><<<dim3(a.num_q_heads, a.num_tile_items), kThreads, MmaSmem<D>::kBytes, stream>>>(a);
   return cudaGetLastError();
 }
 
