@@ -51,9 +51,13 @@ constexpr int kMaxAttentionHeadDim = 256;
 // Whether the tensor-core kernel handles this head size (a multiple of 16, at most 256).
 inline bool TensorCoreAttentionSupports(int head_dim) { return head_dim % 16 == 0 && head_dim <= 256; }
 
-// The tile items' part of LaunchAttention (attention_tc_kernel.cu).
+// The tile items' part of LaunchAttention (attention_tc_kernel.cu): the mma.sync kernel
+// (attention_mma_kernel.cu) for the head sizes it handles, the WMMA kernel otherwise.
 cudaError_t LaunchTensorCoreAttention(const AttentionLaunch& a, cudaStream_t stream);
 cudaError_t PrepareTensorCoreAttention();
+bool MmaAttentionSupports(int head_dim);
+cudaError_t LaunchMmaAttention(const AttentionLaunch& a, cudaStream_t stream);
+cudaError_t PrepareMmaAttention();
 
 // The decode kernel (decode_attention_kernel.cu): whether it handles items of `rows` q
 // heads of `head_dim`, and its launch (LaunchAttention calls it when decode_rows > 0).

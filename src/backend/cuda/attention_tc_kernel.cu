@@ -9,6 +9,8 @@
 #include <mma.h>
 
 #include <cfloat>
+#include <cstdlib>
+#include <cstring>
 
 #include "backend/cuda/attention_kernel.h"
 #include "backend/cuda/bf16_math.cuh"
@@ -184,14 +186,26 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
   }
 }
 
+// SGL_CUDA_MMA_ATTENTION=0 in the environment keeps every head size on this kernel (A/B runs).
+bool MmaAttentionEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("SGL_CUDA_MMA_ATTENTION");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return enabled;
+}
+
 }  // namespace
 
 cudaError_t PrepareTensorCoreAttention() {
+  const cudaError_t err = PrepareMmaAttention();
+  if (err != cudaSuccess) return err;
   return cudaFuncSetAttribute(TensorCoreAttentionKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                               static_cast<int>(Smem(kMaxAttentionHeadDim).Bytes()));
 }
 
 cudaError_t LaunchTensorCoreAttention(const AttentionLaunch& a, cudaStream_t stream) {
+  if (MmaAttentionSupports(a.head_dim) && MmaAttentionEnabled()) return LaunchMmaAttention(a, stream);
   TensorCoreAttentionKernel<<<dim3(a.num_tile_items, a.num_q_heads), kThreads, Smem(a.head_dim).Bytes(), stream>>>(a);
   return cudaGetLastError();
 }

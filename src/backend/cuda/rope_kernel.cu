@@ -47,32 +47,43 @@ __device__ __forceinline__ void RotatePair(uint16_t* head, int i, int half, bool
   }
 }
 
-// One block per (token, head) of q then k: thread i rotates pair i; a k head's block also
-// writes its rotated head, the dims RoPE leaves alone and the v head to the cache.
+// One block per token and run of heads_per_block heads of q then k: thread i computes
+// pair i's angle once and rotates that pair in each of the run's heads; a k head also
+// goes to the cache, with the dims RoPE leaves alone and its v head. Prefill steps take
+// several heads per block (the angle is the same in every head, and many tiny blocks
+// cost more than they do); a decode's few tokens take one head per block, for width.
 __global__ void RopeStoreKvKernel(uint16_t* q, int q_heads, uint16_t* k, const uint16_t* v, int kv_heads, int head_dim,
                                   const RopePositions positions, const float* inv_freq, int half, bool neox,
-                                  float attention_factor, const int32_t* slots, uint16_t* k_cache, uint16_t* v_cache) {
+                                  float attention_factor, const int32_t* slots, uint16_t* k_cache, uint16_t* v_cache,
+                                  int heads_per_block) {
   LetNextKernelStart();
   WaitForPriorKernels();
   const int64_t t = blockIdx.x;
-  const int h = blockIdx.y;
+  const int h_begin = blockIdx.y * heads_per_block, h_end = min(q_heads + kv_heads, h_begin + heads_per_block);
   const int64_t kv_width = static_cast<int64_t>(kv_heads) * head_dim;
-  const bool is_k = h >= q_heads;
-  const int64_t head_off = static_cast<int64_t>(is_k ? h - q_heads : h) * head_dim;
-  uint16_t* head = is_k ? k + t * kv_width + head_off : q + t * q_heads * head_dim + head_off;
-  uint16_t* cache_head = is_k ? k_cache + static_cast<int64_t>(slots[t]) * kv_width + head_off : nullptr;
+  auto head_of = [&](int h) {
+    return h >= q_heads ? k + t * kv_width + static_cast<int64_t>(h - q_heads) * head_dim
+                        : q + t * q_heads * head_dim + static_cast<int64_t>(h) * head_dim;
+  };
+  auto cache_of = [&](uint16_t* cache, int h) {
+    return cache + static_cast<int64_t>(slots[t]) * kv_width + static_cast<int64_t>(h - q_heads) * head_dim;
+  };
   for (int i = threadIdx.x; i < half; i += blockDim.x) {
     double s, c;
     sincos(static_cast<double>(PositionOf(positions, t, i)) * static_cast<double>(inv_freq[i]), &s, &c);
-    RotatePair(head, i, half, neox, static_cast<float>(c) * attention_factor, static_cast<float>(s) * attention_factor,
-               cache_head);
+    const float cos_v = static_cast<float>(c) * attention_factor, sin_v = static_cast<float>(s) * attention_factor;
+    for (int h = h_begin; h < h_end; ++h)
+      RotatePair(head_of(h), i, half, neox, cos_v, sin_v, h >= q_heads ? cache_of(k_cache, h) : nullptr);
   }
-  if (!is_k) return;
-  uint16_t* v_cache_head = v_cache + static_cast<int64_t>(slots[t]) * kv_width + head_off;
-  const uint16_t* v_head = v + t * kv_width + head_off;
-  for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
-    if (d >= 2 * half) cache_head[d] = head[d];
-    v_cache_head[d] = v_head[d];
+  for (int h = max(h_begin, q_heads); h < h_end; ++h) {
+    const uint16_t* head = head_of(h);
+    const uint16_t* v_head = v + t * kv_width + static_cast<int64_t>(h - q_heads) * head_dim;
+    uint16_t* k_cache_head = cache_of(k_cache, h);
+    uint16_t* v_cache_head = cache_of(v_cache, h);
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+      if (d >= 2 * half) k_cache_head[d] = head[d];
+      v_cache_head[d] = v_head[d];
+    }
   }
 }
 
@@ -83,9 +94,11 @@ void LaunchRopeStoreKv(bf16_bits* q, int q_heads, bf16_bits* k, const bf16_bits*
                        float attention_factor, const int32_t* slots, bf16_bits* k_cache, bf16_bits* v_cache,
                        cudaStream_t stream) {
   if (num_tokens == 0) return;
-  LaunchChained(RopeStoreKvKernel, dim3(static_cast<unsigned>(num_tokens), q_heads + kv_heads), dim3(64), 0, stream, q,
+  const int heads_per_block = num_tokens >= 64 ? 8 : 1;
+  const unsigned head_blocks = static_cast<unsigned>((q_heads + kv_heads + heads_per_block - 1) / heads_per_block);
+  LaunchChained(RopeStoreKvKernel, dim3(static_cast<unsigned>(num_tokens), head_blocks), dim3(64), 0, stream, q,
                 q_heads, k, v, kv_heads, head_dim, positions, inv_freq, half, neox, attention_factor, slots, k_cache,
-                v_cache);
+                v_cache, heads_per_block);
 }
 
 void LaunchRope(bf16_bits* x, int64_t num_tokens, int num_heads, int head_dim, const RopePositions& positions,

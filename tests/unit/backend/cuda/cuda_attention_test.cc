@@ -112,6 +112,9 @@ TEST_F(CudaAttentionTest, TensorCorePrefillOverLongPrefixes) {
   Check({8, 2, 256, 100, 0, {{50, 150}, {0, 64}}});
   Check({6, 3, 96, 0, 20.0f, {{500, 65}, {3, 16}}});
   Check({16, 16, 64, 33, 0, {{0, 200}}});
+  // The mma.sync kernel's head sizes with softcaps and windows (the WMMA kernel has the rest).
+  Check({8, 2, 128, 70, 30.0f, {{200, 100}, {0, 40}}});
+  Check({8, 4, 64, 0, 25.0f, {{0, 90}, {64, 64}}});
 }
 
 TEST_F(CudaAttentionTest, GroupsLargerThanABlockSplitTheirHeads) {
