@@ -13,6 +13,7 @@
 #include "constrain/grammar.h"
 #include "constrain/end_distances.h"
 #include "constrain/grammar_automaton.h"
+#include "constrain/token_growth_order.h"
 #include "constrain/token_vocabulary.h"
 
 namespace sgl::constrain {
@@ -34,6 +35,8 @@ class CompiledGrammar {
   const StateTokenMask& state_mask(int32_t state) const { return masks_[state]; }
   // Each state's fewest bytes to its rule's end (for budget-aware masks).
   const EndDistances& end_distances() const { return end_distances_; }
+  // The tokens ordered by how far each can move a stack from the end (budgeted masks).
+  const TokenGrowthOrder& token_growth_order() const { return token_growth_order_; }
   // 32-bit words in a next-token bitmask: bit i of word i / 32 is token i.
   int32_t bitmask_words() const { return (vocab_->vocab_size() + 31) / 32; }
   // Memory held by the precomputed masks (for reporting).
@@ -43,13 +46,15 @@ class CompiledGrammar {
   CompiledGrammar(GrammarAutomaton automaton, std::shared_ptr<const TokenVocabulary> vocab)
       : automaton_(std::move(automaton)),
         vocab_(std::move(vocab)),
-        end_distances_(EndDistances::Compute(automaton_, vocab_->single_byte_tokens())) {}
+        end_distances_(EndDistances::Compute(automaton_, vocab_->single_byte_tokens())),
+        token_growth_order_(*vocab_, end_distances_) {}
   void ComputeMasks();
 
   GrammarAutomaton automaton_;
   std::shared_ptr<const TokenVocabulary> vocab_;
   std::vector<StateTokenMask> masks_;
   EndDistances end_distances_;
+  TokenGrowthOrder token_growth_order_;
 };
 
 }  // namespace sgl::constrain

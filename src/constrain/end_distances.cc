@@ -9,6 +9,15 @@ namespace {
 
 int64_t SaturatingAdd(int64_t x, int64_t y) { return std::min(x + y, EndDistances::kUnreachable); }
 
+// "No such stack": below every real rise, and far enough above int64's floor that sums of
+// a few thousand of them do not wrap.
+constexpr int64_t kNever = -EndDistances::kUnreachable;
+
+// How much a distance rises from `from` to `to`, unbounded where either is.
+int64_t Rise(int64_t to, int64_t from) {
+  return to >= EndDistances::kUnreachable || from >= EndDistances::kUnreachable ? EndDistances::kUnreachable : to - from;
+}
+
 // Each state's distinct byte-edge targets, marked writable when some byte leading there
 // is in `writable`.
 std::vector<EndDistances::ByteEdge> ByteEdges(const GrammarAutomaton& a, const ByteSet& writable) {
@@ -117,14 +126,64 @@ void EndDistances::ComputeGrowthBound(const GrammarAutomaton& a, std::span<const
   }
   if (changed) {
     max_growth_per_byte_ = kUnreachable;
+    growth_of_byte_.fill(kUnreachable);
     return;
   }
+  ComputeGrowthByByte(a, p);
   int64_t closure_growth = 0;
   for (int32_t u = 0; u < n; ++u)
     if (p[u] != kNone) closure_growth = std::max(closure_growth, p[u] - dist_[u]);
   int64_t edge_growth = 0;
   for (const ByteEdge& e : edges) edge_growth = std::max(edge_growth, dist_[e.target] - dist_[e.source]);
   max_growth_per_byte_ = SaturatingAdd(edge_growth, closure_growth);
+}
+
+// The same bound edge by edge, kept per byte value. An edge s -> t: a closure element that
+// keeps t's frame adds at most P(t) - dist(s) (as above). One that pops t's frame needs
+// dist(t) = 0 (t finishes its rule R without a byte: accepting, or through callees that
+// can) and continues in the return state r of some call into R, whose closure adds at
+// most P(r) - dist(r) to the frames below r, or pops r's frame in turn when dist(r) = 0.
+// So it adds at most Pop(R) - dist(s), Pop(R) = max over calls into R of max(P(r) -
+// dist(r), Pop(rule of r) where dist(r) = 0). Pop is a max fixed point without additions:
+// it settles within one sweep per rule. Popping the root's last frame leaves no stack.
+void EndDistances::ComputeGrowthByByte(const GrammarAutomaton& a, std::span<const int64_t> p) {
+  constexpr int64_t kNone = -1;  // P's "no byte-reading stack"
+  const int32_t n = a.num_states();
+  int32_t num_rules = 0;
+  for (int32_t s = 0; s < n; ++s) num_rules = std::max(num_rules, a.rule_of(s) + 1);
+  std::vector<int64_t> pop(num_rules, kNever);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int32_t u = 0; u < n; ++u) {
+      for (const CallEdge& c : a.calls(u)) {
+        int64_t v = p[c.ret] == kNone ? kNever : Rise(p[c.ret], dist_[c.ret]);
+        if (dist_[c.ret] == 0) v = std::max(v, pop[a.rule_of(c.ret)]);
+        int64_t& into = pop[a.rule_of(c.callee_start)];
+        if (v > into) {
+          into = v;
+          changed = true;
+        }
+      }
+    }
+  }
+  growth_of_byte_.fill(kNever);
+  ByteSet read;
+  for (int32_t s = 0; s < n; ++s) {
+    if (a.allowed_bytes(s).Empty()) continue;
+    for (int b = 0; b < 256; ++b) {
+      const int32_t t = a.Next(s, static_cast<uint8_t>(b));
+      if (t < 0) continue;
+      read.Add(static_cast<uint8_t>(b));
+      int64_t g = p[t] == kNone ? kNever : Rise(p[t], dist_[s]);
+      const int64_t popped = pop[a.rule_of(t)];
+      if (dist_[t] == 0 && popped != kNever) g = std::max(g, Rise(popped, dist_[s]));
+      if (dist_[s] >= kUnreachable) g = kUnreachable;
+      growth_of_byte_[b] = std::max(growth_of_byte_[b], g);
+    }
+  }
+  // A byte no state reads is in no allowed token; unbounded keeps that harmless.
+  for (int b = 0; b < 256; ++b)
+    if (!read.Contains(static_cast<uint8_t>(b))) growth_of_byte_[b] = kUnreachable;
 }
 
 // H(s) = max(dist(s), H(t) over byte targets t, and per call (c, r): H(c) + dist(r) while

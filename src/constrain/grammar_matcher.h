@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,13 @@ class GrammarMatcher {
   // num_remaining_tokens). Never empty when that mask is not. REQUIRES: as
   // FillNextTokenBitmask.
   void FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens);
+  // The same for a request whose next `num_without_stop` tokens may not be a stop token
+  // (min_new_tokens; 0: the stop is allowed now, exactly the overload above). While the
+  // stop is forbidden, a mask left with stop tokens alone would end the request in an
+  // error, so the budget yields one step at a time (grammar_matcher_budget.cc says why):
+  // first to "end within the tokens left, at the length limit" (still a complete output),
+  // then to the plain mask. Never without a content token where the plain mask has one.
+  void FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens, int64_t num_without_stop);
   // The fewest bytes after which the grammar can end, each one a token by itself: 0 when
   // CanEnd() or terminated, EndDistances::kUnreachable when no such string ends it.
   int64_t MinBytesToEnd() const;
@@ -86,6 +94,39 @@ class GrammarMatcher {
   // byte each reads, into top_begin_ / tops_by_byte_.
   void IndexTops();
   void CompactPoolIfLarge();
+  // The budgeted mask by trie walks (grammar_matcher_closing.cc). `far`: every ready
+  // stack is beyond `max_bytes` and `bitmask` becomes the tokens after which some stack is
+  // within it; otherwise the one ready stack is within it and `bitmask`, the plain mask,
+  // loses the tokens that leave it beyond. False (bitmask untouched) where neither applies
+  // (several stacks, not all beyond).
+  bool FillByTrieWalk(std::span<uint32_t> bitmask, int64_t max_bytes, bool far);
+  // A region (plain states, no calls and cannot end their rule, with distances in
+  // [lo, hi]) reachable from a top, and `stay`: the bytes that keep every state of it
+  // inside it or that it refuses.
+  struct Region {
+    int64_t lo = 0, hi = 0;
+    std::vector<int32_t> states;
+    ByteSet stay;
+    std::vector<uint32_t> seen;  // epoch per state
+    uint32_t epoch = 0;
+  };
+  struct WalkGoal {
+    int64_t max_bytes;
+    int64_t below;  // the distance of the walked stack's frames under its top
+    bool clear;     // clear the tokens beyond max_bytes (else set those within)
+  };
+  bool InRegion(int32_t state) const;
+  // Fills region_ from top state `top` (stay left empty where it would be too large).
+  void FindRegion(int32_t top, int64_t lo, int64_t hi);
+  // The bytes that keep `state` on itself (computed once per state, on first use).
+  const ByteSet& SelfLoop(int32_t state);
+  // The trie below `node` from one stack while its path stays on plain states (top
+  // `state` over the frames below `stack`), then WalkStacks; Decide sets or clears the
+  // tokens ending at a node as `goal` says.
+  void WalkPlain(int32_t node, int32_t state, int32_t stack, int32_t depth, const WalkGoal& goal,
+                 std::span<uint32_t> mask);
+  void Decide(const TrieNode& n, bool within, const WalkGoal& goal, std::span<uint32_t> mask) const;
+  void WalkStacks(int32_t node, int32_t depth, const WalkGoal& goal, std::span<uint32_t> mask);
 
   std::shared_ptr<const CompiledGrammar> grammar_;
   StackPool pool_;
@@ -96,6 +137,9 @@ class GrammarMatcher {
   std::vector<int32_t> tops_by_byte_;                     // indexes into tops_...
   std::array<int32_t, 257> top_begin_{};                  // ...byte b's: [top_begin_[b], top_begin_[b + 1])
   std::vector<int32_t> frames_;  // ReachBound's scratch
+  Region region_;                      // FillByTrieWalk's scratch...
+  std::vector<StackSet> walk_levels_;  // ...one stack set per trie depth
+  std::vector<std::optional<ByteSet>> self_loops_;  // SelfLoop's, by state
 };
 
 // Sets logits of tokens whose bit is clear (and those past the bitmask) to -infinity.

@@ -16,11 +16,24 @@
 // Writing the m bytes as m single-byte tokens is why bytes bound tokens. A grammar that
 // can only end through a byte with no token of its own has m = kUnreachable: no steering.
 #include <algorithm>
+#include <bit>
 
 #include "constrain/grammar_matcher.h"
 
 namespace sgl::constrain {
 namespace {
+
+// Past this many tokens in doubt, the trie walk (grammar_matcher_closing.cc) is cheaper
+// than checking them one by one (measured on the bench/constrain_bench.cc corpus).
+constexpr int32_t kWalkAbove = 256;
+
+// Whether `mask` allows some token other than the vocabulary's stop tokens.
+bool AllowsContent(std::span<const uint32_t> mask, const TokenVocabulary& v) {
+  int64_t n = 0;
+  for (uint32_t w : mask) n += std::popcount(w);
+  for (int32_t id : v.stop_ids()) n -= (mask[id >> 5] >> (id & 31)) & 1;
+  return n > 0;
+}
 
 inline bool GetBit(std::span<const uint32_t> mask, int32_t id) { return (mask[id >> 5] >> (id & 31)) & 1; }
 inline void ClearBit(std::span<uint32_t> mask, int32_t id) { mask[id >> 5] &= ~(1u << (id & 31)); }
@@ -103,15 +116,24 @@ void GrammarMatcher::IndexTops() {
 void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens) {
   FillNextTokenBitmask(bitmask);
   const TokenVocabulary& v = grammar_->vocab();
-  if (terminated() || MinBytesToEnd() + 1 > num_remaining_tokens) return;
+  const int64_t min_bytes = MinBytesToEnd();
+  if (terminated() || min_bytes + 1 > num_remaining_tokens) return;
   const int64_t max_bytes_after = num_remaining_tokens - 2;  // then a stop token
+  if (max_bytes_after < 0) {  // one token left (the grammar can end, m = 0): a stop token
+    std::fill(bitmask.begin(), bitmask.end(), 0u);
+    for (int32_t id : v.stop_ids()) bitmask[id >> 5] |= 1u << (id & 31);
+    return;
+  }
   // The common case, far from the cap: no stack the grammar can reach from here, by any
   // tokens, is farther from the end than the limit, so no token needs a look.
   const std::vector<int32_t>& ready = current().ready;
   if (std::all_of(ready.begin(), ready.end(), [&](int32_t s) { return ReachBound(s) <= max_bytes_after; })) return;
-  // Otherwise: a byte raises no stack's distance by more than `growth`, so a token of up
-  // to `safe_len` bytes leaves every resulting stack within the limit; only longer ones
-  // are checked, one by one.
+  // Every stack too far: only tokens that bring one closer can stay (one trie walk each).
+  if (min_bytes > max_bytes_after && FillByTrieWalk(bitmask, max_bytes_after, true)) return;
+  // Otherwise: a token raises no stack's distance by more than the sum of its bytes'
+  // growths (TokenGrowthOrder), so a token whose sum is within the slack of the farthest
+  // stack leaves every resulting stack within the limit, and only those growing more
+  // (a prefix of the order, few outside whitespace-free structure bytes) are checked.
   int64_t max_distance = 0;
   tops_.clear();
   for (int32_t s : current().ready) {
@@ -119,15 +141,43 @@ void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64
     tops_.push_back({n.state, StackDistance(n.parent)});
     max_distance = std::max(max_distance, tops_.back().distance_below + grammar_->end_distances().to_rule_end(n.state));
   }
-  const int64_t growth = grammar_->end_distances().max_growth_per_byte();
-  const int64_t slack = max_bytes_after - max_distance;
-  const int64_t safe_len = slack < 0 ? -1 : growth == 0 ? slack + v.max_token_bytes() : slack / growth;
-  if (safe_len >= v.max_token_bytes()) return;
+  const TokenGrowthOrder& order = grammar_->token_growth_order();
+  const int32_t num_checked = order.num_growing_more_than(max_bytes_after - max_distance);
+  if (num_checked == 0) return;
+  // Many in doubt: one walk of the trie beats a check each (where it applies).
+  if (num_checked > kWalkAbove && FillByTrieWalk(bitmask, max_bytes_after, false)) return;
   IndexTops();
-  std::span<const int32_t> ids = v.ordinary_ids_longest_first();
-  for (int32_t i = 0, n = v.num_longer_than(safe_len); i < n; ++i) {
-    if (GetBit(bitmask, ids[i]) && !TokenEndsWithin(v.longest_first_bytes(i), max_bytes_after)) ClearBit(bitmask, ids[i]);
+  const std::span<const int32_t> ids = order.ids();
+  for (int32_t i = 0; i < num_checked; ++i) {
+    if (GetBit(bitmask, ids[i]) && !TokenEndsWithin(v.token_bytes(ids[i]), max_bytes_after)) ClearBit(bitmask, ids[i]);
   }
+}
+
+// min_new_tokens: the request may not stop for its next `num_without_stop` tokens. The
+// proof above reserves the last token for a stop; it still holds when that last token
+// comes at or after min_new_tokens (num_without_stop < num_remaining_tokens) and the
+// content goes on until then, which the mask allows unless it is left with stop tokens
+// alone (the grammar can end now and every content token leads too far, e.g. `(ab)*`
+// after "ab" with 2 tokens left). Then, and whenever no stop can come before the limit
+// at all, the request can only end at its length limit, and it is still complete if the
+// grammar can end there: the same steering with one more token (the stop's) for content,
+// whose proof is the same with "ends" for "can stop". Where even that leaves no content
+// (or is too short), the budget yields to the plain mask: the accepted language never
+// changes, and an error (nothing allowed) stays where the plain mask allows nothing.
+void GrammarMatcher::FillBudgetedTokenBitmask(std::span<uint32_t> bitmask, int64_t num_remaining_tokens,
+                                              int64_t num_without_stop) {
+  if (num_without_stop <= 0 || terminated()) return FillBudgetedTokenBitmask(bitmask, num_remaining_tokens);
+  const TokenVocabulary& v = grammar_->vocab();
+  const int64_t m = MinBytesToEnd();
+  if (num_without_stop < num_remaining_tokens && m + 1 <= num_remaining_tokens) {
+    FillBudgetedTokenBitmask(bitmask, num_remaining_tokens);
+    if (AllowsContent(bitmask, v)) return;
+  }
+  if (m <= num_remaining_tokens) {
+    FillBudgetedTokenBitmask(bitmask, num_remaining_tokens + 1);
+    if (AllowsContent(bitmask, v)) return;
+  }
+  FillNextTokenBitmask(bitmask);
 }
 
 }  // namespace sgl::constrain

@@ -6,7 +6,8 @@ namespace sgl {
 namespace {
 
 void Fill(const GrammarMaskJob& job) {
-  *job.any_allowed = FillGrammarBitmask(*job.matcher, job.extra_stop_ids, *job.bitmask, job.num_remaining_tokens);
+  *job.any_allowed = FillGrammarBitmask(*job.matcher, job.extra_stop_ids, *job.bitmask, job.num_remaining_tokens,
+                                        job.num_without_stop);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ struct GrammarMaskJob {
   std::vector<uint32_t>* bitmask;           // filled as FillGrammarBitmask does
   bool* any_allowed;                        // FillGrammarBitmask's answer
   std::optional<int64_t> num_remaining_tokens;  // the budget, if the mask is budgeted
+  int64_t num_without_stop = 0;  // tokens before min_new_tokens allows a stop (this one included)
 };
 
 class GrammarMaskPool {

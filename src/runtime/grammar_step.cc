@@ -20,10 +20,11 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 }
 
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens) {
+                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens,
+                        int64_t num_without_stop) {
   bitmask.resize(static_cast<size_t>(matcher.grammar().bitmask_words()));  // no allocation once sized
   if (num_remaining_tokens) {
-    matcher.FillBudgetedTokenBitmask(bitmask, *num_remaining_tokens);
+    matcher.FillBudgetedTokenBitmask(bitmask, *num_remaining_tokens, num_without_stop);
   } else {
     matcher.FillNextTokenBitmask(bitmask);
   }
@@ -43,6 +44,13 @@ bool SomeAllowedTokenSurvives(std::span<const uint32_t> bitmask, std::span<const
     if (kills && c >= 0 && c < static_cast<int64_t>(bitmask.size()) * 32 && ((bitmask[c / 32] >> (c % 32)) & 1u)) --allowed;
   }
   return allowed > 0;
+}
+
+bool YieldBudgetUnlessSomeSurvives(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                                   std::vector<uint32_t>& bitmask, bool budgeted,
+                                   const std::function<bool(std::span<const uint32_t>)>& survives) {
+  if (survives(bitmask)) return true;
+  return budgeted && FillGrammarBitmask(matcher, extra_stop_ids, bitmask) && survives(bitmask);
 }
 
 bool MaskLogitsByGrammar(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,

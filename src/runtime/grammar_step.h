@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,15 +26,27 @@ std::optional<constrain::GrammarSpec> GrammarSpecFor(const SamplingParams& param
 // Sets bit i of `bitmask` (resized to the grammar's words) iff `matcher` allows token i
 // next; its stop tokens, and `extra_stop_ids` (the request's stop_token_ids), only where
 // the grammar can end. With `num_remaining_tokens` (the request's output tokens left, this
-// one included), the mask is budgeted (GrammarMatcher::FillBudgetedTokenBitmask). Returns
+// one included), the mask is budgeted (GrammarMatcher::FillBudgetedTokenBitmask), knowing
+// that min_new_tokens forbids a stop for the next `num_without_stop` tokens. Returns
 // false when no token is allowed. Touches only the matcher and `bitmask`, so masks of
 // several requests may be filled on several threads.
 bool FillGrammarBitmask(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
-                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens = std::nullopt);
+                        std::vector<uint32_t>& bitmask, std::optional<int64_t> num_remaining_tokens = std::nullopt,
+                        int64_t num_without_stop = 0);
 
 // Whether some token `bitmask` allows survives a row's logits processing `edits`
 // (row_sampling.h; distinct columns): one that no edit forbids or biases to -infinity.
 bool SomeAllowedTokenSurvives(std::span<const uint32_t> bitmask, std::span<const LogitEdit> edits);
+
+// Where a budgeted mask (`budgeted`) leaves no token that the row's own logits processing
+// lets through (`survives` says whether a mask does: say, a logit_bias of -infinity on the
+// one-byte token the budget counted on), the budget yields and `bitmask` is refilled
+// unbudgeted, so the budget never turns a request that has a way on into an error; it
+// may then run to its length limit, reported as where the grammar stopped. Returns
+// whether some allowed token survives now.
+bool YieldBudgetUnlessSomeSurvives(constrain::GrammarMatcher& matcher, std::span<const int32_t> extra_stop_ids,
+                                   std::vector<uint32_t>& bitmask, bool budgeted,
+                                   const std::function<bool(std::span<const uint32_t>)>& survives);
 
 // Sets to -infinity the logits of every token `matcher` does not allow next
 // (FillGrammarBitmask, then the mask applied). `bitmask` is scratch. Returns false when no

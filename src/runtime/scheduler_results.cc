@@ -15,9 +15,10 @@ namespace sgl {
 namespace {
 
 // Nothing is left when the grammar can only end and min_new_tokens has masked the stop
-// tokens (or logit_bias every token the grammar allows).
+// tokens, or logit_bias every token the grammar allows (a budgeted mask yields first).
 constexpr const char* kNothingAllowed =
-    "the grammar allows no next token (it can only end, and min_new_tokens forbids that)";
+    "the grammar allows no next token (it can only end, and min_new_tokens forbids that; or logit_bias bans "
+    "every token it allows)";
 
 }  // namespace
 
@@ -46,8 +47,9 @@ void Scheduler::FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words
   for (const Scheduled& sch : plan.scheduled) {
     Request& r = **sch.it;
     if (!sch.completes || !r.grammar) continue;
-    mask_jobs_.push_back(
-        {r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any, GrammarBudget(r)});
+    const int64_t without_stop = r.params.min_new_tokens - static_cast<int64_t>(r.output_ids.size());
+    mask_jobs_.push_back({r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any,
+                          GrammarBudget(r), std::max<int64_t>(0, without_stop)});
   }
   mask_pool_.Run(mask_jobs_);
   const ForwardBatch& batch = plan.batch;
@@ -56,9 +58,11 @@ void Scheduler::FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
     if (!sch.completes || !r.grammar || batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
     const RowSampling& s = batch.sampling[row];
-    std::copy(r.grammar_bitmask.begin(), r.grammar_bitmask.end(), words.begin() + s.mask_begin);
     const std::span<const LogitEdit> edits(batch.logit_edits.data() + s.edit_begin, batch.logit_edits.data() + s.edit_end);
-    r.grammar_mask_any = r.grammar_mask_any && SomeAllowedTokenSurvives(r.grammar_bitmask, edits);
+    r.grammar_mask_any = YieldBudgetUnlessSomeSurvives(
+        *r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
+        [&](std::span<const uint32_t> mask) { return SomeAllowedTokenSurvives(mask, edits); });
+    std::copy(r.grammar_bitmask.begin(), r.grammar_bitmask.end(), words.begin() + s.mask_begin);
   }
 }
 
@@ -200,6 +204,12 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
   // FillGrammarMasks filled it during the forward pass: every sampled row completes its request.
+  (void)YieldBudgetUnlessSomeSurvives(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
+                                      [&](std::span<const uint32_t> mask) {
+                                        for (size_t i = 0; i < logits.size() && i / 32 < mask.size(); ++i)
+                                          if (((mask[i / 32] >> (i % 32)) & 1u) && std::isfinite(logits[i])) return true;
+                                        return false;
+                                      });
   constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
   if (r.grammar_mask_any && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
     return true;

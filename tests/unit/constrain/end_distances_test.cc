@@ -1,7 +1,8 @@
 // EndDistances on small regex / EBNF / JSON Schema grammars: each state's distance is the
 // shortest way to finish its rule, a stack set's least distance (MinBytesToEnd) is the
 // shortest accepted continuation found by breadth-first search over bytes, and one byte
-// never raises a byte-reading stack's distance by more than max_growth_per_byte.
+// never raises a byte-reading stack's distance by more than max_growth_per_byte, nor by more
+// than that byte's own growth_of_byte.
 #include "constrain/end_distances.h"
 
 #include <gtest/gtest.h>
@@ -97,6 +98,12 @@ const std::vector<Case> kCases = {
         "required":["s","n"]})",
      17},
     {GrammarKind::kJsonSchema, R"({"type":"array","items":{"type":"string"},"minItems":2})", 7},
+    // Recursive: no finite reach bound, so budgeted masks lean on the growth bounds.
+    {GrammarKind::kJsonSchema,
+     R"({"type":"object","properties":{"v":{"type":"integer"},"kids":{"type":"array","items":{"$ref":"#"}}},
+        "required":["v","kids"]})",
+     17},
+    {GrammarKind::kEbnf, "root ::= e\ne ::= t (\"+\" t)*\nt ::= \"x\" | \"(\" e \")\" | \"-\" t", 1},
 };
 
 TEST(EndDistancesTest, StartDistanceIsTheShortestAcceptedString) {
@@ -159,8 +166,11 @@ TEST(EndDistancesTest, MatchesSearchAndGrowthBoundAlongRandomWalks) {
         int64_t before = 0;
         for (int32_t s : cur.ready) before = std::max(before, StackDistance(d, pool, s));
         runner.Advance(cur, static_cast<uint8_t>((*text)[i]), next);
-        for (int32_t s : next.ready)
+        const uint8_t b = static_cast<uint8_t>((*text)[i]);
+        for (int32_t s : next.ready) {
           EXPECT_LE(StackDistance(d, pool, s), before + d.max_growth_per_byte()) << c.text;
+          EXPECT_LE(StackDistance(d, pool, s), before + d.growth_of_byte(b)) << c.text << " byte " << int{b};
+        }
         std::swap(cur, next);
       }
     }

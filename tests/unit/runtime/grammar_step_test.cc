@@ -68,6 +68,29 @@ TEST(GrammarStepTest, AllowedTokensForbiddenByEditsLeaveNothing) {
   EXPECT_TRUE(SomeAllowedTokenSurvives(mask, edits));
 }
 
+// "ab{0,5}c" after "a" with 2 tokens left: the budget keeps only "c" (then the stop). A
+// logit_bias of -infinity on "c" would leave nothing: the budget yields to the plain mask,
+// where "b" survives. Unbudgeted, nothing changes.
+TEST(GrammarStepTest, BudgetYieldsWhereTheRowsEditsBanWhatItKept) {
+  auto m = Matcher("ab{0,5}c");
+  ASSERT_TRUE(AcceptGrammarToken(*m, kNoStop, 0));
+  std::vector<uint32_t> mask;
+  ASSERT_TRUE(FillGrammarBitmask(*m, kNoStop, mask, 2));
+  EXPECT_EQ(mask[0], 1u << 3);
+  const std::vector<LogitEdit> ban_c = {{.column = 3, .bias = -INFINITY}};
+  auto survives = [&](std::span<const uint32_t> bits) { return SomeAllowedTokenSurvives(bits, ban_c); };
+  std::vector<uint32_t> unbudgeted = mask;
+  EXPECT_FALSE(YieldBudgetUnlessSomeSurvives(*m, kNoStop, unbudgeted, false, survives));
+  EXPECT_EQ(unbudgeted, mask);
+  EXPECT_TRUE(YieldBudgetUnlessSomeSurvives(*m, kNoStop, mask, true, survives));
+  EXPECT_EQ(mask[0], (1u << 1) | (1u << 3));  // "b" and "c", as unbudgeted
+  // Where the budget's tokens survive, it stays.
+  std::vector<uint32_t> kept;
+  ASSERT_TRUE(FillGrammarBitmask(*m, kNoStop, kept, 2));
+  EXPECT_TRUE(YieldBudgetUnlessSomeSurvives(*m, kNoStop, kept, true, [](std::span<const uint32_t>) { return true; }));
+  EXPECT_EQ(kept[0], 1u << 3);
+}
+
 TEST(GrammarStepTest, WhereGrammarStoppedReportsOnlyBadEnds) {
   auto m = Matcher("ab?c");
   const std::optional<std::string> no_error;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
 #include <string>
 
 #include "constrain/compiled_grammar.h"
@@ -152,6 +153,44 @@ TEST_F(JumpForwardTest, AtStartWithAFreeStartChangesNothing) {
   auto one = Matcher(GrammarKind::kRegex, "x[0-9]+");
   EXPECT_TRUE(JumpForward(*tokenizer_).AtStart(*one, 100).empty());
   EXPECT_EQ(one->num_steps(), 0);
+}
+
+// The forced start takes at most as many tokens as it has bytes, and each forced byte is
+// one of the bytes the budget counted, so a budget that sufficed before the jump still
+// does after it: budgeted generations from there end with a stop token in the room left,
+// for a room just large enough and a few larger.
+TEST_F(JumpForwardTest, AtStartKeepsTheGrammarBudget) {
+  const std::vector<std::pair<GrammarKind, std::string>> grammars = {
+      {GrammarKind::kJsonSchema, kSchema},
+      {GrammarKind::kJsonSchema, R"({"type":"object","properties":{"id":{"const":"node-0042"},
+          "kids":{"type":"array","items":{"$ref":"#"}}},"required":["id","kids"]})"},
+      {GrammarKind::kRegex, "forced_prefix_[a-z]+(,[a-z]+)*"},
+  };
+  std::mt19937 rng(13);
+  for (const auto& [kind, text] : grammars) {
+    auto probe = Matcher(kind, text);
+    ASSERT_TRUE(probe);
+    const int64_t shortest = probe->MinBytesToEnd();
+    for (int64_t room : {shortest + 1, shortest + 2, shortest + 6}) {
+      auto m = Matcher(kind, text);
+      const std::vector<int32_t> jumped = JumpForward(*tokenizer_).AtStart(*m, room);
+      ASSERT_FALSE(jumped.empty()) << text;
+      int64_t left = room - static_cast<int64_t>(jumped.size());
+      EXPECT_LE(m->MinBytesToEnd() + 1, left) << text << " room " << room;
+      std::vector<uint32_t> mask(m->grammar().bitmask_words());
+      while (!m->IsTerminated() && left > 0) {
+        m->FillBudgetedTokenBitmask(mask, left);
+        std::vector<int32_t> content, stops;
+        for (int32_t id = 0; id < vocab_->vocab_size(); ++id)
+          if ((mask[id >> 5] >> (id & 31)) & 1) (vocab_->is_stop(id) ? stops : content).push_back(id);
+        const std::vector<int32_t>& pool = content.empty() ? stops : content;
+        ASSERT_FALSE(pool.empty()) << text << " room " << room << " left " << left;
+        ASSERT_TRUE(m->AcceptToken(pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)]));
+        --left;
+      }
+      EXPECT_TRUE(m->IsTerminated()) << text << ": room " << room << " ran out";
+    }
+  }
 }
 
 }  // namespace
