@@ -17,6 +17,7 @@
 #include <cuda_bf16.h>
 
 #include "backend/cuda/attention_kernel.h"
+#include "backend/cuda/attention_tile_item.cuh"
 
 namespace sgl::cuda {
 namespace {
@@ -88,16 +89,10 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
 
   // Blocks start in launch order; a causal item's cost grows with its position, so the
   // last items (the costliest, for every head) go first and the cheap ones fill the tail.
-  const AttentionTileItem item = a.tile_items[a.num_tile_items - 1 - blockIdx.y];
-  const BatchSequence seq = a.sequences[item.sequence];
-  const int head = blockIdx.x;
-  const int kv_head = head / (a.num_q_heads / a.num_kv_heads);
-  const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
-  const int64_t kv_stride = static_cast<int64_t>(a.num_kv_heads) * D;
-  const int32_t prefix = seq.kv_len - seq.num_new_tokens;
-  int32_t key_begin = 0, key_end = seq.num_new_tokens;
-  if (!a.bidirectional)
-    AttentionKeyRange(seq, item.token_begin, item.num_tokens, a.sliding_window, 0, 1, &key_begin, &key_end);
+  const TileItemView view(a, a.tile_items[a.num_tile_items - 1 - blockIdx.y], blockIdx.x, D);
+  const AttentionTileItem& item = view.item;
+  const BatchSequence& seq = view.seq;
+  const int32_t key_begin = view.key_begin, key_end = view.key_end;
   const int num_tiles = key_end > key_begin ? (key_end - key_begin + kKeys - 1) / kKeys : 0;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int group = lane >> 2, quad = lane & 3;  // a fragment's row within 8, and column pair
@@ -111,7 +106,7 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
       const bool valid = key < key_end;
       int64_t row = 0;
       if (valid) row = a.bidirectional ? seq.token_begin + key : a.kv_slots[seq.kv_begin + key];
-      const int64_t offset = row * kv_stride + static_cast<int64_t>(kv_head) * D + c * 8;
+      const int64_t offset = row * view.kv_stride + static_cast<int64_t>(view.kv_head) * D + c * 8;
       CopyAsync16(k_dst + j * kLd + c * 8, a.k_cache + offset, valid);
       CopyAsync16(v_dst + j * kLd + c * 8, a.v_cache + offset, valid);
     }
@@ -119,14 +114,7 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
   };
   if (num_tiles > 0) load_tile(0, key_begin);
 
-  for (int idx = threadIdx.x; idx < kRows * kChunks; idx += kThreads) {
-    const int r = idx / kChunks, c = idx % kChunks;
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (r < item.num_tokens)
-      v = *reinterpret_cast<const uint4*>(a.q + (seq.token_begin + item.token_begin + r) * q_stride +
-                                          static_cast<int64_t>(head) * D + c * 8);
-    *reinterpret_cast<uint4*>(q_s + r * kLd + c * 8) = v;
-  }
+  view.LoadQueries(a.q, D, kRows, q_s, kLd, kThreads);
   __syncthreads();
   // ldmatrix addressing: lane l names row l % 8 of matrix l / 8.
   const int matrix = lane >> 3, matrix_row = lane & 7;
@@ -143,14 +131,14 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
   for (int h = 0; h < 2; ++h) {
     const int r = warp * 16 + group + h * 8;
     row_valid[h] = r < item.num_tokens;
-    self[h] = prefix + item.token_begin + r;
+    self[h] = view.prefix + item.token_begin + r;
     first[h] = a.sliding_window > 0 ? max(0, self[h] - a.sliding_window + 1) : 0;
   }
   // The warp's rows that decide whether a tile needs masking: its first (the earliest
   // causal end) and last (the latest window start).
   const int warp_row0 = warp * 16;
   const bool warp_rows_all_valid = warp_row0 + 16 <= item.num_tokens;
-  const int32_t warp_first_self = prefix + item.token_begin + warp_row0;
+  const int32_t warp_first_self = view.prefix + item.token_begin + warp_row0;
   const int32_t warp_last_first =
       a.sliding_window > 0 ? max(0, warp_first_self + 15 - a.sliding_window + 1) : 0;
   // Scores in log2 units (exp2 is the hardware's exponential): x * log2(e).
@@ -257,7 +245,7 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
     const int r = warp * 16 + group + h * 8;
     if (!row_valid[h]) continue;
     const float inv = row_sum[h] > 0.0f ? 1.0f / row_sum[h] : 0.0f;
-    uint16_t* out = a.out + (seq.token_begin + item.token_begin + r) * q_stride + static_cast<int64_t>(head) * D;
+    uint16_t* out = a.out + view.RowOffset(r, D);
 #pragma unroll
     for (int j = 0; j < D / 8; ++j)
       *reinterpret_cast<uint32_t*>(out + j * 8 + quad * 2) = PackBf16(o[j][2 * h] * inv, o[j][2 * h + 1] * inv);

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "backend/cuda/attention_kernel.h"
+#include "backend/cuda/attention_tile_item.cuh"
 #include "backend/cuda/bf16_math.cuh"
 
 namespace sgl::cuda {
@@ -52,27 +53,14 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
   float* l_s = m_s + kRows;
   float* alpha_s = l_s + kRows;
 
-  const AttentionTileItem item = a.tile_items[blockIdx.x];
-  const BatchSequence seq = a.sequences[item.sequence];
-  const int head = blockIdx.y;
-  const int kv_head = head / (a.num_q_heads / a.num_kv_heads);
-  const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
-  const int64_t kv_stride = static_cast<int64_t>(a.num_kv_heads) * D;
-  const int32_t prefix = seq.kv_len - seq.num_new_tokens;
-  int32_t key_begin = 0, key_end = seq.num_new_tokens;
-  if (!a.bidirectional)
-    AttentionKeyRange(seq, item.token_begin, item.num_tokens, a.sliding_window, 0, 1, &key_begin, &key_end);
+  const TileItemView view(a, a.tile_items[blockIdx.x], blockIdx.y, D);
+  const AttentionTileItem& item = view.item;
+  const BatchSequence& seq = view.seq;
+  const int32_t key_begin = view.key_begin, key_end = view.key_end;
   const int chunks = D / 8;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
 
-  for (int idx = threadIdx.x; idx < kRows * chunks; idx += kThreads) {
-    const int r = idx / chunks, c = idx % chunks;
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (r < item.num_tokens)
-      v = *reinterpret_cast<const uint4*>(a.q + (seq.token_begin + item.token_begin + r) * q_stride +
-                                          static_cast<int64_t>(head) * D + c * 8);
-    *reinterpret_cast<uint4*>(q_s + r * ldq + c * 8) = v;
-  }
+  view.LoadQueries(a.q, D, kRows, reinterpret_cast<uint16_t*>(q_s), ldq, kThreads);
   for (int idx = threadIdx.x; idx < kRows * D; idx += kThreads) o_s[(idx / D) * ldo + idx % D] = 0.0f;
   if (threadIdx.x < kRows) {
     m_s[threadIdx.x] = -FLT_MAX;
@@ -88,7 +76,7 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
       uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
       if (key < key_end) {
         const int64_t row = a.bidirectional ? seq.token_begin + key : a.kv_slots[seq.kv_begin + key];
-        const int64_t off = row * kv_stride + static_cast<int64_t>(kv_head) * D + c * 8;
+        const int64_t off = row * view.kv_stride + static_cast<int64_t>(view.kv_head) * D + c * 8;
         kv = *reinterpret_cast<const uint4*>(a.k_cache + off);
         vv = *reinterpret_cast<const uint4*>(a.v_cache + off);
       }
@@ -119,7 +107,7 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
     // Online softmax: two lanes per row, 32 keys each.
     {
       const int r = row0 + lane / 2, half = lane & 1;
-      const int32_t self = prefix + item.token_begin + r;
+      const int32_t self = view.prefix + item.token_begin + r;
       const int32_t first = a.sliding_window > 0 ? max(0, self - a.sliding_window + 1) : 0;
       const bool row_valid = r < item.num_tokens;
       float sv[32];
@@ -181,7 +169,7 @@ __global__ void __launch_bounds__(kThreads) TensorCoreAttentionKernel(AttentionL
     const int r = row0 + idx / D, d = idx % D;
     if (r >= item.num_tokens) continue;
     const float l = l_s[r];
-    a.out[(seq.token_begin + item.token_begin + r) * q_stride + static_cast<int64_t>(head) * D + d] =
+    a.out[view.RowOffset(r, D) + d] =
         FloatToBf16(l > 0.0f ? o_s[r * ldo + d] / l : 0.0f);
   }
 }
