@@ -236,9 +236,10 @@ TEST_F(CudaOpsTest, EncoderOpsMatchTheCpu) {
     cpu_.Gelu(HostTensor(x, rows, cols), HostTensor(want, rows, cols));
     EXPECT_LT(RelErr(Host(gx), want), kTol);
   }
-  // Head sizes that are multiples of 16 take the tensor-core kernel; 72 the CUDA-core one.
-  for (auto [q_heads, kv_heads, head_dim] :
-       {std::tuple{4, 4, 80}, std::tuple{6, 2, 32}, std::tuple{2, 1, 256}, std::tuple{2, 2, 72}}) {
+  // Head sizes that are multiples of 16 take a tensor-core kernel (64 and 128 the mma.sync
+  // one, the others WMMA); 72 the CUDA-core one.
+  for (auto [q_heads, kv_heads, head_dim] : {std::tuple{4, 4, 80}, std::tuple{6, 2, 32}, std::tuple{2, 1, 256},
+                                             std::tuple{2, 2, 72}, std::tuple{4, 2, 64}, std::tuple{3, 3, 128}}) {
     ForwardBatch b;  // three sequences of 37, 1 and 70 tokens, no KV cache involved
     b.input_ids.assign(108, 0);
     b.positions.assign(108, 0);
