@@ -3,7 +3,8 @@
 // others. A block of 4 warps takes a tile item (up to 64 consecutive new tokens of one
 // sequence) for one q head; warp w owns rows [16w, 16w + 16). Per tile of 64 keys:
 //  - K and V rows are gathered through the page table into shared memory with cp.async,
-//    the next tile's copies in flight while this one is computed (two stages);
+//    the next tile's copies in flight while this one is computed (two stages), and the
+//    page-table entries of the tile after it read meanwhile;
 //  - S = Q K^T: Q's fragments stay in registers for the whole item, K's come by ldmatrix;
 //  - scale, softcap and the causal/window mask (only on tiles that cross a boundary),
 //    then the online softmax on the S accumulators themselves, in log2 units: each row's
@@ -97,22 +98,38 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int group = lane >> 2, quad = lane & 3;  // a fragment's row within 8, and column pair
 
-  auto load_tile = [&](int stage, int32_t k0) {
+  // A tile's copies in two halves, so that no copy waits on a page-table read: the cache
+  // rows of the keys this thread copies are read one tile ahead (fetch_rows, in flight
+  // while a tile is computed), then the copies are issued from them (copy_tile).
+  constexpr int kCopiesPerThread = kKeys * kChunks / kThreads;
+  static_assert(kKeys * kChunks % kThreads == 0);
+  int32_t rows[kCopiesPerThread];  // -1: past the keys' end
+  auto fetch_rows = [&](int32_t k0) {
+#pragma unroll
+    for (int i = 0; i < kCopiesPerThread; ++i) {
+      const int32_t key = k0 + (threadIdx.x + i * kThreads) / kChunks;
+      rows[i] = key >= key_end ? -1 : a.bidirectional ? seq.token_begin + key : a.kv_slots[seq.kv_begin + key];
+    }
+  };
+  auto copy_tile = [&](int stage) {
     uint16_t* k_dst = kv_s + stage * 2 * Smem::kTile;
     uint16_t* v_dst = k_dst + Smem::kTile;
-    for (int idx = threadIdx.x; idx < kKeys * kChunks; idx += kThreads) {
+#pragma unroll
+    for (int i = 0; i < kCopiesPerThread; ++i) {
+      const int idx = threadIdx.x + i * kThreads;
       const int j = idx / kChunks, c = idx % kChunks;
-      const int32_t key = k0 + j;
-      const bool valid = key < key_end;
-      int64_t row = 0;
-      if (valid) row = a.bidirectional ? seq.token_begin + key : a.kv_slots[seq.kv_begin + key];
-      const int64_t offset = row * view.kv_stride + static_cast<int64_t>(view.kv_head) * D + c * 8;
-      CopyAsync16(k_dst + j * kLd + c * 8, a.k_cache + offset, valid);
-      CopyAsync16(v_dst + j * kLd + c * 8, a.v_cache + offset, valid);
+      const int64_t offset =
+          static_cast<int64_t>(max(rows[i], 0)) * view.kv_stride + static_cast<int64_t>(view.kv_head) * D + c * 8;
+      CopyAsync16(k_dst + j * kLd + c * 8, a.k_cache + offset, rows[i] >= 0);
+      CopyAsync16(v_dst + j * kLd + c * 8, a.v_cache + offset, rows[i] >= 0);
     }
     CommitCopies();
   };
-  if (num_tiles > 0) load_tile(0, key_begin);
+  if (num_tiles > 0) {
+    fetch_rows(key_begin);
+    copy_tile(0);
+  }
+  if (num_tiles > 1) fetch_rows(key_begin + kKeys);
 
   view.LoadQueries(a.q, D, kRows, q_s, kLd, kThreads);
   __syncthreads();
@@ -150,7 +167,8 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
   for (int tile = 0; tile < num_tiles; ++tile) {
     const int32_t k0 = key_begin + tile * kKeys;
     if (tile + 1 < num_tiles) {
-      load_tile((tile + 1) & 1, k0 + kKeys);
+      copy_tile((tile + 1) & 1);
+      if (tile + 2 < num_tiles) fetch_rows(k0 + 2 * kKeys);
       WaitCopies<1>();
     } else {
       WaitCopies<0>();
