@@ -204,15 +204,18 @@ std::optional<int32_t> Scheduler::SampleOnHost(RunningIt it, std::span<float> lo
 bool Scheduler::MaskByGrammar(RunningIt it, std::span<float> logits) {
   Request& r = **it;
   // FillGrammarMasks filled it during the forward pass: every sampled row completes its request.
-  (void)YieldBudgetUnlessSomeSurvives(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
-                                      [&](std::span<const uint32_t> mask) {
-                                        for (size_t i = 0; i < logits.size() && i / 32 < mask.size(); ++i)
-                                          if (((mask[i / 32] >> (i % 32)) & 1u) && std::isfinite(logits[i])) return true;
-                                        return false;
-                                      });
+  // Some token survives iff it is allowed and its processed logit finite, which is what
+  // the masked logits keep finite.
+  const bool any_survives =
+      r.grammar_mask_any &&
+      YieldBudgetUnlessSomeSurvives(*r.grammar, r.params.stop_token_ids, r.grammar_bitmask, GrammarBudget(r).has_value(),
+                                    [&](std::span<const uint32_t> mask) {
+                                      for (size_t i = 0; i < logits.size() && i / 32 < mask.size(); ++i)
+                                        if (((mask[i / 32] >> (i % 32)) & 1u) && std::isfinite(logits[i])) return true;
+                                      return false;
+                                    });
   constrain::ApplyTokenBitmask(logits, r.grammar_bitmask);
-  if (r.grammar_mask_any && std::any_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
-    return true;
+  if (any_survives) return true;
   FailGrammar(it, kNothingAllowed);
   return false;
 }
