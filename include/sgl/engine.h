@@ -49,6 +49,9 @@ struct EngineOptions {
   // Constrained requests near max_new_tokens are steered to finish their grammar (then
   // stop) within it, instead of being cut mid-way; --disable-grammar-budget turns it off.
   bool disable_grammar_budget = false;
+  // The next step is built while the device runs this one (overlap scheduling);
+  // SGLang's --disable-overlap-schedule turns it off.
+  bool disable_overlap_schedule = false;
   // Vision-language models: the encoder outputs kept by image hash (bytes), and whether
   // images may name local files (a server facing untrusted clients may turn this off).
   size_t encoder_cache_bytes = size_t{256} << 20;
@@ -196,6 +199,11 @@ struct EngineStats {
   int64_t cached_prompt_tokens = 0;  // of which served from the prefix cache
   int64_t kv_capacity_tokens = 0;
   int64_t kv_used_tokens = 0;        // held by requests or cached
+  // Scheduler steps that ran a batch, their wall time, and the part of it spent in the
+  // model's forward pass (the rest is host work: planning, sampling on the host, output).
+  int64_t steps = 0;
+  double step_seconds = 0;
+  double forward_seconds = 0;
 };
 
 // A request in flight: its id (for Abort) and its result to come.

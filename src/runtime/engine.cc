@@ -125,6 +125,7 @@ class LocalEngine final : public Engine {
     SGL_ASSIGN_OR_RETURN(s.policy, ParseSchedulePolicy(options.schedule_policy));
     s.random_seed = options.random_seed;
     s.disable_grammar_budget = options.disable_grammar_budget;
+    s.disable_overlap_schedule = options.disable_overlap_schedule;
     std::unique_ptr<ImageEmbedder> images;
     if (vision_) {
       images = std::make_unique<ImageEmbedder>();
@@ -225,7 +226,8 @@ class LocalEngine final : public Engine {
       num_aside = static_cast<int>(aside_.size());
     }
     return {s.num_running.load(), s.num_waiting.load(), num_aside, s.prompt_tokens.load(),
-            s.cached_prompt_tokens.load(), scheduler_->capacity_tokens(), s.kv_used_tokens.load()};
+            s.cached_prompt_tokens.load(), scheduler_->capacity_tokens(), s.kv_used_tokens.load(),
+            s.steps.load(), s.step_ns.load() * 1e-9, s.forward_ns.load() * 1e-9};
   }
 
   const Tokenizer& tokenizer() const override { return *tokenizer_; }

@@ -48,6 +48,7 @@ struct Request {
   // What its penalties look at, updated with its tokens by the logits processing.
   PenaltyTokens penalty_tokens;
   FinishReason finish_reason;  // once finished
+  bool finished = false;       // delivered as finished
   int num_retractions = 0;
   int64_t cached_tokens = 0;  // prompt tokens found in the prefix cache at (first) admission
   // When it was first admitted (its queue wait ended), and how many forward passes

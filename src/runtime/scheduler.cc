@@ -1,10 +1,10 @@
 #include "runtime/scheduler.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
-#include "backend/late_token_masks.h"
 #include "runtime/logprobs.h"
 #include "runtime/scheduler_reasons.h"
 
@@ -32,7 +32,9 @@ Scheduler::Scheduler(Model& model, const SchedulerOptions& options, std::unique_
       jump_forward_(std::move(jump_forward)),
       allocator_(options.max_total_tokens, options.page_size),
       cache_(options.page_size),
-      rng_(options.random_seed) {}
+      rng_(options.random_seed) {
+  if (!options.disable_overlap_schedule) worker_ = std::make_unique<ForwardWorker>(model);
+}
 
 Scheduler::~Scheduler() {
   {
@@ -41,6 +43,11 @@ Scheduler::~Scheduler() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (in_flight_) {
+    std::unique_ptr<StepPlan> plan = std::move(in_flight_);
+    WaitForward(*plan);
+    FinishStep(*plan);
+  }
   // Nobody may wait forever on a request the scheduler will never run.
   TakeIncoming();
   while (!running_.empty()) Finish(running_.begin(), Aborted("the engine is shutting down"));
@@ -84,7 +91,7 @@ void Scheduler::Start() {
         // running_ and waiting_ are only touched by this thread, so reading them here is safe.
         wake_.wait(lock, [&] {
           return stopping_ || !incoming_.empty() || !aborts_.empty() || !flushes_.empty() || !running_.empty() ||
-                 !waiting_.empty();
+                 !waiting_.empty() || in_flight_ != nullptr;
         });
         if (stopping_) return;
       }
@@ -167,7 +174,8 @@ void Scheduler::InsertIntoCache(Request& req, int64_t len) {
 
 void Scheduler::CacheUnfinished(Request& req) {
   if (options_.disable_radix_cache || req.want_prompt_logits || req.locked_node == nullptr) return;
-  const int64_t n = req.num_computed();
+  // With overlap, the step in flight may already compute a token not appended yet.
+  const int64_t n = std::min(req.num_computed(), req.num_tokens());
   const int64_t aligned = n / options_.page_size * options_.page_size;
   if (aligned <= req.cached_prefix_len) return;
   InsertIntoCache(req, aligned);
@@ -189,7 +197,9 @@ bool Scheduler::EnsureFree(int64_t seq_len, int64_t num_tokens) {
 }
 
 void Scheduler::Release(Request& req) {
-  const int64_t n = req.num_computed();
+  // With overlap, a step in flight may be computing a token the request never got (it
+  // ended first): that slot is freed, not cached.
+  const int64_t n = std::min(req.num_computed(), req.num_tokens());
   std::span<const int32_t> slots(req.slots);
   if (options_.disable_radix_cache) {
     (void)allocator_.Free(slots);
@@ -198,7 +208,7 @@ void Scheduler::Release(Request& req) {
     // alone owned.
     InsertIntoCache(req, n);
     const int64_t aligned = n / options_.page_size * options_.page_size;
-    if (aligned < n) (void)allocator_.Free(slots.subspan(aligned));
+    if (aligned < req.num_computed()) (void)allocator_.Free(slots.subspan(aligned));
     if (req.locked_node != nullptr) cache_.Unlock(req.locked_node);
   }
   req.slots.clear();
@@ -215,6 +225,7 @@ void Scheduler::Finish(RunningIt it, FinishReason reason) {
 
 void Scheduler::Deliver(const std::shared_ptr<Request>& req, FinishReason reason, std::optional<int32_t> token) {
   req->finish_reason = std::move(reason);
+  req->finished = true;
   if (req->output_text) req->output_text->Finish();
   if (req->on_update) req->on_update(*req, token, true);
 }
@@ -257,22 +268,60 @@ void Scheduler::PublishStats() {
 }
 
 bool Scheduler::StepOnce() {
+  const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  const int64_t forward_ns_before = stats_.forward_ns;
   TakeIncoming();
-  StepPlan plan;
-  plan.prefill_budget = options_.max_prefill_tokens;
-  ScheduleRunning(plan);
-  AdmitWaiting(plan);
-  if (plan.batch.num_tokens() == 0) return HandleIdle();
-  PlanGrammarMasks(plan);
-  const Status forward = model_.Forward(plan.batch, &output_);
-  if (Status s = forward; !s.ok()) {
-    for (const Scheduled& sch : plan.scheduled)
-      Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
-    return true;
+  // The step in flight, if any: the next one is built while it runs when PlansAhead said
+  // so and the KV cache has room; otherwise its results come first.
+  std::unique_ptr<StepPlan> previous = std::move(in_flight_);
+  const bool ahead = previous && previous->plan_ahead && AddPendingTokens(*previous);
+  if (ahead) ++stats_.steps_planned_ahead;
+  if (previous && !ahead) {
+    WaitForward(*previous);
+    FinishStep(*previous);
+    previous.reset();
   }
-  // Rows sampled on the host need their masks even when the backend sampled none.
-  if (plan.batch.late_token_masks) (void)plan.batch.late_token_masks->Get();
-  ProcessResults(plan);
+  auto plan = std::make_unique<StepPlan>();
+  plan->prefill_budget = options_.max_prefill_tokens;
+  plan->output = previous && previous->output == &outputs_[0] ? &outputs_[1] : &outputs_[0];
+  ScheduleRunning(*plan, /*may_retract=*/!ahead);
+  AdmitWaiting(*plan);
+  if (previous) {
+    WaitForward(*previous);
+    RemovePendingTokens(*previous);
+    for (int32_t& id : plan->batch.input_ids)
+      if (id < 0) id = previous->output->tokens[static_cast<size_t>(-1 - id)];
+  }
+  const bool runs = plan->batch.num_tokens() > 0;
+  if (runs) {
+    PlanGrammarMasks(*plan);
+    // Masks are filled during the forward pass from the requests' grammars, which the
+    // previous step's results move: those come first, and nothing overlaps this step.
+    if (previous && plan->batch.late_token_masks) {
+      FinishStep(*previous);
+      previous.reset();
+    }
+    plan->plan_ahead = worker_ != nullptr && host_ns_per_step_ >= options_.plan_ahead_min_host_us * 1e3 &&
+                       PlansAhead(*plan);
+    StartForward(*plan);
+    // The prompt chunks are cached for others at once: any step that reads them runs after this one.
+    for (const Scheduled& sch : plan->scheduled)
+      if (sch.begin < sch.req->prompt_len() && !sch.req->finished) CacheUnfinished(*sch.req);
+    in_flight_ = std::move(plan);
+  }
+  if (previous) FinishStep(*previous);
+  if (in_flight_ && !in_flight_->plan_ahead) {
+    std::unique_ptr<StepPlan> current = std::move(in_flight_);
+    WaitForward(*current);
+    FinishStep(*current);
+  }
+  if (!runs && !previous) return HandleIdle();
+  const int64_t step_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  // The thread's own work is the same whether it overlaps the forward pass or not.
+  host_ns_per_step_ += (static_cast<double>(step_ns - (stats_.forward_ns - forward_ns_before)) - host_ns_per_step_) / 8;
+  ++stats_.steps;
+  stats_.step_ns += step_ns;
   return true;
 }
 

@@ -92,7 +92,7 @@ Status Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
     batch.host_logit_rows.push_back(on_device ? 0 : 1);
     batch.sampling.push_back(on_device ? DeviceSampling(r, batch.logit_edits) : RowSampling{});
   }
-  plan.scheduled.push_back({it, begin, n, first_row, row_begin, row_end - row_begin, completes});
+  plan.scheduled.push_back({it, *it, begin, n, first_row, row_begin, row_end - row_begin, completes});
   if (!decode) {
     if (begin < r.prompt_len()) ++r.prefill_chunks;
     plan.prefill_budget -= n;
@@ -101,7 +101,7 @@ Status Scheduler::Schedule(StepPlan& plan, RunningIt it, int64_t n) {
   return Status::Ok();
 }
 
-void Scheduler::ScheduleRunning(StepPlan& plan) {
+void Scheduler::ScheduleRunning(StepPlan& plan, bool may_retract) {
   // Decodes always run; prefill chunks as the budget allows. When KV runs out, the newest
   // running request (never one already in this batch) goes back to wait.
   for (auto it = running_.begin(); it != running_.end();) {
@@ -115,6 +115,10 @@ void Scheduler::ScheduleRunning(StepPlan& plan) {
       const RunningIt next = std::next(it);
       if (Status s = Schedule(plan, it, n); !s.ok()) Finish(it, Aborted(s.message()));
       it = next;
+      continue;
+    }
+    if (!may_retract) {
+      ++it;  // waits for a step that may retract
       continue;
     }
     auto victim = std::prev(running_.end());

@@ -1,6 +1,6 @@
 // Scheduler, after the forward pass: prompt logits and prompt logprobs from their rows,
-// the computed prompt cached for others, and for each request whose last token was
-// computed, the next token sampled, stop conditions checked and the result delivered.
+// and for each request whose last token was computed, the next token sampled, stop
+// conditions checked and the result delivered.
 #include <algorithm>
 #include <cmath>
 
@@ -27,8 +27,8 @@ void Scheduler::PlanGrammarMasks(StepPlan& plan) {
   bool constrained = false;
   int32_t num_words = 0;
   for (const Scheduled& sch : plan.scheduled) {
-    const Request& r = **sch.it;
-    if (!sch.completes || !r.grammar) continue;
+    const Request& r = *sch.req;
+    if (!sch.completes || !r.grammar || r.finished) continue;
     constrained = true;
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
     if (batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
@@ -45,8 +45,8 @@ void Scheduler::PlanGrammarMasks(StepPlan& plan) {
 void Scheduler::FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words) {
   mask_jobs_.clear();
   for (const Scheduled& sch : plan.scheduled) {
-    Request& r = **sch.it;
-    if (!sch.completes || !r.grammar) continue;
+    Request& r = *sch.req;
+    if (!sch.completes || !r.grammar || r.finished) continue;
     const int64_t without_stop = r.params.min_new_tokens - static_cast<int64_t>(r.output_ids.size());
     mask_jobs_.push_back({r.grammar.get(), r.params.stop_token_ids, &r.grammar_bitmask, &r.grammar_mask_any,
                           GrammarBudget(r), std::max<int64_t>(0, without_stop)});
@@ -54,9 +54,9 @@ void Scheduler::FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words
   mask_pool_.Run(mask_jobs_);
   const ForwardBatch& batch = plan.batch;
   for (const Scheduled& sch : plan.scheduled) {
-    Request& r = **sch.it;
+    Request& r = *sch.req;
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
-    if (!sch.completes || !r.grammar || batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
+    if (!sch.completes || !r.grammar || r.finished || batch.WantsHostLogits(static_cast<int64_t>(row))) continue;
     const RowSampling& s = batch.sampling[row];
     const std::span<const LogitEdit> edits(batch.logit_edits.data() + s.edit_begin, batch.logit_edits.data() + s.edit_end);
     r.grammar_mask_any = YieldBudgetUnlessSomeSurvives(
@@ -66,23 +66,23 @@ void Scheduler::FillGrammarMasks(const StepPlan& plan, std::span<uint32_t> words
   }
 }
 
-void Scheduler::ProcessResults(const StepPlan& plan) {
+void Scheduler::ProcessResults(StepPlan& plan) {
   for (const Scheduled& sch : plan.scheduled) {
-    Request& r = **sch.it;
-    CollectPromptRows(r, sch);
-    if (sch.begin < r.prompt_len()) CacheUnfinished(r);
+    Request& r = *sch.req;
+    if (r.finished) continue;  // aborted, or stopped by the step before (overlap)
+    CollectPromptRows(r, sch, *plan.output);
     if (!sch.completes) continue;
     const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
-    SampleNext(sch.it, row, plan.batch.WantsHostLogits(static_cast<int64_t>(row)));
+    SampleNext(sch.it, *plan.output, row, plan.batch.WantsHostLogits(static_cast<int64_t>(row)));
   }
 }
 
-void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch) {
+void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch, const ForwardOutput& output) {
   const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
   for (int64_t i = 0; i < sch.num_rows; ++i) {
     const int64_t position = sch.row_begin + i;
     if (position >= r.prompt_len()) break;
-    std::span<const float> row(output_.logits.data() + (sch.first_row + i) * vocab, vocab);
+    std::span<const float> row(output.logits.data() + (sch.first_row + i) * vocab, vocab);
     if (r.want_prompt_logits) r.prompt_logits.insert(r.prompt_logits.end(), row.begin(), row.end());
     // Row `position` predicts prompt token position + 1.
     if (position + 1 < r.prompt_len() && position + 1 == r.NextInputLogprobPosition())
@@ -90,17 +90,17 @@ void Scheduler::CollectPromptRows(Request& r, const Scheduled& sch) {
   }
 }
 
-void Scheduler::SampleNext(RunningIt it, size_t row, bool logits_on_host) {
+void Scheduler::SampleNext(RunningIt it, ForwardOutput& output, size_t row, bool logits_on_host) {
   Request& r = **it;
   if (static_cast<int64_t>(r.output_ids.size()) >= r.params.max_new_tokens) {
     Finish(it, LengthReached(r.params.max_new_tokens));  // max_new_tokens == 0: the prompt only
     return;
   }
-  int32_t token = output_.tokens[row];
+  int32_t token = output.tokens[row];
   std::vector<float> logprobs;
   if (logits_on_host) {
     const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
-    std::optional<int32_t> sampled = SampleOnHost(it, {output_.logits.data() + row * vocab, vocab}, &logprobs);
+    std::optional<int32_t> sampled = SampleOnHost(it, {output.logits.data() + row * vocab, vocab}, &logprobs);
     if (!sampled) return;
     token = *sampled;
   } else if (r.grammar && !AcceptDeviceToken(it, token)) {

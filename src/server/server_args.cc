@@ -27,6 +27,7 @@ Json ServerArgs::ToJson() const {
               {"grammar_backend", e.grammar_backend},
               {"disable_jump_forward", e.disable_jump_forward},
               {"disable_grammar_budget", e.disable_grammar_budget},
+              {"disable_overlap_schedule", e.disable_overlap_schedule},
               {"page_size", e.page_size},
               {"random_seed", e.random_seed},
               {"log_level", log_level},

@@ -143,6 +143,8 @@ void AddBenchCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--json-schema", flags->json_schema_path,
                   "Also run the decode test constrained by the JSON Schema in this file");
+  cmd->add_flag("--disable-overlap-schedule", flags->engine.disable_overlap_schedule,
+                "Build each step only after the last one's results");
   cmd->add_flag("--disable-jump-forward", flags->engine.disable_jump_forward,
                 "Sample every constrained token, even text the schema forces (isolates the mask's cost)");
   cmd->add_flag("--disable-grammar-budget", flags->engine.disable_grammar_budget,

@@ -77,6 +77,7 @@ int Run(const OfflineFlags& flags) {
     cached_tokens += result->stats.cached_tokens;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const EngineStats stats = (*engine)->Stats();
 
   const nlohmann::json out = {{"backend", info.backend},
                               {"num_prompts", flags.num_prompts},
@@ -87,7 +88,10 @@ int Run(const OfflineFlags& flags) {
                               {"request_throughput", flags.num_prompts / seconds},
                               {"input_throughput", input_tokens / seconds},
                               {"output_throughput", output_tokens / seconds},
-                              {"total_throughput", (input_tokens + output_tokens) / seconds}};
+                              {"total_throughput", (input_tokens + output_tokens) / seconds},
+                              {"steps", stats.steps},
+                              {"step_seconds", stats.step_seconds},
+                              {"forward_seconds", stats.forward_seconds}};
   std::printf("====== Offline Throughput Benchmark Result =======\n");
   std::printf("%-32s %.2f\n", "Benchmark duration (s):", seconds);
   std::printf("%-32s %lld\n", "Total input tokens:", static_cast<long long>(input_tokens));
@@ -96,6 +100,11 @@ int Run(const OfflineFlags& flags) {
   std::printf("%-32s %.2f\n", "Input token throughput (tok/s):", out["input_throughput"].get<double>());
   std::printf("%-32s %.2f\n", "Output token throughput (tok/s):", out["output_throughput"].get<double>());
   std::printf("%-32s %.2f\n", "Total token throughput (tok/s):", out["total_throughput"].get<double>());
+  std::printf("%-32s %lld\n", "Scheduler steps:", static_cast<long long>(stats.steps));
+  // Host-only: the scheduler thread's own work (planning, results), overlapped or not.
+  const double steps = static_cast<double>(std::max<int64_t>(stats.steps, 1));
+  std::printf("%-32s %.1f / %.1f\n", "Step / host-only ms per step:", 1e3 * stats.step_seconds / steps,
+              1e3 * (stats.step_seconds - stats.forward_seconds) / steps);
   std::printf("==================================================\n");
   if (!flags.output_file.empty()) std::ofstream(flags.output_file) << out.dump(2) << "\n";
   return 0;
@@ -132,6 +141,8 @@ void AddBenchOfflineCommand(CLI::App& bench, int* exit_code) {
   cmd->add_option("--max-prefill-tokens", f.engine.max_prefill_tokens, "Prompt tokens per step")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--cuda-graph-max-bs", f.engine.cuda_graph_max_bs, "Largest decode batch run as a CUDA graph")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--disable-radix-cache", f.engine.disable_radix_cache, "Do not reuse KV of shared prefixes");
+  cmd->add_flag("--disable-overlap-schedule", f.engine.disable_overlap_schedule,
+                "Build each step only after the last one's results");
   cmd->callback([flags, exit_code] { *exit_code = Run(*flags); });
 }
 

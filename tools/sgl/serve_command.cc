@@ -118,6 +118,8 @@ void AddServeCommand(CLI::App& root, int* exit_code) {
   cmd->add_option("--max-prefill-tokens", e.max_prefill_tokens, "Prompt tokens per step")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--schedule-policy", e.schedule_policy, "Waiting-queue order")->capture_default_str()->check(CLI::IsMember({"fcfs", "lpm", "dfs-weight", "lof", "random"}));
   cmd->add_flag("--disable-radix-cache", e.disable_radix_cache, "Do not reuse KV of shared prefixes");
+  cmd->add_flag("--disable-overlap-schedule", e.disable_overlap_schedule,
+                "Build each step only after the last one's results");
   cmd->add_flag_callback("--disable-local-image-files", [&e] { e.allow_local_image_files = false; },
                          "Refuse images named by a local file path (400); by default, as SGLang, the server reads "
                          "any file a client names. data: URLs and base64 are still read");

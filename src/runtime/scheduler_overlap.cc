@@ -1,0 +1,96 @@
+// Scheduler, overlap scheduling: the forward pass of one step runs on the ForwardWorker
+// while the scheduler thread builds the next step, then processes the first one's results
+// while the next one runs. See scheduler.h for the placeholders this needs.
+#include <algorithm>
+#include <chrono>
+
+#include "backend/late_token_masks.h"
+#include "runtime/scheduler.h"
+#include "runtime/scheduler_reasons.h"
+
+namespace sgl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NanosecondsSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+}
+
+// Whether r's next step needs nothing from this one's results but the token it draws on
+// the device: no host sampling, logprobs or grammar, and no penalties (whose edits
+// count the tokens).
+bool NeedsOnlyItsToken(const Request& r) {
+  const SamplingParams& p = r.params;
+  return !r.logprob.return_logprob && !r.want_prompt_logits && !r.grammar && !p.IsConstrained() &&
+         p.repetition_penalty == 1.0f && p.frequency_penalty == 0.0f && p.presence_penalty == 0.0f;
+}
+
+}  // namespace
+
+bool Scheduler::PlansAhead(const StepPlan& plan) const {
+  if (plan.batch.late_token_masks) return false;
+  return std::all_of(plan.scheduled.begin(), plan.scheduled.end(),
+                     [](const Scheduled& sch) { return NeedsOnlyItsToken(*sch.req); });
+}
+
+bool Scheduler::AddPendingTokens(StepPlan& in_flight) {
+  for (const Scheduled& sch : in_flight.scheduled) {
+    Request& r = *sch.req;
+    if (!sch.completes || r.finished) continue;
+    // A token that ends the request by its length needs no step after it.
+    if (static_cast<int64_t>(r.output_ids.size()) + 1 >= r.params.max_new_tokens ||
+        r.num_tokens() + 1 >= allocator_.capacity_slots())
+      continue;
+    const size_t row = sch.first_row + static_cast<size_t>(sch.num_rows) - 1;
+    r.output_ids.push_back(-1 - static_cast<int32_t>(row));
+    in_flight.pending.push_back(sch.req);
+  }
+  // Every running request's next tokens must fit, evicting cached prefixes if need be:
+  // retracting one would drop a step still running.
+  const int64_t chunk = options_.chunked_prefill_size > 0 ? options_.chunked_prefill_size : INT64_MAX;
+  int64_t pages = 0;
+  for (const auto& r : running_) {
+    const int64_t n = std::min(r->num_tokens() - r->num_computed(), chunk);
+    if (n > 0) pages += allocator_.PagesNeeded(r->num_computed(), n);
+  }
+  if (EnsureFree(0, pages * options_.page_size)) return true;
+  RemovePendingTokens(in_flight);
+  return false;
+}
+
+void Scheduler::RemovePendingTokens(StepPlan& in_flight) {
+  for (const std::shared_ptr<Request>& r : in_flight.pending)
+    if (!r->output_ids.empty() && r->output_ids.back() < 0) r->output_ids.pop_back();
+  in_flight.pending.clear();
+}
+
+void Scheduler::StartForward(StepPlan& plan) {
+  if (plan.plan_ahead) {
+    worker_->Start(plan.batch, plan.output);
+    return;
+  }
+  const Clock::time_point start = Clock::now();
+  plan.forward_status = model_.Forward(plan.batch, plan.output);
+  stats_.forward_ns += NanosecondsSince(start);
+}
+
+void Scheduler::WaitForward(StepPlan& plan) {
+  if (!plan.plan_ahead) return;  // ran on this thread
+  const Clock::time_point start = Clock::now();
+  plan.forward_status = worker_->Wait();
+  stats_.forward_ns += NanosecondsSince(start);
+}
+
+void Scheduler::FinishStep(StepPlan& plan) {
+  if (const Status& s = plan.forward_status; !s.ok()) {
+    for (const Scheduled& sch : plan.scheduled)
+      if (!sch.req->finished) Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
+    return;
+  }
+  // Rows sampled on the host need their masks even when the backend sampled none.
+  if (plan.batch.late_token_masks) (void)plan.batch.late_token_masks->Get();
+  ProcessResults(plan);
+}
+
+}  // namespace sgl
