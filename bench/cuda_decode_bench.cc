@@ -4,7 +4,7 @@
 // run, the HBM bound of a batch-1 decode step (weight bytes / copy bandwidth), decode
 // tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
 //   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1|2]
-//                     [--sweep-only 0|1]
+//                     [--sweep-only 0|1] [--decode-only 0|1] [--batch-sizes 1,2,4] [--gemv-max-rows N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +26,16 @@
 namespace sgl {
 namespace {
 
+std::vector<int> ParseList(const char* text) {
+  std::vector<int> values;
+  for (const char* p = text; *p != '\0';) {
+    values.push_back(std::atoi(p));
+    while (*p != '\0' && *p != ',') ++p;
+    if (*p == ',') ++p;
+  }
+  return values;
+}
+
 using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
@@ -34,6 +44,8 @@ struct BenchOptions {
   int gen = 128;
   int ttft_tokens = 2048;
   std::vector<int> batch_sizes = {1, 16, 64};
+  int gemv_max_rows = -1;    // -1: the backend's default
+  bool decode_only = false;  // skip the copy-rate, linear-sweep and prefill measurements but the bound
   bool graphs = true;
   bool sweep_only = false;  // stop after the linear-layer sweep
   int profile = 0;  // bracket with cudaProfilerStart/Stop (for ncu): 1 one batch-1 decode step, 2 one TTFT prefill
@@ -270,6 +282,7 @@ Result<double> PrefillSeconds(RandomLlama& model, const ModelConfig& c, int toke
 Status Run(const BenchOptions& o) {
   SGL_ASSIGN_OR_RETURN(auto backend, CudaBackend::Create(0));
   backend->set_graph_max_batch(o.graphs ? 64 : 0);
+  if (o.gemv_max_rows >= 0) backend->set_gemv_max_rows(o.gemv_max_rows);
   std::printf("backend: %s, CUDA graphs %s\n", backend->Name().c_str(), o.graphs ? "on" : "off");
   SGL_ASSIGN_OR_RETURN(const double copy_bw, CopyBandwidth(*backend));
   const ModelConfig c = Llama8BConfig(o.layers);
@@ -302,22 +315,30 @@ Status Run(const BenchOptions& o) {
     cudaEventDestroy(stop);
     return Median(times);
   };
-  SGL_ASSIGN_OR_RETURN(const double sweep, time_sweep(-1));
-  std::printf("RESULT linear_sweep_bs1_ms %.3f (%.2f TB/s of weights, %.3f of the copy bandwidth)\n", sweep * 1e3,
-              model.bytes_read_per_token() / sweep / 1e12, model.bytes_read_per_token() / sweep / copy_bw);
-  const char* kinds[] = {"qkv", "o", "gate_up", "down", "lm_head"};
-  const double k = c.hidden_size, f = c.intermediate_size, q = double(c.num_heads) * c.head_dim,
-               kv = double(c.num_kv_heads) * c.head_dim;
-  const double kind_bytes[] = {2 * k * (q + 2 * kv) * c.num_layers, 2 * k * q * c.num_layers,
-                               2 * k * 2 * f * c.num_layers, 2 * f * k * c.num_layers, 2 * k * c.vocab_size};
-  for (int kind = 0; kind < 5; ++kind) {
-    SGL_ASSIGN_OR_RETURN(const double t, time_sweep(kind));
-    std::printf("linear %-8s %8.1f us per launch, %.3f of the copy bandwidth\n", kinds[kind],
-                t * 1e6 / (kind == 4 ? 1 : c.num_layers), kind_bytes[kind] / t / copy_bw);
+  // The linear layers alone, each kind apart, then the time to first token.
+  auto report_sweep_and_prefill = [&]() -> Status {
+    SGL_ASSIGN_OR_RETURN(const double sweep, time_sweep(-1));
+    std::printf("RESULT linear_sweep_bs1_ms %.3f (%.2f TB/s of weights, %.3f of the copy bandwidth)\n", sweep * 1e3,
+                model.bytes_read_per_token() / sweep / 1e12, model.bytes_read_per_token() / sweep / copy_bw);
+    const char* kinds[] = {"qkv", "o", "gate_up", "down", "lm_head"};
+    const double k = c.hidden_size, f = c.intermediate_size, q = double(c.num_heads) * c.head_dim,
+                 kv = double(c.num_kv_heads) * c.head_dim;
+    const double kind_bytes[] = {2 * k * (q + 2 * kv) * c.num_layers, 2 * k * q * c.num_layers,
+                                 2 * k * 2 * f * c.num_layers, 2 * f * k * c.num_layers, 2 * k * c.vocab_size};
+    for (int kind = 0; kind < 5; ++kind) {
+      SGL_ASSIGN_OR_RETURN(const double t, time_sweep(kind));
+      std::printf("linear %-8s %8.1f us per launch, %.3f of the copy bandwidth\n", kinds[kind],
+                  t * 1e6 / (kind == 4 ? 1 : c.num_layers), kind_bytes[kind] / t / copy_bw);
+    }
+    if (o.sweep_only) return Status::Ok();
+    SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens, o.profile == 2));
+    std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
+    return Status::Ok();
+  };
+  if (!o.decode_only) {
+    SGL_RETURN_IF_ERROR(report_sweep_and_prefill());
+    if (o.sweep_only) return Status::Ok();
   }
-  if (o.sweep_only) return Status::Ok();
-  SGL_ASSIGN_OR_RETURN(const double ttft, PrefillSeconds(model, c, o.ttft_tokens, o.profile == 2));
-  std::printf("RESULT prefill_%d_tokens_ms %.2f (%.0f tok/s)\n", o.ttft_tokens, ttft * 1e3, o.ttft_tokens / ttft);
   const int64_t replays_before = backend->num_graph_replays();
   for (int bs : o.batch_sizes) {
     SGL_ASSIGN_OR_RETURN(const double step, DecodeStepSeconds(model, c, bs, o.prompt, o.gen, o.profile == 1 && bs == 1));
@@ -345,6 +366,9 @@ int main(int argc, char** argv) {
     else if (flag == "--graphs") o.graphs = value != 0;
     else if (flag == "--profile") o.profile = value;
     else if (flag == "--sweep-only") o.sweep_only = value != 0;
+    else if (flag == "--decode-only") o.decode_only = value != 0;
+    else if (flag == "--gemv-max-rows") o.gemv_max_rows = value;
+    else if (flag == "--batch-sizes") o.batch_sizes = sgl::ParseList(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

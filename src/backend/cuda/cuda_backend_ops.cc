@@ -73,7 +73,7 @@ void CudaBackend::MatMuls(const Tensor& x, std::span<const LinearJob> jobs) {
   for (const LinearJob& job : jobs) launch = Launching({TensorBits(job.w), TensorBits(job.bias), TensorBits(job.out)});
   if (Failed() || !launch) return;
   // Decode-sized batches: the weights in as few skinny-matmul launches as possible.
-  if (x.rows <= cuda::kMaxGemvRows) {
+  if (x.rows <= gemv_max_rows_) {
     auto gemv_jobs = [&](size_t first, int count, cuda::GemvJob* out) {
       for (int j = 0; j < count; ++j) {
         const LinearJob& job = jobs[first + j];
@@ -379,7 +379,7 @@ void CudaBackend::GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tenso
                               Tensor out) {
   const cuda::GemvJob jobs[] = {{gate_w.data, out.data, nullptr, gate_w.rows, false},
                                 {up_w.data, up.data, nullptr, up_w.rows, false}};
-  const bool fused = x.rows <= cuda::kMaxGemvRows && x.dtype == DType::kBF16 && gate_w.dtype == DType::kBF16 &&
+  const bool fused = x.rows <= gemv_max_rows_ && x.dtype == DType::kBF16 && gate_w.dtype == DType::kBF16 &&
                      up_w.dtype == DType::kBF16 && out.dtype == DType::kBF16 && gate_w.rows == up_w.rows &&
                      gate_w.cols == x.cols && up_w.cols == x.cols && out.rows == x.rows && out.cols == gate_w.rows &&
                      cuda::GemvSupports(x.data, x.rows, x.cols, jobs, 2);
