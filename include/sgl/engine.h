@@ -50,8 +50,10 @@ struct EngineOptions {
   // stop) within it, instead of being cut mid-way; --disable-grammar-budget turns it off.
   bool disable_grammar_budget = false;
   // The next step is built while the device runs this one (overlap scheduling);
-  // SGLang's --disable-overlap-schedule turns it off.
+  // SGLang's --disable-overlap-schedule turns it off. Tuning: it is used only while the
+  // scheduler's own work per step averages at least plan_ahead_min_host_us.
   bool disable_overlap_schedule = false;
+  int64_t plan_ahead_min_host_us = 200;
   // Vision-language models: the encoder outputs kept by image hash (bytes), and whether
   // images may name local files (a server facing untrusted clients may turn this off).
   size_t encoder_cache_bytes = size_t{256} << 20;
@@ -204,6 +206,7 @@ struct EngineStats {
   int64_t steps = 0;
   double step_seconds = 0;
   double forward_seconds = 0;
+  int64_t steps_planned_ahead = 0;  // built while the step before ran (overlap scheduling)
 };
 
 // A request in flight: its id (for Abort) and its result to come.

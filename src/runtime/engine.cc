@@ -126,6 +126,7 @@ class LocalEngine final : public Engine {
     s.random_seed = options.random_seed;
     s.disable_grammar_budget = options.disable_grammar_budget;
     s.disable_overlap_schedule = options.disable_overlap_schedule;
+    s.plan_ahead_min_host_us = options.plan_ahead_min_host_us;
     std::unique_ptr<ImageEmbedder> images;
     if (vision_) {
       images = std::make_unique<ImageEmbedder>();
@@ -227,7 +228,7 @@ class LocalEngine final : public Engine {
     }
     return {s.num_running.load(), s.num_waiting.load(), num_aside, s.prompt_tokens.load(),
             s.cached_prompt_tokens.load(), scheduler_->capacity_tokens(), s.kv_used_tokens.load(),
-            s.steps.load(), s.step_ns.load() * 1e-9, s.forward_ns.load() * 1e-9};
+            s.steps.load(), s.step_ns.load() * 1e-9, s.forward_ns.load() * 1e-9, s.steps_planned_ahead.load()};
   }
 
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
