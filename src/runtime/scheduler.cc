@@ -289,6 +289,7 @@ bool Scheduler::StepOnce() {
   if (previous) {
     WaitForward(*previous);
     RemovePendingTokens(*previous);
+    // Placeholders are the only negative ids: the Engine refuses requests with any.
     for (int32_t& id : plan->batch.input_ids)
       if (id < 0) id = previous->output->tokens[static_cast<size_t>(-1 - id)];
   }

@@ -56,8 +56,8 @@ struct SchedulerOptions {
   bool disable_overlap_schedule = false;
   // Steps are built ahead only while the scheduler's own work per step (planning and
   // results, averaged over recent steps) takes at least this long: below it, handing the
-  // step to the worker thread costs more than the overlap saves (H200, 8B: bs 4-32 lost
-  // 0.3-1.7% with 0.0-0.1 ms of it, bs 256 gained 1.4% with 0.6 ms).
+  // step to the worker thread costs more than the overlap saves (H200, 8B, bench/RESULTS.md:
+  // bs 4-32 with 0.0-0.1 ms of it lost up to 2%; bs 256 at 1000/1000 with 2.1 ms gained 4.7%).
   int64_t plan_ahead_min_host_us = 200;
 };
 
