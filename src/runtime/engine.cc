@@ -226,9 +226,10 @@ class LocalEngine final : public Engine {
       std::lock_guard<std::mutex> lock(aside_mu_);
       num_aside = static_cast<int>(aside_.size());
     }
+    const int64_t forward_ns = s.forward_ns.load();  // before the steps it belongs to (see StepOnce)
     return {s.num_running.load(), s.num_waiting.load(), num_aside, s.prompt_tokens.load(),
             s.cached_prompt_tokens.load(), scheduler_->capacity_tokens(), s.kv_used_tokens.load(),
-            s.steps.load(), s.step_ns.load() * 1e-9, s.forward_ns.load() * 1e-9, s.steps_planned_ahead.load()};
+            s.steps.load(), s.step_ns.load() * 1e-9, forward_ns * 1e-9, s.steps_planned_ahead.load()};
   }
 
   const Tokenizer& tokenizer() const override { return *tokenizer_; }

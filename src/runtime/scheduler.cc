@@ -269,7 +269,7 @@ void Scheduler::PublishStats() {
 
 bool Scheduler::StepOnce() {
   const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  const int64_t forward_ns_before = stats_.forward_ns;
+  step_forward_ns_ = 0;
   TakeIncoming();
   // The step in flight, if any: the next one is built while it runs when PlansAhead said
   // so and the KV cache has room; otherwise its results come first.
@@ -320,9 +320,12 @@ bool Scheduler::StepOnce() {
   const int64_t step_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
   // The thread's own work is the same whether it overlaps the forward pass or not.
-  host_ns_per_step_ += (static_cast<double>(step_ns - (stats_.forward_ns - forward_ns_before)) - host_ns_per_step_) / 8;
+  host_ns_per_step_ += (static_cast<double>(step_ns - step_forward_ns_) - host_ns_per_step_) / 8;
+  // The step before its forward time: a reader that loads forward_ns first never sees a
+  // step's forward time without the step.
   ++stats_.steps;
   stats_.step_ns += step_ns;
+  stats_.forward_ns += step_forward_ns_;
   return true;
 }
 

@@ -183,7 +183,7 @@ class Scheduler {
   // Starts the plan's forward pass: on worker_ when the next step is built ahead,
   // otherwise runs it on this thread.
   void StartForward(StepPlan& plan);
-  // Waits for it; the time is counted as forward time.
+  // Waits for it; the time counts as the step's forward time (step_forward_ns_).
   void WaitForward(StepPlan& plan);
   // The step's results (or, when its forward pass failed, its requests aborted).
   void FinishStep(StepPlan& plan);
@@ -265,6 +265,7 @@ class Scheduler {
   // takes the one the step in flight does not use.
   ForwardOutput outputs_[2];
   double host_ns_per_step_ = 0;  // the scheduler's own work per step, a moving average
+  int64_t step_forward_ns_ = 0;  // this step's time in (or waiting for) forward passes
   std::mt19937_64 rng_;  // for the random policy
   Stats stats_;
 

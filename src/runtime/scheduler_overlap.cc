@@ -72,14 +72,14 @@ void Scheduler::StartForward(StepPlan& plan) {
   }
   const Clock::time_point start = Clock::now();
   plan.forward_status = model_.Forward(plan.batch, plan.output);
-  stats_.forward_ns += NanosecondsSince(start);
+  step_forward_ns_ += NanosecondsSince(start);
 }
 
 void Scheduler::WaitForward(StepPlan& plan) {
   if (!plan.plan_ahead) return;  // ran on this thread
   const Clock::time_point start = Clock::now();
   plan.forward_status = worker_->Wait();
-  stats_.forward_ns += NanosecondsSince(start);
+  step_forward_ns_ += NanosecondsSince(start);
 }
 
 void Scheduler::FinishStep(StepPlan& plan) {
