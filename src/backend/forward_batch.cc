@@ -6,6 +6,18 @@
 
 namespace sgl {
 
+void ForwardBatch::Clear() {
+  for (std::vector<int32_t>* v : {&input_ids, &positions, &out_kv_slots, &kv_slots, &logit_rows}) v->clear();
+  sequences.clear();
+  axis_positions.clear();
+  input_embeds.clear();
+  host_logit_rows.clear();
+  sampling.clear();
+  logit_edits.clear();
+  token_masks.clear();
+  late_token_masks.reset();
+}
+
 void ForwardBatch::AddSequence(const std::vector<int32_t>& new_ids, const std::vector<int32_t>& slots,
                                bool want_logits) {
   assert(new_ids.size() <= slots.size());

@@ -65,6 +65,10 @@ struct ForwardBatch {
   // The rows' masks, NumMaskWords() words (late ones filled now, if not yet).
   const uint32_t* TokenMasks() const;
 
+  // Empties the batch but keeps its buffers' capacity (a step reusing it allocates nothing
+  // it had before).
+  void Clear();
+
   // Appends a sequence whose page table is `slots`; its last `new_ids.size()` slots
   // receive the new tokens, at positions [slots.size() - new_ids.size(), slots.size()).
   // When `want_logits`, the last new token's row is added to logit_rows.

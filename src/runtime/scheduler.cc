@@ -46,7 +46,7 @@ Scheduler::~Scheduler() {
   if (in_flight_) {
     std::unique_ptr<StepPlan> plan = std::move(in_flight_);
     WaitForward(*plan);
-    FinishStep(*plan);
+    FinishStep(std::move(plan));
   }
   // Nobody may wait forever on a request the scheduler will never run.
   TakeIncoming();
@@ -278,11 +278,9 @@ bool Scheduler::StepOnce() {
   if (ahead) ++stats_.steps_planned_ahead;
   if (previous && !ahead) {
     WaitForward(*previous);
-    FinishStep(*previous);
-    previous.reset();
+    FinishStep(std::move(previous));
   }
-  auto plan = std::make_unique<StepPlan>();
-  plan->prefill_budget = options_.max_prefill_tokens;
+  std::unique_ptr<StepPlan> plan = NewPlan();
   plan->output = previous && previous->output == &outputs_[0] ? &outputs_[1] : &outputs_[0];
   ScheduleRunning(*plan, /*may_retract=*/!ahead);
   AdmitWaiting(*plan);
@@ -298,10 +296,7 @@ bool Scheduler::StepOnce() {
     PlanGrammarMasks(*plan);
     // Masks are filled during the forward pass from the requests' grammars, which the
     // previous step's results move: those come first, and nothing overlaps this step.
-    if (previous && plan->batch.late_token_masks) {
-      FinishStep(*previous);
-      previous.reset();
-    }
+    if (previous && plan->batch.late_token_masks) FinishStep(std::move(previous));
     plan->plan_ahead = worker_ != nullptr && host_ns_per_step_ >= options_.plan_ahead_min_host_us * 1e3 &&
                        PlansAhead(*plan);
     StartForward(*plan);
@@ -309,14 +304,17 @@ bool Scheduler::StepOnce() {
     for (const Scheduled& sch : plan->scheduled)
       if (sch.begin < sch.req->prompt_len() && !sch.req->finished) CacheUnfinished(*sch.req);
     in_flight_ = std::move(plan);
+  } else {
+    spare_plan_ = std::move(plan);
   }
-  if (previous) FinishStep(*previous);
+  const bool finished_previous = previous != nullptr;
+  if (previous) FinishStep(std::move(previous));
   if (in_flight_ && !in_flight_->plan_ahead) {
     std::unique_ptr<StepPlan> current = std::move(in_flight_);
     WaitForward(*current);
-    FinishStep(*current);
+    FinishStep(std::move(current));
   }
-  if (!runs && !previous) return HandleIdle();
+  if (!runs && !finished_previous) return HandleIdle();
   const int64_t step_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
   // The thread's own work is the same whether it overlaps the forward pass or not.

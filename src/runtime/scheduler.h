@@ -185,8 +185,11 @@ class Scheduler {
   void StartForward(StepPlan& plan);
   // Waits for it; the time counts as the step's forward time (step_forward_ns_).
   void WaitForward(StepPlan& plan);
-  // The step's results (or, when its forward pass failed, its requests aborted).
-  void FinishStep(StepPlan& plan);
+  // The step's results (or, when its forward pass failed, its requests aborted). The plan
+  // is then kept as spare_plan_.
+  void FinishStep(std::unique_ptr<StepPlan> plan);
+  // An empty plan: spare_plan_ emptied, or a new one.
+  std::unique_ptr<StepPlan> NewPlan();
 
   // --- around the forward pass (scheduler_results.cc) ---
   // Gives the batch late masks (LateTokenMasks) for the plan's constrained sampling rows:
@@ -261,6 +264,9 @@ class Scheduler {
   GrammarMaskPool mask_pool_{kGrammarMaskThreads};  // after mask_jobs_: its threads stop first
   std::unique_ptr<ForwardWorker> worker_;  // null: overlap off; after mask_pool_, which it uses
   std::unique_ptr<StepPlan> in_flight_;    // started, its results not processed yet
+  // A finished step's plan, kept for the next one: its buffers (page tables above all)
+  // keep their capacity, so a steady decode builds its batches without allocating.
+  std::unique_ptr<StepPlan> spare_plan_;
   // The steps' outputs, reused (a big batch's host logits take long to allocate): a step
   // takes the one the step in flight does not use.
   ForwardOutput outputs_[2];

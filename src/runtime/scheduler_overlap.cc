@@ -82,15 +82,30 @@ void Scheduler::WaitForward(StepPlan& plan) {
   step_forward_ns_ += NanosecondsSince(start);
 }
 
-void Scheduler::FinishStep(StepPlan& plan) {
-  if (const Status& s = plan.forward_status; !s.ok()) {
-    for (const Scheduled& sch : plan.scheduled)
+void Scheduler::FinishStep(std::unique_ptr<StepPlan> plan) {
+  if (const Status& s = plan->forward_status; !s.ok()) {
+    for (const Scheduled& sch : plan->scheduled)
       if (!sch.req->finished) Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
-    return;
+  } else {
+    // Rows sampled on the host need their masks even when the backend sampled none.
+    if (plan->batch.late_token_masks) (void)plan->batch.late_token_masks->Get();
+    ProcessResults(*plan);
   }
-  // Rows sampled on the host need their masks even when the backend sampled none.
-  if (plan.batch.late_token_masks) (void)plan.batch.late_token_masks->Get();
-  ProcessResults(plan);
+  plan->scheduled.clear();  // lets its requests go
+  plan->batch.late_token_masks.reset();
+  spare_plan_ = std::move(plan);
+}
+
+std::unique_ptr<Scheduler::StepPlan> Scheduler::NewPlan() {
+  std::unique_ptr<StepPlan> plan = spare_plan_ ? std::move(spare_plan_) : std::make_unique<StepPlan>();
+  plan->batch.Clear();
+  plan->scheduled.clear();
+  plan->pending.clear();
+  plan->prefill_budget = options_.max_prefill_tokens;
+  plan->output = nullptr;
+  plan->forward_status = Status::Ok();
+  plan->plan_ahead = false;
+  return plan;
 }
 
 }  // namespace sgl
