@@ -2,9 +2,12 @@
 // alphabet (so prefixes collide and share cache), random max_new_tokens, about 20% aborted
 // at random moments, and a KV cache small enough to force eviction and retraction. The KV
 // accounting holds after every step; every request not aborted finishes with exactly the
-// greedy output of its prompt run alone; FlushCache then leaves every slot free.
+// greedy output of its prompt run alone; FlushCache then leaves every slot free. With
+// overlap scheduling forced on too (every eligible step built ahead), so aborts, eviction
+// and retraction meet steps in flight.
 #include <map>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -28,7 +31,8 @@ std::shared_ptr<Request> Make(uint64_t id, const std::vector<int32_t>& prompt, i
   return req;
 }
 
-class RandomSchedulerTest : public ::testing::TestWithParam<int> {
+// (page size, overlap scheduling forced on)
+class RandomSchedulerTest : public ::testing::TestWithParam<std::tuple<int, bool>> {
  protected:
   void SetUp() override {
     auto model = LoadModel(testing::SourcePath("tests/fixtures/models/llama/model.gguf"), backend_);
@@ -66,7 +70,9 @@ TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   o.max_running_requests = 32;
   o.chunked_prefill_size = 4;
   o.max_prefill_tokens = 16;
-  o.page_size = GetParam();
+  const auto [page_size, overlap] = GetParam();
+  o.page_size = page_size;
+  if (overlap) o.plan_ahead_min_host_us = 0;
   auto scheduler = Scheduler::Create(*model_, o);
   ASSERT_TRUE(scheduler.ok());
   Scheduler& s = **scheduler;
@@ -119,6 +125,7 @@ TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   RecordProperty("retractions", retractions);
   EXPECT_GT(num_aborted, kRequests * 15 / 100);
   EXPECT_GT(retractions, 0);
+  if (overlap) EXPECT_GT(s.stats().steps_planned_ahead.load(), 0);
   EXPECT_EQ(s.num_running(), 0);
   EXPECT_EQ(s.num_waiting(), 0);
   auto flushed = s.FlushCache();
@@ -128,7 +135,8 @@ TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   EXPECT_EQ(s.stats().kv_used_tokens.load(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(PageSizes, RandomSchedulerTest, ::testing::Values(1, 4));
+INSTANTIATE_TEST_SUITE_P(PageSizesAndOverlap, RandomSchedulerTest,
+                         ::testing::Combine(::testing::Values(1, 4), ::testing::Bool()));
 
 }  // namespace
 }  // namespace sgl
