@@ -170,11 +170,11 @@ class Scheduler {
   bool SharesPromptBeingComputed(const Request& req) const;
   // Nothing could run: fails the first waiting request if it can never fit.
   bool HandleIdle();
+  // Whether the step after `plan` may be built while it runs (overlap scheduling): all its
+  // requests draw their tokens on the device and need nothing else from its results.
+  bool PlansAhead(const StepPlan& plan) const;
 
   // --- overlap scheduling (scheduler_overlap.cc) ---
-  // Whether the step after `plan` may be built while it runs: all its requests draw their
-  // tokens on the device and need nothing else from its results to go on.
-  bool PlansAhead(const StepPlan& plan) const;
   // Gives each request whose last token `in_flight` computes a placeholder for the token
   // it draws (unless that token is its last), and checks that the next step fits in the
   // KV cache without retracting anyone; false (placeholders taken back) when it does not.

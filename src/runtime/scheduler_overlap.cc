@@ -17,22 +17,7 @@ int64_t NanosecondsSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
 }
 
-// Whether r's next step needs nothing from this one's results but the token it draws on
-// the device: no host sampling, logprobs or grammar, and no penalties (whose edits
-// count the tokens).
-bool NeedsOnlyItsToken(const Request& r) {
-  const SamplingParams& p = r.params;
-  return !r.logprob.return_logprob && !r.want_prompt_logits && !r.grammar && !p.IsConstrained() &&
-         p.repetition_penalty == 1.0f && p.frequency_penalty == 0.0f && p.presence_penalty == 0.0f;
-}
-
 }  // namespace
-
-bool Scheduler::PlansAhead(const StepPlan& plan) const {
-  if (plan.batch.late_token_masks) return false;
-  return std::all_of(plan.scheduled.begin(), plan.scheduled.end(),
-                     [](const Scheduled& sch) { return NeedsOnlyItsToken(*sch.req); });
-}
 
 bool Scheduler::AddPendingTokens(StepPlan& in_flight) {
   for (const Scheduled& sch : in_flight.scheduled) {

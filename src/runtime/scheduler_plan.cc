@@ -18,6 +18,14 @@ bool SamplesOnDevice(const Request& r) {
   return !r.logprob.return_logprob && !r.want_prompt_logits && (r.grammar || !r.params.IsConstrained());
 }
 
+// Whether r's next step needs nothing from this one's results but the token drawn on the
+// device: sampled there, with no grammar and no penalties (whose edits count the tokens).
+bool NeedsOnlyItsToken(const Request& r) {
+  const SamplingParams& p = r.params;
+  return SamplesOnDevice(r) && !r.grammar && p.repetition_penalty == 1.0f && p.frequency_penalty == 0.0f &&
+         p.presence_penalty == 0.0f;
+}
+
 int64_t CommonPrefixLength(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
   return ia - a.begin();
@@ -40,6 +48,12 @@ RowSampling Scheduler::DeviceSampling(Request& r, std::vector<LogitEdit>& edits)
                    r.penalty_tokens, &edits);
   s.edit_end = static_cast<int32_t>(edits.size());
   return s;
+}
+
+bool Scheduler::PlansAhead(const StepPlan& plan) const {
+  if (plan.batch.late_token_masks) return false;
+  return std::all_of(plan.scheduled.begin(), plan.scheduled.end(),
+                     [](const Scheduled& sch) { return NeedsOnlyItsToken(*sch.req); });
 }
 
 int64_t Scheduler::PrefillChunk(const Request& req, int64_t prefill_budget) const {
