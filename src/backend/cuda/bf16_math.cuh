@@ -26,6 +26,17 @@ __device__ __forceinline__ uint16_t GatedValue(uint16_t gate, uint16_t up, int a
   return FloatToBf16(a * Bf16ToFloat(up));
 }
 
+// acc += the dot product of 8 bf16 pairs (two 16-byte chunks), in float.
+__device__ __forceinline__ void Fma8(const uint4& a, const uint4& b, float& acc) {
+  const uint32_t* ap = reinterpret_cast<const uint32_t*>(&a);
+  const uint32_t* bp = reinterpret_cast<const uint32_t*>(&b);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    acc += __uint_as_float(ap[i] << 16) * __uint_as_float(bp[i] << 16);
+    acc += __uint_as_float(ap[i] & 0xffff0000u) * __uint_as_float(bp[i] & 0xffff0000u);
+  }
+}
+
 __device__ __forceinline__ float WarpSum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;

@@ -277,7 +277,7 @@ void CudaBackend::ChooseStepMode(const ForwardBatch& batch) {
 }
 
 void CudaBackend::FinishStep() {
-  FlushRopes();
+  FlushPending(kKeepsNothing);
   const StepMode mode = mode_;
   mode_ = StepMode::kEager;
   if (mode == StepMode::kCapture) {
@@ -309,10 +309,16 @@ uint64_t CudaBackend::TensorBits(const Tensor& t) {
          (static_cast<uint64_t>(t.rows) << 32) ^ static_cast<uint64_t>(t.cols) * 0x9E3779B97F4A7C15ull;
 }
 
-bool CudaBackend::Launching(std::initializer_list<uint64_t> args, bool keeps_ropes) {
+bool CudaBackend::Launching(std::initializer_list<uint64_t> args, unsigned keeps) {
   for (uint64_t a : args) ops_hash_ = (ops_hash_ ^ a) * 0x100000001B3ull;  // FNV-1a over words
-  if (!keeps_ropes) FlushRopes();
+  FlushPending(keeps);
   return mode_ != StepMode::kReplay;
+}
+
+void CudaBackend::FlushPending(unsigned keeps) {
+  if ((keeps & kKeepsRopes) == 0) FlushRopes();
+  if ((keeps & kKeepsMatMul) == 0 && pending_matmul_) LaunchPendingMatMul(nullptr);
+  if ((keeps & kKeepsNorm) == 0 && pending_norm_) LaunchPendingNorm();
 }
 
 void CudaBackend::FlushRopes() {

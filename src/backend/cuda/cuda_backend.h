@@ -31,6 +31,7 @@
 #include "backend/cuda/attention_plan.h"
 #include "backend/cuda/cublaslt_gemm.h"
 #include "backend/cuda/gemv_kernel.h"
+#include "backend/cuda/gemv_stream_kernel.h"
 #include "backend/cuda/kernels.h"
 
 namespace sgl {
@@ -89,6 +90,8 @@ class CudaBackend final : public Backend {
   // On the H200 (8B shapes, decode step with graphs) the skinny kernels win only at one
   // row: 4.52 vs 5.22 ms at batch 1, but 5.57 vs 5.41 at 2 and 9.15 vs 5.62 at 8.
   static constexpr int kDefaultGemvMaxRows = 1;
+  // Norms and adds folded into one-row matmuls so far (see PendingMatMul).
+  int64_t num_folded_ops() const { return num_folded_ops_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }
   // The first error since the last BeginForward, or OK.
@@ -144,10 +147,13 @@ class CudaBackend final : public Backend {
   // Finishes the step, copies x's bytes to dst and waits.
   Status CopyBytesToHost(const Tensor& x, void* dst);
   void DropGraphs();
+  // Held-back ops an op may fold in (Launching's `keeps`); it launches the others first.
+  enum Keeps : unsigned { kKeepsNothing = 0, kKeepsRopes = 1, kKeepsMatMul = 2, kKeepsNorm = 4 };
   // Folds an op's arguments into the step's hash; true when the op should launch
-  // (false while replaying, where the graph does the work). Launches deferred RoPEs
-  // first unless `keeps_ropes` (Rope and StoreKv, which may fuse with them).
-  bool Launching(std::initializer_list<uint64_t> args, bool keeps_ropes = false);
+  // (false while replaying, where the graph does the work). Launches the held-back ops
+  // first, but those in `keeps`.
+  bool Launching(std::initializer_list<uint64_t> args, unsigned keeps = kKeepsNothing);
+  void FlushPending(unsigned keeps);
   // RoPE of q and k is held back until StoreKv, which does both and the KV store in one
   // kernel; anything else launches them as they were.
   struct PendingRope {
@@ -160,6 +166,35 @@ class CudaBackend final : public Backend {
   };
   void FlushRopes();
   bool SameRope(const PendingRope& a, const PendingRope& b) const;
+  // Decode layers at batch 1 (cuda_backend_fusion.cc): a one-row matmul of one bf16 weight
+  // (o_proj, down_proj) is held back, and an add of its output into the residual
+  // (AddRmsNorm, Add) becomes its epilogue; a one-row RMS norm (RmsNorm, or what is left
+  // of AddRmsNorm) is held back, and the one-row matmul that reads its output computes it
+  // in its prologue. Every tensor ends up as the unfused ops leave it.
+  struct PendingMatMul {
+    Tensor x;
+    LinearJob job;
+    cuda::GemvFusion fusion;  // a norm already folded in
+  };
+  struct PendingNorm {
+    Tensor x, weight;
+    float eps;
+    Tensor out;
+  };
+  // Whether the streamed one-row kernel takes these jobs.
+  bool StreamsOneRow(const Tensor& x, std::span<const LinearJob> jobs) const;
+  // Launches them (or holds a single bf16 job back), with a held-back norm of x folded in.
+  void StreamOneRow(const Tensor& x, std::span<const LinearJob> jobs);
+  // The prologue for a matmul of x: the held-back norm whose output x is (taken), else
+  // none (after launching any held-back norm).
+  cuda::GemvFusion TakeNormOf(const Tensor& x);
+  // Whether RMSNorm(x) * weight -> out can be held back for a matmul's prologue.
+  bool NormFolds(const Tensor& x, const Tensor& weight, const Tensor& out) const;
+  // Whether `sum` is the held-back matmul's output, one row to add into `residual`.
+  bool AddFolds(const Tensor& residual, const Tensor& sum) const;
+  // Launches the held-back matmul; with `residual`, adds its output into it too.
+  void LaunchPendingMatMul(void* residual);
+  void LaunchPendingNorm();
   static uint64_t TensorBits(const Tensor& t);
   bool Failed() const { return !status_.ok(); }
   void Fail(Status s);
@@ -214,6 +249,9 @@ class CudaBackend final : public Backend {
   const cuda::AttentionTileItem* BidirectionalTiles();
   PendingRope pending_ropes_[2]{};
   int num_pending_ropes_ = 0;
+  std::optional<PendingMatMul> pending_matmul_;
+  std::optional<PendingNorm> pending_norm_;
+  int64_t num_folded_ops_ = 0;
 
   int graph_max_batch_ = 64;
   int gemv_max_rows_ = kDefaultGemvMaxRows;

@@ -43,6 +43,10 @@ void CudaBackend::RmsNorm(const Tensor& x, const Tensor& weight, float eps, Tens
   Fail(ExpectDType(weight, DType::kF32, "RmsNorm weight"));
   Fail(ExpectDType(x, DType::kBF16, "RmsNorm"));
   if (Failed() || !Launching({2, TensorBits(x), TensorBits(weight), std::bit_cast<uint32_t>(eps), TensorBits(out)})) return;
+  if (NormFolds(x, weight, out)) {  // the matmul of `out` that follows computes it
+    pending_norm_ = PendingNorm{x, weight, eps, out};
+    return;
+  }
   cuda::LaunchRmsNorm(Bf16(x), weight.As<float>(), x.rows * (x.cols / weight.cols), weight.cols, eps, Bf16(out),
                       stream_);
   CheckLaunch("RmsNorm");
@@ -52,8 +56,15 @@ void CudaBackend::AddRmsNorm(Tensor residual, const Tensor& x, const Tensor& wei
   if (Failed()) return;
   Fail(ExpectDType(weight, DType::kF32, "AddRmsNorm weight"));
   if (Failed() || !Launching({3, TensorBits(residual), TensorBits(x), TensorBits(weight), std::bit_cast<uint32_t>(eps),
-                               TensorBits(out)}))
+                               TensorBits(out)},
+                              kKeepsMatMul))
     return;
+  if (AddFolds(residual, x) && NormFolds(residual, weight, out) && out.data != x.data) {
+    LaunchPendingMatMul(residual.data);  // the add as the matmul's epilogue, the norm in the next one's prologue
+    pending_norm_ = PendingNorm{residual, weight, eps, out};
+    return;
+  }
+  FlushPending(kKeepsNothing);
   cuda::LaunchAddRmsNorm(Bf16(residual), Bf16(x), weight.As<float>(), residual.rows, residual.cols, eps, Bf16(out),
                          stream_);
   CheckLaunch("AddRmsNorm");
@@ -69,9 +80,15 @@ void CudaBackend::MatMuls(const Tensor& x, std::span<const LinearJob> jobs) {
       Fail(InvalidArgument("CUDA MatMul: shapes [{}, {}] x [{}, {}]^T -> [{}, {}] do not fit", x.rows, x.cols,
                            job.w.rows, job.w.cols, job.out.rows, job.out.cols));
   }
-  bool launch = Launching({4, TensorBits(x), jobs.size()});
-  for (const LinearJob& job : jobs) launch = Launching({TensorBits(job.w), TensorBits(job.bias), TensorBits(job.out)});
+  bool launch = Launching({4, TensorBits(x), jobs.size()}, kKeepsNorm);
+  for (const LinearJob& job : jobs)
+    launch = Launching({TensorBits(job.w), TensorBits(job.bias), TensorBits(job.out)}, kKeepsNorm);
   if (Failed() || !launch) return;
+  if (StreamsOneRow(x, jobs)) {
+    StreamOneRow(x, jobs);
+    return;
+  }
+  FlushPending(kKeepsNothing);
   // Decode-sized batches: the weights in as few skinny-matmul launches as possible.
   if (x.rows <= gemv_max_rows_) {
     auto gemv_jobs = [&](size_t first, int count, cuda::GemvJob* out) {
@@ -245,7 +262,7 @@ void CudaBackend::Rope(Tensor x, int head_dim, const RopeSpec& rope) {
   if (!Launching({5, TensorBits(x), static_cast<uint64_t>(head_dim), reinterpret_cast<uintptr_t>(freqs),
                   static_cast<uint64_t>(rope.neox), std::bit_cast<uint32_t>(rope.attention_factor),
                   static_cast<uint64_t>(rope.axis_sections.size())},
-                 /*keeps_ropes=*/true))
+                 kKeepsRopes))
     return;
   if (num_pending_ropes_ == 2) FlushRopes();
   pending_ropes_[num_pending_ropes_++] = {x, head_dim, half, freqs, rope.neox, rope.attention_factor,
@@ -258,7 +275,7 @@ void CudaBackend::StoreKv(int layer, const Tensor& k, const Tensor& v) {
   if (layer < 0 || layer >= kv_shape_.num_layers || k.cols != width || v.cols != width)
     Fail(InvalidArgument("CUDA StoreKv: layer {} rows of {} for a cache of {} layers x {}", layer, k.cols,
                          kv_shape_.num_layers, width));
-  if (Failed() || !Launching({6, static_cast<uint64_t>(layer), TensorBits(k), TensorBits(v)}, /*keeps_ropes=*/true))
+  if (Failed() || !Launching({6, static_cast<uint64_t>(layer), TensorBits(k), TensorBits(v)}, kKeepsRopes))
     return;
   bf16_bits* base = static_cast<bf16_bits*>(kv_cache_->data()) + 2 * layer * kv_shape_.num_slots * width;
   // Rope(q), Rope(k), StoreKv(k, v) as the layers call them: one kernel.
@@ -388,8 +405,17 @@ void CudaBackend::GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tenso
     return;
   }
   if (Failed() || !Launching({16, TensorBits(x), TensorBits(gate_w), TensorBits(up_w), TensorBits(out),
-                              static_cast<uint64_t>(act)}))
+                              static_cast<uint64_t>(act)},
+                             kKeepsNorm))
     return;
+  if (x.rows == 1 && cuda::StreamedGemvSupports(x.cols)) {
+    const cuda::GemvFusion fusion = TakeNormOf(x);
+    Fail(cuda::FromCuda(cuda::LaunchStreamedGatedGemv(x.data, x.cols, gate_w.data, up_w.data, gate_w.rows,
+                                                      act == Activation::kSilu ? 0 : 1, out.data, fusion, stream_),
+                        "gated gemv"));
+    return;
+  }
+  FlushPending(kKeepsNothing);
   Fail(cuda::FromCuda(cuda::LaunchGatedGemv(x.data, x.rows, x.cols, gate_w.data, up_w.data, gate_w.rows,
                                             act == Activation::kSilu ? 0 : 1, out.data, stream_),
                       "gated gemv"));
@@ -403,7 +429,12 @@ void CudaBackend::GatedActivation(const Tensor& gate, const Tensor& up, Activati
 }
 
 void CudaBackend::Add(Tensor x, const Tensor& y) {
-  if (Failed() || !Launching({9, TensorBits(x), TensorBits(y)})) return;
+  if (Failed() || !Launching({9, TensorBits(x), TensorBits(y)}, kKeepsMatMul)) return;
+  if (AddFolds(x, y)) {
+    LaunchPendingMatMul(x.data);
+    return;
+  }
+  FlushPending(kKeepsNothing);
   cuda::LaunchAdd(Bf16(x), Bf16(y), x.rows * x.cols, stream_);
   CheckLaunch("Add");
 }

@@ -14,6 +14,7 @@
 #include "backend/cuda/bf16_math.cuh"
 #include "backend/cuda/chained_launch.cuh"
 #include "backend/cuda/gemv_kernel.h"
+#include "backend/cuda/gemv_stream_kernel.h"
 
 namespace sgl::cuda {
 namespace {
@@ -31,16 +32,6 @@ struct GemvParams {
   int num_jobs;
   int gated_act;  // gated row pairs: the activation (jobs[0] gate, jobs[1] up, out jobs[0].out)
 };
-
-__device__ __forceinline__ void Fma8(const uint4& w, const uint4& x, float& acc) {
-  const uint32_t* wp = reinterpret_cast<const uint32_t*>(&w);
-  const uint32_t* xp = reinterpret_cast<const uint32_t*>(&x);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    acc += __uint_as_float(wp[i] << 16) * __uint_as_float(xp[i] << 16);
-    acc += __uint_as_float(wp[i] & 0xffff0000u) * __uint_as_float(xp[i] & 0xffff0000u);
-  }
-}
 
 // Loads chunks base + u * 32 + lane (u < U) of a weight row, zeros past its end.
 template <int U>
@@ -265,6 +256,7 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
     p.jobs[j] = jobs[j];
     rows += jobs[j].n;
   }
+  if (m == 1 && StreamedGemvSupports(k)) return LaunchStreamedGemv(x, k, jobs, num_jobs, {}, stream);
   const bool pipelined = k >= 8192 || rows < 6144;  // from the H200 sweep, see the top
   switch (m) {
     case 1: return pipelined ? LaunchPipelined<1>(p, jobs, stream) : LaunchRowPairs<1>(p, jobs, stream);
@@ -281,6 +273,7 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
 cudaError_t LaunchGatedGemv(const void* x, int64_t m, int64_t k, const void* gate, const void* up, int64_t n, int act,
                             void* out, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
+  if (m == 1 && StreamedGemvSupports(k)) return LaunchStreamedGatedGemv(x, k, gate, up, n, act, out, {}, stream);
   GemvParams p{};
   p.x = static_cast<const uint4*>(x);
   p.k_chunks = k / 8;

@@ -155,6 +155,43 @@ TEST_F(CudaOpsTest, SkinnyMatMulsOfManyWeightsInOneCall) {
   for (int j = 0; j < 6; ++j) EXPECT_LT(RelErr(Host(gpu_jobs[j].out), want[j]), kTol) << "job " << j;
 }
 
+// One activation row (the batch-1 decode) streams weight rows in pieces of at most 8 KB:
+// rows of one piece, of several (14336: four of 7 KB; 4104 and 5000: a shorter last
+// piece), several weights per launch with more rows than warps, and the gated product.
+TEST_F(CudaOpsTest, OneRowMatMulsStreamRowsInPieces) {
+  for (int k : {72, 4104, 14336}) {
+    auto x = Random(k);
+    std::vector<std::vector<float>> w, want;
+    std::vector<LinearJob> gpu_jobs, cpu_jobs;
+    for (int n : {3000, 517, 9}) {
+      w.push_back(Random(static_cast<size_t>(n) * k, 0.1f));
+      want.emplace_back(n);
+    }
+    for (size_t j = 0; j < w.size(); ++j) {
+      const int n = static_cast<int>(w[j].size() / k);
+      auto gw = gpu_->PrepareWeight(HostTensor(w[j], n, k));
+      ASSERT_TRUE(gw.ok());
+      gpu_jobs.push_back({*gw, Tensor{}, j == 1 ? Poisoned(1, n, DType::kF32) : Poisoned(1, n)});
+      cpu_jobs.push_back({HostTensor(w[j], n, k), Tensor{}, HostTensor(want[j], 1, n)});
+    }
+    gpu_->MatMuls(Device(x, 1, k), gpu_jobs);
+    cpu_.MatMuls(HostTensor(x, 1, k), cpu_jobs);
+    for (size_t j = 0; j < w.size(); ++j) EXPECT_LT(RelErr(Host(gpu_jobs[j].out), want[j]), kTol) << k << " job " << j;
+  }
+  for (int k : {5000, 14336}) {
+    const int n = 700;
+    auto x = Random(k), g = Random(n * k, 0.1f), u = Random(n * k, 0.1f);
+    auto gg = gpu_->PrepareWeight(HostTensor(g, n, k)), gu = gpu_->PrepareWeight(HostTensor(u, n, k));
+    ASSERT_TRUE(gg.ok() && gu.ok());
+    Tensor out = Poisoned(1, n), up = Poisoned(1, n);
+    gpu_->GatedMatMul(Device(x, 1, k), *gg, *gu, Activation::kSilu, up, out);
+    std::vector<float> want(n), cpu_up(n);
+    cpu_.GatedMatMul(HostTensor(x, 1, k), HostTensor(g, n, k), HostTensor(u, n, k), Activation::kSilu,
+                     HostTensor(cpu_up, 1, n), HostTensor(want, 1, n));
+    EXPECT_LT(RelErr(Host(out), want), 2 * kTol) << "gated " << k;
+  }
+}
+
 // The fused gate/up skinny matmul writes exactly what the two matmuls and the gated
 // activation it replaces write (decode batches, both activations), and a batch too large
 // for it takes that path itself; both against the CPU backend too.
