@@ -180,10 +180,34 @@ __global__ void SampleRowsKernel(float* __restrict__ x, int64_t cols, const RowS
   const float inv = s.temperature > 0.0f ? 1.0f / s.temperature : 0.0f;
   if (!s.Cuts(cols)) {
     Best best{-INFINITY, INT32_MAX};
-    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-      const float v = s.temperature > 0.0f ? NoisyLogit(row[c], inv, s.seed, c) : row[c];
+    auto consider = [&](float logit, int64_t c) {  // each thread's columns come in increasing order
+      const float v = s.temperature > 0.0f ? NoisyLogit(logit, inv, s.seed, c) : logit;
       if (v > best.value || best.index == INT32_MAX) best = Best{v, static_cast<int32_t>(c)};
+    };
+    int64_t scalar_from = 0;
+    if (cols % 4 == 0 && (reinterpret_cast<uintptr_t>(row) & 15) == 0) {
+      // A vocabulary row is latency-bound: 16-byte loads, four of them in flight.
+      constexpr int kInFlight = 4;
+      const float4* row4 = reinterpret_cast<const float4*>(row);
+      const int64_t n4 = cols / 4;
+      for (int64_t i = threadIdx.x; i < n4; i += kInFlight * kThreads) {
+        float4 v[kInFlight];
+#pragma unroll
+        for (int u = 0; u < kInFlight; ++u)
+          if (i + u * kThreads < n4) v[u] = row4[i + u * kThreads];
+#pragma unroll
+        for (int u = 0; u < kInFlight; ++u) {
+          const int64_t c = 4 * (i + u * kThreads);
+          if (c >= cols) break;
+          consider(v[u].x, c);
+          consider(v[u].y, c + 1);
+          consider(v[u].z, c + 2);
+          consider(v[u].w, c + 3);
+        }
+      }
+      scalar_from = cols;
     }
+    for (int64_t c = scalar_from + threadIdx.x; c < cols; c += blockDim.x) consider(row[c], c);
     best = BlockBest(best);
     if (threadIdx.x == 0) out[blockIdx.x] = best.index;
     return;
