@@ -5,6 +5,7 @@
 // tokens/s at batch 1 and larger batches, and the time to first token of a long prompt.
 //   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1|2]
 //                     [--sweep-only 0|1] [--decode-only 0|1] [--batch-sizes 1,2,4] [--gemv-max-rows N]
+//                     [--omit qkv,rope,attention,o,norm,mlp]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -48,6 +49,7 @@ struct BenchOptions {
   bool decode_only = false;  // skip the copy-rate, linear-sweep and prefill measurements but the bound
   bool graphs = true;
   bool sweep_only = false;  // stop after the linear-layer sweep
+  std::string omit;  // decode steps leave these stages out of every layer (ablation): qkv,rope,attention,o,norm,mlp
   int profile = 0;  // bracket with cudaProfilerStart/Stop (for ncu): 1 one batch-1 decode step, 2 one TTFT prefill
 };
 
@@ -97,7 +99,13 @@ class RandomLlama {
     return cuda::FromCudaSync(backend_.stream());
   }
 
+  // Stages a decode step leaves out of every layer, to see what each costs in place
+  // (`--omit`); the model's own layer code runs when none is left out.
+  void set_omit(const std::string& omit) { omit_ = omit; }
+
   Status Forward(const ForwardBatch& batch, ForwardOutput* out) {
+    if (!omit_.empty() && batch.num_tokens() == static_cast<int64_t>(batch.logit_rows.size()))
+      return ForwardOmitting(batch, out);
     enum { kHidden = kFirstFreeWorkspaceId, kNormed, kBranch };
     const int64_t n = batch.num_tokens();
     SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
@@ -120,7 +128,49 @@ class RandomLlama {
     return ComputeLogits(backend_, ws_, c_, whole_, io_, hidden, batch, out);
   }
 
+  cudaStream_t stream() const { return backend_.stream(); }
   double bytes_read_per_token() const { return static_cast<double>(streamed_bytes_); }
+
+  // Forward's decode step spelled out op by op, without the stages named in omit_ (their
+  // outputs keep stale values: the timing is what matters).
+  Status ForwardOmitting(const ForwardBatch& batch, ForwardOutput* out) {
+    enum { kHidden = kFirstFreeWorkspaceId + 20, kNormed, kBranch, kQ, kK, kV, kAttn, kGate, kUp };
+    auto on = [&](const std::string& stage) { return ("," + omit_ + ",").find("," + stage + ",") == std::string::npos; };
+    const int64_t n = batch.num_tokens();
+    const int64_t q_width = int64_t{c_.num_heads} * c_.head_dim, kv_width = int64_t{c_.num_kv_heads} * c_.head_dim;
+    SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));
+    SGL_ASSIGN_OR_RETURN(Tensor hidden, ws_.Get(kHidden, n, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor normed, ws_.Get(kNormed, n, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor branch, ws_.Get(kBranch, n, c_.hidden_size));
+    SGL_ASSIGN_OR_RETURN(Tensor q, ws_.Get(kQ, n, q_width));
+    SGL_ASSIGN_OR_RETURN(Tensor k, ws_.Get(kK, n, kv_width));
+    SGL_ASSIGN_OR_RETURN(Tensor v, ws_.Get(kV, n, kv_width));
+    SGL_ASSIGN_OR_RETURN(Tensor attn, ws_.Get(kAttn, n, q_width));
+    SGL_ASSIGN_OR_RETURN(Tensor gate, ws_.Get(kGate, n, c_.intermediate_size));
+    SGL_ASSIGN_OR_RETURN(Tensor up, ws_.Get(kUp, n, c_.intermediate_size));
+    backend_.Embed(io_.embed, 0, 1.0f, hidden);
+    backend_.RmsNorm(hidden, layers_[0].attn_norm, c_.rms_norm_eps, normed);
+    for (int l = 0; l < c_.num_layers; ++l) {
+      const Layer& layer = layers_[l];
+      const LinearJob qkv[] = {{layer.attn.q, Tensor{}, q}, {layer.attn.k, Tensor{}, k}, {layer.attn.v, Tensor{}, v}};
+      if (on("qkv")) backend_.MatMuls(normed, qkv);
+      if (on("rope")) {
+        backend_.Rope(q, c_.head_dim, rope_);
+        backend_.Rope(k, c_.head_dim, rope_);
+        backend_.StoreKv(l, k, v);
+      }
+      if (on("attention")) backend_.Attention(l, q, AttentionSpecFor(c_, whole_.layout, l), attn);
+      if (on("o")) backend_.MatMul(attn, layer.attn.o, Tensor{}, branch);
+      if (on("norm")) backend_.AddRmsNorm(hidden, branch, layer.ffn_norm, c_.rms_norm_eps, normed);
+      if (on("mlp")) {
+        backend_.GatedMatMul(normed, layer.mlp.gate, layer.mlp.up, c_.hidden_act, up, gate);
+        backend_.MatMul(gate, layer.mlp.down, Tensor{}, branch);
+      }
+      if (on("norm") && l + 1 < c_.num_layers)
+        backend_.AddRmsNorm(hidden, branch, layers_[l + 1].attn_norm, c_.rms_norm_eps, normed);
+    }
+    return ComputeLogits(backend_, ws_, c_, whole_, io_, hidden, batch, out);
+  }
 
   // Only the linear layers of one batch-1 step, as a decode step issues them (q/k/v and
   // gate/up sharing their input): what the weight streaming alone costs.
@@ -189,6 +239,7 @@ class RandomLlama {
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;
   uint64_t seed_ = 1234;
   size_t streamed_bytes_ = 0;
+  std::string omit_;
 };
 
 double Median(std::vector<double> v) {
@@ -241,7 +292,10 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
     SGL_RETURN_IF_ERROR(model.Forward(prefill, &out));
     next[s] = out.tokens[0];
   }
-  std::vector<double> times;
+  std::vector<double> times, device_times;
+  cudaEvent_t ends[2];
+  cudaEventCreate(&ends[0]);
+  cudaEventCreate(&ends[1]);
   for (int step = 0; step < gen; ++step) {
     ForwardBatch batch;
     for (int s = 0; s < bs; ++s) {
@@ -252,11 +306,19 @@ Result<double> DecodeStepSeconds(RandomLlama& model, const ModelConfig& c, int b
     const bool profiled = profile && step == gen / 2;
     if (profiled) cudaProfilerStart();
     const auto t0 = Clock::now();
+    cudaEventRecord(ends[0], model.stream());
     SGL_RETURN_IF_ERROR(model.Forward(batch, &out));
+    cudaEventRecord(ends[1], model.stream());
+    cudaEventSynchronize(ends[1]);
     if (profiled) cudaProfilerStop();
     for (int s = 0; s < bs; ++s) next[s] = out.tokens[s];
     times.push_back(Seconds(t0, Clock::now()));
+    float ms = 0;
+    cudaEventElapsedTime(&ms, ends[0], ends[1]);
+    device_times.push_back(ms * 1e-3);
   }
+  std::printf("decode bs%d: stream time of a step %.3f ms (host-timed %.3f ms)\n", bs, Median(device_times) * 1e3,
+              Median(times) * 1e3);
   return Median(times);
 }
 
@@ -288,6 +350,7 @@ Status Run(const BenchOptions& o) {
   const ModelConfig c = Llama8BConfig(o.layers);
   RandomLlama model(*backend, c);
   SGL_RETURN_IF_ERROR(model.Init());
+  model.set_omit(o.omit);
   const int max_bs = *std::max_element(o.batch_sizes.begin(), o.batch_sizes.end());
   const int64_t slots = std::max<int64_t>(o.ttft_tokens, int64_t{max_bs} * (o.prompt + o.gen + 1));
   SGL_RETURN_IF_ERROR(backend->CreateKvCache({c.num_layers, slots, c.num_kv_heads, c.head_dim}));
@@ -369,6 +432,7 @@ int main(int argc, char** argv) {
     else if (flag == "--decode-only") o.decode_only = value != 0;
     else if (flag == "--gemv-max-rows") o.gemv_max_rows = value;
     else if (flag == "--batch-sizes") o.batch_sizes = sgl::ParseList(argv[i + 1]);
+    else if (flag == "--omit") o.omit = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
