@@ -198,6 +198,7 @@ class RandomLlama {
       if (only < 0 || only == 3) backend_.MatMul(x, l.mlp.down, Tensor{}, td);
     }
     if (only < 0 || only == 4) backend_.MatMul(xh, io_.lm_head, Tensor{}, tl);
+    backend_.LaunchHeldBack();
     return backend_.status();
   }
 

@@ -77,6 +77,8 @@ class CudaBackend final : public Backend {
   void BidirectionalAttention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionSpec& spec,
                               Tensor out) override;
 
+  // Launches every op held back for fusion (for tools that time the ops they issue).
+  void LaunchHeldBack() { FlushPending(kKeepsNothing); }
   // Copies host bytes into a tensor's device memory and waits (for tests and tools).
   Status CopyFromHost(const void* src, Tensor dst);
   // Largest decode batch run through CUDA graphs; 0 turns graphs off.
