@@ -135,7 +135,9 @@ class RandomLlama {
   // outputs keep stale values: the timing is what matters).
   Status ForwardOmitting(const ForwardBatch& batch, ForwardOutput* out) {
     enum { kHidden = kFirstFreeWorkspaceId + 20, kNormed, kBranch, kQ, kK, kV, kAttn, kGate, kUp };
-    auto on = [&](const std::string& stage) { return ("," + omit_ + ",").find("," + stage + ",") == std::string::npos; };
+    auto on = [&](const std::string& stage) {
+      return ("," + omit_ + ",").find("," + stage + ",") == std::string::npos;
+    };
     const int64_t n = batch.num_tokens();
     const int64_t q_width = int64_t{c_.num_heads} * c_.head_dim, kv_width = int64_t{c_.num_kv_heads} * c_.head_dim;
     SGL_RETURN_IF_ERROR(backend_.BeginForward(batch));

@@ -77,7 +77,8 @@ __global__ void __launch_bounds__(128) BulkKernel(const char* data, int64_t byte
   };
   int64_t p = blockIdx.x;
   if (threadIdx.x == 0)
-    for (int s = 0; s < S && p + static_cast<int64_t>(s) * gridDim.x < pieces; ++s) issue(s, p + static_cast<int64_t>(s) * gridDim.x);
+    for (int s = 0; s < S && p + static_cast<int64_t>(s) * gridDim.x < pieces; ++s)
+      issue(s, p + static_cast<int64_t>(s) * gridDim.x);
   uint32_t acc = 0, phase = 0;
   for (int s = 0; p < pieces; p += gridDim.x) {
     const uint32_t bar = SharedAddress(&full[s]);
@@ -166,7 +167,8 @@ int main(int argc, char** argv) {
 
   char* copy_dst = nullptr;
   CHECK(cudaMalloc(&copy_dst, bytes / 2));
-  const double copy_s = timer.MedianSeconds([&] { CHECK(cudaMemcpyAsync(copy_dst, data, bytes / 2, cudaMemcpyDeviceToDevice)); });
+  const double copy_s =
+      timer.MedianSeconds([&] { CHECK(cudaMemcpyAsync(copy_dst, data, bytes / 2, cudaMemcpyDeviceToDevice)); });
   CHECK(cudaFree(copy_dst));
   const double copy_bw = bytes / copy_s;  // half read + half written
   std::printf("copy (read+write)              %6.3f TB/s\n", copy_bw / tb);

@@ -89,9 +89,10 @@ class CudaBackend final : public Backend {
   // (gemv_kernel.h), larger ones cuBLASLt. Clamped to [0, cuda::kMaxGemvRows]; default
   // kDefaultGemvMaxRows.
   void set_gemv_max_rows(int n) { gemv_max_rows_ = std::clamp(n, 0, cuda::kMaxGemvRows); }
-  // On the H200 (8B shapes, decode step with graphs) the skinny kernels win only at one
-  // row: 4.52 vs 5.22 ms at batch 1, but 5.57 vs 5.41 at 2 and 9.15 vs 5.62 at 8.
-  static constexpr int kDefaultGemvMaxRows = 1;
+  // On the H200 (8B shapes, decode step with graphs) the streamed kernels win at one and
+  // two rows (4.23 and 4.87 ms a step against cuBLASLt's 5.44 at two), the register ones
+  // nowhere past that (9.15 vs 5.62 ms at 8).
+  static constexpr int kDefaultGemvMaxRows = 2;
   // Norms and adds folded into one-row matmuls so far (see PendingMatMul).
   int64_t num_folded_ops() const { return num_folded_ops_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
@@ -168,11 +169,11 @@ class CudaBackend final : public Backend {
   };
   void FlushRopes();
   bool SameRope(const PendingRope& a, const PendingRope& b) const;
-  // Decode layers at batch 1 (cuda_backend_fusion.cc): a one-row matmul of one bf16 weight
-  // (o_proj, down_proj) is held back, and an add of its output into the residual
-  // (AddRmsNorm, Add) becomes its epilogue; a one-row RMS norm (RmsNorm, or what is left
-  // of AddRmsNorm) is held back, and the one-row matmul that reads its output computes it
-  // in its prologue. Every tensor ends up as the unfused ops leave it.
+  // Decode layers of one or two rows (cuda_backend_fusion.cc): a streamed matmul of one
+  // bf16 weight (o_proj, down_proj) is held back, and an add of its output into the
+  // residual (AddRmsNorm, Add) becomes its epilogue; an RMS norm of such rows (RmsNorm, or
+  // what is left of AddRmsNorm) is held back, and the streamed matmul that reads its output
+  // computes it in its prologue. Every tensor ends up as the unfused ops leave it.
   struct PendingMatMul {
     Tensor x;
     LinearJob job;
@@ -183,10 +184,10 @@ class CudaBackend final : public Backend {
     float eps;
     Tensor out;
   };
-  // Whether the streamed one-row kernel takes these jobs.
-  bool StreamsOneRow(const Tensor& x, std::span<const LinearJob> jobs) const;
+  // Whether the streamed kernel (gemv_stream_kernel.h) takes these jobs.
+  bool StreamsRows(const Tensor& x, std::span<const LinearJob> jobs) const;
   // Launches them (or holds a single bf16 job back), with a held-back norm of x folded in.
-  void StreamOneRow(const Tensor& x, std::span<const LinearJob> jobs);
+  void StreamRows(const Tensor& x, std::span<const LinearJob> jobs);
   // The prologue for a matmul of x: the held-back norm whose output x is (taken), else
   // none (after launching any held-back norm).
   cuda::GemvFusion TakeNormOf(const Tensor& x);

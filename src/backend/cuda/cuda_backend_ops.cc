@@ -84,8 +84,8 @@ void CudaBackend::MatMuls(const Tensor& x, std::span<const LinearJob> jobs) {
   for (const LinearJob& job : jobs)
     launch = Launching({TensorBits(job.w), TensorBits(job.bias), TensorBits(job.out)}, kKeepsNorm);
   if (Failed() || !launch) return;
-  if (StreamsOneRow(x, jobs)) {
-    StreamOneRow(x, jobs);
+  if (StreamsRows(x, jobs)) {
+    StreamRows(x, jobs);
     return;
   }
   FlushPending(kKeepsNothing);
@@ -408,9 +408,9 @@ void CudaBackend::GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tenso
                               static_cast<uint64_t>(act)},
                              kKeepsNorm))
     return;
-  if (x.rows == 1 && cuda::StreamedGemvSupports(x.cols)) {
+  if (cuda::StreamedGemvSupports(x.rows, x.cols)) {
     const cuda::GemvFusion fusion = TakeNormOf(x);
-    Fail(cuda::FromCuda(cuda::LaunchStreamedGatedGemv(x.data, x.cols, gate_w.data, up_w.data, gate_w.rows,
+    Fail(cuda::FromCuda(cuda::LaunchStreamedGatedGemv(x.data, x.rows, x.cols, gate_w.data, up_w.data, gate_w.rows,
                                                       act == Activation::kSilu ? 0 : 1, out.data, fusion, stream_),
                         "gated gemv"));
     return;

@@ -256,7 +256,7 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
     p.jobs[j] = jobs[j];
     rows += jobs[j].n;
   }
-  if (m == 1 && StreamedGemvSupports(k)) return LaunchStreamedGemv(x, k, jobs, num_jobs, {}, stream);
+  if (StreamedGemvSupports(m, k)) return LaunchStreamedGemv(x, m, k, jobs, num_jobs, {}, stream);
   const bool pipelined = k >= 8192 || rows < 6144;  // from the H200 sweep, see the top
   switch (m) {
     case 1: return pipelined ? LaunchPipelined<1>(p, jobs, stream) : LaunchRowPairs<1>(p, jobs, stream);
@@ -273,7 +273,7 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
 cudaError_t LaunchGatedGemv(const void* x, int64_t m, int64_t k, const void* gate, const void* up, int64_t n, int act,
                             void* out, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  if (m == 1 && StreamedGemvSupports(k)) return LaunchStreamedGatedGemv(x, k, gate, up, n, act, out, {}, stream);
+  if (StreamedGemvSupports(m, k)) return LaunchStreamedGatedGemv(x, m, k, gate, up, n, act, out, {}, stream);
   GemvParams p{};
   p.x = static_cast<const uint4*>(x);
   p.k_chunks = k / 8;

@@ -30,7 +30,7 @@ constexpr int kMaxPieceChunks = 512;  // 8 KB pieces
 constexpr size_t kMaxSharedBytes = 200 * 1024;
 
 struct StreamParams {
-  const uint4* x;
+  const uint4* x;  // [m, k]
   const void* up;  // gated: the up weights (jobs[0] holds the gate weights and the output)
   int64_t k_chunks;
   int64_t rows;  // rows of all jobs together (gated: of the gate)
@@ -72,8 +72,8 @@ __device__ __forceinline__ void IssuePiece(const StreamParams& p, int64_t row, i
   asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(b), "r"(bytes) : "memory");
   asm volatile(
-      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint [%0], [%1], %2, [%3], %4;" ::"r"(
-          SharedAddress(stage)),
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint"
+      " [%0], [%1], %2, [%3], %4;" ::"r"(SharedAddress(stage)),
       "l"(w + c0), "r"(bytes), "r"(b), "l"(policy)
       : "memory");
 }
@@ -97,13 +97,14 @@ union Pack8 {
   uint16_t h[8];
 };
 
-// xs = RMSNorm(fusion.norm_src) * fusion.norm_weight, with the norm kernel's arithmetic
-// (NormVec8Kernel: thread t sums the squares of chunks t, t + 256, ... in order, then a
-// block sum), so the values are bit for bit the ones that kernel writes; block 0 also
-// writes them to x for any later reader.
-__device__ __forceinline__ void NormIntoShared(const StreamParams& p, uint4* xs) {
+// Row m of xs = RMSNorm(row m of fusion.norm_src) * fusion.norm_weight, with the norm
+// kernel's arithmetic (NormVec8Kernel: thread t sums the squares of chunks t, t + 256, ...
+// in order, then a block sum), so the values are bit for bit the ones that kernel writes;
+// block 0 also writes them to x for any later reader.
+__device__ __forceinline__ void NormIntoShared(const StreamParams& p, int m, uint4* xs) {
   __shared__ float scratch[32];
-  const uint4* src = static_cast<const uint4*>(p.fusion.norm_src);
+  const uint4* src = static_cast<const uint4*>(p.fusion.norm_src) + m * p.k_chunks;
+  xs += m * p.k_chunks;
   float ss = 0.0f;
   for (int64_t i = threadIdx.x; i < p.k_chunks; i += kThreads) {
     Pack8 v;
@@ -122,19 +123,21 @@ __device__ __forceinline__ void NormIntoShared(const StreamParams& p, uint4* xs)
 #pragma unroll
     for (int j = 0; j < 8; ++j) o.h[j] = FloatToBf16(Bf16ToFloat(v.h[j]) * inv_rms * p.fusion.norm_weight[i * 8 + j]);
     xs[i] = o.raw;
-    if (blockIdx.x == 0) const_cast<uint4*>(p.x)[i] = o.raw;
+    if (blockIdx.x == 0) const_cast<uint4*>(p.x)[m * p.k_chunks + i] = o.raw;
   }
 }
 
+// Output row `row` for activation row m.
 template <bool GATED>
-__device__ __forceinline__ void StoreRow(const StreamParams& p, int64_t row, float a0, float a1) {
+__device__ __forceinline__ void StoreRow(const StreamParams& p, int m, int64_t row, float a0, float a1) {
   if constexpr (GATED) {
-    static_cast<uint16_t*>(p.jobs[0].out)[row] = GatedValue(FloatToBf16(a0), FloatToBf16(a1), p.gated_act);
+    static_cast<uint16_t*>(p.jobs[0].out)[m * p.jobs[0].n + row] =
+        GatedValue(FloatToBf16(a0), FloatToBf16(a1), p.gated_act);
   } else {
     const int j = JobOf(p, row);
     const GemvJob& job = p.jobs[j];
-    const int64_t r = row - p.first_row[j];
-    if (job.bias != nullptr) a0 += job.bias[r];
+    const int64_t r = m * job.n + row - p.first_row[j];
+    if (job.bias != nullptr) a0 += job.bias[row - p.first_row[j]];
     if (job.out_f32) {
       static_cast<float*>(job.out)[r] = a0;
       return;
@@ -148,7 +151,7 @@ __device__ __forceinline__ void StoreRow(const StreamParams& p, int64_t row, flo
   }
 }
 
-template <bool GATED>
+template <int M, bool GATED>
 __global__ void __launch_bounds__(kThreads, 1) StreamedGemvKernel(StreamParams p) {
   LetNextKernelStart();
   extern __shared__ __align__(128) uint4 smem[];
@@ -175,13 +178,14 @@ __global__ void __launch_bounds__(kThreads, 1) StreamedGemvKernel(StreamParams p
   __syncwarp();
   WaitForPriorKernels();  // x (or the norm's input) comes from the kernel before
   if (p.fusion.norm_weight != nullptr) {
-    NormIntoShared(p, xs);
+#pragma unroll
+    for (int m = 0; m < M; ++m) NormIntoShared(p, m, xs);
   } else {
-    for (int64_t c = threadIdx.x; c < p.k_chunks; c += kThreads) xs[c] = __ldg(p.x + c);
+    for (int64_t c = threadIdx.x; c < M * p.k_chunks; c += kThreads) xs[c] = __ldg(p.x + c);
   }
   __syncthreads();
 
-  float acc[2] = {0.0f, 0.0f};  // gate and up (GATED), else acc[0]
+  float acc[2][M] = {};  // gate and up (GATED), else acc[0]
   int64_t row = first_row;
   for (int j = 0, rem = 0; j < pieces; ++j) {
     const int s = j % kStages;
@@ -191,20 +195,30 @@ __global__ void __launch_bounds__(kThreads, 1) StreamedGemvKernel(StreamParams p
     const int n = static_cast<int>(min(static_cast<int64_t>(p.piece_chunks), p.k_chunks - c0));
     const uint4* w = stages + s * p.piece_chunks;
     const uint4* xv = xs + c0;
-    float dot = 0.0f;
+    float dot[M] = {};
 #pragma unroll 4
-    for (int c = lane; c < n; c += 32) Fma8(w[c], xv[c], dot);
-    if (GATED && rem >= p.pieces_per_row) {
-      acc[1] += dot;
-    } else {
-      acc[0] += dot;
+    for (int c = lane; c < n; c += 32) {
+      const uint4 wc = w[c];
+#pragma unroll
+      for (int m = 0; m < M; ++m) Fma8(wc, xv[m * p.k_chunks + c], dot[m]);
+    }
+#pragma unroll
+    for (int m = 0; m < M; ++m) {
+      if (GATED && rem >= p.pieces_per_row) {
+        acc[1][m] += dot[m];
+      } else {
+        acc[0][m] += dot[m];
+      }
     }
     __syncwarp();  // every lane is done with stage s
     if (lane == 0 && j + kStages < pieces) issue(j + kStages, s);
     if (++rem == per_row) {
-      const float a0 = WarpSum(acc[0]), a1 = GATED ? WarpSum(acc[1]) : 0.0f;
-      if (lane == 0) StoreRow<GATED>(p, row, a0, a1);
-      acc[0] = acc[1] = 0.0f;
+#pragma unroll
+      for (int m = 0; m < M; ++m) {
+        const float a0 = WarpSum(acc[0][m]), a1 = GATED ? WarpSum(acc[1][m]) : 0.0f;
+        if (lane == 0) StoreRow<GATED>(p, m, row, a0, a1);
+        acc[0][m] = acc[1][m] = 0.0f;
+      }
       rem = 0;
       row += grid_warps;
     }
@@ -218,9 +232,9 @@ int PieceChunks(int64_t k_chunks) {
   return static_cast<int>((k_chunks + PiecesPerRow(k_chunks) - 1) / PiecesPerRow(k_chunks));
 }
 
-// The stages of all warps, then x.
-size_t SharedBytes(int64_t k_chunks) {
-  return (static_cast<size_t>(kWarps) * kStages * PieceChunks(k_chunks) + static_cast<size_t>(k_chunks)) * 16;
+// The stages of all warps, then x's m rows.
+size_t SharedBytes(int64_t m, int64_t k_chunks) {
+  return (static_cast<size_t>(kWarps) * kStages * PieceChunks(k_chunks) + static_cast<size_t>(m * k_chunks)) * 16;
 }
 
 int Multiprocessors() {
@@ -233,33 +247,40 @@ int Multiprocessors() {
   return sms;
 }
 
+template <int M, bool GATED>
+cudaError_t LaunchRows(const StreamParams& p, cudaStream_t stream) {
+  static const cudaError_t raised = cudaFuncSetAttribute(
+      StreamedGemvKernel<M, GATED>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxSharedBytes));
+  if (raised != cudaSuccess) return raised;
+  const int64_t blocks = std::min<int64_t>(Multiprocessors(), (p.rows + kWarps - 1) / kWarps);
+  return LaunchChained(StreamedGemvKernel<M, GATED>, dim3(static_cast<unsigned>(blocks)), dim3(kThreads),
+                       SharedBytes(M, p.k_chunks), stream, p);
+}
+
 template <bool GATED>
-cudaError_t Launch(StreamParams p, cudaStream_t stream) {
+cudaError_t Launch(StreamParams p, int64_t m, cudaStream_t stream) {
   if (p.rows == 0) return cudaSuccess;
   p.pieces_per_row = PiecesPerRow(p.k_chunks);
   p.piece_chunks = PieceChunks(p.k_chunks);
-  static const cudaError_t raised = cudaFuncSetAttribute(
-      StreamedGemvKernel<GATED>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxSharedBytes));
-  if (raised != cudaSuccess) return raised;
-  const int64_t blocks = std::min<int64_t>(Multiprocessors(), (p.rows + kWarps - 1) / kWarps);
-  return LaunchChained(StreamedGemvKernel<GATED>, dim3(static_cast<unsigned>(blocks)), dim3(kThreads),
-                       SharedBytes(p.k_chunks), stream, p);
+  static_assert(kMaxStreamedRows == 2);
+  return m == 1 ? LaunchRows<1, GATED>(p, stream) : LaunchRows<2, GATED>(p, stream);
 }
 
 }  // namespace
 
-bool StreamedGemvSupports(int64_t k) {
+bool StreamedGemvSupports(int64_t m, int64_t k) {
   static const bool enabled = [] {
     const char* v = std::getenv("SGL_CUDA_GEMV_STREAM");
     return v == nullptr || std::strcmp(v, "0") != 0;
   }();
-  return enabled && k > 0 && k % 8 == 0 && SharedBytes(k / 8) <= kMaxSharedBytes;
+  return enabled && m >= 1 && m <= kMaxStreamedRows && k > 0 && k % 8 == 0 &&
+         SharedBytes(m, k / 8) <= kMaxSharedBytes;
 }
 
-bool StreamedGemvFusesNorm(int64_t k) { return StreamedGemvSupports(k) && k >= 1024 && k <= 8192; }
+bool StreamedGemvFusesNorm(int64_t m, int64_t k) { return StreamedGemvSupports(m, k) && k >= 1024 && k <= 8192; }
 
-cudaError_t LaunchStreamedGemv(const void* x, int64_t k, const GemvJob* jobs, int num_jobs, const GemvFusion& fusion,
-                               cudaStream_t stream) {
+cudaError_t LaunchStreamedGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs, int num_jobs,
+                               const GemvFusion& fusion, cudaStream_t stream) {
   StreamParams p{};
   p.x = static_cast<const uint4*>(x);
   p.k_chunks = k / 8;
@@ -270,11 +291,11 @@ cudaError_t LaunchStreamedGemv(const void* x, int64_t k, const GemvJob* jobs, in
   }
   p.rows = p.first_row[num_jobs];
   p.fusion = fusion;
-  return Launch<false>(p, stream);
+  return Launch<false>(p, m, stream);
 }
 
-cudaError_t LaunchStreamedGatedGemv(const void* x, int64_t k, const void* gate, const void* up, int64_t n, int act,
-                                    void* out, const GemvFusion& fusion, cudaStream_t stream) {
+cudaError_t LaunchStreamedGatedGemv(const void* x, int64_t m, int64_t k, const void* gate, const void* up, int64_t n,
+                                    int act, void* out, const GemvFusion& fusion, cudaStream_t stream) {
   StreamParams p{};
   p.x = static_cast<const uint4*>(x);
   p.up = up;
@@ -285,7 +306,7 @@ cudaError_t LaunchStreamedGatedGemv(const void* x, int64_t k, const void* gate, 
   p.rows = n;
   p.gated_act = act;
   p.fusion = fusion;
-  return Launch<true>(p, stream);
+  return Launch<true>(p, m, stream);
 }
 
 }  // namespace sgl::cuda

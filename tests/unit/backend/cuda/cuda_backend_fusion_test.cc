@@ -1,6 +1,7 @@
-// The held-back one-row ops (cuda_backend_fusion.cc): a batch-1 decode layer's norms and
-// residual adds folded into its matmuls leave every tensor bit for bit as the unfused
-// ops do, and an op that cannot fold launches what was held back first.
+// The held-back ops of decode batches (cuda_backend_fusion.cc): a decode layer's norms
+// and residual adds folded into its matmuls leave every tensor bit for bit as the unfused
+// ops do, at one row and at several, and an op that cannot fold launches what was held
+// back first.
 #include <cmath>
 
 #include "cuda_test_util.h"
@@ -24,10 +25,10 @@ class CudaBackendFusionTest : public testing::CudaTest {
   Tensor Matrix(int rows, int cols) { return Device(Random(static_cast<size_t>(rows) * cols, 0.05f), rows, cols); }
   Tensor NormWeight() { return Device(Random(kHidden, 1.0f), 1, kHidden, DType::kF32); }
 
-  State Fresh(const std::vector<float>& h) {
-    return {Device(h, 1, kHidden),     Poisoned(1, kHidden), Poisoned(1, kHeads),
-            Poisoned(1, 256, DType::kF32), Poisoned(1, kHidden), Poisoned(1, kFfn),
-            Poisoned(1, kFfn),         Poisoned(1, kHidden)};
+  State Fresh(const std::vector<float>& h, int rows) {
+    return {Device(h, rows, kHidden),     Poisoned(rows, kHidden), Poisoned(rows, kHeads),
+            Poisoned(rows, 256, DType::kF32), Poisoned(rows, kHidden), Poisoned(rows, kFfn),
+            Poisoned(rows, kFfn),         Poisoned(rows, kHidden)};
   }
 
   // One decode layer's op sequence; with `sync`, each op's work is launched before the
@@ -59,14 +60,23 @@ class CudaBackendFusionTest : public testing::CudaTest {
     step();
     gpu_->Add(s.c, s.normed);
   }
+  void CheckLayer(int rows);
 };
 
 TEST_F(CudaBackendFusionTest, FoldedNormsAndAddsMatchTheUnfusedOps) {
+  for (int rows : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << rows << " rows");
+    gpu_->set_gemv_max_rows(rows);
+    CheckLayer(rows);
+  }
+}
+
+void CudaBackendFusionTest::CheckLayer(int rows) {
   Weights w{NormWeight(),        NormWeight(),           NormWeight(),        Matrix(kHeads, kHidden),
             Matrix(256, kHidden), Matrix(kHidden, kHeads), Matrix(kFfn, kHidden), Matrix(kFfn, kHidden),
             Matrix(kHidden, kFfn), Matrix(kHidden, kHidden)};
-  const std::vector<float> h = Random(kHidden, 2.0f);
-  State fused = Fresh(h), unfused = Fresh(h);
+  const std::vector<float> h = Random(static_cast<size_t>(rows) * kHidden, 2.0f);
+  State fused = Fresh(h, rows), unfused = Fresh(h, rows);
   const int64_t folded_before = gpu_->num_folded_ops();
   Layer(w, unfused, /*sync=*/true);
   EXPECT_EQ(gpu_->num_folded_ops(), folded_before);
@@ -74,7 +84,9 @@ TEST_F(CudaBackendFusionTest, FoldedNormsAndAddsMatchTheUnfusedOps) {
   EXPECT_EQ(gpu_->num_folded_ops(), folded_before + 6);  // 3 norm prologues, 3 add epilogues
   auto same = [&](const Tensor& a, const Tensor& b, const char* what) {
     const std::vector<float> x = Host(a), y = Host(b);
-    for (float v : x) ASSERT_FALSE(std::isnan(v)) << what << " has unwritten values";
+    for (float v : x) {
+      ASSERT_FALSE(std::isnan(v)) << what << " has unwritten values";
+    }
     EXPECT_EQ(x, y) << what;
   };
   same(fused.h, unfused.h, "residual");
