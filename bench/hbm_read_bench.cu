@@ -18,6 +18,8 @@
 #include <cstring>
 #include <vector>
 
+#include "backend/cuda/bulk_copy.cuh"
+
 namespace {
 
 #define CHECK(call)                                                                          \
@@ -49,10 +51,6 @@ __global__ void __launch_bounds__(256) LoadKernel(const uint4* data, int64_t chu
   if (acc == 0x12345678u) g_sink = acc;
 }
 
-__device__ __forceinline__ uint32_t SharedAddress(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
 // Bulk copies: block b takes pieces b, b + grid, ... of B bytes; S pieces in flight, each
 // into its own stage completing on its own mbarrier. Thread 0 issues; the block reads
 // one word per thread of each landed piece and releases the stage.
@@ -62,18 +60,12 @@ __global__ void __launch_bounds__(128) BulkKernel(const char* data, int64_t byte
   __shared__ __align__(8) uint64_t full[S];
   const int64_t pieces = bytes / piece;
   if (threadIdx.x == 0) {
-    for (int s = 0; s < S; ++s) asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(SharedAddress(&full[s])));
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    for (int s = 0; s < S; ++s) sgl::cuda::InitBarrier(&full[s]);
+    sgl::cuda::FenceBarrierInit();
   }
   __syncthreads();
   auto issue = [&](int s, int64_t p) {
-    const uint32_t bar = SharedAddress(&full[s]);
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(piece) : "memory");
-    asm volatile(
-        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
-            SharedAddress(stages + static_cast<int64_t>(s) * piece)),
-        "l"(data + p * piece), "r"(piece), "r"(bar)
-        : "memory");
+    sgl::cuda::BulkCopyToShared(stages + static_cast<int64_t>(s) * piece, data + p * piece, piece, &full[s], false);
   };
   int64_t p = blockIdx.x;
   if (threadIdx.x == 0)
@@ -81,17 +73,7 @@ __global__ void __launch_bounds__(128) BulkKernel(const char* data, int64_t byte
       issue(s, p + static_cast<int64_t>(s) * gridDim.x);
   uint32_t acc = 0, phase = 0;
   for (int s = 0; p < pieces; p += gridDim.x) {
-    const uint32_t bar = SharedAddress(&full[s]);
-    uint32_t done = 0;
-    while (!done) {
-      asm volatile(
-          "{ .reg .pred ready;\n"
-          "mbarrier.try_wait.parity.shared::cta.b64 ready, [%1], %2;\n"
-          "selp.u32 %0, 1, 0, ready; }\n"
-          : "=r"(done)
-          : "r"(bar), "r"(phase)
-          : "memory");
-    }
+    sgl::cuda::WaitBarrierPhase(&full[s], phase);
     const uint32_t* words = reinterpret_cast<const uint32_t*>(stages + static_cast<int64_t>(s) * piece);
     for (int i = threadIdx.x; i < piece / 4; i += 128 * 8) acc ^= words[i];
     __syncthreads();  // every thread is done with stage s

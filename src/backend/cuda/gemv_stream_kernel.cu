@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "backend/cuda/bf16_math.cuh"
+#include "backend/cuda/bulk_copy.cuh"
 #include "backend/cuda/chained_launch.cuh"
 
 namespace sgl::cuda {
@@ -43,10 +44,6 @@ struct StreamParams {
   GemvFusion fusion;
 };
 
-__device__ __forceinline__ uint32_t SharedAddress(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
 __device__ __forceinline__ int JobOf(const StreamParams& p, int64_t row) {
   int j = 0;
   while (j + 1 < p.num_jobs && row >= p.first_row[j + 1]) ++j;
@@ -67,29 +64,7 @@ __device__ __forceinline__ void IssuePiece(const StreamParams& p, int64_t row, i
   }
   const int64_t c0 = static_cast<int64_t>(piece) * p.piece_chunks;
   const uint32_t bytes = static_cast<uint32_t>(min(static_cast<int64_t>(p.piece_chunks), p.k_chunks - c0) * 16);
-  const uint32_t b = SharedAddress(bar);
-  uint64_t policy;
-  asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(b), "r"(bytes) : "memory");
-  asm volatile(
-      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint"
-      " [%0], [%1], %2, [%3], %4;" ::"r"(SharedAddress(stage)),
-      "l"(w + c0), "r"(bytes), "r"(b), "l"(policy)
-      : "memory");
-}
-
-__device__ __forceinline__ void WaitPhase(uint64_t* bar, uint32_t phase) {
-  const uint32_t b = SharedAddress(bar);
-  uint32_t done = 0;
-  while (!done) {
-    asm volatile(
-        "{ .reg .pred ready;\n"
-        "mbarrier.try_wait.parity.shared::cta.b64 ready, [%1], %2;\n"
-        "selp.u32 %0, 1, 0, ready; }\n"
-        : "=r"(done)
-        : "r"(b), "r"(phase)
-        : "memory");
-  }
+  BulkCopyToShared(stage, w + c0, bytes, bar, /*evict_first=*/true);
 }
 
 union Pack8 {
@@ -170,9 +145,8 @@ __global__ void __launch_bounds__(kThreads, 1) StreamedGemvKernel(StreamParams p
                       stages + s * p.piece_chunks, &full[warp][s]);
   };
   if (lane == 0) {
-    for (int s = 0; s < kStages; ++s)
-      asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(SharedAddress(&full[warp][s])) : "memory");
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    for (int s = 0; s < kStages; ++s) InitBarrier(&full[warp][s]);
+    FenceBarrierInit();
     for (int s = 0; s < kStages && s < pieces; ++s) issue(s, s);  // before the wait: weights only
   }
   __syncwarp();
@@ -189,7 +163,7 @@ __global__ void __launch_bounds__(kThreads, 1) StreamedGemvKernel(StreamParams p
   int64_t row = first_row;
   for (int j = 0, rem = 0; j < pieces; ++j) {
     const int s = j % kStages;
-    WaitPhase(&full[warp][s], static_cast<uint32_t>(j / kStages) & 1);
+    WaitBarrierPhase(&full[warp][s], static_cast<uint32_t>(j / kStages) & 1);
     const int piece = GATED && rem >= p.pieces_per_row ? rem - p.pieces_per_row : rem;
     const int64_t c0 = static_cast<int64_t>(piece) * p.piece_chunks;
     const int n = static_cast<int>(min(static_cast<int64_t>(p.piece_chunks), p.k_chunks - c0));
