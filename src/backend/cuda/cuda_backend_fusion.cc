@@ -58,9 +58,12 @@ bool CudaBackend::NormFolds(const Tensor& x, const Tensor& weight, const Tensor&
 }
 
 bool CudaBackend::AddFolds(const Tensor& residual, const Tensor& sum) const {
+  // The matmul must not read the residual it would write: not as x, not as its norm's input
+  // (other blocks may still be reading it when a block stores its rows).
   return pending_matmul_ && pending_matmul_->job.out.data == sum.data && residual.rows == sum.rows &&
          residual.dtype == DType::kBF16 && sum.dtype == DType::kBF16 && residual.cols == sum.cols &&
-         residual.data != sum.data && residual.data != pending_matmul_->x.data;
+         residual.data != sum.data && residual.data != pending_matmul_->x.data &&
+         residual.data != pending_matmul_->fusion.norm_src;
 }
 
 void CudaBackend::LaunchPendingMatMul(void* residual) {

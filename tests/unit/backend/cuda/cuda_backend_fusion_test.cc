@@ -19,7 +19,7 @@ class CudaBackendFusionTest : public testing::CudaTest {
     Tensor wa, wb, wo, gate, up, down, wc;  // bf16 matrices
   };
   struct State {
-    Tensor h, normed, a, b, branch, up, act, c;
+    Tensor h, normed, a, b, branch, up, act, c, h2;  // h2: a second residual
   };
 
   Tensor Matrix(int rows, int cols) { return Device(Random(static_cast<size_t>(rows) * cols, 0.05f), rows, cols); }
@@ -28,7 +28,7 @@ class CudaBackendFusionTest : public testing::CudaTest {
   State Fresh(const std::vector<float>& h, int rows) {
     return {Device(h, rows, kHidden),     Poisoned(rows, kHidden), Poisoned(rows, kHeads),
             Poisoned(rows, 256, DType::kF32), Poisoned(rows, kHidden), Poisoned(rows, kFfn),
-            Poisoned(rows, kFfn),         Poisoned(rows, kHidden)};
+            Poisoned(rows, kFfn),         Poisoned(rows, kHidden),  Device(h, rows, kHidden)};
   }
 
   // One decode layer's op sequence; with `sync`, each op's work is launched before the
@@ -54,7 +54,11 @@ class CudaBackendFusionTest : public testing::CudaTest {
     step();
     gpu_->MatMul(s.normed, w.wc, Tensor{}, s.c);  // norm prologue and held back
     step();
-    gpu_->Add(s.h, s.c);  // add epilogue
+    gpu_->Add(s.h, s.c);  // cannot fold: that matmul reads h for its norm
+    step();
+    gpu_->MatMul(s.normed, w.wc, Tensor{}, s.c);
+    step();
+    gpu_->Add(s.h2, s.c);  // add epilogue
     step();
     gpu_->RmsNorm(s.h, w.w0, kEps, s.normed);  // held back, then launched by an op that cannot fold it
     step();
@@ -96,6 +100,7 @@ void CudaBackendFusionTest::CheckLayer(int rows) {
   same(fused.branch, unfused.branch, "branch");
   same(fused.act, unfused.act, "gated");
   same(fused.c, unfused.c, "c");
+  same(fused.h2, unfused.h2, "second residual");
   // The residual really moved: the adds happened (once each).
   EXPECT_NE(Host(fused.h), h);
 }
