@@ -1,4 +1,5 @@
-// The streamed one-row matmul (gemv_stream_kernel.h). A weight row is cut into pieces of
+// The streamed matmul of one or two activation rows (gemv_stream_kernel.h). A weight row
+// is cut into pieces of
 // at most kMaxPieceChunks 16-byte chunks (one piece per row at k = 4096); the grid's W
 // warps take rows round robin (warp w: rows w, w + W, ...), so at any moment the grid
 // reads neighbouring rows, and each warp takes all pieces of a row in order (for a gated
@@ -6,7 +7,8 @@
 // j % kStages of its ring, signalled by that stage's mbarrier; lane 0 issues piece
 // j + kStages into the stage as soon as the warp has dotted piece j. Weights are read
 // with an evict-first L2 policy, so the small tensors every step reads again (norm
-// weights, RoPE tables, the KV cache) stay in L2. x sits in shared memory, once per block.
+// weights, RoPE tables, the KV cache) stay in L2. x's rows sit in shared memory, once
+// per block; each landed chunk of weights is dotted with every row.
 //
 // Measured on the H200 (bench_cuda_decode, bench/RESULTS.md): 8 warps x 2 stages of 8 KB
 // per multiprocessor streams at the copy bandwidth; 4 KB pieces or 4 warps ran 25-50%
