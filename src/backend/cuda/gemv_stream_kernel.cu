@@ -1,9 +1,8 @@
 // The streamed matmul of one or two activation rows (gemv_stream_kernel.h). A weight row
-// is cut into pieces of
-// at most kMaxPieceChunks 16-byte chunks (one piece per row at k = 4096); the grid's W
-// warps take rows round robin (warp w: rows w, w + W, ...), so at any moment the grid
-// reads neighbouring rows, and each warp takes all pieces of a row in order (for a gated
-// product: the gate row's pieces, then the up row's). Piece j of a warp lands in stage
+// is cut into pieces of at most kMaxPieceChunks 16-byte chunks (one piece per row at
+// k = 4096); the grid's W warps take rows round robin (warp w: rows w, w + W, ...), so at
+// any moment the grid reads neighbouring rows, and each warp takes all pieces of a row in
+// order (for a gated product: the gate row's pieces, then the up row's). Piece j of a warp lands in stage
 // j % kStages of its ring, signalled by that stage's mbarrier; lane 0 issues piece
 // j + kStages into the stage as soon as the warp has dotted piece j. Weights are read
 // with an evict-first L2 policy, so the small tensors every step reads again (norm
