@@ -93,7 +93,7 @@ class CudaBackend final : public Backend {
   // two rows (4.23 and 4.87 ms a step against cuBLASLt's 5.44 at two), the register ones
   // nowhere past that (9.15 vs 5.62 ms at 8).
   static constexpr int kDefaultGemvMaxRows = 2;
-  // Norms and adds folded into one-row matmuls so far (see PendingMatMul).
+  // Norms and adds folded into streamed matmuls so far (see PendingMatMul).
   int64_t num_folded_ops() const { return num_folded_ops_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }
@@ -193,7 +193,7 @@ class CudaBackend final : public Backend {
   cuda::GemvFusion TakeNormOf(const Tensor& x);
   // Whether RMSNorm(x) * weight -> out can be held back for a matmul's prologue.
   bool NormFolds(const Tensor& x, const Tensor& weight, const Tensor& out) const;
-  // Whether `sum` is the held-back matmul's output, one row to add into `residual`.
+  // Whether `sum` is the held-back matmul's output, rows to add into `residual`.
   bool AddFolds(const Tensor& residual, const Tensor& sum) const;
   // Launches the held-back matmul; with `residual`, adds its output into it too.
   void LaunchPendingMatMul(void* residual);

@@ -273,7 +273,6 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
 cudaError_t LaunchGatedGemv(const void* x, int64_t m, int64_t k, const void* gate, const void* up, int64_t n, int act,
                             void* out, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
-  if (StreamedGemvSupports(m, k)) return LaunchStreamedGatedGemv(x, m, k, gate, up, n, act, out, {}, stream);
   GemvParams p{};
   p.x = static_cast<const uint4*>(x);
   p.k_chunks = k / 8;

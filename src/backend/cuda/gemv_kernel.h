@@ -32,7 +32,8 @@ cudaError_t LaunchGemv(const void* x, int64_t m, int64_t k, const GemvJob* jobs,
 // A gated MLP's first half in one launch: out = act(x * gate^T) * (x * up^T), [m, n] bf16,
 // each product rounded to bf16 before the activation (as separate launches would).
 // act: 0 SiLU, 1 GELU (tanh). A warp takes row i of both weights, so nothing but out is
-// written. REQUIRES: GemvSupports for x and both weights ([n, k] bf16).
+// written. (Shapes the streamed kernel takes go to LaunchStreamedGatedGemv instead.)
+// REQUIRES: GemvSupports for x and both weights ([n, k] bf16).
 cudaError_t LaunchGatedGemv(const void* x, int64_t m, int64_t k, const void* gate, const void* up, int64_t n, int act,
                             void* out, cudaStream_t stream);
 

@@ -34,9 +34,10 @@ struct GemvFusion {
   void* residual = nullptr;
 };
 
-// Whether LaunchGemv / LaunchGatedGemv send products of m rows of this k here (x's rows
-// and a ring of stages must fit in shared memory; SGL_CUDA_GEMV_STREAM=0 in the
-// environment turns it off, for A/B runs).
+// Whether products of m rows of this k can run here (x's rows and a ring of stages must
+// fit in shared memory; SGL_CUDA_GEMV_STREAM=0 in the environment turns it off, for A/B
+// runs). CudaBackend sends them here itself, with its fusions; LaunchGemv does too for
+// the launches it takes (more jobs than one streamed launch holds).
 bool StreamedGemvSupports(int64_t m, int64_t k);
 
 // Whether the norm prologue can replace the norm kernel at this shape (the sizes that
