@@ -87,6 +87,33 @@ __global__ void __launch_bounds__(128) BulkKernel(const char* data, int64_t byte
   if (acc == 0x12345678u) g_sink = acc;
 }
 
+// Asks L2 for `bytes` at data (a multiple of 8 KB) in one of four ways, spread over the
+// grid's threads: 0: 8 KB bulk prefetches; 1: prefetch.global.L2 of each 128-byte line;
+// 2: the same with evict_last; 3: 16-byte loads whose values are thrown away.
+__global__ void PrefetchKernel(const char* data, int64_t bytes, int how) {
+  const int64_t threads = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (how == 0) {
+    for (int64_t i = tid; i * 8192 < bytes; i += threads)
+      asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(data + i * 8192), "r"(8192u) : "memory");
+    return;
+  }
+  uint32_t acc = 0;
+  for (int64_t i = tid; i * 128 < bytes; i += threads) {
+    const char* line = data + i * 128;
+    if (how == 1) asm volatile("prefetch.global.L2 [%0];" ::"l"(line));
+    if (how == 2) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(line));
+    if (how == 3) acc ^= __ldcg(reinterpret_cast<const uint32_t*>(line));
+  }
+  if (acc == 0x12345678u) g_sink = acc;
+}
+
+// Idles one block for about `ns` nanoseconds (memory stays quiet meanwhile).
+__global__ void IdleKernel(int64_t ns) {
+  const int64_t start = clock64();
+  while (clock64() - start < ns * 2) __nanosleep(1000);  // ~2 cycles a nanosecond
+}
+
 struct Timer {
   cudaEvent_t start, stop;
   Timer() {
@@ -189,6 +216,36 @@ int main(int argc, char** argv) {
     std::printf("  %3lld MB: loads %6.3f TB/s (%.1f us each), bulk 4 x 16 KB %6.3f TB/s (%.1f us each)\n",
                 static_cast<long long>(mb), count * size / loads / tb, loads / count * 1e6, count * size / bulk / tb,
                 bulk / count * 1e6);
+  }
+  // A region read cold, read again (warm: what L2 holds), and read after an L2 prefetch of
+  // it and 30 us of idle memory (does the prefetch land and stay?).
+  std::printf("reads of one region (loads, 4 in flight): cold / warm / after an L2 prefetch:\n");
+  cudaEvent_t a, b;
+  CHECK(cudaEventCreate(&a));
+  CHECK(cudaEventCreate(&b));
+  for (int64_t mb : {8, 16, 32, 48}) {
+    const int64_t size = mb << 20;
+    const int regions = static_cast<int>(bytes / size);
+    auto timed = [&](const char* region, int prefetch, bool twice) {
+      std::vector<float> ms(9);
+      for (int r = 0; r < 9; ++r) {
+        LaunchLoads<4>(data + ((r + 1) % regions) * size, size);  // something else in L2
+        if (twice) LaunchLoads<4>(region, size);
+        if (prefetch >= 0) PrefetchKernel<<<264, 256>>>(region, size, prefetch);
+        IdleKernel<<<1, 32>>>(30000);
+        CHECK(cudaEventRecord(a));
+        LaunchLoads<4>(region, size);
+        CHECK(cudaEventRecord(b));
+        CHECK(cudaEventSynchronize(b));
+        CHECK(cudaEventElapsedTime(&ms[r], a, b));
+      }
+      std::sort(ms.begin(), ms.end());
+      return ms[4] * 1e3;
+    };
+    std::printf("  %3lld MB: cold %.1f us, warm %.1f us; prefetched: bulk %.1f, lines %.1f, lines evict_last %.1f, "
+                "loads %.1f us\n",
+                static_cast<long long>(mb), timed(data, -1, false), timed(data, -1, true), timed(data, 0, false),
+                timed(data, 1, false), timed(data, 2, false), timed(data, 3, false));
   }
   CHECK(cudaGetLastError());
   CHECK(cudaFree(data));
