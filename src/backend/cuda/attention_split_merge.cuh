@@ -14,60 +14,71 @@ namespace sgl::cuda {
 // Merges the partial results of a split item's rows for one KV head: out = sum_s w_s acc_s
 // / sum_s w_s l_s with w_s = exp(m_s - max_s m_s). Run by the item's last split block to
 // finish, all threads of it; partials are read through L2 (__ldcg), where the other
-// blocks wrote them. A warp per row finds the weights (a lane per split), then each
-// thread sums its output elements over the splits.
+// blocks wrote them. Each thread takes its output elements on its own and issues all the
+// loads an element needs (every split's max, sum and value) before it uses any of them:
+// one round trip to L2, where taking the splits a few at a time was four (the merge
+// sits on the decode step's critical path).
+// One output value from the partial results of n splits (their running maxima m, sums l
+// and unnormalized values v; entries from n on are ignored): sum_s w_s v_s / sum_s w_s l_s
+// with w_s = exp(m_s - max m). Both merges below use it, so they give the same bits.
+__device__ __forceinline__ float MergedValue(const float (&m)[kMaxAttentionSplits],
+                                             const float (&l)[kMaxAttentionSplits],
+                                             const float (&v)[kMaxAttentionSplits], int n) {
+  float m_max = -FLT_MAX;
+#pragma unroll
+  for (int s = 0; s < kMaxAttentionSplits; ++s)
+    if (s < n) m_max = fmaxf(m_max, m[s]);
+  float num = 0.0f, den = 0.0f;
+#pragma unroll
+  for (int s = 0; s < kMaxAttentionSplits; ++s) {
+    const float w = s < n ? __expf(m[s] - m_max) : 0.0f;
+    num += w * v[s];
+    den += w * l[s];
+  }
+  return den > 0.0f ? num / den : 0.0f;
+}
+
 __device__ inline void CombineSplits(const AttentionLaunch& a, const AttentionWorkItem& item, const BatchSequence& seq,
-                              int kv_head) {
-  __shared__ float weights[kAttentionRowsPerBlock][kMaxAttentionSplits];
-  __shared__ float inv_den[kAttentionRowsPerBlock];
+                                     int kv_head) {
   const int D = a.head_dim;
   const int group = a.num_q_heads / a.num_kv_heads;
   const int num_rows = item.num_tokens * item.num_heads;
   const int num_splits = item.num_splits;
   const int64_t q_stride = static_cast<int64_t>(a.num_q_heads) * D;
-  auto prow = [&](int s, int r) {
-    return item.partial_base + (static_cast<int64_t>(s) * a.num_kv_heads + kv_head) * num_rows + r;
-  };
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  for (int r = warp; r < num_rows; r += static_cast<int>(blockDim.x >> 5)) {
-    const bool mine = lane < num_splits;
-    const float m = mine ? __ldcg(a.partial_ml + prow(lane, r) * 2) : -FLT_MAX;
-    const float l = mine ? __ldcg(a.partial_ml + prow(lane, r) * 2 + 1) : 0.0f;
-    const float m_max = WarpMax(m);  // all lanes take part in the shuffles
-    const float w = mine ? __expf(m - m_max) : 0.0f;
-    const float den = WarpSum(w * l);
-    if (mine) weights[r][lane] = w;
-    if (lane == 0) inv_den[r] = den > 0.0f ? 1.0f / den : 0.0f;
-  }
-  __syncthreads();
   for (int idx = threadIdx.x; idx < num_rows * D; idx += blockDim.x) {
     const int r = idx / D, d = idx % D;
-    float num = 0.0f;
-#pragma unroll 4
-    for (int s = 0; s < num_splits; ++s) num += weights[r][s] * __ldcg(a.partial_acc + prow(s, r) * D + d);
+    float m[kMaxAttentionSplits], l[kMaxAttentionSplits], v[kMaxAttentionSplits];
+#pragma unroll
+    for (int s = 0; s < kMaxAttentionSplits; ++s) {
+      const int64_t prow = item.partial_base + (static_cast<int64_t>(s) * a.num_kv_heads + kv_head) * num_rows + r;
+      const bool mine = s < num_splits;
+      m[s] = mine ? __ldcg(a.partial_ml + prow * 2) : -FLT_MAX;
+      l[s] = mine ? __ldcg(a.partial_ml + prow * 2 + 1) : 0.0f;
+      v[s] = mine ? __ldcg(a.partial_acc + prow * D + d) : 0.0f;
+    }
     const int64_t token = seq.token_begin + item.token_begin + r / item.num_heads;
     const int head = kv_head * group + item.head_begin + r % item.num_heads;
-    a.out[token * q_stride + static_cast<int64_t>(head) * D + d] = FloatToBf16(num * inv_den[r]);
+    a.out[token * q_stride + static_cast<int64_t>(head) * D + d] = FloatToBf16(MergedValue(m, l, v, num_splits));
   }
 }
 
 // Called by every thread of a split block after it wrote its partial rows: the last block
 // of (item, KV head) to get here merges them all (the counter is reset for the next
-// launch, so graphs can replay this).
+// launch, so graphs can replay this). The block's writes are published by thread 0's
+// release-acquire add once the block barrier has ordered them before it (no full fence).
 __device__ inline void MergeSplitsIfLast(const AttentionLaunch& a, const AttentionWorkItem& item,
                                          const BatchSequence& seq, int kv_head) {
   __shared__ bool is_last_split;
-  __threadfence();
   __syncthreads();
   if (threadIdx.x == 0) {
     int* counter = a.split_counters + static_cast<int64_t>(item.split_group) * a.num_kv_heads + kv_head;
-    is_last_split = atomicAdd(counter, 1) == item.num_splits - 1;
+    int before;
+    asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;" : "=r"(before) : "l"(counter) : "memory");
+    is_last_split = before == item.num_splits - 1;
     if (is_last_split) *counter = 0;
   }
   __syncthreads();
-  if (!is_last_split) return;
-  __threadfence();
-  CombineSplits(a, item, seq, kv_head);
+  if (is_last_split) CombineSplits(a, item, seq, kv_head);
 }
 
 }  // namespace sgl::cuda
