@@ -39,7 +39,12 @@ struct AttentionLaunch {
   int32_t sliding_window = 0;
   // > 0: every item is one token's group of decode_rows q heads (a decode step), run by
   // the decode kernel (see DecodeAttentionSupports).
-  int decode_rows = 0;  // Tensor-core kernel only: full attention within each sequence (vision encoders). Key j
+  int decode_rows = 0;
+  // Decode kernel only: > 1 when every item is one of this many splits of its item (a plan's
+  // uniform_splits) and those splits run as one thread block cluster, merging through
+  // distributed shared memory (no partial buffers, no counters; DecodeAttentionClusters).
+  int cluster_splits = 0;
+  // Tensor-core kernel only: full attention within each sequence (vision encoders). Key j
   // of a sequence is its token token_begin + j, read from k_cache / v_cache as plain
   // [tokens, kv_heads * head_dim] rows (no page table, no prefix, no mask).
   bool bidirectional = false;
@@ -63,6 +68,9 @@ cudaError_t PrepareMmaAttention();
 // heads of `head_dim`, and its launch (LaunchAttention calls it when decode_rows > 0).
 bool DecodeAttentionSupports(int head_dim, int rows);
 cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream);
+// How many clusters of `splits` decode blocks (items of `rows` q heads of `head_dim`) the
+// device runs at once; 0 when it cannot run them (more than 16 splits, or no room).
+int DecodeAttentionClusters(int head_dim, int rows, int splits);
 
 // Raises the kernels' shared-memory limit on the current device; call once per device
 // before the first launch.

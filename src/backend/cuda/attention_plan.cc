@@ -39,7 +39,7 @@ AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOption
   for (const AttentionWorkItem& item : base) {
     const int32_t num_keys = item.key_end - item.key_begin;
     const int64_t rows = static_cast<int64_t>(item.num_tokens) * item.num_heads * o.num_kv_heads;
-    int64_t splits = std::min<int64_t>(wanted_splits, kMaxAttentionSplits);
+    int64_t splits = std::min<int64_t>(wanted_splits, std::clamp(o.max_splits, 1, kMaxAttentionSplits));
     if (!stable) splits = std::min<int64_t>(splits, (num_keys + o.min_keys_per_split - 1) / o.min_keys_per_split);
     splits = std::min<int64_t>(splits, (o.max_partial_rows - plan.num_partial_rows) / rows);
     if (splits <= 1) {
@@ -61,6 +61,10 @@ AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOption
     }
     plan.num_partial_rows += rows * num_splits;
   }
+  const int32_t first_splits = plan.items.empty() ? 0 : plan.items[0].num_splits;
+  const bool uniform = std::all_of(plan.items.begin(), plan.items.end(),
+                                   [&](const AttentionWorkItem& item) { return item.num_splits == first_splits; });
+  if (uniform && first_splits > 1 && plan.tile_items.empty()) plan.uniform_splits = first_splits;
   return plan;
 }
 

@@ -89,6 +89,7 @@ struct AttentionPlanOptions {
   // Sequences with at least this many new tokens go to the tensor-core kernel as
   // AttentionTileItems (0: none do).
   int32_t min_tensor_core_tokens = 0;
+  int max_splits = kMaxAttentionSplits;  // at most this many splits an item (1 to kMaxAttentionSplits)
 };
 
 struct AttentionPlan {
@@ -96,6 +97,10 @@ struct AttentionPlan {
   std::vector<AttentionSplitGroup> split_groups;
   std::vector<AttentionTileItem> tile_items;
   int64_t num_partial_rows = 0;
+  // S > 1 when every item is one of S splits of its item (a decode step's, as a rule): the
+  // splits of an item are then consecutive, items [g * S, (g + 1) * S), and can run as one
+  // thread block cluster. 0 otherwise.
+  int32_t uniform_splits = 0;
 };
 
 AttentionPlan PlanAttention(const ForwardBatch& batch, const AttentionPlanOptions& options);

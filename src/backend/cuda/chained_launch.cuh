@@ -37,21 +37,36 @@ inline bool ChainedLaunchEnabled() {
 }
 
 // kernel<<<grid, block, shared_bytes, stream>>>(args...), allowed to overlap the previous
-// kernel as described above. Returns the launch error.
+// kernel as described above; with cluster_x > 1, the blocks run in thread block clusters
+// of cluster_x consecutive blocks along x (which must divide grid.x). Returns the launch
+// error.
 template <typename... Params, typename... Args>
-cudaError_t LaunchChained(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream,
-                          Args&&... args) {
-  cudaLaunchAttribute attribute{};
-  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attribute.val.programmaticStreamSerializationAllowed = 1;
+cudaError_t LaunchChainedInClusters(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes,
+                                    unsigned cluster_x, cudaStream_t stream, Args&&... args) {
+  cudaLaunchAttribute attributes[2] = {};
+  unsigned count = 0;
+  if (ChainedLaunchEnabled()) {
+    attributes[count].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attributes[count++].val.programmaticStreamSerializationAllowed = 1;
+  }
+  if (cluster_x > 1) {
+    attributes[count].id = cudaLaunchAttributeClusterDimension;
+    attributes[count++].val.clusterDim = {cluster_x, 1, 1};
+  }
   cudaLaunchConfig_t config{};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = shared_bytes;
   config.stream = stream;
-  config.attrs = &attribute;
-  config.numAttrs = ChainedLaunchEnabled() ? 1 : 0;
+  config.attrs = attributes;
+  config.numAttrs = count;
   return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
+template <typename... Params, typename... Args>
+cudaError_t LaunchChained(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream,
+                          Args&&... args) {
+  return LaunchChainedInClusters(kernel, grid, block, shared_bytes, 1, stream, std::forward<Args>(args)...);
 }
 
 }  // namespace sgl::cuda

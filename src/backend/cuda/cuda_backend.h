@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -95,6 +96,11 @@ class CudaBackend final : public Backend {
   static constexpr int kDefaultGemvMaxRows = 2;
   // Norms and adds folded into streamed matmuls so far (see PendingMatMul).
   int64_t num_folded_ops() const { return num_folded_ops_; }
+  // Whether the splits of a decode step's attention items may run as thread block clusters
+  // that merge through shared memory (on by default; where the clusters do not all fit at
+  // once, the splits merge through memory anyway), and how many launches did so far.
+  void set_attention_clusters(bool on) { attention_clusters_ = on; }
+  int64_t num_clustered_attention() const { return num_clustered_attention_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }
   // The first error since the last BeginForward, or OK.
@@ -122,6 +128,7 @@ class CudaBackend final : public Backend {
     int num_split_groups;
     const cuda::AttentionTileItem* tile_items;
     int num_tile_items;
+    int32_t uniform_splits;  // AttentionPlan's
   };
 
   enum class StepMode { kEager, kCapture, kReplay };
@@ -208,6 +215,12 @@ class CudaBackend final : public Backend {
   Status Reserve(StagedBuffer& buf, size_t size);
   const float* RopeFreqsFor(const RopeSpec& spec);
   const CachedPlan* PlanFor(const AttentionSpec& spec);
+  // How many clusters of `splits` decode attention blocks (items of `rows` q heads) run
+  // at once here (DecodeAttentionClusters, asked once per shape); 0 with clusters off.
+  int DecodeClustersAtOnce(int head_dim, int rows, int splits);
+  // For a decode plan whose splits would merge through memory because their clusters do
+  // not all fit at once: a plan with fewer splits (down to half) whose clusters do, if any.
+  void FitSplitsToClusters(const cuda::AttentionPlanOptions& o, cuda::AttentionPlan& plan);
   // Room for `bytes` more in plans_; growing it forgets what was staged there. False on failure.
   bool ReservePlans(size_t bytes);
 
@@ -255,6 +268,8 @@ class CudaBackend final : public Backend {
   std::optional<PendingMatMul> pending_matmul_;
   std::optional<PendingNorm> pending_norm_;
   int64_t num_folded_ops_ = 0;
+  bool attention_clusters_ = true;
+  int64_t num_clustered_attention_ = 0;
 
   int graph_max_batch_ = 64;
   int gemv_max_rows_ = kDefaultGemvMaxRows;
@@ -262,6 +277,7 @@ class CudaBackend final : public Backend {
   GraphKey step_key_{};
   uint64_t ops_hash_ = 0;
   std::map<GraphKey, Graph> graphs_;
+  std::map<std::array<int, 3>, int> decode_clusters_;  // (head_dim, rows, splits) -> clusters at once
   int64_t graphs_epoch_ = -1;  // num_allocations_ the graphs were captured under
   std::optional<std::pair<GraphKey, int64_t>> last_decode_;  // (key, epoch) of the last decode step
   int64_t num_graph_replays_ = 0;

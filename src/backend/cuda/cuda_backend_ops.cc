@@ -328,19 +328,43 @@ const CudaBackend::CachedPlan* CudaBackend::PlanFor(const AttentionSpec& spec) {
   // captured with, and graphs on or off compute exactly the same numbers.
   o.stable_decode_splits = true;
   o.min_tensor_core_tokens = cuda::TensorCoreAttentionSupports(kv_shape_.head_dim) ? kTensorCoreMinTokens : 0;
-  const cuda::AttentionPlan plan = cuda::PlanAttention(*batch_, o);
+  cuda::AttentionPlan plan = cuda::PlanAttention(*batch_, o);
+  FitSplitsToClusters(o, plan);
   const size_t item_bytes = plan.items.size() * sizeof(plan.items[0]);
   const size_t group_bytes = plan.split_groups.size() * sizeof(plan.split_groups[0]);
   const size_t tile_bytes = plan.tile_items.size() * sizeof(plan.tile_items[0]);
   if (!ReservePlans(item_bytes + group_bytes + tile_bytes + 48)) return nullptr;
   CachedPlan cached{group,   spec.num_kv_heads, spec.sliding_window, nullptr, static_cast<int>(plan.items.size()),
                     nullptr, static_cast<int>(plan.split_groups.size()), nullptr,
-                    static_cast<int>(plan.tile_items.size())};
+                    static_cast<int>(plan.tile_items.size()), plan.uniform_splits};
   cached.items = static_cast<const cuda::AttentionWorkItem*>(Stage(plans_, plan.items.data(), item_bytes));
   cached.split_groups = static_cast<const cuda::AttentionSplitGroup*>(Stage(plans_, plan.split_groups.data(), group_bytes));
   cached.tile_items = static_cast<const cuda::AttentionTileItem*>(Stage(plans_, plan.tile_items.data(), tile_bytes));
   if (Failed()) return nullptr;
   return &cached_plans_.emplace_back(cached);
+}
+
+int CudaBackend::DecodeClustersAtOnce(int head_dim, int rows, int splits) {
+  if (!attention_clusters_ || splits < 2) return 0;
+  const std::array<int, 3> key{head_dim, rows, splits};
+  auto it = decode_clusters_.find(key);
+  if (it == decode_clusters_.end())
+    it = decode_clusters_.emplace(key, cuda::DecodeAttentionClusters(head_dim, rows, splits)).first;
+  return it->second;
+}
+
+void CudaBackend::FitSplitsToClusters(const cuda::AttentionPlanOptions& o, cuda::AttentionPlan& plan) {
+  const int splits = plan.uniform_splits;
+  if (splits < 2 || !cuda::DecodeAttentionSupports(kv_shape_.head_dim, o.group_size)) return;
+  const int64_t clusters = static_cast<int64_t>(plan.items.size()) / splits * o.num_kv_heads;
+  if (DecodeClustersAtOnce(kv_shape_.head_dim, o.group_size, splits) >= clusters) return;
+  for (int s = splits - 1; 2 * s >= splits; --s) {
+    if (DecodeClustersAtOnce(kv_shape_.head_dim, o.group_size, s) < clusters) continue;
+    cuda::AttentionPlanOptions fewer = o;
+    fewer.max_splits = s;
+    plan = cuda::PlanAttention(*batch_, fewer);
+    return;
+  }
 }
 
 void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) {
@@ -387,8 +411,14 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   const int group = spec.num_q_heads / spec.num_kv_heads;
   const bool all_decode = std::all_of(batch_->sequences.begin(), batch_->sequences.end(),
                                       [](const BatchSequence& s) { return s.num_new_tokens == 1; });
-  if (all_decode && plan->num_tile_items == 0 && cuda::DecodeAttentionSupports(spec.head_dim, group))
+  if (all_decode && plan->num_tile_items == 0 && cuda::DecodeAttentionSupports(spec.head_dim, group)) {
     a.decode_rows = group;
+    const int splits = plan->uniform_splits;
+    if (splits > 1 &&
+        DecodeClustersAtOnce(spec.head_dim, group, splits) >= int64_t{plan->num_items} / splits * spec.num_kv_heads)
+      a.cluster_splits = splits;
+  }
+  if (a.cluster_splits > 1) ++num_clustered_attention_;
   Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
 }
 

@@ -57,12 +57,36 @@ TEST(AttentionPlanTest, SingleDecodeIsSplitToFillTheGpu) {
   EXPECT_EQ(plan.items.size(), static_cast<size_t>(kMaxAttentionSplits));  // 264 / 8 wanted, capped
   ASSERT_EQ(plan.split_groups.size(), 1u);
   EXPECT_EQ(plan.split_groups[0].num_splits, static_cast<int>(plan.items.size()));
+  EXPECT_EQ(plan.uniform_splits, kMaxAttentionSplits);
   EXPECT_LE(plan.num_partial_rows, o.max_partial_rows);
   for (const AttentionWorkItem& it : plan.items)
     if (it.key_begin < it.key_end) {
       EXPECT_EQ((it.key_begin % 32), 0);
     }
   ExpectExactCover(b, o, plan);
+}
+
+// A cap on the splits (what lets a decode step's splits run as clusters that all fit at
+// once) gives items split alike, consecutive, still covering every key once.
+TEST(AttentionPlanTest, MaxSplitsCapsEveryItemAlike) {
+  AttentionPlanOptions o{4, 8, 0, 264, 64, 4 * 132 * 32};
+  o.stable_decode_splits = true;
+  o.max_splits = 9;
+  const ForwardBatch b = MakeBatch({{3000, 1}, {20, 1}});
+  const AttentionPlan plan = PlanAttention(b, o);
+  ASSERT_EQ(plan.items.size(), 18u);
+  EXPECT_EQ(plan.uniform_splits, 9);
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    EXPECT_EQ(plan.items[i].num_splits, 9);
+    EXPECT_EQ(plan.items[i].split, static_cast<int>(i % 9));
+    EXPECT_EQ(plan.items[i].sequence, static_cast<int>(i / 9));
+  }
+  ExpectExactCover(b, o, plan);
+  o.max_splits = 1;
+  EXPECT_EQ(PlanAttention(b, o).uniform_splits, 0);  // no splits: nothing to merge
+  // A prefill chunk's items are not split like the decode's: no uniform split count.
+  o.max_splits = kMaxAttentionSplits;
+  EXPECT_EQ(PlanAttention(MakeBatch({{3000, 1}, {0, 100}}), o).uniform_splits, 0);
 }
 
 TEST(AttentionPlanTest, StableDecodePlansDependOnlyOnTheBatchShape) {

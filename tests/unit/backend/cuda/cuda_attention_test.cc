@@ -1,7 +1,7 @@
 // The paged attention kernels against the CPU backend: ragged batches mixing decodes,
 // prefill chunks over cached prefixes and fresh prompts, with KV slots scattered over the
 // cache, GQA, sliding windows, softcaps and head sizes from 12 to 256. Long decodes run
-// through the split-K path and its combine pass.
+// through the split-K path and its merge (in thread block clusters, or through memory).
 #include <algorithm>
 #include <numeric>
 
@@ -57,6 +57,7 @@ class CudaAttentionTest : public testing::CudaTest {
     std::vector<float> want(n * q_width);
     cpu.Attention(1, HostTensor(q, n, q_width), spec, HostTensor(want, n, q_width));
     Tensor out = Poisoned(n, q_width);
+    const int64_t clustered = gpu_->num_clustered_attention();
     gpu_->Attention(1, Device(q, n, q_width), spec, out);
     const std::vector<float> got = Host(out);
     EXPECT_LT(RelErr(got, want), 1e-2);
@@ -66,16 +67,33 @@ class CudaAttentionTest : public testing::CudaTest {
       std::vector<float> w(want.begin() + t * q_width, want.begin() + (t + 1) * q_width);
       ASSERT_LT(RelErr(g, w), 3e-2) << "token " << t;
     }
+    if (gpu_->num_clustered_attention() > clustered) {  // merged in clusters: through memory, the same bits
+      gpu_->set_attention_clusters(false);
+      Tensor again = Poisoned(n, q_width);
+      gpu_->Attention(1, Device(q, n, q_width), spec, again);
+      gpu_->set_attention_clusters(true);
+      EXPECT_EQ(Host(again), got);
+      EXPECT_EQ(gpu_->num_clustered_attention(), clustered + 1);
+      ++clustered_cases_;
+    }
   }
+
+  int clustered_cases_ = 0;
 };
 
 TEST_F(CudaAttentionTest, DecodeBatchWithGqa) {
   Check({32, 8, 128, 0, 0, {{17, 1}, {200, 1}, {1, 1}, {63, 1}}});
 }
 
+// Decodes of one or two sequences split each item 16 ways: on a Hopper GPU those splits run
+// as thread block clusters (and must match the merge through memory bit for bit). Four
+// sequences of 8 KV heads split 9 ways, more clusters than fit at once: through memory.
 TEST_F(CudaAttentionTest, LongDecodeTakesTheSplitPath) {
   Check({32, 8, 128, 0, 0, {{3000, 1}}});
   Check({8, 1, 64, 0, 0, {{1500, 1}, {900, 1}}});
+  EXPECT_EQ(clustered_cases_, 2);
+  Check({32, 8, 128, 0, 0, {{700, 1}, {40, 1}, {5, 1}, {300, 1}}});
+  EXPECT_EQ(clustered_cases_, 2);
 }
 
 // Steps of decodes only run on the decode kernel (groups of 1, 2, 4 or 8 q heads, head
