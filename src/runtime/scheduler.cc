@@ -287,9 +287,16 @@ bool Scheduler::StepOnce() {
   if (previous) {
     WaitForward(*previous);
     RemovePendingTokens(*previous);
-    // Placeholders are the only negative ids: the Engine refuses requests with any.
-    for (int32_t& id : plan->batch.input_ids)
-      if (id < 0) id = previous->output->tokens[static_cast<size_t>(-1 - id)];
+    if (previous->forward_status.ok()) {
+      // Placeholders are the only negative ids: the Engine refuses requests with any.
+      for (int32_t& id : plan->batch.input_ids)
+        if (id < 0) id = previous->output->tokens[static_cast<size_t>(-1 - id)];
+    } else {
+      // Built on results that never came (and maybe on prefixes the failed pass cached):
+      // it never runs, and FinishStep(previous) aborts its requests.
+      plan->batch.Clear();
+      plan->scheduled.clear();
+    }
   }
   const bool runs = plan->batch.num_tokens() > 0;
   if (runs) {

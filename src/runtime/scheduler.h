@@ -15,6 +15,9 @@
 // so a request that stops at that token has computed one more step, whose results are
 // dropped. Steps that need more than the drawn tokens to build the next one (host
 // sampling, logprobs, grammars, penalties) or a retraction run without overlap.
+// A failed forward pass (a device error) leaves KV in doubt: every running request is
+// aborted with its error, a step built on top of it never runs, and the prefix cache is
+// emptied; waiting requests stay queued and the scheduler goes on.
 // Owns all serving state. Submit/Abort are thread-safe; everything else runs on the
 // thread that calls Step() (the scheduler thread, or a test).
 #pragma once
@@ -185,9 +188,12 @@ class Scheduler {
   void StartForward(StepPlan& plan);
   // Waits for it; the time counts as the step's forward time (step_forward_ns_).
   void WaitForward(StepPlan& plan);
-  // The step's results (or, when its forward pass failed, its requests aborted). The plan
-  // is then kept as spare_plan_.
+  // The step's results (or, when its forward pass failed, RecoverFromFailedForward). The
+  // plan is then kept as spare_plan_. REQUIRES: no other pass in flight when it failed.
   void FinishStep(std::unique_ptr<StepPlan> plan);
+  // After a failed forward pass: aborts every running request ("the forward pass failed:
+  // ..."), then drops every cached prefix, handing its slots back; waiting requests stay.
+  void RecoverFromFailedForward(const Status& failure);
   // An empty plan: spare_plan_ emptied, or a new one.
   std::unique_ptr<StepPlan> NewPlan();
 

@@ -68,9 +68,8 @@ void Scheduler::WaitForward(StepPlan& plan) {
 }
 
 void Scheduler::FinishStep(std::unique_ptr<StepPlan> plan) {
-  if (const Status& s = plan->forward_status; !s.ok()) {
-    for (const Scheduled& sch : plan->scheduled)
-      if (!sch.req->finished) Finish(sch.it, Aborted(fmt::format("the forward pass failed: {}", s.message())));
+  if (!plan->forward_status.ok()) {
+    RecoverFromFailedForward(plan->forward_status);
   } else {
     // Rows sampled on the host need their masks even when the backend sampled none.
     if (plan->batch.late_token_masks) (void)plan->batch.late_token_masks->Get();
@@ -79,6 +78,16 @@ void Scheduler::FinishStep(std::unique_ptr<StepPlan> plan) {
   plan->scheduled.clear();  // lets its requests go
   plan->batch.late_token_masks.reset();
   spare_plan_ = std::move(plan);
+}
+
+void Scheduler::RecoverFromFailedForward(const Status& failure) {
+  // Which slots the pass wrote, and with what, is unknown; a device error may also have
+  // hit KV that running requests computed before. So every running request ends, and
+  // then, nothing being locked, every cached prefix goes: the pass's prompt chunks were
+  // cached when it started, and the aborted requests' tokens when they were released.
+  const std::string message = fmt::format("the forward pass failed: {}", failure.message());
+  while (!running_.empty()) Finish(running_.begin(), Aborted(message));
+  cache_.Evict(cache_.evictable_tokens(), [&](std::span<const int32_t> slots) { (void)allocator_.Free(slots); });
 }
 
 std::unique_ptr<Scheduler::StepPlan> Scheduler::NewPlan() {
