@@ -44,6 +44,9 @@ struct AttentionLaunch {
   // uniform_splits) and those splits run as one thread block cluster, merging through
   // distributed shared memory (no partial buffers, no counters; DecodeAttentionClusters).
   int cluster_splits = 0;
+  // Decode kernel only: keys stream through shared memory (cp.async), many in flight, two
+  // blocks a multiprocessor. REQUIRES: DecodeAttentionPipelines, cluster_splits <= 1.
+  bool pipelined = false;
   // Tensor-core kernel only: full attention within each sequence (vision encoders). Key j
   // of a sequence is its token token_begin + j, read from k_cache / v_cache as plain
   // [tokens, kv_heads * head_dim] rows (no page table, no prefix, no mask).
@@ -68,6 +71,8 @@ cudaError_t PrepareMmaAttention();
 // heads of `head_dim`, and its launch (LaunchAttention calls it when decode_rows > 0).
 bool DecodeAttentionSupports(int head_dim, int rows);
 cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream);
+// Whether the decode kernel for items of `rows` q heads of `head_dim` has a pipelined form.
+bool DecodeAttentionPipelines(int head_dim, int rows);
 // How many clusters of `splits` decode blocks (items of `rows` q heads of `head_dim`) the
 // device runs at once; 0 when it cannot run them (more than 16 splits, or no room).
 int DecodeAttentionClusters(int head_dim, int rows, int splits);

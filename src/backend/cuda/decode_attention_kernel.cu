@@ -40,6 +40,21 @@ __device__ __forceinline__ void LoadRow(const uint16_t* p, float (&out)[DPL]) {
   }
 }
 
+// 16 bytes from global memory to shared memory, asynchronously (through L2 only); groups
+// of such copies are committed and waited for in order.
+__device__ __forceinline__ void CopyAsync16(void* shared_dst, const void* src) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(
+                   shared_dst))),
+               "l"(src)
+               : "memory");
+}
+__device__ __forceinline__ void CommitCopies() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+// Waits until at most N of this thread's committed groups are still in flight.
+template <int N>
+__device__ __forceinline__ void WaitCopies() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
+
 // One lane's softmax state over the keys it has seen, for ROWS rows and its DPL dims.
 template <int ROWS, int DPL>
 struct RowState {
@@ -115,11 +130,24 @@ __device__ void MergeClusterSplits(const AttentionLaunch& a, const float* split_
   cluster.sync();  // no block leaves while the others still read its shared memory
 }
 
-template <int D, int ROWS>
-__global__ void __launch_bounds__(kDecodeThreads) DecodeAttentionKernel(AttentionLaunch a) {
+// The pipelined form (many sequences, nothing split): 8 dims a lane, so a thread's state fits
+// 128 registers and two blocks share a multiprocessor, and keys stream through shared memory,
+// many in flight (the register-loading loop keeps two a lane group and, at batch 256, left
+// the step compute- and latency-bound at a third of the memory bandwidth). Its shared memory:
+// the page-table entries of up to kSlotChunk keys, then each warp's ring of kRingBytes, whose
+// stages hold KPW keys' K and V rows (each lane copies and later reads only its own dims of
+// its own key: nothing is shared between lanes).
+constexpr int kSlotChunk = 2048;
+// Past 4 rows, 128 registers a thread (two blocks a multiprocessor) do not hold a lane's state.
+constexpr int kMaxPipelinedRows = 4;
+constexpr int kRingBytes = 8 * 1024;
+constexpr size_t kPipelinedSharedBytes = kSlotChunk * sizeof(int32_t) + kDecodeWarps * kRingBytes;
+
+template <int D, int ROWS, bool PIPELINED>
+__global__ void __launch_bounds__(kDecodeThreads, PIPELINED ? 2 : 1) DecodeAttentionKernel(AttentionLaunch a) {
   LetNextKernelStart();
   WaitForPriorKernels();
-  constexpr int DPL = ROWS <= 4 ? 16 : 8;  // dims per lane: q and acc take 2 * ROWS * DPL registers
+  constexpr int DPL = ROWS <= 4 && !PIPELINED ? 16 : 8;  // dims per lane: q and acc take 2 * ROWS * DPL registers
   constexpr int L = D / DPL;               // lanes per key
   constexpr int KPW = 32 / L;              // keys per warp at a time
   static_assert(L >= 1 && L <= 32 && 32 % L == 0 && ROWS * D <= kMaxDecodeRowDims);
@@ -166,6 +194,52 @@ __global__ void __launch_bounds__(kDecodeThreads) DecodeAttentionKernel(Attentio
   const uint16_t* k_base = a.k_cache + static_cast<int64_t>(kv_head) * D + dim0;
   const uint16_t* v_base = a.v_cache + static_cast<int64_t>(kv_head) * D + dim0;
   constexpr int kStride = kDecodeWarps * KPW;  // keys the block takes per round
+  if constexpr (PIPELINED) {
+    // Keys in chunks of kSlotChunk: the block stages their page-table entries, then each
+    // lane streams its keys' K and V dims through its ring, kStages - 1 keys ahead (in
+    // flight in shared memory, not registers).
+    constexpr int kStageElems = KPW * 2 * D;  // a stage: KPW keys, K then V
+    constexpr int kStages = kRingBytes / (kStageElems * 2);
+    static_assert(kStages >= 2);
+    extern __shared__ __align__(16) unsigned char pipeline_smem[];
+    int32_t* slots = reinterpret_cast<int32_t*>(pipeline_smem);
+    uint16_t* ring = reinterpret_cast<uint16_t*>(pipeline_smem + kSlotChunk * sizeof(int32_t)) +
+                     warp * kStages * kStageElems + key_lane * 2 * D + dim0;
+    for (int32_t c0 = item.key_begin; c0 < item.key_end; c0 += kSlotChunk) {
+      const int32_t c1 = min(item.key_end, c0 + kSlotChunk);
+      __syncthreads();  // the previous chunk's entries are no longer read
+      for (int i = threadIdx.x; i < c1 - c0; i += kDecodeThreads) slots[i] = a.kv_slots[seq.kv_begin + c0 + i];
+      __syncthreads();
+      const int32_t first = c0 + warp * KPW + key_lane;  // this lane group's key at iteration 0
+      const int iters = c1 - c0 > warp * KPW ? (c1 - c0 - warp * KPW + kStride - 1) / kStride : 0;
+      auto issue = [&](int t) {  // iteration t's key into stage t % kStages (one commit per call)
+        const int32_t k = first + t * kStride;
+        if (t < iters && k < c1) {
+          const int64_t off = static_cast<int64_t>(slots[k - c0]) * kv_stride;
+          uint16_t* dst = ring + (t % kStages) * kStageElems;
+#pragma unroll
+          for (int j = 0; j < DPL; j += 8) {
+            CopyAsync16(dst + j, k_base + off + j);
+            CopyAsync16(dst + D + j, v_base + off + j);
+          }
+        }
+        CommitCopies();
+      };
+      for (int t = 0; t < kStages - 1; ++t) issue(t);
+      for (int t = 0; t < iters; ++t) {
+        issue(t + kStages - 1);  // into the stage read at t - 1
+        WaitCopies<kStages - 1>();  // iteration t's copies have landed
+        const uint16_t* src = ring + (t % kStages) * kStageElems;
+        float kf[DPL], vf[DPL];
+        LoadRow<DPL>(src, kf);
+        LoadRow<DPL>(src + D, vf);
+        float s[ROWS];
+        score(kf, s);
+        if (first + t * kStride < c1) st.Add(s, vf);
+      }
+      WaitCopies<0>();  // nothing lands in the ring after this chunk
+    }
+  } else {
   // Two keys per lane group per iteration, both loaded before either is used. Every lane
   // of the warp runs the same iterations (the shuffles need them all); a lane group past
   // the range scores nothing.
@@ -184,6 +258,7 @@ __global__ void __launch_bounds__(kDecodeThreads) DecodeAttentionKernel(Attentio
     if (has0) st.Add(s, vf0);
     score(kf1, s);
     if (has1) st.Add(s, vf1);
+  }
   }
 
   // Lane groups of the warp, then warps of the block.
@@ -244,7 +319,15 @@ __global__ void __launch_bounds__(kDecodeThreads) DecodeAttentionKernel(Attentio
 template <int D, int ROWS>
 cudaError_t AllowLargeClusters() {
   static const cudaError_t allowed =
-      cudaFuncSetAttribute(DecodeAttentionKernel<D, ROWS>, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+      cudaFuncSetAttribute(DecodeAttentionKernel<D, ROWS, false>, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+  return allowed;
+}
+
+template <int D, int ROWS>
+cudaError_t AllowPipelinedSharedMemory() {
+  static const cudaError_t allowed =
+      cudaFuncSetAttribute(DecodeAttentionKernel<D, ROWS, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           static_cast<int>(kPipelinedSharedBytes));
   return allowed;
 }
 
@@ -253,13 +336,21 @@ cudaError_t Launch(const AttentionLaunch& a, cudaStream_t stream) {
   if constexpr (ROWS * D > kMaxDecodeRowDims) {
     return cudaErrorInvalidValue;  // DecodeAttentionSupports rules these out
   } else {
+    const dim3 grid(a.num_items, a.num_kv_heads);
+    if constexpr (ROWS <= kMaxPipelinedRows) {
+      if (a.pipelined) {
+        if (const cudaError_t err = AllowPipelinedSharedMemory<D, ROWS>(); err != cudaSuccess) return err;
+        LaunchChained(DecodeAttentionKernel<D, ROWS, true>, grid, dim3(kDecodeThreads), kPipelinedSharedBytes, stream,
+                      a);
+        return cudaGetLastError();
+      }
+    }
     if (a.cluster_splits > 8) {
       const cudaError_t err = AllowLargeClusters<D, ROWS>();
       if (err != cudaSuccess) return err;
     }
     const unsigned cluster = a.cluster_splits > 1 ? static_cast<unsigned>(a.cluster_splits) : 1;
-    LaunchChainedInClusters(DecodeAttentionKernel<D, ROWS>, dim3(a.num_items, a.num_kv_heads), dim3(kDecodeThreads),
-                            0, cluster, stream, a);
+    LaunchChainedInClusters(DecodeAttentionKernel<D, ROWS, false>, grid, dim3(kDecodeThreads), 0, cluster, stream, a);
     return cudaGetLastError();
   }
 }
@@ -279,7 +370,7 @@ int Clusters(int splits) {
     config.attrs = &attribute;
     config.numAttrs = 1;
     int clusters = 0;
-    if (cudaOccupancyMaxActiveClusters(&clusters, DecodeAttentionKernel<D, ROWS>, &config) != cudaSuccess) {
+    if (cudaOccupancyMaxActiveClusters(&clusters, DecodeAttentionKernel<D, ROWS, false>, &config) != cudaSuccess) {
       cudaGetLastError();  // leaves no error behind for the next launch to report
       return 0;
     }
@@ -316,6 +407,10 @@ bool DecodeAttentionSupports(int head_dim, int rows) {
 cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream) {
   if (a.num_items == 0) return cudaSuccess;
   return WithKernelFor(a.head_dim, a.decode_rows, [&]<int D, int ROWS>() { return Launch<D, ROWS>(a, stream); });
+}
+
+bool DecodeAttentionPipelines(int head_dim, int rows) {
+  return DecodeAttentionSupports(head_dim, rows) && rows <= kMaxPipelinedRows;
 }
 
 int DecodeAttentionClusters(int head_dim, int rows, int splits) {

@@ -104,6 +104,14 @@ TEST_F(CudaAttentionTest, DecodeKernelGroupsWindowsAndSoftcaps) {
   Check({16, 4, 256, 0, 30.0f, {{1000, 1}, {64, 1}}});
   Check({64, 8, 128, 100, 0, {{2000, 1}, {3, 1}, {129, 1}}});
   Check({32, 8, 128, 0, 0, std::vector<std::pair<int, int>>(70, {50, 1})});  // no splits: more blocks than 2 per SM
+  // Nothing split: the pipelined form, its keys in chunks of 2,048 (windows and softcaps too).
+  std::vector<std::pair<int, int>> many(68, {20, 1});  // 68 x 4 KV heads > 2 blocks per SM: no splits
+  many[3] = {2500, 1};
+  many[40] = {0, 1};
+  Check({32, 8, 128, 0, 0, many});
+  Check({16, 8, 64, 700, 20.0f, many});
+  Check({16, 4, 256, 0, 0, many});
+  Check({64, 8, 128, 0, 0, many});  // 8 q heads a KV head: the register-loading loop
   Check({12, 2, 128, 0, 0, {{40, 1}}});  // a group of 6: the general kernel
 }
 
