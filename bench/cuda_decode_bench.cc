@@ -6,6 +6,7 @@
 //   bench_cuda_decode [--layers N] [--prompt N] [--gen N] [--ttft-tokens N] [--graphs 0|1] [--profile 0|1|2]
 //                     [--sweep-only 0|1] [--decode-only 0|1] [--batch-sizes 1,2,4] [--gemv-max-rows N]
 //                     [--omit qkv,rope,attention,o,norm,mlp] [--attention-clusters 0|1]
+//                     [--tensor-core-decode 0|1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +52,7 @@ struct BenchOptions {
   bool graphs = true;
   bool sweep_only = false;  // stop after the linear-layer sweep
   bool attention_clusters = true;  // decode attention's splits merge in thread block clusters where they fit
+  int tensor_core_decode = -1;  // 0/1: decode attention on the tensor cores where clusters are not used; -1: default
   std::string omit;  // decode steps leave these stages out of every layer (ablation): qkv,rope,attention,o,norm,mlp
   int profile = 0;  // bracket with cudaProfilerStart/Stop (for ncu): 1 one batch-1 decode step, 2 one TTFT prefill
 };
@@ -351,6 +353,7 @@ Status Run(const BenchOptions& o) {
   backend->set_graph_max_batch(o.graphs ? 64 : 0);
   if (o.gemv_max_rows >= 0) backend->set_gemv_max_rows(o.gemv_max_rows);
   backend->set_attention_clusters(o.attention_clusters);
+  if (o.tensor_core_decode >= 0) backend->set_tensor_core_decode(o.tensor_core_decode != 0);
   std::printf("backend: %s, CUDA graphs %s\n", backend->Name().c_str(), o.graphs ? "on" : "off");
   SGL_ASSIGN_OR_RETURN(const double copy_bw, CopyBandwidth(*backend));
   const ModelConfig c = Llama8BConfig(o.layers);
@@ -417,8 +420,9 @@ Status Run(const BenchOptions& o) {
   }
   std::printf("CUDA graph replays during decode: %lld\n",
               static_cast<long long>(backend->num_graph_replays() - replays_before));
-  std::printf("decode attention launches merged in clusters: %lld\n",
-              static_cast<long long>(backend->num_clustered_attention()));
+  std::printf("decode attention launches merged in clusters: %lld, on the tensor cores: %lld\n",
+              static_cast<long long>(backend->num_clustered_attention()),
+              static_cast<long long>(backend->num_tensor_core_decodes()));
   std::printf("decode attention clusters at once (head_dim 128, 4 q heads):");
   for (int s : {2, 4, 8, 9, 12, 16}) std::printf(" %d of %d blocks", cuda::DecodeAttentionClusters(128, 4, s), s);
   std::printf("\n");
@@ -445,6 +449,7 @@ int main(int argc, char** argv) {
     else if (flag == "--batch-sizes") o.batch_sizes = sgl::ParseList(argv[i + 1]);
     else if (flag == "--omit") o.omit = argv[i + 1];
     else if (flag == "--attention-clusters") o.attention_clusters = value != 0;
+    else if (flag == "--tensor-core-decode") o.tensor_core_decode = value;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

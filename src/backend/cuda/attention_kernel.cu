@@ -230,6 +230,7 @@ cudaError_t LaunchAttention(const AttentionLaunch& a, cudaStream_t stream) {
     if (err != cudaSuccess) return err;
   }
   if (a.num_items == 0) return cudaSuccess;
+  if (a.decode_mma) return LaunchDecodeMmaAttention(a, stream);
   if (a.decode_rows > 0) return LaunchDecodeAttention(a, stream);
   cudaError_t err;
   if (a.head_dim <= 32) {

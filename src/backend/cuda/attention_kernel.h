@@ -47,6 +47,8 @@ struct AttentionLaunch {
   // Decode kernel only: keys stream through shared memory (cp.async), many in flight, two
   // blocks a multiprocessor. REQUIRES: DecodeAttentionPipelines, cluster_splits <= 1.
   bool pipelined = false;
+  // Decode items on the tensor cores instead (DecodeMmaAttentionSupports; no clusters).
+  bool decode_mma = false;
   // Tensor-core kernel only: full attention within each sequence (vision encoders). Key j
   // of a sequence is its token token_begin + j, read from k_cache / v_cache as plain
   // [tokens, kv_heads * head_dim] rows (no page table, no prefix, no mask).
@@ -71,6 +73,10 @@ cudaError_t PrepareMmaAttention();
 // heads of `head_dim`, and its launch (LaunchAttention calls it when decode_rows > 0).
 bool DecodeAttentionSupports(int head_dim, int rows);
 cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream);
+// The tensor-core decode kernel (decode_attention_mma_kernel.cu): whether it takes items of
+// `rows` q heads of `head_dim`, and its launch (LaunchAttention calls it when decode_mma).
+bool DecodeMmaAttentionSupports(int head_dim, int rows);
+cudaError_t LaunchDecodeMmaAttention(const AttentionLaunch& a, cudaStream_t stream);
 // Whether the decode kernel for items of `rows` q heads of `head_dim` has a pipelined form.
 bool DecodeAttentionPipelines(int head_dim, int rows);
 // How many clusters of `splits` decode blocks (items of `rows` q heads of `head_dim`) the

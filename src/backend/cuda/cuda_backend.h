@@ -29,6 +29,7 @@
 #include <cuda_runtime_api.h>
 
 #include "backend/backend.h"
+#include "backend/cuda/attention_kernel.h"
 #include "backend/cuda/attention_plan.h"
 #include "backend/cuda/cublaslt_gemm.h"
 #include "backend/cuda/gemv_kernel.h"
@@ -101,6 +102,11 @@ class CudaBackend final : public Backend {
   // once, the splits merge through memory anyway), and how many launches did so far.
   void set_attention_clusters(bool on) { attention_clusters_ = on; }
   int64_t num_clustered_attention() const { return num_clustered_attention_; }
+  // Whether decode steps may run attention on the tensor cores (on by default, or as
+  // SGL_CUDA_TENSOR_CORE_DECODE=0|1 in the environment says, for A/B runs; off, the CUDA-core
+  // decode kernel takes them), and how many launches did so far.
+  void set_tensor_core_decode(bool on) { tensor_core_decode_ = on; }
+  int64_t num_tensor_core_decodes() const { return num_tensor_core_decodes_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }
   // The first error since the last BeginForward, or OK.
@@ -215,6 +221,10 @@ class CudaBackend final : public Backend {
   Status Reserve(StagedBuffer& buf, size_t size);
   const float* RopeFreqsFor(const RopeSpec& spec);
   const CachedPlan* PlanFor(const AttentionSpec& spec);
+  // The kernel for a step of decodes only (a.decode_rows, cluster_splits, decode_mma,
+  // pipelined): splits merged in clusters where they all fit, else the tensor cores, else
+  // the CUDA-core kernel.
+  void ChooseDecodeKernel(const CachedPlan& plan, const AttentionSpec& spec, cuda::AttentionLaunch& a);
   // How many clusters of `splits` decode attention blocks (items of `rows` q heads) run
   // at once here (DecodeAttentionClusters, asked once per shape); 0 with clusters off.
   int DecodeClustersAtOnce(int head_dim, int rows, int splits);
@@ -270,6 +280,9 @@ class CudaBackend final : public Backend {
   int64_t num_folded_ops_ = 0;
   bool attention_clusters_ = true;
   int64_t num_clustered_attention_ = 0;
+  bool tensor_core_decode_ = TensorCoreDecodeByDefault();
+  static bool TensorCoreDecodeByDefault();
+  int64_t num_tensor_core_decodes_ = 0;
 
   int graph_max_batch_ = 64;
   int gemv_max_rows_ = kDefaultGemvMaxRows;

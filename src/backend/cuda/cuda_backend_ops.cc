@@ -1,6 +1,8 @@
 // CudaBackend's ops: argument checks on the host, then kernel launches on the stream.
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
+#include <cstring>
 
 #include "backend/cuda/attention_kernel.h"
 #include "backend/cuda/cuda_backend.h"
@@ -367,6 +369,36 @@ void CudaBackend::FitSplitsToClusters(const cuda::AttentionPlanOptions& o, cuda:
   }
 }
 
+bool CudaBackend::TensorCoreDecodeByDefault() {
+  const char* v = std::getenv("SGL_CUDA_TENSOR_CORE_DECODE");
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
+
+void CudaBackend::ChooseDecodeKernel(const CachedPlan& plan, const AttentionSpec& spec, cuda::AttentionLaunch& a) {
+  const int group = spec.num_q_heads / spec.num_kv_heads;
+  const int splits = plan.uniform_splits;
+  if (cuda::DecodeAttentionSupports(spec.head_dim, group)) {
+    a.decode_rows = group;
+    if (splits > 1 &&
+        DecodeClustersAtOnce(spec.head_dim, group, splits) >= int64_t{plan.num_items} / splits * spec.num_kv_heads) {
+      a.cluster_splits = splits;  // batch 1: the splits merge in clusters
+      return;
+    }
+  }
+  // The tensor cores take the rest (bench_cuda_decode, H200, 8B, 1,500 keys, same call:
+  // batch 16 7.18 -> 6.41 ms a step, 64 11.28 -> 8.88, 256 30.98 -> 21.27; batch 1 in
+  // clusters 4.29, on the tensor cores 4.35).
+  if (tensor_core_decode_ && cuda::DecodeMmaAttentionSupports(spec.head_dim, group)) {
+    a.decode_mma = true;
+    ++num_tensor_core_decodes_;
+    return;
+  }
+  // Other head sizes: keys streamed through shared memory when nothing is split (batch 64
+  // 12.26 -> 11.31 ms a step, 256 34.65 -> 32.53; split, at batch 1: 4.31 -> 4.53).
+  a.pipelined =
+      a.decode_rows > 0 && plan.num_split_groups == 0 && cuda::DecodeAttentionPipelines(spec.head_dim, group);
+}
+
 void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spec, Tensor out) {
   if (Failed()) return;
   if (layer < 0 || layer >= kv_shape_.num_layers || spec.head_dim != kv_shape_.head_dim ||
@@ -408,20 +440,9 @@ void CudaBackend::Attention(int layer, const Tensor& q, const AttentionSpec& spe
   a.scale = spec.scale;
   a.softcap = spec.logit_softcap;
   a.sliding_window = spec.sliding_window;
-  const int group = spec.num_q_heads / spec.num_kv_heads;
   const bool all_decode = std::all_of(batch_->sequences.begin(), batch_->sequences.end(),
                                       [](const BatchSequence& s) { return s.num_new_tokens == 1; });
-  if (all_decode && plan->num_tile_items == 0 && cuda::DecodeAttentionSupports(spec.head_dim, group)) {
-    a.decode_rows = group;
-    const int splits = plan->uniform_splits;
-    if (splits > 1 &&
-        DecodeClustersAtOnce(spec.head_dim, group, splits) >= int64_t{plan->num_items} / splits * spec.num_kv_heads)
-      a.cluster_splits = splits;
-  }
-  // Many sequences (nothing split): keys streamed through shared memory, two blocks a
-  // multiprocessor (bench_cuda_decode, H200, 8B, 1,500 keys: batch 64 12.26 -> 11.31 ms a
-  // step, 256 34.65 -> 32.53; slower where a few sequences are split: batch 1 4.31 -> 4.53).
-  a.pipelined = a.decode_rows > 0 && plan->num_split_groups == 0 && cuda::DecodeAttentionPipelines(spec.head_dim, group);
+  if (all_decode && plan->num_tile_items == 0) ChooseDecodeKernel(*plan, spec, a);
   if (a.cluster_splits > 1) ++num_clustered_attention_;
   Fail(cuda::FromCuda(cuda::LaunchAttention(a, stream_), "Attention"));
 }

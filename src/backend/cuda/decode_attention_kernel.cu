@@ -16,6 +16,7 @@
 #include "backend/cuda/attention_split_merge.cuh"
 #include "backend/cuda/bf16_math.cuh"
 #include "backend/cuda/chained_launch.cuh"
+#include "backend/cuda/mma.cuh"
 
 namespace sgl::cuda {
 namespace {
@@ -38,21 +39,6 @@ __device__ __forceinline__ void LoadRow(const uint16_t* p, float (&out)[DPL]) {
       out[v * 8 + 2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
     }
   }
-}
-
-// 16 bytes from global memory to shared memory, asynchronously (through L2 only); groups
-// of such copies are committed and waited for in order.
-__device__ __forceinline__ void CopyAsync16(void* shared_dst, const void* src) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(
-                   shared_dst))),
-               "l"(src)
-               : "memory");
-}
-__device__ __forceinline__ void CommitCopies() { asm volatile("cp.async.commit_group;" ::: "memory"); }
-// Waits until at most N of this thread's committed groups are still in flight.
-template <int N>
-__device__ __forceinline__ void WaitCopies() {
-  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
 }
 
 // One lane's softmax state over the keys it has seen, for ROWS rows and its DPL dims.
@@ -219,8 +205,8 @@ __global__ void __launch_bounds__(kDecodeThreads, PIPELINED ? 2 : 1) DecodeAtten
           uint16_t* dst = ring + (t % kStages) * kStageElems;
 #pragma unroll
           for (int j = 0; j < DPL; j += 8) {
-            CopyAsync16(dst + j, k_base + off + j);
-            CopyAsync16(dst + D + j, v_base + off + j);
+            CopyAsync16(dst + j, k_base + off + j, true);
+            CopyAsync16(dst + D + j, v_base + off + j, true);
           }
         }
         CommitCopies();

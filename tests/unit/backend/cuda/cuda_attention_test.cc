@@ -69,9 +69,11 @@ class CudaAttentionTest : public testing::CudaTest {
     }
     if (gpu_->num_clustered_attention() > clustered) {  // merged in clusters: through memory, the same bits
       gpu_->set_attention_clusters(false);
+      gpu_->set_tensor_core_decode(false);  // the same kernel, its splits merged by the last one
       Tensor again = Poisoned(n, q_width);
       gpu_->Attention(1, Device(q, n, q_width), spec, again);
       gpu_->set_attention_clusters(true);
+      gpu_->set_tensor_core_decode(true);
       EXPECT_EQ(Host(again), got);
       EXPECT_EQ(gpu_->num_clustered_attention(), clustered + 1);
       ++clustered_cases_;
@@ -96,8 +98,9 @@ TEST_F(CudaAttentionTest, LongDecodeTakesTheSplitPath) {
   EXPECT_EQ(clustered_cases_, 2);
 }
 
-// Steps of decodes only run on the decode kernel (groups of 1, 2, 4 or 8 q heads, head
-// sizes 64/128/256), split or not; other groups fall back to the general kernel.
+// Steps of decodes only run on a decode kernel (the tensor cores for head sizes 64/128 and
+// groups of up to 16, the CUDA-core one for groups of 1, 2, 4 or 8 at head size 256), split
+// or not; other shapes fall back to the general kernel.
 TEST_F(CudaAttentionTest, DecodeKernelGroupsWindowsAndSoftcaps) {
   Check({8, 8, 128, 0, 0, {{50, 1}, {700, 1}, {0, 1}}});
   Check({16, 8, 64, 32, 0, {{300, 1}, {5, 1}}});
@@ -112,7 +115,19 @@ TEST_F(CudaAttentionTest, DecodeKernelGroupsWindowsAndSoftcaps) {
   Check({16, 8, 64, 700, 20.0f, many});
   Check({16, 4, 256, 0, 0, many});
   Check({64, 8, 128, 0, 0, many});  // 8 q heads a KV head: the register-loading loop
-  Check({12, 2, 128, 0, 0, {{40, 1}}});  // a group of 6: the general kernel
+  Check({12, 2, 128, 0, 0, {{40, 1}}});  // a group of 6: the tensor cores, not the CUDA-core decode kernel
+}
+
+// Decode steps that do not merge in clusters run on the tensor cores: any group of up to 16
+// q heads a KV head (3 and 16 here, which the CUDA-core decode kernel does not take), head
+// sizes 64 and 128, split or not, with windows and softcaps.
+TEST_F(CudaAttentionTest, TensorCoreDecodeTakesGroupsUpToSixteen) {
+  const int64_t before = gpu_->num_tensor_core_decodes();
+  Check({9, 3, 64, 0, 0, {{300, 1}, {40, 1}, {1000, 1}}});
+  Check({32, 2, 128, 0, 0, {{500, 1}, {7, 1}}});
+  Check({16, 8, 128, 64, 25.0f, {{900, 1}, {3, 1}, {0, 1}}});
+  Check({32, 8, 128, 0, 0, std::vector<std::pair<int, int>>(40, {90, 1})});
+  EXPECT_EQ(gpu_->num_tensor_core_decodes(), before + 4);
 }
 
 TEST_F(CudaAttentionTest, PrefillChunksOverCachedPrefixesMixedWithDecodes) {
