@@ -56,32 +56,16 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int group = lane >> 2, quad = lane & 3;  // a fragment's row within 8, and column pair
 
-  // A tile's copies in two halves, so that no copy waits on a page-table read: the cache
-  // rows of the keys this thread copies are read one tile ahead (fetch_rows, in flight
-  // while a tile is computed), then the copies are issued from them (copy_tile).
-  constexpr int kCopiesPerThread = kKeys * kChunks / kThreads;
-  static_assert(kKeys * kChunks % kThreads == 0);
-  int32_t rows[kCopiesPerThread];  // -1: past the keys' end
+  KvTileGather<D, kKeys, kThreads> gather;  // a tile ahead: see KvTileGather
   auto fetch_rows = [&](int32_t k0) {
-#pragma unroll
-    for (int i = 0; i < kCopiesPerThread; ++i) {
-      const int32_t key = k0 + (threadIdx.x + i * kThreads) / kChunks;
-      rows[i] = key >= key_end ? -1 : a.bidirectional ? seq.token_begin + key : a.kv_slots[seq.kv_begin + key];
-    }
+    gather.Fetch(k0, key_end, [&](int32_t key) {
+      return a.bidirectional ? static_cast<int32_t>(seq.token_begin + key) : a.kv_slots[seq.kv_begin + key];
+    });
   };
   auto copy_tile = [&](int stage) {
     uint16_t* k_dst = kv_s + stage * 2 * Smem::kTile;
-    uint16_t* v_dst = k_dst + Smem::kTile;
-#pragma unroll
-    for (int i = 0; i < kCopiesPerThread; ++i) {
-      const int idx = threadIdx.x + i * kThreads;
-      const int j = idx / kChunks, c = idx % kChunks;
-      const int64_t offset =
-          static_cast<int64_t>(max(rows[i], 0)) * view.kv_stride + static_cast<int64_t>(view.kv_head) * D + c * 8;
-      CopyAsync16(k_dst + j * kLd + c * 8, a.k_cache + offset, rows[i] >= 0);
-      CopyAsync16(v_dst + j * kLd + c * 8, a.v_cache + offset, rows[i] >= 0);
-    }
-    CommitCopies();
+    gather.Copy(a.k_cache, a.v_cache, view.kv_stride, static_cast<int64_t>(view.kv_head) * D, k_dst,
+                k_dst + Smem::kTile, kLd);
   };
   if (num_tiles > 0) {
     fetch_rows(key_begin);
@@ -152,7 +136,6 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
     // keys' end or rows past the item's); the online softmax over this tile.
     const bool masked = !warp_rows_all_valid || k0 + kKeys > key_end ||
                         (!a.bidirectional && (k0 + kKeys - 1 > warp_first_self || k0 < warp_last_first));
-    float tile_max[2] = {-FLT_MAX, -FLT_MAX};
 #pragma unroll
     for (int n = 0; n < kKeys / 8; ++n) {
 #pragma unroll
@@ -167,50 +150,13 @@ __global__ void __launch_bounds__(kThreads) MmaAttentionKernel(AttentionLaunch a
           if (!visible) x = -INFINITY;
         }
         s[n][e] = x;
-        tile_max[h] = fmaxf(tile_max[h], x);
       }
     }
-    float alpha[2];
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 1));
-      tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 2));
-      const float m_new = fmaxf(row_max[h], tile_max[h]);
-      alpha[h] = exp2f(row_max[h] - m_new);
-      row_max[h] = m_new;
-      row_sum[h] *= alpha[h];
-    }
-#pragma unroll
-    for (int n = 0; n < kKeys / 8; ++n) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const float p = exp2f(s[n][e] - row_max[e >> 1]);  // 0 for a masked -inf
-        s[n][e] = p;
-        row_sum[e >> 1] += p;
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-      o[j][0] *= alpha[0];
-      o[j][1] *= alpha[0];
-      o[j][2] *= alpha[1];
-      o[j][3] *= alpha[1];
-    }
+    SoftmaxTile(s, row_max, row_sum, o);
 
     // O += P V: keys [16kk, 16kk + 16) of P are n-tiles 2kk and 2kk + 1.
 #pragma unroll
-    for (int kk = 0; kk < kKeys / 16; ++kk) {
-      const uint32_t p[4] = {PackBf16(s[2 * kk][0], s[2 * kk][1]), PackBf16(s[2 * kk][2], s[2 * kk][3]),
-                             PackBf16(s[2 * kk + 1][0], s[2 * kk + 1][1]), PackBf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
-#pragma unroll
-      for (int dp = 0; dp < D / 16; ++dp) {
-        uint32_t b[4];  // keys kk*16 + [0, 8) and [8, 16), dims dp*16 + [0, 8) then [8, 16)
-        LoadMatricesTransposed(
-            b, SmemAddress(v_s + (kk * 16 + (matrix & 1) * 8 + matrix_row) * kLd + dp * 16 + (matrix >> 1) * 8));
-        Mma(o[2 * dp], p, b[0], b[1]);
-        Mma(o[2 * dp + 1], p, b[2], b[3]);
-      }
-    }
+    for (int kk = 0; kk < kKeys / 16; ++kk) AddPv<D>(o, s[2 * kk], s[2 * kk + 1], v_s + kk * 16 * kLd, kLd, lane);
     __syncthreads();  // this stage is consumed before the next iteration refills it
   }
 

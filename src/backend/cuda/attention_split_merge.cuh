@@ -18,6 +18,19 @@ namespace sgl::cuda {
 // loads an element needs (every split's max, sum and value) before it uses any of them:
 // one round trip to L2, where taking the splits a few at a time was four (the merge
 // sits on the decode step's critical path).
+// Element d of row r (of `rows`) of a split item's partial result for one KV head: its
+// unnormalized value and, once a row (d == 0), the row's running max and sum (an empty
+// split, den == 0, leaves the max at -FLT_MAX so that it weighs nothing).
+__device__ __forceinline__ void StorePartial(const AttentionLaunch& a, const AttentionWorkItem& item, int kv_head,
+                                             int rows, int r, int d, float num, float m_max, float den) {
+  const int64_t prow = item.partial_base + (static_cast<int64_t>(item.split) * a.num_kv_heads + kv_head) * rows + r;
+  a.partial_acc[prow * a.head_dim + d] = num;
+  if (d == 0) {
+    a.partial_ml[prow * 2] = den > 0.0f ? m_max : -FLT_MAX;
+    a.partial_ml[prow * 2 + 1] = den;
+  }
+}
+
 // One output value from the partial results of n splits (their running maxima m, sums l
 // and unnormalized values v; entries from n on are ignored): sum_s w_s v_s / sum_s w_s l_s
 // with w_s = exp(m_s - max m). Both merges below use it, so they give the same bits.

@@ -287,12 +287,7 @@ __global__ void __launch_bounds__(kDecodeThreads, PIPELINED ? 2 : 1) DecodeAtten
       }
       continue;
     }
-    const int64_t prow = item.partial_base + (static_cast<int64_t>(item.split) * a.num_kv_heads + kv_head) * ROWS + r;
-    a.partial_acc[prow * D + d] = num;
-    if (d == 0) {
-      a.partial_ml[prow * 2] = den > 0.0f ? m_max : -FLT_MAX;
-      a.partial_ml[prow * 2 + 1] = den;
-    }
+    StorePartial(a, item, kv_head, ROWS, r, d, num, m_max, den);
   }
   if (in_cluster) {
     MergeClusterSplits<D, ROWS>(a, split_acc, split_ml, token, head0);

@@ -60,31 +60,14 @@ __global__ void __launch_bounds__(kThreads) DecodeMmaAttentionKernel(const __gri
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int group = lane >> 2, quad = lane & 3;  // a fragment's row within 8, and column pair
 
-  // A tile's copies in two halves, as in the prefill kernel: the page-table entries of the
-  // keys this thread copies are read a tile ahead, then the copies are issued from them.
-  constexpr int kCopiesPerThread = kKeys * kChunks / kThreads;
-  static_assert(kKeys * kChunks % kThreads == 0);
-  int32_t slots[kCopiesPerThread];  // -1: past the keys' end
+  KvTileGather<D, kKeys, kThreads> gather;  // a tile ahead: see KvTileGather
   auto fetch_slots = [&](int32_t k0) {
-#pragma unroll
-    for (int i = 0; i < kCopiesPerThread; ++i) {
-      const int32_t key = k0 + (threadIdx.x + i * kThreads) / kChunks;
-      slots[i] = key >= key_end ? -1 : a.kv_slots[seq.kv_begin + key];
-    }
+    gather.Fetch(k0, key_end, [&](int32_t key) { return a.kv_slots[seq.kv_begin + key]; });
   };
   auto copy_tile = [&](int stage) {
     uint16_t* k_dst = kv_s + stage * 2 * Smem::kTile;
-    uint16_t* v_dst = k_dst + Smem::kTile;
-#pragma unroll
-    for (int i = 0; i < kCopiesPerThread; ++i) {
-      const int idx = threadIdx.x + i * kThreads;
-      const int j = idx / kChunks, c = idx % kChunks;
-      const int64_t offset =
-          static_cast<int64_t>(max(slots[i], 0)) * kv_stride + static_cast<int64_t>(kv_head) * D + c * 8;
-      CopyAsync16(k_dst + j * kLd + c * 8, a.k_cache + offset, slots[i] >= 0);
-      CopyAsync16(v_dst + j * kLd + c * 8, a.v_cache + offset, slots[i] >= 0);
-    }
-    CommitCopies();
+    gather.Copy(a.k_cache, a.v_cache, kv_stride, static_cast<int64_t>(kv_head) * D, k_dst, k_dst + Smem::kTile,
+                kLd);
   };
   if (num_tiles > 0) {
     fetch_slots(key_begin);
@@ -131,7 +114,6 @@ __global__ void __launch_bounds__(kThreads) DecodeMmaAttentionKernel(const __gri
       Mma(s[0], q_frag[kk], b[0], b[1]);
       Mma(s[1], q_frag[kk], b[2], b[3]);
     }
-    float tile_max[2] = {-FLT_MAX, -FLT_MAX};
 #pragma unroll
     for (int n = 0; n < 2; ++n) {
 #pragma unroll
@@ -140,45 +122,10 @@ __global__ void __launch_bounds__(kThreads) DecodeMmaAttentionKernel(const __gri
         if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap) * kLog2e;
         if (k0 + n * 8 + quad * 2 + (e & 1) >= key_end) x = -INFINITY;
         s[n][e] = x;
-        tile_max[e >> 1] = fmaxf(tile_max[e >> 1], x);
       }
     }
-    float alpha[2];
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 1));
-      tile_max[h] = fmaxf(tile_max[h], __shfl_xor_sync(0xffffffffu, tile_max[h], 2));
-      const float m_new = fmaxf(row_max[h], tile_max[h]);
-      alpha[h] = exp2f(row_max[h] - m_new);
-      row_max[h] = m_new;
-      row_sum[h] *= alpha[h];
-    }
-#pragma unroll
-    for (int n = 0; n < 2; ++n) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const float p = exp2f(s[n][e] - row_max[e >> 1]);  // 0 for a key past the end
-        s[n][e] = p;
-        row_sum[e >> 1] += p;
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-      o[j][0] *= alpha[0];
-      o[j][1] *= alpha[0];
-      o[j][2] *= alpha[1];
-      o[j][3] *= alpha[1];
-    }
-    // O += P V over the warp's 16 keys.
-    const uint32_t p[4] = {PackBf16(s[0][0], s[0][1]), PackBf16(s[0][2], s[0][3]), PackBf16(s[1][0], s[1][1]),
-                           PackBf16(s[1][2], s[1][3])};
-#pragma unroll
-    for (int dp = 0; dp < D / 16; ++dp) {
-      uint32_t b[4];  // keys [0, 8) and [8, 16), dims dp*16 + [0, 8) then [8, 16)
-      LoadMatricesTransposed(b, SmemAddress(v_s + ((matrix & 1) * 8 + matrix_row) * kLd + dp * 16 + (matrix >> 1) * 8));
-      Mma(o[2 * dp], p, b[0], b[1]);
-      Mma(o[2 * dp + 1], p, b[2], b[3]);
-    }
+    SoftmaxTile(s, row_max, row_sum, o);
+    AddPv<D>(o, s[0], s[1], v_s, kLd, lane);  // O += P V over the warp's 16 keys
     __syncthreads();  // this stage is consumed before the next iteration refills it
   }
 
@@ -221,12 +168,7 @@ __global__ void __launch_bounds__(kThreads) DecodeMmaAttentionKernel(const __gri
       a.out[token * q_stride + static_cast<int64_t>(head0 + r) * D + d] = FloatToBf16(den > 0.0f ? num / den : 0.0f);
       continue;
     }
-    const int64_t prow = item.partial_base + (static_cast<int64_t>(item.split) * a.num_kv_heads + kv_head) * rows + r;
-    a.partial_acc[prow * D + d] = num;
-    if (d == 0) {
-      a.partial_ml[prow * 2] = den > 0.0f ? m_max : -FLT_MAX;
-      a.partial_ml[prow * 2 + 1] = den;
-    }
+    StorePartial(a, item, kv_head, rows, r, d, num, m_max, den);
   }
   if (split) MergeSplitsIfLast(a, item, seq, kv_head);
 }

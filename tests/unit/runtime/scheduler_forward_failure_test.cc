@@ -13,6 +13,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "runtime/scheduler.h"
+#include "testing/greedy_request.h"
 #include "testing/test_paths.h"
 
 namespace sgl {
@@ -98,18 +99,6 @@ class SchedulerForwardFailureTest : public ::testing::TestWithParam<Case> {
     return scheduler.ok() ? std::move(*scheduler) : nullptr;
   }
 
-  static std::shared_ptr<Request> MakeRequest(uint64_t id, const std::vector<int32_t>& prompt,
-                                              int64_t max_new_tokens) {
-    auto req = std::make_shared<Request>();
-    req->id = id;
-    req->input_ids = prompt;
-    req->params.temperature = 0;
-    req->params.ignore_eos = true;
-    req->params.max_new_tokens = max_new_tokens;
-    req->sampler = std::make_unique<Sampler>(0);
-    return req;
-  }
-
   // One step, then the KV accounting; returns whether the step did anything.
   static bool StepChecked(Scheduler& scheduler) {
     const bool worked = scheduler.Step();
@@ -128,7 +117,7 @@ class SchedulerForwardFailureTest : public ::testing::TestWithParam<Case> {
   std::vector<int32_t> FreshTokens(const std::vector<int32_t>& prompt, int64_t max_new_tokens) {
     std::unique_ptr<Scheduler> scheduler = NewScheduler();
     if (!scheduler) return {};
-    auto req = MakeRequest(100, prompt, max_new_tokens);
+    auto req = testing::GreedyRequest(100, prompt, max_new_tokens);
     scheduler->Submit(req);
     RunToEnd(*scheduler);
     return req->output_ids;
@@ -160,7 +149,7 @@ TEST_P(SchedulerForwardFailureTest, AbortsWhatThePassTouchedAndServesOn) {
   std::unique_ptr<Scheduler> scheduler = NewScheduler();
   ASSERT_NE(scheduler, nullptr);
 
-  auto decoding = MakeRequest(0, prompts_[0], 16);
+  auto decoding = testing::GreedyRequest(0, prompts_[0], 16);
   scheduler->Submit(decoding);
   for (int steps = 0; decoding->output_ids.size() < 2; ++steps) {
     ASSERT_TRUE(StepChecked(*scheduler));
@@ -168,13 +157,13 @@ TEST_P(SchedulerForwardFailureTest, AbortsWhatThePassTouchedAndServesOn) {
   }
   // The failing pass: decoding's next token and the whole of failed's prompt.
   model_->ArmFailure();
-  auto failed = MakeRequest(1, shared, 8);
+  auto failed = testing::GreedyRequest(1, shared, 8);
   scheduler->Submit(failed);
   ASSERT_TRUE(StepChecked(*scheduler));
   // With overlap that pass still runs: the next step is built on top of it, admitting
   // on_top (which finds failed's prompt cached) while later waits for a place.
-  auto on_top = MakeRequest(2, shared, 8);
-  auto later = MakeRequest(3, shared, 8);
+  auto on_top = testing::GreedyRequest(2, shared, 8);
+  auto later = testing::GreedyRequest(3, shared, 8);
   scheduler->Submit(on_top);
   scheduler->Submit(later);
   RunToEnd(*scheduler);
@@ -191,7 +180,7 @@ TEST_P(SchedulerForwardFailureTest, AbortsWhatThePassTouchedAndServesOn) {
   }
   ExpectCompleted(*later, fresh);
 
-  auto after = MakeRequest(4, shared, 8);
+  auto after = testing::GreedyRequest(4, shared, 8);
   scheduler->Submit(after);
   RunToEnd(*scheduler);
   ExpectCompleted(*after, fresh);

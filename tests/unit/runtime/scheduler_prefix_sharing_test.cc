@@ -5,21 +5,11 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "runtime/scheduler.h"
+#include "testing/greedy_request.h"
 #include "testing/test_paths.h"
 
 namespace sgl {
 namespace {
-
-std::shared_ptr<Request> Make(uint64_t id, const std::vector<int32_t>& prompt) {
-  auto req = std::make_shared<Request>();
-  req->id = id;
-  req->input_ids = prompt;
-  req->params.temperature = 0;
-  req->params.ignore_eos = true;
-  req->params.max_new_tokens = 8;
-  req->sampler = std::make_unique<Sampler>(0);
-  return req;
-}
 
 int64_t ComputedPromptTokens(bool radix, int copies, const std::vector<int32_t>& prompt,
                              std::vector<std::shared_ptr<Request>>& out) {
@@ -32,7 +22,7 @@ int64_t ComputedPromptTokens(bool radix, int copies, const std::vector<int32_t>&
   auto scheduler = Scheduler::Create(**model, options);
   EXPECT_TRUE(scheduler.ok());
   for (int i = 0; i < copies; ++i) {
-    out.push_back(Make(i, prompt));
+    out.push_back(testing::GreedyRequest(i, prompt, 8));
     (*scheduler)->Submit(out.back());
   }
   while ((*scheduler)->Step()) EXPECT_TRUE((*scheduler)->CheckInvariants().ok());
@@ -63,7 +53,7 @@ TEST(SchedulerPrefixSharingTest, ShortSharedPrefixesDoNotWait) {
   ASSERT_TRUE(scheduler.ok());
   for (int i = 0; i < 4; ++i) {
     std::vector<int32_t> prompt = {5, 6, 7, 8, 9, 10 + i, 11, 12};
-    reqs.push_back(Make(i, prompt));
+    reqs.push_back(testing::GreedyRequest(i, prompt, 8));
     (*scheduler)->Submit(reqs.back());
   }
   ASSERT_TRUE((*scheduler)->Step());

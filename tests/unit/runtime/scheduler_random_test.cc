@@ -13,23 +13,13 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "runtime/scheduler.h"
+#include "testing/greedy_request.h"
 #include "testing/test_paths.h"
 
 namespace sgl {
 namespace {
 
 constexpr int kMaxNewTokens = 6;
-
-std::shared_ptr<Request> Make(uint64_t id, const std::vector<int32_t>& prompt, int max_new_tokens) {
-  auto req = std::make_shared<Request>();
-  req->id = id;
-  req->input_ids = prompt;
-  req->params.temperature = 0;
-  req->params.ignore_eos = true;
-  req->params.max_new_tokens = max_new_tokens;
-  req->sampler = std::make_unique<Sampler>(0);
-  return req;
-}
 
 // (page size, overlap scheduling forced on)
 class RandomSchedulerTest : public ::testing::TestWithParam<std::tuple<int, bool>> {
@@ -49,7 +39,7 @@ class RandomSchedulerTest : public ::testing::TestWithParam<std::tuple<int, bool
       o.max_total_tokens = 256;
       reference_ = std::move(Scheduler::Create(*model_, o)).value();
     }
-    auto req = Make(0, prompt, kMaxNewTokens);
+    auto req = testing::GreedyRequest(0, prompt, kMaxNewTokens);
     reference_->Submit(req);
     while (reference_->Step()) {
     }
@@ -88,7 +78,7 @@ TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
     while (submitted < kRequests && submitted - finished < 48) {
       std::vector<int32_t> prompt(uniform(1, 5));
       for (int32_t& t : prompt) t = 10 + uniform(0, 2);
-      reqs.push_back(Make(submitted, prompt, uniform(1, kMaxNewTokens)));
+      reqs.push_back(testing::GreedyRequest(submitted, prompt, uniform(1, kMaxNewTokens)));
       reqs.back()->on_update = [&done, &finished](const Request& r, std::optional<int32_t>, bool end) {
         if (!end) return;
         ++done[r.id];
