@@ -303,7 +303,8 @@ class LocalEngine final : public Engine {
     };
     scheduler_->Submit(req);
     done.get_future().wait();
-    if (req->finish_reason.type == FinishReason::Type::kAbort) return Status(StatusCode::kInternal, "the request was aborted");
+    if (req->finish_reason.type == FinishReason::Type::kAbort)  // why it was aborted (a failed forward pass, ...)
+      return Status(StatusCode::kInternal, fmt::format("the request was aborted: {}", req->finish_reason.message));
     return std::move(req->prompt_logits);
   }
 
