@@ -229,7 +229,7 @@ class CudaBackend final : public Backend {
   // at once here (DecodeAttentionClusters, asked once per shape); 0 with clusters off.
   int DecodeClustersAtOnce(int head_dim, int rows, int splits);
   // For a decode plan whose splits would merge through memory because their clusters do
-  // not all fit at once: a plan with fewer splits (down to half) whose clusters do, if any.
+  // not all fit at once: a plan with fewer splits (down to a third) whose clusters do, if any.
   void FitSplitsToClusters(const cuda::AttentionPlanOptions& o, cuda::AttentionPlan& plan);
   // Room for `bytes` more in plans_; growing it forgets what was staged there. False on failure.
   bool ReservePlans(size_t bytes);

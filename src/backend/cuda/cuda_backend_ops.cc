@@ -360,7 +360,7 @@ void CudaBackend::FitSplitsToClusters(const cuda::AttentionPlanOptions& o, cuda:
   if (splits < 2 || !cuda::DecodeAttentionSupports(kv_shape_.head_dim, o.group_size)) return;
   const int64_t clusters = static_cast<int64_t>(plan.items.size()) / splits * o.num_kv_heads;
   if (DecodeClustersAtOnce(kv_shape_.head_dim, o.group_size, splits) >= clusters) return;
-  for (int s = splits - 1; 2 * s >= splits; --s) {
+  for (int s = splits - 1; 3 * s >= splits; --s) {
     if (DecodeClustersAtOnce(kv_shape_.head_dim, o.group_size, s) < clusters) continue;
     cuda::AttentionPlanOptions fewer = o;
     fewer.max_splits = s;
@@ -381,7 +381,7 @@ void CudaBackend::ChooseDecodeKernel(const CachedPlan& plan, const AttentionSpec
     a.decode_rows = group;
     if (splits > 1 &&
         DecodeClustersAtOnce(spec.head_dim, group, splits) >= int64_t{plan.num_items} / splits * spec.num_kv_heads) {
-      a.cluster_splits = splits;  // batch 1: the splits merge in clusters
+      a.cluster_splits = splits;  // few sequences (8B shapes on the H200: batches 1 to 4)
       return;
     }
   }

@@ -87,15 +87,17 @@ TEST_F(CudaAttentionTest, DecodeBatchWithGqa) {
   Check({32, 8, 128, 0, 0, {{17, 1}, {200, 1}, {1, 1}, {63, 1}}});
 }
 
-// Decodes of one or two sequences split each item 16 ways: on a Hopper GPU those splits run
-// as thread block clusters (and must match the merge through memory bit for bit). Four
-// sequences of 8 KV heads split 9 ways, more clusters than fit at once: through memory.
+// Decodes of one, two or four sequences split each item: on a Hopper GPU those splits run as
+// thread block clusters (fewer of them where that lets all the clusters fit at once) and
+// must match the merge through memory bit for bit. Sixteen sequences of 8 KV heads need
+// more clusters than ever fit at once: their splits merge through memory.
 TEST_F(CudaAttentionTest, LongDecodeTakesTheSplitPath) {
   Check({32, 8, 128, 0, 0, {{3000, 1}}});
   Check({8, 1, 64, 0, 0, {{1500, 1}, {900, 1}}});
-  EXPECT_EQ(clustered_cases_, 2);
   Check({32, 8, 128, 0, 0, {{700, 1}, {40, 1}, {5, 1}, {300, 1}}});
-  EXPECT_EQ(clustered_cases_, 2);
+  EXPECT_EQ(clustered_cases_, 3);
+  Check({32, 8, 128, 0, 0, std::vector<std::pair<int, int>>(16, {150, 1})});
+  EXPECT_EQ(clustered_cases_, 3);
 }
 
 // Steps of decodes only run on a decode kernel (the tensor cores for head sizes 64/128 and
@@ -125,7 +127,10 @@ TEST_F(CudaAttentionTest, TensorCoreDecodeTakesGroupsUpToSixteen) {
   const int64_t before = gpu_->num_tensor_core_decodes();
   Check({9, 3, 64, 0, 0, {{300, 1}, {40, 1}, {1000, 1}}});
   Check({32, 2, 128, 0, 0, {{500, 1}, {7, 1}}});
-  Check({16, 8, 128, 64, 25.0f, {{900, 1}, {3, 1}, {0, 1}}});
+  std::vector<std::pair<int, int>> sixteen(16, {120, 1});  // too many clusters: split, merged through memory
+  sixteen[0] = {900, 1};
+  sixteen[1] = {0, 1};
+  Check({16, 8, 128, 64, 25.0f, sixteen});
   Check({32, 8, 128, 0, 0, std::vector<std::pair<int, int>>(40, {90, 1})});
   EXPECT_EQ(gpu_->num_tensor_core_decodes(), before + 4);
 }
