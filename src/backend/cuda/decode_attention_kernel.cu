@@ -116,10 +116,10 @@ __device__ void MergeClusterSplits(const AttentionLaunch& a, const float* split_
   cluster.sync();  // no block leaves while the others still read its shared memory
 }
 
-// The pipelined form (many sequences, nothing split): 8 dims a lane, so a thread's state fits
-// 128 registers and two blocks share a multiprocessor, and keys stream through shared memory,
-// many in flight (the register-loading loop keeps two a lane group and, at batch 256, left
-// the step compute- and latency-bound at a third of the memory bandwidth). Its shared memory:
+// The pipelined form (many sequences, nothing split, where the tensor-core decode kernel does
+// not take the head size, 256): 8 dims a lane, so a thread's state fits 128 registers and two
+// blocks share a multiprocessor, and keys stream through shared memory, many in flight (the
+// register-loading loop keeps two a lane group). Its shared memory:
 // the page-table entries of up to kSlotChunk keys, then each warp's ring of kRingBytes, whose
 // stages hold KPW keys' K and V rows (each lane copies and later reads only its own dims of
 // its own key: nothing is shared between lanes).
@@ -226,25 +226,25 @@ __global__ void __launch_bounds__(kDecodeThreads, PIPELINED ? 2 : 1) DecodeAtten
       WaitCopies<0>();  // nothing lands in the ring after this chunk
     }
   } else {
-  // Two keys per lane group per iteration, both loaded before either is used. Every lane
-  // of the warp runs the same iterations (the shuffles need them all); a lane group past
-  // the range scores nothing.
-  for (int32_t k0 = item.key_begin + warp * KPW + key_lane; k0 - key_lane < item.key_end; k0 += 2 * kStride) {
-    const int32_t k1 = k0 + kStride;
-    const bool has0 = k0 < item.key_end, has1 = k1 < item.key_end;
-    float kf0[DPL], vf0[DPL], kf1[DPL], vf1[DPL];
-    const int64_t off0 = has0 ? static_cast<int64_t>(a.kv_slots[seq.kv_begin + k0]) * kv_stride : 0;
-    const int64_t off1 = has1 ? static_cast<int64_t>(a.kv_slots[seq.kv_begin + k1]) * kv_stride : 0;
-    LoadRow<DPL>(k_base + off0, kf0);
-    LoadRow<DPL>(v_base + off0, vf0);
-    LoadRow<DPL>(k_base + off1, kf1);
-    LoadRow<DPL>(v_base + off1, vf1);
-    float s[ROWS];
-    score(kf0, s);
-    if (has0) st.Add(s, vf0);
-    score(kf1, s);
-    if (has1) st.Add(s, vf1);
-  }
+    // Two keys per lane group per iteration, both loaded before either is used. Every lane
+    // of the warp runs the same iterations (the shuffles need them all); a lane group past
+    // the range scores nothing.
+    for (int32_t k0 = item.key_begin + warp * KPW + key_lane; k0 - key_lane < item.key_end; k0 += 2 * kStride) {
+      const int32_t k1 = k0 + kStride;
+      const bool has0 = k0 < item.key_end, has1 = k1 < item.key_end;
+      float kf0[DPL], vf0[DPL], kf1[DPL], vf1[DPL];
+      const int64_t off0 = has0 ? static_cast<int64_t>(a.kv_slots[seq.kv_begin + k0]) * kv_stride : 0;
+      const int64_t off1 = has1 ? static_cast<int64_t>(a.kv_slots[seq.kv_begin + k1]) * kv_stride : 0;
+      LoadRow<DPL>(k_base + off0, kf0);
+      LoadRow<DPL>(v_base + off0, vf0);
+      LoadRow<DPL>(k_base + off1, kf1);
+      LoadRow<DPL>(v_base + off1, vf1);
+      float s[ROWS];
+      score(kf0, s);
+      if (has0) st.Add(s, vf0);
+      score(kf1, s);
+      if (has1) st.Add(s, vf1);
+    }
   }
 
   // Lane groups of the warp, then warps of the block.
