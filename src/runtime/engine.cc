@@ -460,7 +460,9 @@ class LocalEngine final : public Engine {
 
 Result<GenerateResult> Engine::Generate(const std::vector<int32_t>& input_ids, const SamplingParams& params,
                                         const std::function<void(int32_t)>& on_token) {
-  GenerateRequest request{.input_ids = input_ids, .sampling = params};
+  GenerateRequest request;
+  request.input_ids = input_ids;
+  request.sampling = params;
   DeltaCallback on_delta;
   if (on_token)
     on_delta = [&on_token](const GenerateDelta& d) {

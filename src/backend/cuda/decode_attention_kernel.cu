@@ -359,24 +359,43 @@ int Clusters(int splits) {
   }
 }
 
-// f.template operator()<D, ROWS>() for the kernel that takes items of `rows` q heads of
-// `head_dim`.
-template <typename F>
-auto WithKernelFor(int head_dim, int rows, F&& f) {
-  auto for_rows = [&]<int D>() {
-    switch (rows) {
-      case 1: return f.template operator()<D, 1>();
-      case 2: return f.template operator()<D, 2>();
-      case 4: return f.template operator()<D, 4>();
-      default: return f.template operator()<D, 8>();
-    }
-  };
-  switch (head_dim) {
-    case 64: return for_rows.template operator()<64>();
-    case 128: return for_rows.template operator()<128>();
-    default: return for_rows.template operator()<256>();
+// f.template Run<D, ROWS>() for the kernel that takes items of `rows` q heads of `head_dim`
+// (F: a struct with that member template).
+template <int D, typename F>
+auto WithRows(int rows, const F& f) {
+  switch (rows) {
+    case 1: return f.template Run<D, 1>();
+    case 2: return f.template Run<D, 2>();
+    case 4: return f.template Run<D, 4>();
+    default: return f.template Run<D, 8>();
   }
 }
+
+template <typename F>
+auto WithKernelFor(int head_dim, int rows, const F& f) {
+  switch (head_dim) {
+    case 64: return WithRows<64>(rows, f);
+    case 128: return WithRows<128>(rows, f);
+    default: return WithRows<256>(rows, f);
+  }
+}
+
+struct LaunchIt {
+  const AttentionLaunch& a;
+  cudaStream_t stream;
+  template <int D, int ROWS>
+  cudaError_t Run() const {
+    return Launch<D, ROWS>(a, stream);
+  }
+};
+
+struct CountClusters {
+  int splits;
+  template <int D, int ROWS>
+  int Run() const {
+    return Clusters<D, ROWS>(splits);
+  }
+};
 
 }  // namespace
 
@@ -387,7 +406,7 @@ bool DecodeAttentionSupports(int head_dim, int rows) {
 
 cudaError_t LaunchDecodeAttention(const AttentionLaunch& a, cudaStream_t stream) {
   if (a.num_items == 0) return cudaSuccess;
-  return WithKernelFor(a.head_dim, a.decode_rows, [&]<int D, int ROWS>() { return Launch<D, ROWS>(a, stream); });
+  return WithKernelFor(a.head_dim, a.decode_rows, LaunchIt{a, stream});
 }
 
 bool DecodeAttentionPipelines(int head_dim, int rows) {
@@ -396,7 +415,7 @@ bool DecodeAttentionPipelines(int head_dim, int rows) {
 
 int DecodeAttentionClusters(int head_dim, int rows, int splits) {
   if (splits < 2 || splits > kMaxAttentionSplits || !DecodeAttentionSupports(head_dim, rows)) return 0;
-  return WithKernelFor(head_dim, rows, [&]<int D, int ROWS>() { return Clusters<D, ROWS>(splits); });
+  return WithKernelFor(head_dim, rows, CountClusters{splits});
 }
 
 }  // namespace sgl::cuda

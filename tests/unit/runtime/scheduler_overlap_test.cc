@@ -113,7 +113,9 @@ TEST_P(SchedulerOverlapTest, SameOutputsAsWithoutOverlap) {
     EXPECT_EQ(overlapped.outcomes[i].tokens, plain.outcomes[i].tokens) << "request " << i;
     EXPECT_EQ(overlapped.outcomes[i].reason, plain.outcomes[i].reason) << "request " << i;
   }
-  if (GetParam().kv_tokens < 1000) EXPECT_GT(plain.retractions, 0);
+  if (GetParam().kv_tokens < 1000) {
+    EXPECT_GT(plain.retractions, 0);
+  }
   // Some requests stopped at a stop token, after which the overlapped run had computed a step more.
   EXPECT_TRUE(std::any_of(plain.outcomes.begin(), plain.outcomes.end(),
                           [](const Outcome& o) { return o.reason == FinishReason::Type::kStop; }));

@@ -115,7 +115,9 @@ TEST_P(RandomSchedulerTest, TenThousandRequestsWithAbortsAndEviction) {
   RecordProperty("retractions", retractions);
   EXPECT_GT(num_aborted, kRequests * 15 / 100);
   EXPECT_GT(retractions, 0);
-  if (overlap) EXPECT_GT(s.stats().steps_planned_ahead.load(), 0);
+  if (overlap) {
+    EXPECT_GT(s.stats().steps_planned_ahead.load(), 0);
+  }
   EXPECT_EQ(s.num_running(), 0);
   EXPECT_EQ(s.num_waiting(), 0);
   auto flushed = s.FlushCache();

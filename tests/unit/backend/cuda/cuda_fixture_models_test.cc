@@ -91,7 +91,9 @@ TEST_P(CudaFixtureModelTest, GreedyMatchesTheCpuBackendUpToNearTies) {
     auto got = gpu->Generate(prompt, params, {});
     ASSERT_TRUE(want.ok() && got.ok());
     const auto d = testing::FindDivergence(*cpu, prompt, want->output_ids, got->output_ids);
-    if (d) EXPECT_TRUE(d->near_tie()) << "token " << d->at << ": cuda and cpu part, gap " << d->gap << " of " << d->scale;
+    if (d) {
+      EXPECT_TRUE(d->near_tie()) << "token " << d->at << ": cuda and cpu part, gap " << d->gap << " of " << d->scale;
+    }
   }
 }
 

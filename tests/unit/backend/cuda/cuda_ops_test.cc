@@ -415,7 +415,9 @@ TEST_F(CudaOpsTest, SampleRowsDrawsWithTheHostsNoise) {
   std::set<int32_t> drawn;
   for (int r = 0; r < rows; ++r) {
     same += got[r] == cpu[r];
-    if (r % 8 == 0) EXPECT_EQ(got[r], 15) << "greedy row " << r;
+    if (r % 8 == 0) {
+      EXPECT_EQ(got[r], 15) << "greedy row " << r;
+    }
     else drawn.insert(got[r]);
   }
   EXPECT_GE(same, rows - 2);
@@ -477,8 +479,9 @@ TEST_F(CudaOpsTest, SampleRowsCutsAndEditsAsTheHostDoes) {
     EXPECT_EQ(got[r], cpu[r]) << "row " << r;
     const float* row = x.data() + static_cast<size_t>(r) * cols;
     const RowSampling& s = b.sampling[r];
-    if (s.temperature == 0.0f || s.top_k == 1)
+    if (s.temperature == 0.0f || s.top_k == 1) {
       EXPECT_EQ(got[r], std::max_element(row, row + cols) - row) << "row " << r;
+    }
     EXPECT_TRUE(MaskAllows(s, b.token_masks.data(), got[r])) << "row " << r;
     if (s.top_k > 0) {  // inside the top k
       int better = 0;
