@@ -106,6 +106,7 @@ class CudaBackend final : public Backend {
   // SGL_CUDA_TENSOR_CORE_DECODE=0|1 in the environment says, for A/B runs; off, the CUDA-core
   // decode kernel takes them), and how many launches did so far.
   void set_tensor_core_decode(bool on) { tensor_core_decode_ = on; }
+  bool tensor_core_decode() const { return tensor_core_decode_; }
   int64_t num_tensor_core_decodes() const { return num_tensor_core_decodes_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }

@@ -68,12 +68,13 @@ class CudaAttentionTest : public testing::CudaTest {
       ASSERT_LT(RelErr(g, w), 3e-2) << "token " << t;
     }
     if (gpu_->num_clustered_attention() > clustered) {  // merged in clusters: through memory, the same bits
+      const bool tensor_cores = gpu_->tensor_core_decode();
       gpu_->set_attention_clusters(false);
       gpu_->set_tensor_core_decode(false);  // the same kernel, its splits merged by the last one
       Tensor again = Poisoned(n, q_width);
       gpu_->Attention(1, Device(q, n, q_width), spec, again);
       gpu_->set_attention_clusters(true);
-      gpu_->set_tensor_core_decode(true);
+      gpu_->set_tensor_core_decode(tensor_cores);
       EXPECT_EQ(Host(again), got);
       EXPECT_EQ(gpu_->num_clustered_attention(), clustered + 1);
       ++clustered_cases_;
@@ -109,15 +110,22 @@ TEST_F(CudaAttentionTest, DecodeKernelGroupsWindowsAndSoftcaps) {
   Check({16, 4, 256, 0, 30.0f, {{1000, 1}, {64, 1}}});
   Check({64, 8, 128, 100, 0, {{2000, 1}, {3, 1}, {129, 1}}});
   Check({32, 8, 128, 0, 0, std::vector<std::pair<int, int>>(70, {50, 1})});  // no splits: more blocks than 2 per SM
-  // Nothing split: the pipelined form, its keys in chunks of 2,048 (windows and softcaps too).
+  Check({12, 2, 128, 0, 0, {{40, 1}}});  // a group of 6: the tensor cores, not the CUDA-core decode kernel
+  // Nothing split (one context past a 2,048-key chunk; windows and softcaps too): the tensor
+  // cores, and with them off the CUDA-core kernel, pipelined up to 4 q heads a KV head (head
+  // size 256 takes that form either way), loading keys into registers at 8.
   std::vector<std::pair<int, int>> many(68, {20, 1});  // 68 x 4 KV heads > 2 blocks per SM: no splits
   many[3] = {2500, 1};
   many[40] = {0, 1};
-  Check({32, 8, 128, 0, 0, many});
-  Check({16, 8, 64, 700, 20.0f, many});
-  Check({16, 4, 256, 0, 0, many});
-  Check({64, 8, 128, 0, 0, many});  // 8 q heads a KV head: the register-loading loop
-  Check({12, 2, 128, 0, 0, {{40, 1}}});  // a group of 6: the tensor cores, not the CUDA-core decode kernel
+  for (bool tensor_cores : {true, false}) {
+    SCOPED_TRACE(tensor_cores ? "tensor cores" : "CUDA cores");
+    gpu_->set_tensor_core_decode(tensor_cores);
+    Check({32, 8, 128, 0, 0, many});
+    Check({16, 8, 64, 700, 20.0f, many});
+    Check({16, 4, 256, 0, 0, many});
+    Check({64, 8, 128, 0, 0, many});
+  }
+  gpu_->set_tensor_core_decode(true);
 }
 
 // Decode steps that do not merge in clusters run on the tensor cores: any group of up to 16
