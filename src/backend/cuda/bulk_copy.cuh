@@ -18,13 +18,19 @@ __device__ __forceinline__ void InitBarrier(uint64_t* bar) {
 }
 __device__ __forceinline__ void FenceBarrierInit() { asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory"); }
 
+// The thread's arrival on `bar` for its current phase, which then also waits for `bytes`
+// of bulk copies to land.
+__device__ __forceinline__ void ArriveExpectingBytes(uint64_t* bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(SharedAddress(bar)), "r"(bytes)
+               : "memory");
+}
+
 // Copies `bytes` (a multiple of 16; both addresses 16-byte aligned) from `src` to the
-// shared `dst`, completing the current phase of `bar`. With `evict_first`, the source
-// lines are the first L2 gives up (data read once, such as weights).
-__device__ __forceinline__ void BulkCopyToShared(void* dst, const void* src, uint32_t bytes, uint64_t* bar,
-                                                 bool evict_first) {
+// shared `dst`, counted against the bytes `bar`'s current phase expects. With
+// `evict_first`, the source lines are the first L2 gives up (data read once, such as
+// weights).
+__device__ __forceinline__ void BulkCopy(void* dst, const void* src, uint32_t bytes, uint64_t* bar, bool evict_first) {
   const uint32_t b = SharedAddress(bar);
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(b), "r"(bytes) : "memory");
   if (evict_first) {
     uint64_t policy;
     asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
@@ -39,6 +45,13 @@ __device__ __forceinline__ void BulkCopyToShared(void* dst, const void* src, uin
                  "l"(src), "r"(bytes), "r"(b)
                  : "memory");
   }
+}
+
+// One copy that completes the current phase of `bar` by itself: the arrival and the copy.
+__device__ __forceinline__ void BulkCopyToShared(void* dst, const void* src, uint32_t bytes, uint64_t* bar,
+                                                 bool evict_first) {
+  ArriveExpectingBytes(bar, bytes);
+  BulkCopy(dst, src, bytes, bar, evict_first);
 }
 
 // Waits until the phase of `bar` with this parity (0, 1, 0, ... for its phases in turn)

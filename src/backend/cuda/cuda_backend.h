@@ -108,6 +108,8 @@ class CudaBackend final : public Backend {
   void set_tensor_core_decode(bool on) { tensor_core_decode_ = on; }
   bool tensor_core_decode() const { return tensor_core_decode_; }
   int64_t num_tensor_core_decodes() const { return num_tensor_core_decodes_; }
+  // Matmuls of 3 to 8 rows streamed onto the tensor cores so far (gemv_mma_stream_kernel.h).
+  int64_t num_mma_streamed_matmuls() const { return num_mma_streamed_matmuls_; }
   // Device and pinned allocations made so far (a steady-state decode step adds none).
   int64_t num_allocations() const { return num_allocations_; }
   // The first error since the last BeginForward, or OK.
@@ -284,6 +286,7 @@ class CudaBackend final : public Backend {
   bool tensor_core_decode_ = TensorCoreDecodeByDefault();
   static bool TensorCoreDecodeByDefault();
   int64_t num_tensor_core_decodes_ = 0;
+  int64_t num_mma_streamed_matmuls_ = 0;
 
   int graph_max_batch_ = 64;
   int gemv_max_rows_ = kDefaultGemvMaxRows;

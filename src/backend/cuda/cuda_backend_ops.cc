@@ -8,6 +8,7 @@
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_status.h"
 #include "backend/cuda/gemv_kernel.h"
+#include "backend/cuda/gemv_mma_stream_kernel.h"
 #include "backend/cuda/kernels.h"
 #include "backend/late_token_masks.h"
 #include "base/float16.h"
@@ -91,15 +92,26 @@ void CudaBackend::MatMuls(const Tensor& x, std::span<const LinearJob> jobs) {
     return;
   }
   FlushPending(kKeepsNothing);
+  auto gemv_jobs = [&](size_t first, int count, cuda::GemvJob* out) {
+    for (int j = 0; j < count; ++j) {
+      const LinearJob& job = jobs[first + j];
+      out[j] = {job.w.data, job.out.data, job.bias.empty() ? nullptr : job.bias.As<float>(), job.w.rows,
+                job.out.dtype == DType::kF32};
+    }
+  };
+  // 3 to 8 rows: weights streamed onto the tensor cores, all jobs in one launch.
+  if (jobs.size() <= static_cast<size_t>(cuda::kMaxGemvJobs)) {
+    cuda::GemvJob gemv[cuda::kMaxGemvJobs];
+    const int count = static_cast<int>(jobs.size());
+    gemv_jobs(0, count, gemv);
+    if (cuda::MmaStreamedGemvSupports(x.data, x.rows, x.cols, gemv, count)) {
+      ++num_mma_streamed_matmuls_;
+      Fail(cuda::FromCuda(cuda::LaunchMmaStreamedGemv(x.data, x.rows, x.cols, gemv, count, stream_), "mma gemv"));
+      return;
+    }
+  }
   // Decode-sized batches: the weights in as few skinny-matmul launches as possible.
   if (x.rows <= gemv_max_rows_) {
-    auto gemv_jobs = [&](size_t first, int count, cuda::GemvJob* out) {
-      for (int j = 0; j < count; ++j) {
-        const LinearJob& job = jobs[first + j];
-        out[j] = {job.w.data, job.out.data, job.bias.empty() ? nullptr : job.bias.As<float>(), job.w.rows,
-                  job.out.dtype == DType::kF32};
-      }
-    };
     cuda::GemvJob gemv[cuda::kMaxGemvJobs];
     bool supported = true;
     for (size_t first = 0; first < jobs.size(); first += cuda::kMaxGemvJobs) {
@@ -451,10 +463,12 @@ void CudaBackend::GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tenso
                               Tensor out) {
   const cuda::GemvJob jobs[] = {{gate_w.data, out.data, nullptr, gate_w.rows, false},
                                 {up_w.data, up.data, nullptr, up_w.rows, false}};
-  const bool fused = x.rows <= gemv_max_rows_ && x.dtype == DType::kBF16 && gate_w.dtype == DType::kBF16 &&
-                     up_w.dtype == DType::kBF16 && out.dtype == DType::kBF16 && gate_w.rows == up_w.rows &&
-                     gate_w.cols == x.cols && up_w.cols == x.cols && out.rows == x.rows && out.cols == gate_w.rows &&
-                     cuda::GemvSupports(x.data, x.rows, x.cols, jobs, 2);
+  const bool shapes_fit = x.dtype == DType::kBF16 && gate_w.dtype == DType::kBF16 && up_w.dtype == DType::kBF16 &&
+                          out.dtype == DType::kBF16 && gate_w.rows == up_w.rows && gate_w.cols == x.cols &&
+                          up_w.cols == x.cols && out.rows == x.rows && out.cols == gate_w.rows;
+  const bool on_tensor_cores = shapes_fit && cuda::MmaStreamedGemvSupports(x.data, x.rows, x.cols, jobs, 2);
+  const bool fused = shapes_fit && (on_tensor_cores || (x.rows <= gemv_max_rows_ &&
+                                                        cuda::GemvSupports(x.data, x.rows, x.cols, jobs, 2)));
   if (!fused) {
     Backend::GatedMatMul(x, gate_w, up_w, act, up, out);
     return;
@@ -463,6 +477,14 @@ void CudaBackend::GatedMatMul(const Tensor& x, const Tensor& gate_w, const Tenso
                               static_cast<uint64_t>(act)},
                              kKeepsNorm))
     return;
+  if (on_tensor_cores) {
+    FlushPending(kKeepsNothing);
+    ++num_mma_streamed_matmuls_;
+    Fail(cuda::FromCuda(cuda::LaunchMmaStreamedGatedGemv(x.data, x.rows, x.cols, gate_w.data, up_w.data, gate_w.rows,
+                                                         act == Activation::kSilu ? 0 : 1, out.data, stream_),
+                        "mma gated gemv"));
+    return;
+  }
   if (cuda::StreamedGemvSupports(x.rows, x.cols)) {
     const cuda::GemvFusion fusion = TakeNormOf(x);
     Fail(cuda::FromCuda(cuda::LaunchStreamedGatedGemv(x.data, x.rows, x.cols, gate_w.data, up_w.data, gate_w.rows,

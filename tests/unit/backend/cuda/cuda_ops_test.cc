@@ -217,6 +217,57 @@ TEST_F(CudaOpsTest, GatedMatMulFusesExactlyTheStepsItReplaces) {
   }
 }
 
+// Three to eight activation rows stream the weights onto the tensor cores: several jobs
+// (with a bias, into float, a single group of 8 rows), k from 1,024 to 4,096, against the
+// CPU backend; and the gated product, bit for bit the two matmuls and the activation it
+// replaces (which take the same kernel).
+TEST_F(CudaOpsTest, FewRowMatMulsStreamOnTheTensorCores) {
+  const int64_t before = gpu_->num_mma_streamed_matmuls();
+  int launches = 0;
+  for (int m : {3, 5, 8}) {
+    for (int k : {1024, 4096}) {
+      auto x = Random(m * k), bias = Random(1024);
+      std::vector<std::vector<float>> w, want;
+      std::vector<LinearJob> gpu_jobs, cpu_jobs;
+      for (int n : {1024, 264, 8}) {
+        w.push_back(Random(static_cast<size_t>(n) * k, 0.1f));
+        want.emplace_back(static_cast<size_t>(m) * n);
+      }
+      auto gb = gpu_->PrepareWeight(HostTensor(bias, 1, 1024));
+      ASSERT_TRUE(gb.ok());
+      for (size_t j = 0; j < w.size(); ++j) {
+        const int n = static_cast<int>(w[j].size() / k);
+        auto gw = gpu_->PrepareWeight(HostTensor(w[j], n, k));
+        ASSERT_TRUE(gw.ok());
+        gpu_jobs.push_back({*gw, j == 0 ? *gb : Tensor{}, j == 1 ? Poisoned(m, n, DType::kF32) : Poisoned(m, n)});
+        cpu_jobs.push_back({HostTensor(w[j], n, k), j == 0 ? HostTensor(bias, 1, 1024) : Tensor{},
+                            HostTensor(want[j], m, n)});
+      }
+      gpu_->MatMuls(Device(x, m, k), gpu_jobs);
+      ++launches;
+      cpu_.MatMuls(HostTensor(x, m, k), cpu_jobs);
+      for (size_t j = 0; j < w.size(); ++j)
+        EXPECT_LT(RelErr(Host(gpu_jobs[j].out), want[j]), j == 1 ? 1e-3 : kTol) << m << "x" << k << " job " << j;
+    }
+  }
+  const int m = 4, n = 1000, k = 4096;
+  auto x = Random(m * k), g = Random(n * k, 0.1f), u = Random(n * k, 0.1f);
+  auto gg = gpu_->PrepareWeight(HostTensor(g, n, k)), gu = gpu_->PrepareWeight(HostTensor(u, n, k));
+  ASSERT_TRUE(gg.ok() && gu.ok());
+  Tensor gx = Device(x, m, k);
+  Tensor fused = Poisoned(m, n), stepwise = Poisoned(m, n), up = Poisoned(m, n);
+  gpu_->GatedMatMul(gx, *gg, *gu, Activation::kSilu, up, fused);
+  gpu_->Backend::GatedMatMul(gx, *gg, *gu, Activation::kSilu, up, stepwise);
+  launches += 2;  // the gated launch, and the stepwise path's one launch of both weights
+  std::vector<float> want(m * n), cpu_up(m * n);
+  cpu_.GatedMatMul(HostTensor(x, m, k), HostTensor(g, n, k), HostTensor(u, n, k), Activation::kSilu,
+                   HostTensor(cpu_up, m, n), HostTensor(want, m, n));
+  const std::vector<float> got = Host(fused);
+  EXPECT_EQ(got, Host(stepwise));
+  EXPECT_LT(RelErr(got, want), 2 * kTol);
+  EXPECT_EQ(gpu_->num_mma_streamed_matmuls() - before, launches);
+}
+
 TEST_F(CudaOpsTest, RopeNeoxAndInterleavedAtTheBatchPositions) {
   const int n = 33, heads = 3, head_dim = 64;
   const ForwardBatch b = Batch(n, 1000, 10);  // positions 1000..1032
