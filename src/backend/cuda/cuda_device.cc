@@ -26,4 +26,11 @@ std::string DeviceDescription(int device) {
                      static_cast<double>(p.totalGlobalMem) / (1ull << 30));
 }
 
+int CurrentDeviceMultiprocessors() {
+  int device = 0, count = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
+  return count > 0 ? count : 1;
+}
+
 }  // namespace sgl::cuda

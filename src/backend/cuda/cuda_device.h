@@ -12,5 +12,7 @@ bool DeviceVisible();
 int DeviceCount();
 // e.g. "NVIDIA H200 (sm_90, 132 SMs, 139.8 GiB)"; "" when no device is visible.
 std::string DeviceDescription(int device);
+// Multiprocessors of the calling thread's current device (at least 1).
+int CurrentDeviceMultiprocessors();
 
 }  // namespace sgl::cuda

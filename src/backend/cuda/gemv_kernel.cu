@@ -13,7 +13,9 @@
 
 #include "backend/cuda/bf16_math.cuh"
 #include "backend/cuda/chained_launch.cuh"
+#include "backend/cuda/cuda_device.h"
 #include "backend/cuda/gemv_kernel.h"
+#include "backend/cuda/gemv_rows.cuh"
 #include "backend/cuda/gemv_stream_kernel.h"
 
 namespace sgl::cuda {
@@ -129,15 +131,13 @@ __device__ __forceinline__ void DotTile(const GemvParams& p, int64_t base, int l
 }
 
 __device__ __forceinline__ const uint4* RowPointer(const GemvParams& p, int64_t row) {
-  int j = 0;
-  while (j + 1 < p.num_jobs && row >= p.first_row[j + 1]) ++j;
+  const int j = JobOfRow(p, row);
   return static_cast<const uint4*>(p.jobs[j].w) + (row - p.first_row[j]) * p.k_chunks;
 }
 
 template <int M>
 __device__ __forceinline__ void StoreRow(const GemvParams& p, int64_t row, int lane, float (&acc)[M]) {
-  int j = 0;
-  while (j + 1 < p.num_jobs && row >= p.first_row[j + 1]) ++j;
+  const int j = JobOfRow(p, row);
   const GemvJob& job = p.jobs[j];
   const int64_t r = row - p.first_row[j];
 #pragma unroll
@@ -197,11 +197,9 @@ __global__ void __launch_bounds__(W * 32) GemvPipelinedKernel(GemvParams p) {
 template <int M, int U, int W>
 int64_t ResidentWarps() {
   static const int64_t warps = [] {
-    int device = 0, sms = 0, blocks = 0;
-    cudaGetDevice(&device);
-    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    int blocks = 0;
     cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, GemvPipelinedKernel<M, U, W>, W * 32, 0);
-    return static_cast<int64_t>(std::max(sms, 1)) * std::max(blocks, 1) * W;
+    return static_cast<int64_t>(CurrentDeviceMultiprocessors()) * std::max(blocks, 1) * W;
   }();
   return warps;
 }

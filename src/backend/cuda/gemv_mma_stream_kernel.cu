@@ -16,6 +16,8 @@
 #include "backend/cuda/bf16_math.cuh"
 #include "backend/cuda/bulk_copy.cuh"
 #include "backend/cuda/chained_launch.cuh"
+#include "backend/cuda/cuda_device.h"
+#include "backend/cuda/gemv_rows.cuh"
 #include "backend/cuda/mma.cuh"
 
 namespace sgl::cuda {
@@ -42,12 +44,6 @@ struct Params {
   int act;
 };
 
-__device__ __forceinline__ int JobOf(const Params& p, int64_t row) {
-  int j = 0;
-  while (j + 1 < p.num_jobs && row >= p.first_row[j + 1]) ++j;
-  return j;
-}
-
 // Output (x row r, weight row `row`) from its sums (gated: the gate's, then the up's).
 template <bool GATED>
 __device__ __forceinline__ void StoreOutput(const Params& p, int r, int64_t row, float a0, float a1) {
@@ -55,15 +51,7 @@ __device__ __forceinline__ void StoreOutput(const Params& p, int r, int64_t row,
     static_cast<uint16_t*>(p.jobs[0].out)[r * p.jobs[0].n + row] =
         GatedValue(FloatToBf16(a0), FloatToBf16(a1), p.act);
   } else {
-    const int j = JobOf(p, row);
-    const GemvJob& job = p.jobs[j];
-    const int64_t n = row - p.first_row[j];
-    if (job.bias != nullptr) a0 += job.bias[n];
-    if (job.out_f32) {
-      static_cast<float*>(job.out)[r * job.n + n] = a0;
-    } else {
-      static_cast<uint16_t*>(job.out)[r * job.n + n] = FloatToBf16(a0);
-    }
+    StoreElement(ElementOf(p, r, row), a0);
   }
 }
 
@@ -90,7 +78,7 @@ __global__ void __launch_bounds__(kThreads, 1) MmaStreamedGemvKernel(const __gri
     if constexpr (GATED) {
       w = static_cast<const uint16_t*>(q % kParts == 0 ? p.jobs[0].w : p.up) + row0 * p.k;
     } else {
-      const int j = JobOf(p, row0);
+      const int j = JobOfRow(p, row0);
       w = static_cast<const uint16_t*>(p.jobs[j].w) + (row0 - p.first_row[j]) * p.k;
     }
     const uint32_t bytes = static_cast<uint32_t>(p.slice) * 2;
@@ -166,13 +154,6 @@ size_t SharedBytes(int slice) {
   return static_cast<size_t>(kWarps) * kStages * kGroupRows * (slice + kPitchPad) * sizeof(uint16_t);
 }
 
-int Multiprocessors() {
-  int device = 0, count = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
-  return std::max(count, 1);
-}
-
 template <bool GATED>
 cudaError_t Launch(Params p, cudaStream_t stream) {
   static const cudaError_t raised =
@@ -181,7 +162,7 @@ cudaError_t Launch(Params p, cudaStream_t stream) {
   if (raised != cudaSuccess) return raised;
   if (p.groups == 0) return cudaSuccess;
   p.slice = static_cast<int>(p.k / kWarps);
-  static const int sms = Multiprocessors();
+  static const int sms = CurrentDeviceMultiprocessors();
   const int64_t blocks = std::min<int64_t>(sms, p.groups);
   return LaunchChained(MmaStreamedGemvKernel<GATED>, dim3(static_cast<unsigned>(blocks)), dim3(kThreads),
                        SharedBytes(p.slice), stream, p);

@@ -21,6 +21,8 @@
 #include "backend/cuda/bf16_math.cuh"
 #include "backend/cuda/bulk_copy.cuh"
 #include "backend/cuda/chained_launch.cuh"
+#include "backend/cuda/cuda_device.h"
+#include "backend/cuda/gemv_rows.cuh"
 
 namespace sgl::cuda {
 namespace {
@@ -45,12 +47,6 @@ struct StreamParams {
   GemvFusion fusion;
 };
 
-__device__ __forceinline__ int JobOf(const StreamParams& p, int64_t row) {
-  int j = 0;
-  while (j + 1 < p.num_jobs && row >= p.first_row[j + 1]) ++j;
-  return j;
-}
-
 // Piece `piece` of part `part` (GATED: 0 gate, 1 up) of row `row` into `stage`,
 // completing on `bar`.
 template <bool GATED>
@@ -60,7 +56,7 @@ __device__ __forceinline__ void IssuePiece(const StreamParams& p, int64_t row, i
   if constexpr (GATED) {
     w = static_cast<const uint4*>(part == 0 ? p.jobs[0].w : p.up) + row * p.k_chunks;
   } else {
-    const int j = JobOf(p, row);
+    const int j = JobOfRow(p, row);
     w = static_cast<const uint4*>(p.jobs[j].w) + (row - p.first_row[j]) * p.k_chunks;
   }
   const int64_t c0 = static_cast<int64_t>(piece) * p.piece_chunks;
@@ -110,18 +106,10 @@ __device__ __forceinline__ void StoreRow(const StreamParams& p, int m, int64_t r
     static_cast<uint16_t*>(p.jobs[0].out)[m * p.jobs[0].n + row] =
         GatedValue(FloatToBf16(a0), FloatToBf16(a1), p.gated_act);
   } else {
-    const int j = JobOf(p, row);
-    const GemvJob& job = p.jobs[j];
-    const int64_t r = m * job.n + row - p.first_row[j];
-    if (job.bias != nullptr) a0 += job.bias[row - p.first_row[j]];
-    if (job.out_f32) {
-      static_cast<float*>(job.out)[r] = a0;
-      return;
-    }
-    const uint16_t out = FloatToBf16(a0);
-    static_cast<uint16_t*>(job.out)[r] = out;
-    if (p.fusion.residual != nullptr) {  // as the add of AddRmsNorm / Add: in float, rounded once
-      uint16_t* residual = static_cast<uint16_t*>(p.fusion.residual) + r;
+    const JobElement e = ElementOf(p, m, row);
+    const uint16_t out = StoreElement(e, a0);
+    if (p.fusion.residual != nullptr && !e.job->out_f32) {  // as AddRmsNorm's / Add's add: in float, rounded once
+      uint16_t* residual = static_cast<uint16_t*>(p.fusion.residual) + e.offset;
       *residual = FloatToBf16(Bf16ToFloat(*residual) + Bf16ToFloat(out));
     }
   }
@@ -213,12 +201,7 @@ size_t SharedBytes(int64_t m, int64_t k_chunks) {
 }
 
 int Multiprocessors() {
-  static const int sms = [] {
-    int device = 0, count = 0;
-    cudaGetDevice(&device);
-    cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
-    return std::max(count, 1);
-  }();
+  static const int sms = CurrentDeviceMultiprocessors();
   return sms;
 }
 
