@@ -48,8 +48,7 @@ struct Params {
 template <bool GATED>
 __device__ __forceinline__ void StoreOutput(const Params& p, int r, int64_t row, float a0, float a1) {
   if constexpr (GATED) {
-    static_cast<uint16_t*>(p.jobs[0].out)[r * p.jobs[0].n + row] =
-        GatedValue(FloatToBf16(a0), FloatToBf16(a1), p.act);
+    StoreGated(p.jobs[0], r, row, a0, a1, p.act);
   } else {
     StoreElement(ElementOf(p, r, row), a0);
   }

@@ -45,4 +45,10 @@ __device__ __forceinline__ uint16_t StoreElement(const JobElement& e, float sum)
   return out;
 }
 
+// A gated product's output element (activation row m, row `row` of job, [m, job.n] bf16):
+// act(gate) * up, each sum rounded to bf16 first (act: 0 SiLU, 1 GELU tanh).
+__device__ __forceinline__ void StoreGated(const GemvJob& job, int m, int64_t row, float gate, float up, int act) {
+  static_cast<uint16_t*>(job.out)[m * job.n + row] = GatedValue(FloatToBf16(gate), FloatToBf16(up), act);
+}
+
 }  // namespace sgl::cuda

@@ -103,8 +103,7 @@ __device__ __forceinline__ void NormIntoShared(const StreamParams& p, int m, uin
 template <bool GATED>
 __device__ __forceinline__ void StoreRow(const StreamParams& p, int m, int64_t row, float a0, float a1) {
   if constexpr (GATED) {
-    static_cast<uint16_t*>(p.jobs[0].out)[m * p.jobs[0].n + row] =
-        GatedValue(FloatToBf16(a0), FloatToBf16(a1), p.gated_act);
+    StoreGated(p.jobs[0], m, row, a0, a1, p.gated_act);
   } else {
     const JobElement e = ElementOf(p, m, row);
     const uint16_t out = StoreElement(e, a0);
